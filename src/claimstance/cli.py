@@ -1,0 +1,224 @@
+"""The command line: a thin layer that parses options and calls the library.
+
+Heavy imports (pyarrow, datasets, the Label Studio SDK) happen inside the commands that need
+them, so `claimstance --help` and `claimstance validate` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def root_option(f: F) -> F:
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Corpus root (default: the current directory).")(f)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                            show_default=True, help="Output format.")(f)
+    return deco
+
+
+def quiet_option(f: F) -> F:
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(f)
+
+
+def show_progress(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="claimstance")
+def main() -> None:
+    """Maintain the claimstance corpus: news articles annotated with entity mentions,
+    claims and stances.
+
+    \b
+    Example:
+      claimstance validate              # check every seed and annotation
+      python build_dataset.py           # build dist/ for datasets.load_dataset
+    """
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "doc_id", required=True, help="Document id (slug), e.g. mali-drone.")
+@click.option("--title", default=None, help="Headline (or a descriptive title).")
+@click.option("--source", "publisher", default=None, help="Publisher; omit when unknown.")
+@click.option("--url", default=None, help="Where it was published; omit when unknown.")
+@click.option("--published", default=None, help="Publication date YYYY-MM-DD; omit if unknown.")
+@click.option("--license", "license_", default=None, help="SPDX id; omit when unknown.")
+@click.option("--language", default="en", show_default=True, help="BCP-47 language tag.")
+@click.option("--added", default=None, help="Date added (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite an existing seed with other content.")
+@root_option
+def ingest(source: Path, doc_id: str, title: str | None, publisher: str | None,
+           url: str | None, published: str | None, license_: str | None, language: str,
+           added: str | None, force: bool, root: Path | None) -> None:
+    """Turn a plain-text article into seeds/<id>.json (NFC, \\n line ends, sha256).
+
+    Unknown metadata stays null: never guess a source, date or license.
+
+    \b
+    Example:
+      claimstance ingest article.txt --id mali-drone --title "Mali accuses Algeria"
+    """
+    from .fsutil import WouldOverwrite
+    from .ingest import IngestError
+    from .ingest import ingest as run
+
+    try:
+        path, changed = run(source, doc_id, root, force=force, added=added, title=title,
+                            source=publisher, url=url, published=published, license=license_,
+                            language=language)
+    except IngestError as e:
+        for p in e.problems:
+            click.echo(f"{p.location}: error [{p.code}]: {p.message}", err=True)
+        sys.exit(1)
+    except WouldOverwrite as e:
+        fail(f"{e} (the text or metadata differ from the existing seed)")
+    click.echo(f"{'wrote' if changed else 'unchanged'} {path}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@root_option
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--changed", "changed", is_flag=False, flag_value="", default=None,
+              metavar="[BASE]", help="Only files that differ from git BASE (default: the merge "
+              "base with main), and what depends on them.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Size limit per file (default 5 MiB).")
+@click.option("--list-codes", is_flag=True, help="Print the catalogue of problem codes.")
+@quiet_option
+def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
+             changed: str | None, max_bytes: int | None, list_codes: bool,
+             quiet: bool) -> None:
+    """Check seeds and annotations against the schema and the semantic rules.
+
+    Reports every problem with a stable code and a path::/json/pointer location.
+    Exits 0 when valid, 1 when any error is found (or any warning with --strict),
+    2 on a usage error.
+
+    \b
+    Examples:
+      claimstance validate
+      claimstance validate annotations/mali-drone/alice.json --format json
+      claimstance validate --changed origin/main --format github
+      claimstance validate --list-codes
+    """
+    from .jsonfile import MAX_BYTES
+    from .report import FORMATTERS, catalogue_json, catalogue_text
+    from .validate import validate as run
+
+    if list_codes:
+        click.echo(catalogue_json() if fmt == "json" else catalogue_text())
+        return
+    targets: list[Path] | None = list(paths) if paths else None
+    if changed is not None:
+        from .gitdiff import GitError, changed_paths
+
+        if paths:
+            raise click.UsageError("give either PATHS or --changed, not both")
+        try:
+            targets = changed_paths(root or Path("."), changed or None)
+        except GitError as e:
+            raise click.UsageError(str(e)) from None
+        if not targets:
+            click.echo("no corpus files changed" if fmt != "json" else json.dumps(
+                {"valid": True, "stats": {"files": 0}, "problems": []}))
+            return
+    report = run(root, targets, strict=strict, max_bytes=max_bytes or MAX_BYTES,
+                 progress=show_progress(quiet))
+    click.echo(FORMATTERS[fmt](report))
+    sys.exit(0 if report.valid else 1)
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Exit 1 if a file would change; write nothing.")
+def fmt_cmd(paths: tuple[Path, ...], check: bool) -> None:
+    """Rewrite annotation files in canonical form: text order, ids m1.., c1.., s1...
+
+    \b
+    Example:
+      claimstance fmt annotations/*/*.json
+    """
+    from .annotation import canonicalize
+    from .fsutil import atomic_write, dumps
+
+    would = 0
+    for p in paths:
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+            new = dumps(canonicalize(data))
+        except (ValueError, KeyError, TypeError) as e:
+            fail(f"{p}: cannot format ({e.__class__.__name__}: {e}); run `claimstance validate "
+                 f"{p}` to see what is wrong")
+            return
+        if p.read_bytes() != new:
+            would += 1
+            if check:
+                click.echo(f"would reformat {p}")
+            else:
+                atomic_write(p, new)
+                click.echo(f"reformatted {p}")
+    if check and would:
+        sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: dist/ under the root).")
+@quiet_option
+@format_option("text", "json")
+def build(root: Path | None, out: Path | None, quiet: bool, fmt: str) -> None:
+    """Build the Hugging Face dataset folder (Parquet, dataset card) from seeds + gold.
+
+    Validates first and refuses to build from invalid data. The same inputs build
+    byte-identical files.
+
+    \b
+    Example:
+      claimstance build --out dist/
+      python -c "import datasets; print(datasets.load_dataset('dist', 'claims'))"
+    """
+    from .build import BuildRefused
+    from .build import build as run
+    from .report import format_text
+
+    try:
+        result = run(root, out, progress=show_progress(quiet))
+    except BuildRefused as e:
+        if fmt == "json":
+            click.echo(json.dumps({"built": False, "reason": str(e),
+                                   "validation": e.report.to_dict() if e.report else None}))
+        else:
+            if e.report is not None:
+                click.echo(format_text(e.report), err=True)
+            click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(result.summary())

@@ -1,0 +1,239 @@
+"""Read a corpus JSON file strictly: encoding, size, syntax, duplicate keys, positions.
+
+The fast path parses with orjson and proves the absence of duplicate keys by counting: once
+string contents are removed, every ':' left in the text separates a key from its value, so
+the number of colons must equal the number of keys in the parsed objects. Only files that
+fail (rare) pay for the slow scanner that finds where things are.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .problems import Problem, problem
+
+MAX_BYTES = 5 * 1024 * 1024
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_WS = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+_BOMS = {
+    b"\xef\xbb\xbf": "UTF-8 with a byte-order mark",
+    b"\xff\xfe": "UTF-16 (little-endian)",
+    b"\xfe\xff": "UTF-16 (big-endian)",
+}
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+@dataclass
+class JSONFile:
+    """A parsed file, its text, and the problems met while reading it."""
+
+    path: str
+    text: str | None = None
+    data: Any = None
+    problems: list[Problem] = field(default_factory=list)
+    _positions: dict[str, int] | None = None
+    _line_starts: list[int] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None and not any(p.code == "invalid-json" for p in self.problems)
+
+    def position(self, ptr: str) -> tuple[int, int] | None:
+        """(line, column), 1-based, of the JSON node at `ptr`, or its nearest ancestor."""
+        if self.text is None:
+            return None
+        if self._positions is None:
+            self._positions = scan(self.text).positions
+        while ptr not in self._positions and ptr:
+            ptr = ptr.rsplit("/", 1)[0]
+        if ptr not in self._positions:
+            return None
+        return self.line_col(self._positions[ptr])
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        assert self.text is not None
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def locate(self, problems: list[Problem]) -> list[Problem]:
+        """Fill in line and column for problems that point into this file."""
+        out = []
+        for p in problems:
+            if p.line is None and p.path == self.path:
+                pos = self.position(p.pointer)
+                if pos is not None:
+                    p = Problem(p.path, p.pointer, p.code, p.message, pos[0], pos[1])
+            out.append(p)
+        return out
+
+
+@dataclass
+class Scan:
+    positions: dict[str, int]
+    duplicates: list[tuple[str, int]]
+
+
+def scan(text: str) -> Scan:
+    """Offsets of every node (by JSON pointer) and of duplicate keys, for valid JSON."""
+    positions: dict[str, int] = {}
+    duplicates: list[tuple[str, int]] = []
+
+    def ws(i: int) -> int:
+        m = _WS.match(text, i)
+        return m.end() if m else i
+
+    def value(i: int, ptr: str) -> int:
+        i = ws(i)
+        positions[ptr] = i
+        c = text[i]
+        if c == "{":
+            i = ws(i + 1)
+            if text[i] == "}":
+                return i + 1
+            seen: set[str] = set()
+            while True:
+                m = _STRING.match(text, i)
+                assert m is not None
+                key = json.loads(m.group())
+                kptr = ptr + "/" + escape_pointer_token(key)
+                if key in seen:
+                    duplicates.append((kptr, i))
+                seen.add(key)
+                i = ws(m.end()) + 1  # past ':'
+                i = ws(value(i, kptr))
+                if text[i] == ",":
+                    i = ws(i + 1)
+                    continue
+                return i + 1
+        if c == "[":
+            i = ws(i + 1)
+            if text[i] == "]":
+                return i + 1
+            n = 0
+            while True:
+                i = ws(value(i, f"{ptr}/{n}"))
+                n += 1
+                if text[i] == ",":
+                    i += 1
+                    continue
+                return i + 1
+        if c == '"':
+            m = _STRING.match(text, i)
+        else:
+            m = _SCALAR.match(text, i)
+        assert m is not None
+        return m.end()
+
+    try:
+        value(0, "")
+    except (RecursionError, AssertionError, IndexError):
+        pass  # positions are a convenience; the parse result stands
+    return Scan(positions, duplicates)
+
+
+def _count_keys(obj: Any) -> int:
+    n = 0
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, dict):
+            n += len(o)
+            stack.extend(v for v in o.values() if isinstance(v, dict | list))
+        elif isinstance(o, list):
+            stack.extend(v for v in o if isinstance(v, dict | list))
+    return n
+
+
+def has_duplicate_keys(text: str, data: Any) -> bool:
+    return _STRING.sub("", text).count(":") != _count_keys(data)
+
+
+def _too_large(path: str, size: int, max_bytes: int) -> JSONFile:
+    f = JSONFile(path)
+    f.problems.append(problem(
+        "file-too-large", path, "",
+        f"file is {size:,} bytes; the limit is {max_bytes:,} (--max-bytes). Corpus files are "
+        "small: check that this is the file you meant."))
+    return f
+
+
+def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
+    if len(raw) > max_bytes:
+        return _too_large(path, len(raw), max_bytes)
+    f = JSONFile(path)
+    if not raw.strip():
+        f.problems.append(problem("empty-file", path, "", "file is empty; expected a JSON object"))
+        return f
+    for bom, what in _BOMS.items():
+        if raw.startswith(bom):
+            code = "bom" if bom == b"\xef\xbb\xbf" else "invalid-encoding"
+            f.problems.append(problem(code, path, "", f"file is {what}; save it as UTF-8 without BOM"))
+            return f
+    if b"\x00" in raw:
+        f.problems.append(problem(
+            "invalid-encoding", path, "",
+            "file contains NUL bytes (UTF-16 or UTF-32?); save it as UTF-8"))
+        return f
+    try:
+        f.text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        f.problems.append(Problem(
+            path, "", "invalid-encoding",
+            f"byte 0x{raw[e.start]:02x} at offset {e.start} is not valid UTF-8; save the file "
+            "as UTF-8", line, col))
+        return f
+    try:
+        f.data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            json.loads(f.text)
+            msg, line, col = "NaN, Infinity and lone surrogates are not valid JSON", None, None
+        except json.JSONDecodeError as e:
+            msg, line, col = e.msg, e.lineno, e.colno
+        f.problems.append(Problem(path, "", "invalid-json", f"invalid JSON: {msg}", line, col))
+        f.data = None
+        return f
+    if has_duplicate_keys(f.text, f.data):
+        sc = scan(f.text)
+        f._positions = sc.positions
+        for ptr, offset in sc.duplicates:
+            line, col = f.line_col(offset)
+            key = ptr.rsplit("/", 1)[1]
+            f.problems.append(Problem(
+                path, ptr, "duplicate-key",
+                f"key {key!r} appears more than once in this object; only the last is kept by "
+                "JSON parsers, so remove the other", line, col))
+    return f
+
+
+def load(path: Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile:
+    """Read `path` (already checked to be a regular file inside the root)."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _too_large(display, size, max_bytes)
+        raw = path.read_bytes()
+    except OSError as e:
+        f = JSONFile(display)
+        f.problems.append(problem("file-not-found", display, "", f"cannot read file: {e.strerror}"))
+        return f
+    return load_bytes(raw, display, max_bytes)

@@ -1,0 +1,77 @@
+"""Where things live in a corpus: seeds/<doc_id>.json and annotations/<doc_id>/<annotator>.json."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
+ANNOTATOR = re.compile(r"^[a-z0-9_-]{2,40}$")
+GOLD = "gold"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path | None = None) -> Corpus:
+        return cls(Path(root or ".").absolute())
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def annotations_dir(self) -> Path:
+        return self.root / "annotations"
+
+    def seed_path(self, doc_id: str) -> Path:
+        return self.seeds_dir / f"{doc_id}.json"
+
+    def annotation_path(self, doc_id: str, annotator: str) -> Path:
+        return self.annotations_dir / doc_id / f"{annotator}.json"
+
+    def rel(self, path: Path) -> str:
+        """Path relative to the root, '/'-separated, as reports show it."""
+        try:
+            return Path(os.path.normpath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def inside(self, path: Path) -> bool:
+        """True when `path`, with every symlink followed, stays inside the root."""
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        return True
+
+    def doc_ids(self) -> list[str]:
+        """Ids of all seeds that are well-named JSON files."""
+        if not self.seeds_dir.is_dir():
+            return []
+        return sorted(
+            e.name[:-5] for e in os.scandir(self.seeds_dir)
+            if e.name.endswith(".json") and DOC_ID.match(e.name[:-5])
+        )
+
+    def annotators(self, doc_id: str) -> list[str]:
+        d = self.annotations_dir / doc_id
+        if not d.is_dir():
+            return []
+        return sorted(
+            e.name[:-5] for e in os.scandir(d)
+            if e.name.endswith(".json") and ANNOTATOR.match(e.name[:-5]) and e.is_file()
+        )
+
+    def iter_seed_entries(self) -> Iterator[os.DirEntry[str]]:
+        if self.seeds_dir.is_dir():
+            yield from sorted(os.scandir(self.seeds_dir), key=lambda e: e.name)
+
+    def iter_annotation_dirs(self) -> Iterator[os.DirEntry[str]]:
+        if self.annotations_dir.is_dir():
+            yield from sorted(os.scandir(self.annotations_dir), key=lambda e: e.name)
