@@ -1,0 +1,250 @@
+"""Compile seeds + gold layers into a Hugging Face dataset folder.
+
+Rows are streamed one document at a time into per-(config, split) Parquet writers that flush
+in batches and roll over to a new shard by size, so memory stays flat at any corpus size.
+Everything is written into a fresh folder beside the target and swapped in at the end: a
+failed build leaves the previous `dist/` as it was. No timestamps, sorted inputs, fixed
+writer options: the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from . import __version__
+from .features import CONFIGS, features
+from .layout import GOLD, Corpus
+from .problems import Report
+from .rows import LabelIndex, Row, rows
+from .schema import schema_dir
+from .splits import SPLITS, split_of
+from .validate import validate
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+MANIFEST = "manifest.json"
+BATCH_ROWS = 2000
+SHARD_BYTES = 256 * 1024 * 1024  # in-memory Arrow bytes per shard (Parquet is smaller)
+
+
+class BuildRefused(Exception):
+    def __init__(self, message: str, report: Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    splits: dict[str, dict[str, int]]  # config -> split -> rows
+    num_bytes: dict[str, dict[str, int]]
+    files: list[str]
+    documents: int
+    excluded: list[str] = field(default_factory=list)
+    licenses: set[str | None] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"built": True, "out": str(self.out), "documents": self.documents,
+                "excluded": self.excluded, "splits": self.splits, "files": self.files}
+
+    def summary(self) -> str:
+        lines = [f"built {self.out} from {self.documents} document(s)"]
+        for config, per in self.splits.items():
+            sizes = ", ".join(f"{s}: {n}" for s, n in per.items())
+            lines.append(f"  {config:<10} {sizes}")
+        if self.excluded:
+            lines.append(f"  excluded (no gold.json): {', '.join(self.excluded)}")
+        return "\n".join(lines)
+
+
+class ShardedWriter:
+    """Rows of one (config, split) -> data/<config>/<split>-NNNNN-of-NNNNN.parquet."""
+
+    def __init__(self, folder: Path, split: str, schema: pa.Schema, shard_bytes: int) -> None:
+        self.folder, self.split, self.schema, self.shard_bytes = folder, split, schema, shard_bytes
+        self.buffer: list[Row] = []
+        self.shards: list[Path] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.shard_size = 0
+        self.rows = 0
+        self.nbytes = 0
+
+    def add(self, batch: list[Row]) -> None:
+        self.buffer.extend(batch)
+        if len(self.buffer) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.buffer:
+            return
+        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
+        self.buffer = []
+        if self.writer is not None and self.shard_size + table.nbytes > self.shard_bytes:
+            self.writer.close()
+            self.writer = None
+        if self.writer is None:
+            path = self.folder / f".shard-{self.split}-{len(self.shards):05d}"
+            self.shards.append(path)
+            self.writer = pq.ParquetWriter(
+                path, self.schema, compression="zstd", compression_level=3,
+                use_dictionary=True, write_statistics=True, version="2.6")
+            self.shard_size = 0
+        self.writer.write_table(table, row_group_size=BATCH_ROWS)
+        self.shard_size += table.nbytes
+        self.rows += table.num_rows
+        self.nbytes += table.nbytes
+
+    def close(self) -> list[Path]:
+        self.flush()
+        if not self.shards:  # an empty split of a config still gets a (row-less) file
+            import pyarrow.parquet as pq
+
+            self.shards.append(self.folder / f".shard-{self.split}-00000")
+            pq.write_table(self.schema.empty_table(), self.shards[0], compression="zstd")
+        if self.writer is not None:
+            self.writer.close()
+        n = len(self.shards)
+        final = []
+        for k, tmp in enumerate(self.shards):
+            target = self.folder / f"{self.split}-{k:05d}-of-{n:05d}.parquet"
+            tmp.rename(target)
+            final.append(target)
+        return final
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_hashes(corpus: Corpus) -> dict[str, str]:
+    """sha256 of every input the build reads: schemas, seeds, layers, DATASHEET.md."""
+    files: list[tuple[str, Path]] = []
+    for name in sorted(p.name for p in schema_dir().glob("*.schema.json")):
+        files.append((f"schema/{name}", schema_dir() / name))
+    for doc_id in corpus.doc_ids():
+        files.append((f"seeds/{doc_id}.json", corpus.seed_path(doc_id)))
+        for a in corpus.annotators(doc_id):
+            files.append((f"annotations/{doc_id}/{a}.json", corpus.annotation_path(doc_id, a)))
+    sheet = corpus.root / "DATASHEET.md"
+    if sheet.is_file():
+        files.append(("DATASHEET.md", sheet))
+    return {rel: file_sha256(p) for rel, p in files}
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise BuildRefused(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        raise BuildRefused(f"{out} is not empty and was not built by claimstance (no "
+                           f"{MANIFEST}); choose another --out or use --force")
+
+
+def build(
+    root: str | Path | None = None,
+    out: str | Path | None = None,
+    *,
+    progress: bool = False,
+    force: bool = False,
+    shard_bytes: int = SHARD_BYTES,
+) -> BuildResult:
+    corpus = Corpus.at(root)
+    out_dir = Path(out).absolute() if out else corpus.root / "dist"
+    _prepare_out(out_dir, force)
+    report = validate(corpus.root, progress=progress)
+    if not report.valid:
+        raise BuildRefused(f"validation found {report.errors} error(s); fix them before building "
+                           "(claimstance validate)", report)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    try:
+        result = _write(corpus, staging, progress, shard_bytes)
+        if out_dir.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            out_dir.rename(trash / "dist")
+            staging.rename(out_dir)
+            shutil.rmtree(trash)
+        else:
+            staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.out = out_dir
+    return result
+
+
+def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int) -> BuildResult:
+    from .card import write_card
+
+    ix = LabelIndex()
+    schemas = {c: features(c).arrow_schema for c in CONFIGS}
+    writers: dict[tuple[str, str], ShardedWriter] = {}
+    excluded: list[str] = []
+    licenses: set[str | None] = set()
+    languages: set[str] = set()
+    n_docs = 0
+    doc_ids = corpus.doc_ids()
+    it: Any = doc_ids
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(doc_ids, desc="building", unit="doc", leave=False, mininterval=0.5)
+    for doc_id in it:
+        gold = corpus.annotation_path(doc_id, GOLD)
+        if not gold.is_file():
+            excluded.append(doc_id)
+            continue
+        doc = orjson.loads(corpus.seed_path(doc_id).read_bytes())
+        ann = orjson.loads(gold.read_bytes())
+        split = split_of(doc_id)
+        n_docs += 1
+        licenses.add(doc.get("license"))
+        languages.add(doc.get("language") or "en")
+        for config, batch in rows(doc, ann, ix).items():
+            w = writers.get((config, split))
+            if w is None:
+                folder = staging / "data" / config
+                folder.mkdir(parents=True, exist_ok=True)
+                w = writers[(config, split)] = ShardedWriter(folder, split, schemas[config],
+                                                             shard_bytes)
+            w.add(batch)
+    splits: dict[str, dict[str, int]] = defaultdict(dict)
+    nbytes: dict[str, dict[str, int]] = defaultdict(dict)
+    for (config, split), w in sorted(writers.items(),
+                                     key=lambda kv: (CONFIGS.index(kv[0][0]),
+                                                     SPLITS.index(kv[0][1]))):
+        w.close()
+        splits[config][split] = w.rows
+        nbytes[config][split] = w.nbytes
+    result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
+                         languages)
+    write_card(corpus, staging, result)
+    data_files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
+                        if p.is_file())
+    manifest = {
+        "claimstance_version": __version__,
+        "inputs": input_hashes(corpus),
+        "outputs": {rel: file_sha256(staging / rel) for rel in data_files},
+        "excluded": excluded,
+    }
+    (staging / MANIFEST).write_bytes(json.dumps(manifest, indent=2).encode() + b"\n")
+    result.files = [*data_files, MANIFEST]
+    return result
