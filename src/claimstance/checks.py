@@ -6,6 +6,7 @@ trust, so a contributor sees every problem in one pass.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from typing import Any
@@ -18,6 +19,11 @@ from .schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS
 from .schema import check as schema_check
 
 _JOINERS = {"\u200d", "\u20e3"}
+_REF = re.compile(r"^[mcs][1-9][0-9]*$")
+
+
+def _is_regional_indicator(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
 
 
 def _is_continuation(ch: str) -> bool:
@@ -39,9 +45,14 @@ def splits_character(text: str, i: int) -> bool:
     """True when offset `i` falls inside a grapheme (combining or emoji sequence, pair)."""
     if not 0 < i < len(text):
         return False
-    return _is_continuation(text[i]) or text[i - 1] == "\u200d" or (
-        0xD800 <= ord(text[i - 1]) <= 0xDBFF
-    )
+    if _is_continuation(text[i]) or text[i - 1] == "\u200d" or 0xD800 <= ord(text[i - 1]) <= 0xDBFF:
+        return True
+    if _is_regional_indicator(text[i]) and _is_regional_indicator(text[i - 1]):
+        run = 0  # flags are pairs of regional indicators: inside one if an odd count precedes
+        while i - run - 1 >= 0 and _is_regional_indicator(text[i - run - 1]):
+            run += 1
+        return run % 2 == 1
+    return False
 
 
 def _utf16_hint(text: str, start: int, end: int, got: str) -> str:
@@ -153,8 +164,8 @@ def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
                 reported.add(item_id)
 
     def ref(value: Any, want: str, ptr: str, role: str) -> bool:
-        if not isinstance(value, str) or not value:
-            return False
+        if not isinstance(value, str) or not _REF.match(value):
+            return False  # the schema reports malformed references
         kind = {"m": "mentions", "c": "claims", "s": "stances"}.get(value[0])
         if kind != want:
             out.append(problem("wrong-reference-kind", path, ptr,

@@ -37,10 +37,7 @@ class Corpus:
 
     def rel(self, path: Path) -> str:
         """Path relative to the root, '/'-separated, as reports show it."""
-        try:
-            return Path(os.path.normpath(path)).relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return Path(os.path.relpath(os.path.normpath(path), self.root)).as_posix()
 
     def inside(self, path: Path) -> bool:
         """True when `path`, with every symlink followed, stays inside the root."""

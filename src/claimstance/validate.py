@@ -129,12 +129,12 @@ def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
     for raw in paths:
         path = Path(os.path.normpath(Path(raw).absolute()))
         rel = corpus.rel(path)
-        if not (path.exists() or path.is_symlink()):
-            plan.problems.append(problem("file-not-found", rel, "", "no such file or directory"))
-            continue
-        if not corpus.inside(path.parent) or rel.startswith("/") or rel.startswith(".."):
+        if rel.startswith("../") or rel == ".." or not corpus.inside(path.parent):
             plan.problems.append(problem("outside-root", rel, "",
                                          f"not inside the corpus root {corpus.root}"))
+            continue
+        if not (path.exists() or path.is_symlink()):
+            plan.problems.append(problem("file-not-found", rel, "", "no such file or directory"))
             continue
         parts = rel.split("/") if rel != "." else []
         if not parts and path.is_dir():
