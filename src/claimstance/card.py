@@ -14,7 +14,7 @@ import yaml
 
 from .features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features
 from .layout import Corpus
-from .schema import LABEL_SETS, load_schema, label_set
+from .schema import LABEL_SETS, label_set, load_schema
 from .splits import RULE
 
 if TYPE_CHECKING:

@@ -111,9 +111,12 @@ def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
     for key in ("mentions", "claims"):
         seen: Counter[tuple[Any, ...]] = Counter()
         for i, item in _items(data, key):
-            start, end, got = item.get("start"), item.get("end"), item.get("text")
-            if not (_int(start) and _int(end)) or start < 0:
+            start_: Any = item.get("start")
+            end_: Any = item.get("end")
+            got = item.get("text")
+            if not (_int(start_) and _int(end_)) or start_ < 0:
                 continue
+            start, end = int(start_), int(end_)
             base = f"/{key}/{i}"
             if start >= end:
                 out.append(problem("reversed-span", path, f"{base}/start",
@@ -152,7 +155,7 @@ def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
     out: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for key in ("mentions", "claims", "stances"):
-        counts = Counter(x.get("id") for _, x in _items(data, key) if isinstance(x.get("id"), str))
+        counts = Counter(str(x["id"]) for _, x in _items(data, key) if isinstance(x.get("id"), str))
         ids[key] = set(counts)
         reported: set[str] = set()
         for i, item in _items(data, key):
@@ -190,6 +193,7 @@ def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
         ok_c = ref(claim, "claims", f"/stances/{i}/claim", "claim")
         if not (ok_h and ok_c):
             continue
+        assert isinstance(holder, str) and isinstance(claim, str)
         stanced.add(claim)
         held[(holder, claim)] += 1
         if held[(holder, claim)] == 2:

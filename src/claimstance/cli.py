@@ -222,3 +222,33 @@ def build(root: Path | None, out: Path | None, quiet: bool, fmt: str) -> None:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(result.summary())
+
+
+@main.command()
+@root_option
+@click.option("--check", is_flag=True, help="Exit 1 if a generated file is out of date.")
+def docs(root: Path | None, check: bool) -> None:
+    """Regenerate docs/problem-codes.md, docs/labels.md and schema/labelstudio.xml
+    from the catalogue and the schema.
+
+    \b
+    Example:
+      claimstance docs --check
+    """
+    from .docsgen import generated
+    from .fsutil import atomic_write
+    from .layout import Corpus
+
+    stale = 0
+    for path, text in generated(Corpus.at(root).root).items():
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        stale += 1
+        if check:
+            click.echo(f"out of date: {path}")
+        else:
+            atomic_write(path, text.encode("utf-8"))
+            click.echo(f"wrote {path}")
+    if check and stale:
+        sys.exit(1)

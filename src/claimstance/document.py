@@ -7,7 +7,8 @@ import re
 import unicodedata
 from typing import Any
 
-_DATELINE = re.compile(r"^([A-Z][A-Z.'’ -]*(?:, [A-Z][A-Z.'’ -]*)*)\s+[—–-]{1,2}\s")
+_DASHES = "\u2014\u2013"  # em and en dash
+_DATELINE = re.compile(rf"^([^\W\d_][^\n{_DASHES}]{{0,60}}?)\s+(?:[{_DASHES}]|--?)\s")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 
 
@@ -25,7 +26,10 @@ def sha256(text: str) -> str:
 def find_dateline(text: str) -> str | None:
     """The dateline as printed ('BAMAKO, MALI — ...' gives 'BAMAKO, MALI'), if any."""
     m = _DATELINE.match(text)
-    return m.group(1).strip() if m else None
+    if not m:
+        return None
+    line = m.group(1).strip()
+    return line if line == line.upper() else None  # datelines are set in capitals
 
 
 def make_document(

@@ -69,7 +69,8 @@ DESCRIPTIONS = {
     "license": "SPDX license id of the text; null when unknown.",
     "added": "Date the document entered the corpus.",
     "sha256": "sha256 of the UTF-8 text.",
-    "annotation_source": "'gold' (adjudicated) or 'single' (one annotator's layer, --allow-single).",
+    "annotation_source": "'gold' (adjudicated), or 'single' (one annotator's layer, "
+    "--allow-single).",
     "annotators": "Pseudonyms of the annotators whose layers the annotation comes from.",
     "mentions": "Entity mentions.",
     "claims": "Claims, with claimant and type.",

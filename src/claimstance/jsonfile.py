@@ -9,6 +9,7 @@ fail (rare) pay for the slow scanner that finds where things are.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -134,17 +135,12 @@ def scan(text: str) -> Scan:
                     i += 1
                     continue
                 return i + 1
-        if c == '"':
-            m = _STRING.match(text, i)
-        else:
-            m = _SCALAR.match(text, i)
+        m = _STRING.match(text, i) if c == '"' else _SCALAR.match(text, i)
         assert m is not None
         return m.end()
 
-    try:
-        value(0, "")
-    except (RecursionError, AssertionError, IndexError):
-        pass  # positions are a convenience; the parse result stands
+    with contextlib.suppress(RecursionError, AssertionError, IndexError):
+        value(0, "")  # positions are a convenience; the parse result stands
     return Scan(positions, duplicates)
 
 
@@ -184,7 +180,8 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
     for bom, what in _BOMS.items():
         if raw.startswith(bom):
             code = "bom" if bom == b"\xef\xbb\xbf" else "invalid-encoding"
-            f.problems.append(problem(code, path, "", f"file is {what}; save it as UTF-8 without BOM"))
+            f.problems.append(problem(code, path, "",
+                                      f"file is {what}; save it as UTF-8 without BOM"))
             return f
     if b"\x00" in raw:
         f.problems.append(problem(
@@ -194,16 +191,17 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
     try:
         f.text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
         f.problems.append(Problem(
             path, "", "invalid-encoding",
             f"byte 0x{raw[e.start]:02x} at offset {e.start} is not valid UTF-8; save the file "
-            "as UTF-8", line, col))
+            "as UTF-8", raw[: e.start].count(b"\n") + 1,
+            e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1))
         return f
     try:
         f.data = orjson.loads(raw)
     except orjson.JSONDecodeError:
+        line: int | None
+        col: int | None
         try:
             json.loads(f.text)
             msg, line, col = "NaN, Infinity and lone surrogates are not valid JSON", None, None

@@ -62,7 +62,8 @@ CATALOGUE: dict[str, Code] = {
         _c("missing-field", E, "Missing field", "A required field is absent."),
         _c("unknown-field", E, "Unknown field", "A field the schema does not define."),
         _c("wrong-type", E, "Wrong type", "A value has the wrong JSON type."),
-        _c("unknown-label", E, "Unknown label", "A label or enum value not in the schema's label set."),
+        _c("unknown-label", E, "Unknown label",
+           "A label or enum value not in the schema's label set."),
         _c("invalid-value", E, "Invalid value",
            "A value breaks a pattern or bound in the schema (ids, dates, hashes, offsets)."),
         # documents

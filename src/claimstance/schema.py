@@ -119,7 +119,8 @@ def _problems(err: Any, path: str, root: dict[str, Any]) -> Iterator[Problem]:
                       f"{json.dumps(inst)[:60]} is not one of {', '.join(err.validator_value)}")
     elif v == "oneOf" and not isinstance(inst, str | type(None)):
         yield problem("wrong-type", path, ptr,
-                      f"{json.dumps(inst)[:60]} is {type(inst).__name__}; expected a string or null")
+                      f"{json.dumps(inst)[:60]} is {type(inst).__name__}; "
+                      "expected a string or null")
     elif v == "oneOf":
         yield problem("invalid-value", path, ptr,
                       f"{json.dumps(inst)[:60]} is not a reference (m1, c1, ...) or null")

@@ -1,0 +1,105 @@
+"""The built folder, loaded with the real `datasets.load_dataset`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pytest
+
+from claimstance.build import BuildRefused, build
+from claimstance.features import CONFIGS
+from claimstance.splits import split_of
+
+from .conftest import REPO
+
+
+def load(path: Path, config: str | None = None, **kw: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # progress-bar and cache chatter is not our concern
+        return datasets.load_dataset(str(path), config, cache_dir=str(path.parent / "hf-cache"),
+                                     **kw)
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "dist"
+    build(REPO, out)
+    return out
+
+
+def test_every_config_loads_and_spans_slice(built: Path) -> None:
+    docs = load(built)
+    (split,) = docs.keys()
+    assert split == split_of("mali-accuses-algeria-downed-drone")
+    texts = {d["id"]: d["text"] for d in docs[split]}
+    gold = json.loads((REPO / "annotations/mali-accuses-algeria-downed-drone/gold.json")
+                      .read_text(encoding="utf-8"))
+    for config in ("mentions", "claims"):
+        ds = load(built, config)[split]
+        assert len(ds) == len(gold[config])
+        for row in ds:
+            assert texts[row["doc_id"]][row["start"]:row["end"]] == row["text"]
+    doc = docs[split][0]
+    for m in doc["mentions"] + doc["claims"]:
+        assert doc["text"][m["start"]:m["end"]] == m["text"]
+    stances = load(built, "stances")[split]
+    assert len(stances) == len(gold["stances"])
+    names = stances.features["label"].names
+    assert [names[r["label"]] for r in stances] == [s["label"] for s in gold["stances"]]
+    mtype = docs[split].features["mentions"].feature["type"]
+    assert [mtype.names[m["type"]] for m in doc["mentions"]] == [
+        m["type"] for m in gold["mentions"]]
+
+
+def test_all_four_configs_declared(built: Path) -> None:
+    card = (built / "README.md").read_text(encoding="utf-8")
+    for c in CONFIGS:
+        assert f"config_name: {c}" in card
+        assert any((built / "data" / c).glob("*.parquet"))
+    assert "license: unknown" in card
+
+
+def test_build_is_byte_identical(built: Path, tmp_path: Path) -> None:
+    again = tmp_path / "dist"
+    build(REPO, again)
+    assert hashes(again) == hashes(built)
+
+
+def test_refuses_invalid_corpus_and_keeps_previous_output(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(corpus, out)
+    before = hashes(out)
+    gold = next((corpus / "annotations").glob("*/gold.json"))
+    gold.write_text(gold.read_text(encoding="utf-8").replace('"GPE"', '"COUNTRY"', 1),
+                    encoding="utf-8")
+    with pytest.raises(BuildRefused) as e:
+        build(corpus, out)
+    assert e.value.report is not None and e.value.report.errors == 1
+    assert hashes(out) == before
+
+
+def test_refuses_to_replace_a_foreign_folder(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(BuildRefused):
+        build(corpus, out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_documents_without_gold_are_excluded(corpus: Path, tmp_path: Path) -> None:
+    for gold in (corpus / "annotations").glob("*/gold.json"):
+        gold.unlink()
+    result = build(corpus, tmp_path / "dist")
+    assert result.documents == 0
+    assert result.excluded == ["mali-accuses-algeria-downed-drone"]

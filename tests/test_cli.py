@@ -1,0 +1,103 @@
+"""The command line: help everywhere, exit codes, formats, no tracebacks for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from claimstance.cli import main
+
+from .conftest import CASES, REPO
+
+
+def all_commands() -> list[list[str]]:
+    out: list[list[str]] = []
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        out.append(path)
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+
+    walk(main, [])
+    return out
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "claimstance")
+def test_every_command_has_help_with_an_example(path: list[str]) -> None:
+    res = CliRunner().invoke(main, [*path, "--help"])
+    assert res.exit_code == 0, res.output
+    assert "Example" in res.output, f"`claimstance {' '.join(path)} --help` shows no example"
+
+
+def test_validate_repo_exits_zero() -> None:
+    res = CliRunner().invoke(main, ["validate", "--root", str(REPO)])
+    assert res.exit_code == 0, res.output
+
+
+def test_validate_json_shape_and_exit_one() -> None:
+    case = CASES / "invalid/span-text-mismatch/collapsed-space"
+    res = CliRunner().invoke(main, ["validate", "--root", str(case), "--format", "json"])
+    assert res.exit_code == 1
+    out = json.loads(res.output)
+    assert out["valid"] is False
+    assert out["stats"]["errors"] == 1
+    (p,) = out["problems"]
+    assert set(p) == {"code", "level", "path", "pointer", "line", "column", "message"}
+    assert (p["code"], p["pointer"]) == ("span-text-mismatch", "/mentions/1/text")
+    assert p["line"] is not None
+
+
+def test_validate_github_annotations() -> None:
+    case = CASES / "invalid/duplicate-key/top-level"
+    res = CliRunner().invoke(main, ["validate", "--root", str(case), "--format", "github"])
+    assert res.exit_code == 1
+    first = res.output.splitlines()[0]
+    assert first.startswith("::error file=annotations/tiny-doc/alice.json,line=9,col=3,"
+                            "title=duplicate-key::")
+
+
+def test_warnings_pass_unless_strict() -> None:
+    case = CASES / "invalid/self-stance/claimant-on-own-claim"
+    assert CliRunner().invoke(main, ["validate", "--root", str(case)]).exit_code == 0
+    assert CliRunner().invoke(main, ["validate", "--root", str(case), "--strict"]).exit_code == 1
+
+
+def test_usage_error_exits_two() -> None:
+    assert CliRunner().invoke(main, ["validate", "--format", "xml"]).exit_code == 2
+
+
+def test_list_codes() -> None:
+    res = CliRunner().invoke(main, ["validate", "--list-codes", "--format", "json"])
+    codes = {c["code"] for c in json.loads(res.output)}
+    assert {"span-text-mismatch", "dangling-reference", "duplicate-key"} <= codes
+
+
+@pytest.mark.parametrize("case", sorted(p for p in (CASES / "invalid").glob("*/*")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_traceback_on_any_bad_input(case: Path) -> None:
+    """Through a real process, as a contributor runs it."""
+    res = subprocess.run([sys.executable, "-m", "claimstance", "validate", "--root", str(case)],
+                         capture_output=True, text=True, check=False)
+    assert "Traceback" not in res.stderr + res.stdout
+    assert res.returncode in (0, 1)
+
+
+def test_docs_in_sync() -> None:
+    res = CliRunner().invoke(main, ["docs", "--check", "--root", str(REPO)])
+    assert res.exit_code == 0, res.output
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = ("import sys; from claimstance.cli import main\n"
+            f"try:\n    main(['validate', '--root', {str(REPO)!r}], standalone_mode=False)\n"
+            "except SystemExit: pass\n"
+            "bad = [m for m in ('datasets', 'pyarrow', 'label_studio_sdk') if m in sys.modules]\n"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
