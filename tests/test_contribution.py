@@ -1,0 +1,121 @@
+"""Validating a contribution: the workflow file, the pre-commit hook and `--changed`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from claimstance.cli import main
+from claimstance.validate import validate
+
+from .conftest import REPO
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+DOC = "mali-accuses-algeria-downed-drone"
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                          text=True, env={**os.environ, **GIT_ENV}).stdout
+
+
+@pytest.fixture
+def repo(corpus: Path) -> Path:
+    """The corpus as a git repository with one commit on main and a feature branch."""
+    git(corpus, "init", "-q", "-b", "main")
+    git(corpus, "add", "-A")
+    git(corpus, "commit", "-q", "-m", "corpus")
+    git(corpus, "checkout", "-q", "-b", "contribution")
+    return corpus
+
+
+def test_workflow_is_schema_valid() -> None:
+    """Against the GitHub workflow schema vendored in check-jsonschema: no network."""
+    res = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema",
+                          "vendor.github-workflows", str(REPO / ".github/workflows/validate.yml")],
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    wf = yaml.safe_load((REPO / ".github/workflows/validate.yml").read_text(encoding="utf-8"))
+    steps = " ".join(s.get("run", "") for job in wf["jobs"].values() for s in job["steps"])
+    assert "claimstance validate" in steps and "--format github" in steps
+    assert ".ci/run" in steps
+
+
+def _add_one_mention(gold: Path) -> None:
+    data = json.loads(gold.read_text(encoding="utf-8"))
+    data["mentions"][0]["text"] = "Bamako"  # wrong on purpose: the text says BAMAKO
+    gold.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def test_changed_checks_only_the_changed_layer(repo: Path) -> None:
+    assert validate(repo, []).files == 0
+    other = repo / "annotations" / "other-doc"
+    shutil.copytree(repo / "annotations" / DOC, other)  # committed, unchanged, and invalid
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "other")
+    git(repo, "branch", "-f", "main")
+    gold = repo / "annotations" / DOC / "gold.json"
+    _add_one_mention(gold)
+    res = CliRunner().invoke(main, ["validate", "--root", str(repo), "--changed", "main",
+                                    "--format", "json"])
+    out = json.loads(res.output)
+    assert res.exit_code == 1
+    assert out["stats"]["files"] == 1  # the seed is read, other-doc is never looked at
+    assert {p["path"] for p in out["problems"]} == {f"annotations/{DOC}/gold.json"}
+    assert [p["code"] for p in out["problems"] if p["level"] == "error"] == ["span-text-mismatch"]
+
+
+def test_changed_seed_rechecks_its_annotations(repo: Path) -> None:
+    seed = repo / "seeds" / f"{DOC}.json"
+    data = json.loads(seed.read_text(encoding="utf-8"))
+    data["title"] = "Another title"
+    seed.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", "--root", str(repo), "--changed", "main",
+                                    "--format", "json"])
+    out = json.loads(res.output)
+    assert res.exit_code == 0
+    assert (out["stats"]["documents"], out["stats"]["annotations"]) == (1, 1)
+
+
+def test_changed_defaults_to_merge_base_with_main(repo: Path) -> None:
+    _add_one_mention(repo / "annotations" / DOC / "gold.json")
+    git(repo, "commit", "-q", "-am", "edit")
+    res = CliRunner().invoke(main, ["validate", "--root", str(repo), "--changed"])
+    assert res.exit_code == 1 and "span-text-mismatch" in res.output
+
+
+def test_changed_outside_git_is_a_usage_error(corpus: Path) -> None:
+    res = CliRunner().invoke(main, ["validate", "--root", str(corpus), "--changed", "main"])
+    assert res.exit_code == 2
+
+
+def test_pre_commit_hook_in_a_temporary_repo(repo: Path, tmp_path: Path) -> None:
+    """The hook as .pre-commit-hooks.yaml defines it, run by pre-commit on a real commit."""
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    local = {k: hook[k] for k in ("id", "name", "files", "require_serial")}
+    local |= {"entry": f"{sys.executable} -m claimstance validate", "language": "system"}
+    (repo / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [local]}]}), encoding="utf-8")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pc-home")}
+
+    def commit() -> subprocess.CompletedProcess[str]:
+        git(repo, "add", "-A")
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run"], cwd=repo, env=env,
+                              capture_output=True, text=True, check=False)
+
+    _add_one_mention(repo / "annotations" / DOC / "gold.json")
+    bad = commit()
+    assert bad.returncode == 1 and "span-text-mismatch" in bad.stdout, bad.stdout + bad.stderr
+    git(repo, "checkout", "HEAD", "--", ".")
+    (repo / "README.txt").write_text("not a corpus file\n", encoding="utf-8")
+    good = commit()
+    assert good.returncode == 0, good.stdout + good.stderr
