@@ -165,6 +165,7 @@ def build(
     progress: bool = False,
     force: bool = False,
     shard_bytes: int = SHARD_BYTES,
+    site: bool = False,
 ) -> BuildResult:
     corpus = Corpus.at(root)
     out_dir = Path(out).absolute() if out else corpus.root / "dist"
@@ -176,7 +177,7 @@ def build(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
-        result = _write(corpus, staging, progress, shard_bytes)
+        result = _write(corpus, staging, progress, shard_bytes, site)
         if out_dir.exists():
             trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             out_dir.rename(trash / "dist")
@@ -191,7 +192,8 @@ def build(
     return result
 
 
-def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int) -> BuildResult:
+def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int,
+           site: bool) -> BuildResult:
     from .card import write_card
 
     ix = LabelIndex()
@@ -237,6 +239,10 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int) -> B
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
                          languages)
     write_card(corpus, staging, result)
+    if site:
+        from .viewer import render_site, write_pages
+
+        write_pages(render_site(corpus), staging / "site")
     data_files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
                         if p.is_file())
     manifest = {

@@ -139,6 +139,13 @@ def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
                     "span-text-mismatch", path, f"{base}/text",
                     f"text {_short(got)} differs from the document's text[{start}:{end}] = "
                     f"{_short(want)}{_utf16_hint(text, start, end, got)}"))
+                continue  # wrong offsets: boundary warnings would only be noise
+            for name, off in (("start", start), ("end", end)):
+                if 0 < off < len(text) and text[off - 1].isalnum() and text[off].isalnum():
+                    out.append(problem(
+                        "span-inside-word", path, f"{base}/{name}",
+                        f"{name} {off} cuts the word in "
+                        f"{_short(text[max(0, off - 8) : off + 8])}"))
             if want != want.strip():
                 out.append(problem("span-whitespace", path, f"{base}/start",
                                    f"span {_short(want)} starts or ends with whitespace"))

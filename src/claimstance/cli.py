@@ -190,9 +190,12 @@ def fmt_cmd(paths: tuple[Path, ...], check: bool) -> None:
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: dist/ under the root).")
+@click.option("--site", "with_site", is_flag=True, help="Also write the HTML viewer under site/.")
+@click.option("--force", is_flag=True, help="Replace an --out folder not built by claimstance.")
 @quiet_option
 @format_option("text", "json")
-def build(root: Path | None, out: Path | None, quiet: bool, fmt: str) -> None:
+def build(root: Path | None, out: Path | None, with_site: bool, force: bool, quiet: bool,
+          fmt: str) -> None:
     """Build the Hugging Face dataset folder (Parquet, dataset card) from seeds + gold.
 
     Validates first and refuses to build from invalid data. The same inputs build
@@ -208,7 +211,7 @@ def build(root: Path | None, out: Path | None, quiet: bool, fmt: str) -> None:
     from .report import format_text
 
     try:
-        result = run(root, out, progress=show_progress(quiet))
+        result = run(root, out, progress=show_progress(quiet), site=with_site, force=force)
     except BuildRefused as e:
         if fmt == "json":
             click.echo(json.dumps({"built": False, "reason": str(e),
@@ -252,3 +255,109 @@ def docs(root: Path | None, check: bool) -> None:
             click.echo(f"wrote {path}")
     if check and stale:
         sys.exit(1)
+
+
+def _check_layers(root: Path | None, doc_id: str, annotators: list[str]) -> None:
+    """Refuse, with the validator's coded problems, to render files that are not valid."""
+    from .layout import Corpus
+    from .report import format_text
+    from .validate import validate as run
+
+    corpus = Corpus.at(root)
+    targets = [corpus.annotation_path(doc_id, a) for a in annotators]
+    report = run(root, [corpus.seed_path(doc_id), *targets])
+    if not report.valid:
+        click.echo(format_text(report), err=True)
+        fail("fix these problems first (claimstance validate)")
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option("--annotator", default=None, help="Layer to show (default: gold, else the first).")
+@click.option("--compare", nargs=2, metavar="A B", default=None,
+              help="Show two annotators' layers merged, agreements and disagreements coloured.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: <doc_id>.<layer>.html).")
+@root_option
+def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, out: Path | None,
+         root: Path | None) -> None:
+    """Write one self-contained HTML page showing a document's annotations.
+
+    Mentions are highlighted by type, claims underlined by type; click a claim to see its
+    claimant and every stance on it. No network needed to open it.
+
+    \b
+    Examples:
+      claimstance view mali-accuses-algeria-downed-drone
+      claimstance view mali-accuses-algeria-downed-drone --compare alice bob --out cmp.html
+    """
+    from .fsutil import atomic_write
+    from .layout import Corpus
+    from .viewer import default_layer, load_doc, load_layer, render_compare, render_layer
+
+    corpus = Corpus.at(root)
+    if not corpus.seed_path(doc_id).is_file():
+        fail(f"[document-not-found] no seed seeds/{doc_id}.json")
+    if compare:
+        _check_layers(root, doc_id, list(compare))
+        doc = load_doc(corpus, doc_id)
+        a, b = (load_layer(corpus, doc_id, x) for x in compare)
+        page, name = render_compare(doc, a, b), f"{compare[0]}-vs-{compare[1]}"
+    else:
+        layer = annotator or default_layer(corpus, doc_id)
+        if layer is None:
+            fail(f"[file-not-found] {doc_id} has no annotation layer yet")
+            return
+        _check_layers(root, doc_id, [layer])
+        page = render_layer(load_doc(corpus, doc_id), load_layer(corpus, doc_id, layer))
+        name = layer
+    target = out or Path(f"{doc_id}.{name}.html")
+    atomic_write(target, page.encode("utf-8"))
+    click.echo(f"wrote {target}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="Folder for index.html and docs/<doc_id>.html.")
+@root_option
+def site(out: Path, root: Path | None) -> None:
+    """Write a browsable site: an index of every document with counts, linking to each view.
+
+    \b
+    Example:
+      claimstance site --out site/ && chromium site/index.html
+    """
+    from .layout import Corpus
+    from .report import format_text
+    from .validate import validate as run
+    from .viewer import render_site, write_pages
+
+    report = run(root)
+    if not report.valid:
+        click.echo(format_text(report), err=True)
+        fail("the corpus is not valid; fix it before building the site")
+    written = write_pages(render_site(Corpus.at(root)), out)
+    click.echo(f"wrote {len(written)} page(s) under {out}")
+
+
+@main.command()
+@root_option
+@format_option("text", "json", "markdown")
+def stats(root: Path | None, fmt: str) -> None:
+    """Counts per label, document and annotator; claimants; span length distributions.
+
+    \b
+    Example:
+      claimstance stats --format json
+    """
+    from .report import format_text
+    from .stats import corpus_stats, stats_markdown, stats_text
+    from .validate import validate as run
+
+    report = run(root)
+    if not report.valid:
+        click.echo(format_text(report), err=True)
+        fail("the corpus is not valid; figures would not be trustworthy")
+    s = corpus_stats(root)
+    click.echo(json.dumps(s, indent=2) if fmt == "json" else
+               stats_markdown(s) if fmt == "markdown" else stats_text(s))

@@ -102,6 +102,9 @@ CATALOGUE: dict[str, Code] = {
            "Two mentions (or two claims) have the same offsets and type."),
         _c("span-whitespace", W, "Span starts or ends with whitespace",
            "Spans should not include surrounding whitespace."),
+        _c("span-inside-word", W, "Span boundary inside a word",
+           "A span starts or ends between two letters or digits (e.g. 'Algeria' inside "
+           "'Algerian'); spans cover whole words."),
         _c("self-stance", W, "Stance of a claimant on its own claim",
            "The claimant's own claim needs no stance (see GUIDELINES.md)."),
         _c("claim-unattributed", W, "Judgement without claimant or stance",

@@ -1,0 +1,293 @@
+"""Self-contained HTML views of annotation layers (no network: CSS and JS are inline).
+
+The text is cut at every span boundary; each piece is wrapped in one element per span that
+covers it (claims outside, mentions inside, longest first), so overlapping and nested spans
+render correctly and every span can be found by its data-* id.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .layout import GOLD, Corpus
+from .schema import claim_types, label_set, mention_types, stance_labels
+
+PALETTE = ["#f4a6a6", "#a6c8f4", "#b5e3a1", "#f4d58d", "#d5b3f0", "#a8e6e0", "#f7c6e0",
+           "#c9c9c9"]
+CLAIM_PALETTE = ["#1f77b4", "#d62728", "#9467bd", "#2ca02c", "#ff7f0e"]
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    kind: str  # "mention" | "claim"
+    id: str
+    label: str
+    classes: list[str] = field(default_factory=list)
+
+
+def _esc(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+def _script_json(obj: Any) -> str:
+    """JSON safe inside <script>: no '</script>' or '<!--' can close or confuse it."""
+    return (json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
+
+
+def render_text(text: str, spans: list[Span]) -> str:
+    cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
+    order = sorted(spans, key=lambda s: (s.kind != "claim", s.start, -s.end, s.id))
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        if a >= b:
+            continue
+        cover = [s for s in order if s.start <= a and s.end >= b]
+        opened = []
+        for s in cover:
+            attr = "data-mention" if s.kind == "mention" else "data-claim"
+            cls = " ".join([s.kind, f"{'mt' if s.kind == 'mention' else 'ct'}-{s.label}",
+                            *s.classes])
+            opened.append(f'<span class="{_esc(cls)}" {attr}="{_esc(s.id)}" '
+                          f'data-type="{_esc(s.label)}">')
+        out.append("".join(opened) + _esc(text[a:b]) + "</span>" * len(opened))
+    return "".join(out)
+
+
+def _style() -> str:
+    rules = [
+        "body{font:16px/1.6 system-ui,sans-serif;margin:0;display:flex;gap:1.5rem;"
+        "padding:1rem;color:#222}",
+        "main{flex:3;max-width:60rem}aside{flex:2;font-size:14px}",
+        ".text{white-space:pre-wrap;border:1px solid #ddd;padding:1rem;border-radius:6px}",
+        ".mention{padding:0 1px;border-radius:3px}",
+        ".mention .mention{box-shadow:inset 0 -2px 0 #0006}",
+        ".claim{border-bottom:3px solid;cursor:pointer}",
+        ".focus{outline:2px solid #000}.selected{background:#fff3b0!important}",
+        ".legend span,.tag{display:inline-block;padding:0 .4rem;margin:.1rem;border-radius:3px}",
+        "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .4rem;"
+        "text-align:left}",
+        "li[data-claim]{cursor:pointer}#details{border:1px solid #999;padding:.5rem;"
+        "min-height:3rem;border-radius:6px}",
+        ".cmp-agree{outline:2px solid #2ca02c}.cmp-type{outline:2px dashed #ff7f0e}",
+        ".cmp-only-a{outline:2px solid #d62728}.cmp-only-b{outline:2px solid #1f77b4}",
+    ]
+    for i, t in enumerate(mention_types()):
+        rules.append(f".mt-{t}{{background:{PALETTE[i % len(PALETTE)]}}}")
+    for i, t in enumerate(claim_types()):
+        rules.append(f".ct-{t}{{border-bottom-color:{CLAIM_PALETTE[i % len(CLAIM_PALETTE)]}}}")
+    return "\n".join(rules)
+
+
+_SCRIPT = """
+const DATA = JSON.parse(document.getElementById('data').textContent);
+function esc(s){const d=document.createElement('div');d.textContent=s;return d.innerHTML;}
+function show(id){
+  document.querySelectorAll('.focus,.selected').forEach(e=>e.classList.remove('focus','selected'));
+  const c = DATA.claims[id]; if(!c) return;
+  document.querySelectorAll('[data-claim="'+id+'"]').forEach(e=>e.classList.add('selected'));
+  const who = c.claimant ? esc(c.claimant.text)+' ('+c.claimant.id+')' : 'the article itself';
+  if(c.claimant) document.querySelectorAll('[data-mention="'+c.claimant.id+'"]')
+    .forEach(e=>e.classList.add('focus'));
+  let h = '<b>'+id+'</b> <span class="tag">'+esc(c.type)+'</span> '+esc(c.text)+
+    '<br>claimant: <span class="claimant">'+who+'</span><ul class="stances">';
+  for(const s of c.stances){
+    document.querySelectorAll('[data-mention="'+s.holder+'"]').forEach(e=>e.classList.add('focus'));
+    h += '<li data-stance="'+s.id+'">'+esc(s.holder_text)+' ('+s.holder+') <b>'+esc(s.label)+
+      '</b></li>';
+  }
+  h += '</ul>';
+  if(!c.stances.length) h += '<i>no stances</i>';
+  document.getElementById('details').innerHTML = h;
+}
+document.addEventListener('click', ev=>{
+  const el = ev.target.closest('[data-claim]'); if(el) show(el.getAttribute('data-claim'));
+});
+"""
+
+
+def _claims_data(ann: dict[str, Any]) -> dict[str, Any]:
+    mentions = {m["id"]: m for m in ann["mentions"]}
+    out: dict[str, Any] = {}
+    for c in ann["claims"]:
+        cl = mentions.get(c["claimant"]) if c["claimant"] else None
+        out[c["id"]] = {
+            "type": c["type"], "text": c["text"],
+            "claimant": {"id": cl["id"], "text": cl["text"]} if cl else None,
+            "stances": [{"id": s["id"], "holder": s["holder"],
+                         "holder_text": mentions[s["holder"]]["text"]
+                         if s["holder"] in mentions else "?", "label": s["label"]}
+                        for s in ann["stances"] if s["claim"] == c["id"]],
+        }
+    return out
+
+
+def _legend(ann: dict[str, Any]) -> str:
+    counts = {t: sum(1 for m in ann["mentions"] if m["type"] == t) for t in mention_types()}
+    defs = label_set("mention_type")
+    items = "".join(f'<span class="mt-{t}" title="{_esc(defs[t])}" data-legend="{t}">{t} '
+                    f"{counts[t]}</span>" for t in mention_types())
+    cdefs = label_set("claim_type")
+    citems = "".join(f'<span class="claim ct-{t}" title="{_esc(cdefs[t])}">{t}</span>'
+                     for t in claim_types())
+    return f'<div class="legend">{items}</div><div class="legend">{citems}</div>'
+
+
+def _claim_list(ann: dict[str, Any]) -> str:
+    mentions = {m["id"]: m["text"] for m in ann["mentions"]}
+    rows = []
+    for c in ann["claims"]:
+        who = _esc(mentions.get(c["claimant"], c["claimant"])) if c["claimant"] else (
+            "<i>article</i>")
+        rows.append(f'<li data-claim="{_esc(c["id"])}"><b>{_esc(c["id"])}</b> '
+                    f'<span class="tag ct-{_esc(c["type"])}">{_esc(c["type"])}</span> {who}: '
+                    f'{_esc(c["text"])}</li>')
+    return "<ol class='claims'>" + "".join(rows) + "</ol>"
+
+
+def _stance_table(ann: dict[str, Any]) -> str:
+    mentions = {m["id"]: m["text"] for m in ann["mentions"]}
+    claims = {c["id"]: c["text"] for c in ann["claims"]}
+    rows = "".join(
+        f'<tr data-stance="{_esc(s["id"])}"><td>{_esc(mentions.get(s["holder"], s["holder"]))}'
+        f'</td><td>{_esc(s["label"])}</td><td data-claim="{_esc(s["claim"])}">'
+        f'{_esc(claims.get(s["claim"], s["claim"]))}</td></tr>' for s in ann["stances"])
+    labels = ", ".join(stance_labels())
+    return (f"<table class='stances'><tr><th>holder</th><th>stance ({labels})</th><th>claim</th>"
+            f"</tr>{rows}</table>")
+
+
+def _page(title: str, main: str, aside: str, data: Any) -> str:
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            f"<title>{_esc(title)}</title><style>{_style()}</style></head><body>"
+            f"<main>{main}</main><aside>{aside}</aside>"
+            f"<script type=\"application/json\" id=\"data\">{_script_json(data)}</script>"
+            f"<script>{_SCRIPT}</script></body></html>\n")
+
+
+def _spans(ann: dict[str, Any], extra: dict[str, list[str]] | None = None) -> list[Span]:
+    extra = extra or {}
+    return ([Span(m["start"], m["end"], "mention", m["id"], m["type"], extra.get(m["id"], []))
+             for m in ann["mentions"]]
+            + [Span(c["start"], c["end"], "claim", c["id"], c["type"], extra.get(c["id"], []))
+               for c in ann["claims"]])
+
+
+def render_layer(doc: dict[str, Any], ann: dict[str, Any]) -> str:
+    title = doc.get("title") or doc["id"]
+    meta = " · ".join(f"{k}: {_esc(str(doc.get(k) or 'unknown'))}"
+                      for k in ("source", "published", "license"))
+    main = (f"<h1>{_esc(title)}</h1><p class='meta'>{_esc(doc['id'])} · layer "
+            f"<b>{_esc(ann['annotator'])}</b> · {meta}</p>"
+            f"<div class='text' id='text'>{render_text(doc['text'], _spans(ann))}</div>")
+    aside = (f"<h2>Legend</h2>{_legend(ann)}<h2>Selected claim</h2><div id='details'>"
+             f"Click a claim to see its claimant and stances.</div><h2>Claims</h2>"
+             f"{_claim_list(ann)}<h2>Stances</h2>{_stance_table(ann)}")
+    return _page(f"{title} ({ann['annotator']})", main, aside, {"claims": _claims_data(ann)})
+
+
+def compare_items(a: dict[str, Any], b: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Items of two layers matched by exact offsets, each with its agreement status."""
+    def key(x: dict[str, Any]) -> tuple[int, int]:
+        return (x["start"], x["end"])
+
+    ia, ib = {key(x): x for x in a[kind]}, {key(x): x for x in b[kind]}
+    out = []
+    for k in sorted(set(ia) | set(ib)):
+        xa, xb = ia.get(k), ib.get(k)
+        status = ("only-a" if xb is None else "only-b" if xa is None
+                  else "agree" if xa["type"] == xb["type"] else "type")
+        src = xa or xb
+        assert src is not None
+        out.append({"start": k[0], "end": k[1], "text": src["text"], "status": status,
+                    "a": xa["type"] if xa else None, "b": xb["type"] if xb else None,
+                    "id": (xa or {}).get("id") or f"b-{src['id']}"})
+    return out
+
+
+def render_compare(doc: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
+    na, nb = a["annotator"], b["annotator"]
+    spans: list[Span] = []
+    rows = []
+    counts: dict[str, int] = {"agree": 0, "type": 0, "only-a": 0, "only-b": 0}
+    for kind in ("mentions", "claims"):
+        for item in compare_items(a, b, kind):
+            counts[item["status"]] += 1
+            label = item["a"] or item["b"]
+            spans.append(Span(item["start"], item["end"], kind[:-1], item["id"], label,
+                              [f"cmp-{item['status']}"]))
+            if item["status"] != "agree":
+                rows.append(f"<tr class='cmp-{item['status']}'><td>{kind[:-1]}</td>"
+                            f"<td>{_esc(item['text'])}</td><td>{_esc(item['a'] or '—')}</td>"
+                            f"<td>{_esc(item['b'] or '—')}</td></tr>")
+    title = doc.get("title") or doc["id"]
+    main = (f"<h1>{_esc(title)}</h1><p>{_esc(na)} vs {_esc(nb)}: "
+            f"<span class='tag cmp-agree'>agree {counts['agree']}</span> "
+            f"<span class='tag cmp-type'>type differs {counts['type']}</span> "
+            f"<span class='tag cmp-only-a'>only {_esc(na)} {counts['only-a']}</span> "
+            f"<span class='tag cmp-only-b'>only {_esc(nb)} {counts['only-b']}</span></p>"
+            f"<div class='text' id='text'>{render_text(doc['text'], spans)}</div>")
+    aside = (f"<h2>Disagreements</h2><table class='disagreements'><tr><th>kind</th><th>span"
+             f"</th><th>{_esc(na)}</th><th>{_esc(nb)}</th></tr>{''.join(rows)}</table>"
+             f"<div id='details'></div>")
+    return _page(f"{title}: {na} vs {nb}", main, aside, {"claims": {}, "counts": counts})
+
+
+def load_layer(corpus: Corpus, doc_id: str, annotator: str) -> dict[str, Any]:
+    path = corpus.annotation_path(doc_id, annotator)
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def load_doc(corpus: Corpus, doc_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(corpus.seed_path(doc_id).read_text(encoding="utf-8"))
+    return data
+
+
+def default_layer(corpus: Corpus, doc_id: str) -> str | None:
+    layers = corpus.annotators(doc_id)
+    return GOLD if GOLD in layers else (layers[0] if layers else None)
+
+
+def render_site(corpus: Corpus) -> dict[str, str]:
+    """index.html and docs/<doc_id>.html for every document with a layer: {relpath: html}."""
+    pages: dict[str, str] = {}
+    rows = []
+    for doc_id in corpus.doc_ids():
+        doc = load_doc(corpus, doc_id)
+        layer = default_layer(corpus, doc_id)
+        if layer is None:
+            rows.append(f"<tr><td>{_esc(doc_id)}</td><td>{_esc(doc.get('title') or '')}</td>"
+                        "<td colspan=4><i>not annotated</i></td></tr>")
+            continue
+        ann = load_layer(corpus, doc_id, layer)
+        pages[f"docs/{doc_id}.html"] = render_layer(doc, ann)
+        others = ", ".join(a for a in corpus.annotators(doc_id) if a != layer) or "—"
+        rows.append(f"<tr data-doc='{_esc(doc_id)}'><td><a href='docs/{_esc(doc_id)}.html'>"
+                    f"{_esc(doc_id)}</a></td><td>{_esc(doc.get('title') or '')}</td>"
+                    f"<td>{_esc(layer)}</td><td>{len(ann['mentions'])}</td>"
+                    f"<td>{len(ann['claims'])}</td><td>{len(ann['stances'])}</td>"
+                    f"<td>{_esc(others)}</td></tr>")
+    main = ("<h1>claimstance corpus</h1><table class='index'><tr><th>document</th><th>title</th>"
+            "<th>layer shown</th><th>mentions</th><th>claims</th><th>stances</th>"
+            f"<th>other layers</th></tr>{''.join(rows)}</table>")
+    pages["index.html"] = _page("claimstance corpus", main, "", {"claims": {}})
+    return pages
+
+
+def write_pages(pages: dict[str, str], out: Path) -> list[Path]:
+    from .fsutil import atomic_write
+
+    written = []
+    for rel, text in sorted(pages.items()):
+        atomic_write(out / rel, text.encode("utf-8"))
+        written.append(out / rel)
+    return written
