@@ -69,6 +69,14 @@ def test_warnings_pass_unless_strict() -> None:
     assert CliRunner().invoke(main, ["validate", "--root", str(case), "--strict"]).exit_code == 1
 
 
+def test_not_a_corpus_is_an_error_not_an_empty_success(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["validate", "--root", str(tmp_path), "--format", "json"])
+    assert res.exit_code == 1
+    assert [p["code"] for p in json.loads(res.output)["problems"]] == ["file-not-found"]
+    res = CliRunner().invoke(main, ["build", "--root", str(tmp_path)])
+    assert res.exit_code == 1 and not (tmp_path / "dist").exists()
+
+
 def test_usage_error_exits_two() -> None:
     assert CliRunner().invoke(main, ["validate", "--format", "xml"]).exit_code == 2
 

@@ -105,6 +105,10 @@ def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path) -> None:
 
 def plan_all(corpus: Corpus) -> Plan:
     plan = Plan()
+    if not corpus.seeds_dir.is_dir():
+        plan.problems.append(problem(
+            "file-not-found", "seeds", "",
+            f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
     for e in corpus.iter_seed_entries():
         _plan_seed(corpus, plan, Path(e.path), with_layers=False)
     for e in corpus.iter_annotation_dirs():
