@@ -257,18 +257,24 @@ def docs(root: Path | None, check: bool) -> None:
         sys.exit(1)
 
 
-def _check_layers(root: Path | None, doc_id: str, annotators: list[str]) -> None:
-    """Refuse, with the validator's coded problems, to render files that are not valid."""
-    from .layout import Corpus
+def require_valid(root: Path | None, paths: list[Path] | None, why: str) -> None:
+    """Refuse, with the validator's coded problems, to work on files that are not valid."""
     from .report import format_text
     from .validate import validate as run
 
-    corpus = Corpus.at(root)
-    targets = [corpus.annotation_path(doc_id, a) for a in annotators]
-    report = run(root, [corpus.seed_path(doc_id), *targets])
+    report = run(root, paths)
     if not report.valid:
         click.echo(format_text(report), err=True)
-        fail("fix these problems first (claimstance validate)")
+        fail(why)
+
+
+def _check_layers(root: Path | None, doc_id: str, annotators: list[str]) -> None:
+    from .layout import Corpus
+
+    corpus = Corpus.at(root)
+    targets = [corpus.annotation_path(doc_id, a) for a in annotators]
+    require_valid(root, [corpus.seed_path(doc_id), *targets],
+                  "fix these problems first (claimstance validate)")
 
 
 @main.command()
@@ -328,14 +334,9 @@ def site(out: Path, root: Path | None) -> None:
       claimstance site --out site/ && chromium site/index.html
     """
     from .layout import Corpus
-    from .report import format_text
-    from .validate import validate as run
     from .viewer import render_site, write_pages
 
-    report = run(root)
-    if not report.valid:
-        click.echo(format_text(report), err=True)
-        fail("the corpus is not valid; fix it before building the site")
+    require_valid(root, None, "the corpus is not valid; fix it before building the site")
     written = write_pages(render_site(Corpus.at(root)), out)
     click.echo(f"wrote {len(written)} page(s) under {out}")
 
@@ -350,14 +351,9 @@ def stats(root: Path | None, fmt: str) -> None:
     Example:
       claimstance stats --format json
     """
-    from .report import format_text
     from .stats import corpus_stats, stats_markdown, stats_text
-    from .validate import validate as run
 
-    report = run(root)
-    if not report.valid:
-        click.echo(format_text(report), err=True)
-        fail("the corpus is not valid; figures would not be trustworthy")
+    require_valid(root, None, "the corpus is not valid; figures would not be trustworthy")
     s = corpus_stats(root)
     click.echo(json.dumps(s, indent=2) if fmt == "json" else
                stats_markdown(s) if fmt == "markdown" else stats_text(s))

@@ -51,7 +51,7 @@ def ingest(
     if not doc["text"]:
         raise IngestError([problem("empty-file", str(source_file), "", "the article is empty")])
     target = corpus.seed_path(doc_id)
-    found = [p for p in check_document(doc, corpus.rel(target), doc_id)]
+    found = check_document(doc, corpus.rel(target), doc_id)
     if found:
         raise IngestError(found)
     if target.is_file() and not force:
