@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from claimstance.features import CONFIGS
 from claimstance.splits import split_of
 
 from .conftest import REPO
+
+DOC = "mali-accuses-algeria-downed-drone"
 
 
 def load(path: Path, config: str | None = None, **kw: Any) -> Any:
@@ -103,3 +106,30 @@ def test_documents_without_gold_are_excluded(corpus: Path, tmp_path: Path) -> No
     result = build(corpus, tmp_path / "dist")
     assert result.documents == 0
     assert result.excluded == ["mali-accuses-algeria-downed-drone"]
+
+
+def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
+    """columns.Columns (fast) and rows.rows + from_pylist (the spec) give equal tables."""
+    import orjson
+    import pyarrow as pa
+
+    from claimstance.columns import Columns, arrow_schema
+    from claimstance.features import CONFIGS
+    from claimstance.rows import LabelIndex, rows
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import synth
+
+    ix = LabelIndex()
+    seed = orjson.loads((corpus / "seeds" / f"{DOC}.json").read_bytes())
+    gold = orjson.loads((corpus / "annotations" / DOC / "gold.json").read_bytes())
+    docs = [(seed, gold), *(synth.document(k) for k in range(5))]
+    cols = Columns(ix)
+    want: dict[str, list[dict[str, object]]] = {c: [] for c in CONFIGS}
+    for doc, ann in docs:
+        cols.add(doc, ann)
+        for config, batch in rows(doc, ann, ix).items():
+            want[config] += batch
+    for config, table in cols.tables().items():
+        expected = pa.Table.from_pylist(want[config], schema=arrow_schema(config))
+        assert table.equals(expected), config

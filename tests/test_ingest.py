@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from claimstance.cli import main
-from claimstance.document import normalize_text, sha256
+from claimstance.document import is_normalized, normalize_text, sha256
 from claimstance.ingest import IngestError, ingest
 from claimstance.validate import validate
 
@@ -66,3 +66,11 @@ def test_checked_in_seed_matches_shared_article() -> None:
     if SEED.is_file():
         assert doc["text"] == normalize_text(SEED.read_text(encoding="utf-8"))
     assert (doc["source"], doc["url"], doc["published"], doc["license"]) == (None,) * 4
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "a\n\nb", "a \nb", "a\t\nb", "a\u00a0\nb", "\nlead", "trail\n", "trail ", "\ufeffbom",
+    "cr\r\nlf", "e\u0301", "é", "emoji 🇲🇱 ok", "", " lead space", "x\u2003\ny",
+])
+def test_is_normalized_agrees_with_normalize_text(text: str) -> None:
+    assert is_normalized(text) == (normalize_text(text) == text)

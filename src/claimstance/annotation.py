@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from .schema import SCHEMA_VERSION
@@ -59,9 +60,22 @@ def canonicalize(ann: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _numbered(items: Any, prefix: str) -> bool:
+    return isinstance(items, list) and all(
+        isinstance(x, dict) and x.get("id") == f"{prefix}{i}" for i, x in enumerate(items, 1))
+
+
 def is_canonical(ann: dict[str, Any]) -> bool:
+    """Whether `canonicalize` would leave the items as they are (without building a copy)."""
     try:
-        c = canonicalize(ann)
-    except (KeyError, TypeError, ValueError):
+        if not (_numbered(ann["mentions"], "m") and _numbered(ann["claims"], "c")
+                and _numbered(ann["stances"], "s")):
+            return False
+        for key in ("mentions", "claims"):
+            keys = [(x["start"], x["end"], x["type"]) for x in ann[key]]
+            if any(a > b for a, b in itertools.pairwise(keys)):
+                return False
+        skeys = [(int(s["claim"][1:]), int(s["holder"][1:]), s["label"]) for s in ann["stances"]]
+        return all(a <= b for a, b in itertools.pairwise(skeys))
+    except (KeyError, TypeError, ValueError, IndexError):
         return True  # malformed: other checks report it
-    return all(c[k] == ann[k] for k in ("mentions", "claims", "stances"))

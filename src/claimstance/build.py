@@ -14,20 +14,24 @@ import json
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from . import __version__
-from .features import CONFIGS, features
+from .columns import Columns
+from .features import CONFIGS
+from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
+from .parallel import map_chunks
 from .problems import Report
-from .rows import LabelIndex, Row, rows
+from .rows import LabelIndex
 from .schema import schema_dir
 from .splits import SPLITS, split_of
-from .validate import validate
+from .stats import Stats
+from .validate import DocPlan, DocResult, add_result, check_docs, plan_for
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -54,6 +58,7 @@ class BuildResult:
     excluded: list[str] = field(default_factory=list)
     licenses: set[str | None] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
+    stats: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"built": True, "out": str(self.out), "documents": self.documents,
@@ -74,16 +79,19 @@ class ShardedWriter:
 
     def __init__(self, folder: Path, split: str, schema: pa.Schema, shard_bytes: int) -> None:
         self.folder, self.split, self.schema, self.shard_bytes = folder, split, schema, shard_bytes
-        self.buffer: list[Row] = []
+        self.buffer: list[pa.Table] = []
+        self.buffered = self.buffered_bytes = 0
         self.shards: list[Path] = []
         self.writer: pq.ParquetWriter | None = None
         self.shard_size = 0
         self.rows = 0
         self.nbytes = 0
 
-    def add(self, batch: list[Row]) -> None:
-        self.buffer.extend(batch)
-        if len(self.buffer) >= BATCH_ROWS:
+    def add(self, table: pa.Table) -> None:
+        self.buffer.append(table)
+        self.buffered += table.num_rows
+        self.buffered_bytes += table.nbytes
+        if self.buffered >= BATCH_ROWS or self.buffered_bytes >= self.shard_bytes // 4:
             self.flush()
 
     def flush(self) -> None:
@@ -92,8 +100,8 @@ class ShardedWriter:
 
         if not self.buffer:
             return
-        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
-        self.buffer = []
+        table = pa.concat_tables(self.buffer)
+        self.buffer, self.buffered, self.buffered_bytes = [], 0, 0
         if self.writer is not None and self.shard_size + table.nbytes > self.shard_bytes:
             self.writer.close()
             self.writer = None
@@ -101,8 +109,8 @@ class ShardedWriter:
             path = self.folder / f".shard-{self.split}-{len(self.shards):05d}"
             self.shards.append(path)
             self.writer = pq.ParquetWriter(
-                path, self.schema, compression="zstd", compression_level=3,
-                use_dictionary=True, write_statistics=True, version="2.6")
+                path, self.schema, compression="zstd", compression_level=1,
+                use_dictionary=False, write_statistics=True, version="2.6")
             self.shard_size = 0
         self.writer.write_table(table, row_group_size=BATCH_ROWS)
         self.shard_size += table.nbytes
@@ -135,19 +143,53 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def input_hashes(corpus: Corpus) -> dict[str, str]:
-    """sha256 of every input the build reads: schemas, seeds, layers, DATASHEET.md."""
-    files: list[tuple[str, Path]] = []
-    for name in sorted(p.name for p in schema_dir().glob("*.schema.json")):
-        files.append((f"schema/{name}", schema_dir() / name))
-    for doc_id in corpus.doc_ids():
-        files.append((f"seeds/{doc_id}.json", corpus.seed_path(doc_id)))
-        for a in corpus.annotators(doc_id):
-            files.append((f"annotations/{doc_id}/{a}.json", corpus.annotation_path(doc_id, a)))
+def input_hashes(corpus: Corpus, read: dict[str, str]) -> dict[str, str]:
+    """sha256 of every input: schemas and DATASHEET.md here, seeds and layers as read."""
+    out = {f"schema/{p.name}": file_sha256(p) for p in sorted(schema_dir().glob("*.schema.json"))}
     sheet = corpus.root / "DATASHEET.md"
     if sheet.is_file():
-        files.append(("DATASHEET.md", sheet))
-    return {rel: file_sha256(p) for rel, p in files}
+        out["DATASHEET.md"] = file_sha256(sheet)
+    return out | dict(sorted(read.items()))
+
+
+@dataclass
+class ChunkOut:
+    """What one worker gives back for a chunk of documents."""
+
+    results: list[DocResult]
+    tables: dict[tuple[str, str], pa.Table]
+    stats: Stats
+    excluded: list[str]
+    licenses: set[str | None]
+    languages: set[str]
+    documents: int
+
+
+def build_chunk(corpus: Corpus, max_bytes: int, part: Sequence[tuple[str, DocPlan]]) -> ChunkOut:
+    """Check, count and turn into Arrow tables one chunk of documents, reading each file once."""
+    results = check_docs(corpus, max_bytes, True, part)
+    ix = LabelIndex()
+    columns: dict[str, Columns] = {}
+    out = ChunkOut(results, {}, Stats(per_document=False), [], set(), set(), 0)
+    for res in results:
+        if res.has_errors:
+            continue  # the build is refused; rows would be wasted work
+        out.stats.add(res.doc_id, res.layers)
+        gold = res.layers.get(GOLD)
+        if gold is None:
+            out.excluded.append(res.doc_id)
+            continue
+        doc = res.seed
+        split = split_of(res.doc_id)
+        out.documents += 1
+        out.licenses.add(doc.get("license"))
+        out.languages.add(doc.get("language") or "en")
+        columns.setdefault(split, Columns(ix)).add(doc, gold)
+    for res in results:  # what the parent needs is the problems and hashes, not the data
+        res.seed, res.layers = None, {}
+    out.tables = {(config, split): table for split, cols in columns.items()
+                  for config, table in cols.tables().items()}
+    return out
 
 
 def _prepare_out(out: Path, force: bool) -> None:
@@ -166,18 +208,20 @@ def build(
     force: bool = False,
     shard_bytes: int = SHARD_BYTES,
     site: bool = False,
+    jobs: int | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> BuildResult:
+    """Validate and build in one reading of the corpus; refuse (BuildRefused) on any error.
+
+    Everything is written to a staging folder that replaces `out` only when all went well.
+    """
     corpus = Corpus.at(root)
     out_dir = Path(out).absolute() if out else corpus.root / "dist"
     _prepare_out(out_dir, force)
-    report = validate(corpus.root, progress=progress)
-    if not report.valid:
-        raise BuildRefused(f"validation found {report.errors} error(s); fix them before building "
-                           "(claimstance validate)", report)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
-        result = _write(corpus, staging, progress, shard_bytes, site)
+        result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes)
         if out_dir.exists():
             trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             out_dir.rename(trash / "dist")
@@ -192,42 +236,44 @@ def build(
     return result
 
 
-def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int,
-           site: bool) -> BuildResult:
+def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site: bool,
+           jobs: int | None, max_bytes: int) -> BuildResult:
     from .card import write_card
 
-    ix = LabelIndex()
-    schemas = {c: features(c).arrow_schema for c in CONFIGS}
+    plan = plan_for(corpus, None)
+    report = Report()
+    report.extend(plan.problems)
     writers: dict[tuple[str, str], ShardedWriter] = {}
+    stats = Stats(per_document=False)
     excluded: list[str] = []
     licenses: set[str | None] = set()
     languages: set[str] = set()
+    read: dict[str, str] = {}
     n_docs = 0
-    doc_ids = corpus.doc_ids()
-    it: Any = doc_ids
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(doc_ids, desc="building", unit="doc", leave=False, mininterval=0.5)
-    for doc_id in it:
-        gold = corpus.annotation_path(doc_id, GOLD)
-        if not gold.is_file():
-            excluded.append(doc_id)
-            continue
-        doc = orjson.loads(corpus.seed_path(doc_id).read_bytes())
-        ann = orjson.loads(gold.read_bytes())
-        split = split_of(doc_id)
-        n_docs += 1
-        licenses.add(doc.get("license"))
-        languages.add(doc.get("language") or "en")
-        for config, batch in rows(doc, ann, ix).items():
+    work = partial(build_chunk, corpus, max_bytes)
+    for out in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
+                          progress="building" if progress else None):
+        for res in out.results:
+            add_result(report, res)
+            read |= res.hashes
+        if report.errors:
+            continue  # keep reading: the refusal lists every problem
+        stats.merge(out.stats)
+        excluded += out.excluded
+        licenses |= out.licenses
+        languages |= out.languages
+        n_docs += out.documents
+        for (config, split), table in out.tables.items():
             w = writers.get((config, split))
             if w is None:
                 folder = staging / "data" / config
                 folder.mkdir(parents=True, exist_ok=True)
-                w = writers[(config, split)] = ShardedWriter(folder, split, schemas[config],
+                w = writers[(config, split)] = ShardedWriter(folder, split, table.schema,
                                                              shard_bytes)
-            w.add(batch)
+            w.add(table)
+    if not report.valid:
+        raise BuildRefused(f"validation found {report.errors} error(s); fix them before building "
+                           "(claimstance validate)", report)
     splits: dict[str, dict[str, int]] = defaultdict(dict)
     nbytes: dict[str, dict[str, int]] = defaultdict(dict)
     for (config, split), w in sorted(writers.items(),
@@ -237,7 +283,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int,
         splits[config][split] = w.rows
         nbytes[config][split] = w.nbytes
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
-                         languages)
+                         languages, stats.to_dict())
     write_card(corpus, staging, result)
     if site:
         from .viewer import render_site, write_pages
@@ -247,7 +293,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int,
                         if p.is_file())
     manifest = {
         "claimstance_version": __version__,
-        "inputs": input_hashes(corpus),
+        "inputs": input_hashes(corpus, read),
         "outputs": {rel: file_sha256(staging / rel) for rel in data_files},
         "excluded": excluded,
     }

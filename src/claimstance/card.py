@@ -16,7 +16,7 @@ from .features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features
 from .layout import Corpus
 from .schema import LABEL_SETS, label_set, load_schema
 from .splits import RULE
-from .stats import corpus_stats, stats_markdown
+from .stats import stats_markdown
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -174,7 +174,7 @@ the corpus grows: `{RULE}`. Small corpora may lack some splits.
 |---|---|---|---|
 {split_rows}
 
-{stats_markdown(corpus_stats(corpus.root))}
+{stats_markdown(result.stats)}
 {datasheet_sections(corpus.root)}"""
     return f"---\n{meta}---\n\n{body.rstrip()}\n"
 

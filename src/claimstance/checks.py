@@ -6,13 +6,15 @@ trust, so a contributor sees every problem in one pass.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import unicodedata
 from collections import Counter
 from typing import Any
 
 from . import annotation as annotation_mod
-from .document import normalize_text, sha256
+from .document import is_normalized, normalize_text, sha256
 from .layout import GOLD
 from .problems import Level, Problem, problem
 from .schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS
@@ -45,6 +47,8 @@ def splits_character(text: str, i: int) -> bool:
     """True when offset `i` falls inside a grapheme (combining or emoji sequence, pair)."""
     if not 0 < i < len(text):
         return False
+    if text[i] < "\u0300" and text[i - 1] < "\u0300":
+        return False  # no combining mark, joiner, surrogate or emoji part lies below U+0300
     if _is_continuation(text[i]) or text[i - 1] == "\u200d" or 0xD800 <= ord(text[i - 1]) <= 0xDBFF:
         return True
     if _is_regional_indicator(text[i]) and _is_regional_indicator(text[i - 1]):
@@ -67,7 +71,8 @@ def _short(s: str, n: int = 60) -> str:
     return r if len(r) <= n else r[: n - 4] + "...'"
 
 
-def check_document(data: Any, path: str, stem: str) -> list[Problem]:
+def check_document(data: Any, path: str, stem: str, digest: str | None = None) -> list[Problem]:
+    """Every problem of one seed; `digest` is sha256(text) when the caller has it already."""
     out = schema_check(DOCUMENT, data, path)
     if not isinstance(data, dict):
         return out
@@ -78,7 +83,7 @@ def check_document(data: Any, path: str, stem: str) -> list[Problem]:
                            "file or fix the id"))
     text = data.get("text")
     if isinstance(text, str):
-        norm = normalize_text(text)
+        norm = text if is_normalized(text) else normalize_text(text)
         if norm != text:
             i = next((k for k, (a, b) in enumerate(zip(text, norm, strict=False)) if a != b),
                      min(len(text), len(norm)))
@@ -86,11 +91,12 @@ def check_document(data: Any, path: str, stem: str) -> list[Problem]:
                 "text-not-normalized", path, "/text",
                 f"text is not normalized (NFC, \\n line ends, no trailing whitespace) from "
                 f"character {i}; re-ingest it with `claimstance ingest`"))
-        digest = data.get("sha256")
-        if isinstance(digest, str) and digest != sha256(text):
+        actual = digest or sha256(text)
+        recorded = data.get("sha256")
+        if isinstance(recorded, str) and recorded != actual:
             out.append(problem(
                 "text-hash-mismatch", path, "/sha256",
-                f"sha256 is not the hash of the text (that is {sha256(text)}); the text was "
+                f"sha256 is not the hash of the text (that is {actual}); the text was "
                 "edited after ingest: restore it, or re-ingest and re-check its annotations"))
     return out
 
@@ -219,6 +225,75 @@ def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _ids(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(1, n + 1)]
+
+
+@functools.lru_cache(maxsize=256)
+def _numbers(prefix: str, n: int) -> dict[str, int]:
+    return {f"{prefix}{i}": i for i in range(1, n + 1)}
+
+
+_BOTH_ALNUM = re.compile(r"[^\W_][^\W_]")  # \w less '_' is exactly str.isalnum
+_ABOVE_LATIN = re.compile("[^\x00-\u02ff]")  # where combining marks and emoji parts begin
+
+
+def _clean_spans(items: list[dict[str, Any]], text: str) -> bool:
+    starts = [x["start"] for x in items]
+    ends = [x["end"] for x in items]
+    texts = [x["text"] for x in items]
+    keys = list(zip(starts, ends, [x["type"] for x in items], strict=True))
+    if len(set(keys)) != len(keys) or keys != sorted(keys):
+        return False
+    size = len(text)
+    if items and (max(ends) > size or not all(map(operator.lt, starts, ends))):
+        return False
+    if [text[s:e] for s, e in zip(starts, ends, strict=True)] != texts:
+        return False
+    if [t.strip() for t in texts] != texts:
+        return False
+    offsets = [o for o in set(starts) | set(ends) if 0 < o < size]
+    pairs = " ".join([text[o - 1 : o + 1] for o in offsets])
+    if _BOTH_ALNUM.search(pairs):
+        return False
+    return pairs.isascii() or not _ABOVE_LATIN.search(pairs) or not any(
+        splits_character(text, o) for o in offsets)
+
+
+def _clean(data: dict[str, Any], text: str) -> bool:
+    """True only when the item checks below would find nothing, in a few comprehensions.
+
+    Called on schema-valid layers only, so shapes and types can be trusted. Anything unusual
+    (a reference out of order, a span that needs a closer look) answers False and the full
+    checks, which alone write problems, decide.
+    """
+    mentions, claims, stances = data["mentions"], data["claims"], data["stances"]
+    nm, nc = len(mentions), len(claims)
+    if ([m["id"] for m in mentions] != _ids("m", nm) or [c["id"] for c in claims] != _ids("c", nc)
+            or [s["id"] for s in stances] != _ids("s", len(stances))):
+        return False
+    if not (_clean_spans(mentions, text) and _clean_spans(claims, text)):
+        return False
+    mnum, cnum = _numbers("m", nm), _numbers("c", nc)
+    claimant = [c["claimant"] for c in claims]
+    if not {x for x in claimant if x is not None} <= mnum.keys():
+        return False
+    holders = [s["holder"] for s in stances]
+    targets = [s["claim"] for s in stances]
+    if not (set(holders) <= mnum.keys() and set(targets) <= cnum.keys()):
+        return False
+    if any(claimant[cnum[c] - 1] == h for c, h in zip(targets, holders, strict=True)):
+        return False  # a self-stance
+    order = [(cnum[c], mnum[h], s["label"]) for c, h, s in zip(targets, holders, stances,
+                                                               strict=True)]
+    if len({o[:2] for o in order}) != len(order) or order != sorted(order):
+        return False
+    stanced = set(targets)
+    return all(x is not None or c["type"] == "fact" or c["id"] in stanced
+               for x, c in zip(claimant, claims, strict=True))
+
+
 def check_annotation(
     data: Any,
     path: str,
@@ -270,6 +345,8 @@ def check_annotation(
                 f"{text_sha256[:12]}...); offsets were not checked: re-annotate or re-pull"))
         else:
             doc_ok = True
+    if not out and doc_ok and text is not None and _clean(data, text):
+        return out
     out.extend(_check_references(data, path))
     if doc_ok and text is not None:
         out.extend(_check_spans(data, path, text))

@@ -36,6 +36,11 @@ def quiet_option(f: F) -> F:
     return click.option("--quiet", "-q", is_flag=True, help="No progress bars.")(f)
 
 
+def jobs_option(f: F) -> F:
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                        help="Processes to use (default: every core for large corpora).")(f)
+
+
 def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
@@ -110,9 +115,10 @@ def ingest(source: Path, doc_id: str, title: str | None, publisher: str | None,
               help="Size limit per file (default 5 MiB).")
 @click.option("--list-codes", is_flag=True, help="Print the catalogue of problem codes.")
 @quiet_option
+@jobs_option
 def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
              changed: str | None, max_bytes: int | None, list_codes: bool,
-             quiet: bool) -> None:
+             quiet: bool, jobs: int | None) -> None:
     """Check seeds and annotations against the schema and the semantic rules.
 
     Reports every problem with a stable code and a path::/json/pointer location.
@@ -148,7 +154,7 @@ def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
                 {"valid": True, "stats": {"files": 0}, "problems": []}))
             return
     report = run(root, targets, strict=strict, max_bytes=max_bytes or MAX_BYTES,
-                 progress=show_progress(quiet))
+                 progress=show_progress(quiet), jobs=jobs)
     click.echo(FORMATTERS[fmt](report))
     sys.exit(0 if report.valid else 1)
 
@@ -193,9 +199,10 @@ def fmt_cmd(paths: tuple[Path, ...], check: bool) -> None:
 @click.option("--site", "with_site", is_flag=True, help="Also write the HTML viewer under site/.")
 @click.option("--force", is_flag=True, help="Replace an --out folder not built by claimstance.")
 @quiet_option
+@jobs_option
 @format_option("text", "json")
 def build(root: Path | None, out: Path | None, with_site: bool, force: bool, quiet: bool,
-          fmt: str) -> None:
+          jobs: int | None, fmt: str) -> None:
     """Build the Hugging Face dataset folder (Parquet, dataset card) from seeds + gold.
 
     Validates first and refuses to build from invalid data. The same inputs build
@@ -211,7 +218,8 @@ def build(root: Path | None, out: Path | None, with_site: bool, force: bool, qui
     from .report import format_text
 
     try:
-        result = run(root, out, progress=show_progress(quiet), site=with_site, force=force)
+        result = run(root, out, progress=show_progress(quiet), site=with_site, force=force,
+                     jobs=jobs)
     except BuildRefused as e:
         if fmt == "json":
             click.echo(json.dumps({"built": False, "reason": str(e),

@@ -19,6 +19,17 @@ def normalize_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
+def is_normalized(text: str) -> bool:
+    """`normalize_text(text) == text`, without building the normalised copy."""
+    return (
+        "\r" not in text
+        and not text.startswith(("\ufeff", "\n"))
+        and text == text.rstrip()
+        and all(line == line.rstrip() for line in text.split("\n"))
+        and unicodedata.is_normalized("NFC", text)
+    )
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -1,9 +1,9 @@
 """Read a corpus JSON file strictly: encoding, size, syntax, duplicate keys, positions.
 
-The fast path parses with orjson and proves the absence of duplicate keys by counting: once
-string contents are removed, every ':' left in the text separates a key from its value, so
-the number of colons must equal the number of keys in the parsed objects. Only files that
-fail (rare) pay for the slow scanner that finds where things are.
+The fast path parses with orjson and proves the absence of duplicate keys by counting colons
+in the raw bytes and in orjson's re-serialisation of the parsed data (see
+`has_duplicate_keys`). Only files that fail (rare) pay for the slow scanner that finds where
+things are.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +45,19 @@ class JSONFile:
     """A parsed file, its text, and the problems met while reading it."""
 
     path: str
-    text: str | None = None
+    raw: bytes | None = None  # set once the bytes are known to be UTF-8 text
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
+    _text: str | None = None
     _positions: dict[str, int] | None = None
     _line_starts: list[int] | None = None
+
+    @property
+    def text(self) -> str | None:
+        """The decoded text, only made when positions are needed (most files never ask)."""
+        if self._text is None and self.raw is not None:
+            self._text = self.raw.decode("utf-8")
+        return self._text
 
     @property
     def ok(self) -> bool:
@@ -67,9 +76,10 @@ class JSONFile:
         return self.line_col(self._positions[ptr])
 
     def line_col(self, offset: int) -> tuple[int, int]:
-        assert self.text is not None
+        text = self.text
+        assert text is not None
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
@@ -144,21 +154,19 @@ def scan(text: str) -> Scan:
     return Scan(positions, duplicates)
 
 
-def _count_keys(obj: Any) -> int:
-    n = 0
-    stack = [obj]
-    while stack:
-        o = stack.pop()
-        if isinstance(o, dict):
-            n += len(o)
-            stack.extend(v for v in o.values() if isinstance(v, dict | list))
-        elif isinstance(o, list):
-            stack.extend(v for v in o if isinstance(v, dict | list))
-    return n
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
 
 
-def has_duplicate_keys(text: str, data: Any) -> bool:
-    return _STRING.sub("", text).count(":") != _count_keys(data)
+def has_duplicate_keys(raw: bytes, data: Any) -> bool:
+    """Whether the text holds more key/value pairs than `data` kept, at C speed.
+
+    Serialising the parsed data again writes every string's colons literally and one colon
+    per kept key; the raw text has those plus one per dropped duplicate (and the colons of
+    its value). A colon written as an escape breaks the count, so such rare files are scanned.
+    """
+    if _ESCAPED_COLON.search(raw):
+        return bool(scan(raw.decode("utf-8")).duplicates)
+    return raw.count(b":") != orjson.dumps(data).count(b":")
 
 
 def _too_large(path: str, size: int, max_bytes: int) -> JSONFile:
@@ -174,6 +182,30 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
     if len(raw) > max_bytes:
         return _too_large(path, len(raw), max_bytes)
     f = JSONFile(path)
+    try:
+        # orjson accepts only UTF-8 without BOM or NUL: success proves all the checks below
+        f.data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _diagnose(f, raw)
+    f.raw = raw
+    if has_duplicate_keys(raw, f.data):
+        text = f.text
+        assert text is not None
+        sc = scan(text)
+        f._positions = sc.positions
+        for ptr, offset in sc.duplicates:
+            line, col = f.line_col(offset)
+            key = ptr.rsplit("/", 1)[1]
+            f.problems.append(Problem(
+                path, ptr, "duplicate-key",
+                f"key {key!r} appears more than once in this object; only the last is kept by "
+                "JSON parsers, so remove the other", line, col))
+    return f
+
+
+def _diagnose(f: JSONFile, raw: bytes) -> JSONFile:
+    """Why orjson refused the bytes: empty, BOM, UTF-16, not UTF-8, or a syntax error."""
+    path = f.path
     if not raw.strip():
         f.problems.append(problem("empty-file", path, "", "file is empty; expected a JSON object"))
         return f
@@ -189,7 +221,7 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
             "file contains NUL bytes (UTF-16 or UTF-32?); save it as UTF-8"))
         return f
     try:
-        f.text = raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         f.problems.append(Problem(
             path, "", "invalid-encoding",
@@ -197,39 +229,26 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
             "as UTF-8", raw[: e.start].count(b"\n") + 1,
             e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1))
         return f
+    f.raw = raw
+    line: int | None
+    col: int | None
     try:
-        f.data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        line: int | None
-        col: int | None
-        try:
-            json.loads(f.text)
-            msg, line, col = "NaN, Infinity and lone surrogates are not valid JSON", None, None
-        except json.JSONDecodeError as e:
-            msg, line, col = e.msg, e.lineno, e.colno
-        f.problems.append(Problem(path, "", "invalid-json", f"invalid JSON: {msg}", line, col))
-        f.data = None
-        return f
-    if has_duplicate_keys(f.text, f.data):
-        sc = scan(f.text)
-        f._positions = sc.positions
-        for ptr, offset in sc.duplicates:
-            line, col = f.line_col(offset)
-            key = ptr.rsplit("/", 1)[1]
-            f.problems.append(Problem(
-                path, ptr, "duplicate-key",
-                f"key {key!r} appears more than once in this object; only the last is kept by "
-                "JSON parsers, so remove the other", line, col))
+        json.loads(text)
+        msg, line, col = "NaN, Infinity and lone surrogates are not valid JSON", None, None
+    except json.JSONDecodeError as e:
+        msg, line, col = e.msg, e.lineno, e.colno
+    f.problems.append(Problem(path, "", "invalid-json", f"invalid JSON: {msg}", line, col))
     return f
 
 
-def load(path: Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile:
+def load(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile:
     """Read `path` (already checked to be a regular file inside the root)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return _too_large(display, size, max_bytes)
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                return _too_large(display, size, max_bytes)
+            raw = fh.read()
     except OSError as e:
         f = JSONFile(display)
         f.problems.append(problem("file-not-found", display, "", f"cannot read file: {e.strerror}"))

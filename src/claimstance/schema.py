@@ -64,6 +64,12 @@ def _fast(name: str) -> Any:
     return jsonschema_rs.validator_for(load_schema(name))
 
 
+def ready() -> None:
+    """Compile the fast validators now (before worker processes fork from this one)."""
+    _fast(DOCUMENT)
+    _fast(ANNOTATION)
+
+
 @functools.cache
 def _slow(name: str) -> Any:
     import jsonschema

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +15,29 @@ from .schema import claim_types, mention_types, stance_labels
 LENGTH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)  # upper bounds, in characters
 
 
-def _lengths(values: list[int]) -> dict[str, Any]:
-    if not values:
+def _lengths(counts: Counter[int]) -> dict[str, Any]:
+    """Summary of a length distribution kept as value -> count (mergeable, small)."""
+    n = sum(counts.values())
+    if not n:
         return {"n": 0, "min": None, "median": None, "mean": None, "max": None, "histogram": {}}
+    values = sorted(counts)
+
+    def nth(k: int) -> int:  # the k-th smallest value, 0-based
+        seen = 0
+        for v in values:
+            seen += counts[v]
+            if seen > k:
+                return v
+        raise IndexError(k)
+
+    median = nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
     hist: Counter[str] = Counter()
-    for v in values:
+    for v, c in counts.items():
         upper = next((b for b in LENGTH_BUCKETS if v <= b), None)
-        hist[f"<={upper}" if upper else f">{LENGTH_BUCKETS[-1]}"] += 1
+        hist[f"<={upper}" if upper else f">{LENGTH_BUCKETS[-1]}"] += c
     order = [f"<={b}" for b in LENGTH_BUCKETS] + [f">{LENGTH_BUCKETS[-1]}"]
-    return {"n": len(values), "min": min(values), "median": statistics.median(values),
-            "mean": round(statistics.fmean(values), 2), "max": max(values),
+    return {"n": n, "min": values[0], "median": median,
+            "mean": round(sum(v * c for v, c in counts.items()) / n, 2), "max": values[-1],
             "histogram": {k: hist[k] for k in order if hist[k]}}
 
 
@@ -39,56 +52,90 @@ def layer_counts(ann: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Stats:
+    """Figures gathered one document at a time; collectors from parallel workers merge."""
+
+    per_document: bool = True
+    documents: int = 0
+    with_gold: int = 0
+    mention_t: Counter[str] = field(default_factory=Counter)
+    claim_t: Counter[str] = field(default_factory=Counter)
+    stance_l: Counter[str] = field(default_factory=Counter)
+    claimed: int = 0
+    unclaimed: int = 0
+    mention_len: Counter[int] = field(default_factory=Counter)
+    claim_len: Counter[int] = field(default_factory=Counter)
+    docs: dict[str, Any] = field(default_factory=dict)
+    annotators: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, doc_id: str, layers: dict[str, dict[str, Any]]) -> None:
+        self.documents += 1
+        entry: dict[str, Any] = {"annotators": [a for a in sorted(layers) if a != GOLD],
+                                 "gold": GOLD in layers}
+        for a, ann in sorted(layers.items()):
+            c = self.annotators.setdefault(a, Counter())
+            c["documents"] += 1
+            for k in ("mentions", "claims", "stances"):
+                c[k] += len(ann[k])
+        gold = layers.get(GOLD)
+        if gold is not None:
+            self.with_gold += 1
+            if self.per_document:
+                entry |= layer_counts(gold)
+            self.mention_t.update(m["type"] for m in gold["mentions"])
+            self.claim_t.update(x["type"] for x in gold["claims"])
+            self.stance_l.update(s["label"] for s in gold["stances"])
+            self.mention_len.update(m["end"] - m["start"] for m in gold["mentions"])
+            self.claim_len.update(x["end"] - x["start"] for x in gold["claims"])
+            self.claimed += sum(1 for x in gold["claims"] if x["claimant"])
+            self.unclaimed += sum(1 for x in gold["claims"] if not x["claimant"])
+        if self.per_document:
+            self.docs[doc_id] = entry
+
+    def merge(self, other: Stats) -> None:
+        self.documents += other.documents
+        self.with_gold += other.with_gold
+        self.mention_t.update(other.mention_t)
+        self.claim_t.update(other.claim_t)
+        self.stance_l.update(other.stance_l)
+        self.mention_len.update(other.mention_len)
+        self.claim_len.update(other.claim_len)
+        self.claimed += other.claimed
+        self.unclaimed += other.unclaimed
+        self.docs |= other.docs
+        for a, c in other.annotators.items():
+            self.annotators.setdefault(a, Counter()).update(c)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "documents_with_gold": self.with_gold,
+            "gold": {
+                "mention_types": {t: self.mention_t[t] for t in mention_types()},
+                "claim_types": {t: self.claim_t[t] for t in claim_types()},
+                "stance_labels": {t: self.stance_l[t] for t in stance_labels()},
+                "claims_with_claimant": self.claimed,
+                "claims_by_the_article": self.unclaimed,
+                "mention_length": _lengths(self.mention_len),
+                "claim_length": _lengths(self.claim_len),
+            },
+            "per_document": dict(sorted(self.docs.items())),
+            "per_annotator": {a: dict(c) for a, c in sorted(self.annotators.items())},
+        }
+
+
 def corpus_stats(root: str | Path | None = None) -> dict[str, Any]:
     """Figures over gold layers (what the dataset contains) and over every layer by annotator.
 
     Reads files as they are; run `claimstance validate` first for trustworthy figures.
     """
     corpus = Corpus.at(root)
-    mention_t: Counter[str] = Counter()
-    claim_t: Counter[str] = Counter()
-    stance_l: Counter[str] = Counter()
-    claimed = unclaimed = 0
-    mention_len: list[int] = []
-    claim_len: list[int] = []
-    per_doc: dict[str, Any] = {}
-    per_annotator: dict[str, Counter[str]] = {}
+    stats = Stats()
     for doc_id in corpus.doc_ids():
-        annotators = corpus.annotators(doc_id)
-        entry: dict[str, Any] = {"annotators": [a for a in annotators if a != GOLD],
-                                 "gold": GOLD in annotators}
-        for a in annotators:
-            ann = orjson.loads(corpus.annotation_path(doc_id, a).read_bytes())
-            c = per_annotator.setdefault(a, Counter())
-            c["documents"] += 1
-            for k in ("mentions", "claims", "stances"):
-                c[k] += len(ann[k])
-            if a != GOLD:
-                continue
-            entry |= layer_counts(ann)
-            mention_t.update(m["type"] for m in ann["mentions"])
-            claim_t.update(x["type"] for x in ann["claims"])
-            stance_l.update(s["label"] for s in ann["stances"])
-            mention_len += [m["end"] - m["start"] for m in ann["mentions"]]
-            claim_len += [x["end"] - x["start"] for x in ann["claims"]]
-            claimed += sum(1 for x in ann["claims"] if x["claimant"])
-            unclaimed += sum(1 for x in ann["claims"] if not x["claimant"])
-        per_doc[doc_id] = entry
-    return {
-        "documents": len(per_doc),
-        "documents_with_gold": sum(1 for d in per_doc.values() if d["gold"]),
-        "gold": {
-            "mention_types": {t: mention_t[t] for t in mention_types()},
-            "claim_types": {t: claim_t[t] for t in claim_types()},
-            "stance_labels": {t: stance_l[t] for t in stance_labels()},
-            "claims_with_claimant": claimed,
-            "claims_by_the_article": unclaimed,
-            "mention_length": _lengths(mention_len),
-            "claim_length": _lengths(claim_len),
-        },
-        "per_document": per_doc,
-        "per_annotator": {a: dict(c) for a, c in sorted(per_annotator.items())},
-    }
+        stats.add(doc_id, {a: orjson.loads(corpus.annotation_path(doc_id, a).read_bytes())
+                           for a in corpus.annotators(doc_id)})
+    return stats.to_dict()
 
 
 def _table(title: str, rows: list[tuple[str, Any]], head: tuple[str, str]) -> list[str]:

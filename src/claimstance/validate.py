@@ -6,16 +6,21 @@ a time, so memory stays flat and a single changed file never triggers a scan of 
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from .checks import check_annotation, check_document
 from .document import sha256
 from .jsonfile import MAX_BYTES, JSONFile, load
 from .layout import ANNOTATOR, DOC_ID, Corpus
-from .problems import Problem, Report, problem
+from .parallel import map_chunks
+from .problems import Level, Problem, Report, problem
+from .schema import ready as schema_ready
 
 
 @dataclass
@@ -24,6 +29,7 @@ class DocPlan:
 
     report_seed: bool = False
     annotators: set[str] = field(default_factory=set)
+    scan_folder: bool = False  # list annotations/<doc_id>/ in the worker, not while planning
 
 
 @dataclass
@@ -35,8 +41,11 @@ class Plan:
         return self.docs.setdefault(doc_id, DocPlan())
 
 
-def _entry_problem(corpus: Corpus, path: Path) -> Problem | None:
+def _entry_problem(corpus: Corpus, path: Path,
+                   entry: os.DirEntry[str] | None = None) -> Problem | None:
     """A problem with `path` as a file to read (symlink out, directory), or None."""
+    if entry is not None and not entry.is_symlink() and entry.is_file(follow_symlinks=False):
+        return None  # the common case, answered from the directory listing without a stat
     rel = corpus.rel(path)
     if path.is_symlink() and not corpus.inside(path):
         return problem("outside-root", rel, "",
@@ -49,21 +58,22 @@ def _entry_problem(corpus: Corpus, path: Path) -> Problem | None:
     return None
 
 
-def _plan_seed(corpus: Corpus, plan: Plan, path: Path, *, with_layers: bool) -> None:
-    rel = corpus.rel(path)
-    stem = path.name[:-5] if path.name.endswith(".json") else path.name
-    if not path.name.endswith(".json"):
-        if not path.name.startswith("."):
-            plan.problems.append(problem("unexpected-file", rel, "",
+def _plan_seed(corpus: Corpus, plan: Plan, path: Path, *, with_layers: bool,
+               entry: os.DirEntry[str] | None = None) -> None:
+    name = path.name
+    stem = name[:-5] if name.endswith(".json") else name
+    if not name.endswith(".json"):
+        if not name.startswith("."):
+            plan.problems.append(problem("unexpected-file", corpus.rel(path), "",
                                          "not a .json file; seeds/ holds <doc_id>.json only"))
         return
     if not DOC_ID.match(stem):
         plan.problems.append(problem(
-            "invalid-file-name", rel, "",
+            "invalid-file-name", corpus.rel(path), "",
             f"{path.name!r} is not a valid seed file name: <doc_id>.json with a doc_id of 3-81 "
             "characters from a-z, 0-9 and '-', starting with a letter or digit"))
         return
-    err = _entry_problem(corpus, path)
+    err = _entry_problem(corpus, path, entry)
     if err:
         plan.problems.append(err)
         return
@@ -72,22 +82,22 @@ def _plan_seed(corpus: Corpus, plan: Plan, path: Path, *, with_layers: bool) -> 
         plan.doc(stem).annotators.update(corpus.annotators(stem))
 
 
-def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path) -> None:
-    rel = corpus.rel(path)
+def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path,
+                     entry: os.DirEntry[str] | None = None) -> None:
     if not path.name.endswith(".json"):
         if not path.name.startswith("."):
-            plan.problems.append(problem("unexpected-file", rel, "",
+            plan.problems.append(problem("unexpected-file", corpus.rel(path), "",
                                          "not a .json file; annotations/<doc_id>/ holds "
                                          "<annotator>.json only"))
         return
     stem = path.name[:-5]
     if not DOC_ID.match(doc_id) or not ANNOTATOR.match(stem):
         plan.problems.append(problem(
-            "invalid-file-name", rel, "",
+            "invalid-file-name", corpus.rel(path), "",
             "annotation files are annotations/<doc_id>/<annotator>.json with an annotator "
             "pseudonym of 2-40 characters from a-z, 0-9, '_' and '-'"))
         return
-    err = _entry_problem(corpus, path)
+    err = _entry_problem(corpus, path, entry)
     if err:
         plan.problems.append(err)
         return
@@ -100,7 +110,7 @@ def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path) -> None:
                                      "symlink points outside the corpus"))
         return
     for e in sorted(os.scandir(d), key=lambda e: e.name):
-        _plan_annotation(corpus, plan, d.name, Path(e.path))
+        _plan_annotation(corpus, plan, d.name, Path(e.path), e)
 
 
 def plan_all(corpus: Corpus) -> Plan:
@@ -110,7 +120,7 @@ def plan_all(corpus: Corpus) -> Plan:
             "file-not-found", "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
     for e in corpus.iter_seed_entries():
-        _plan_seed(corpus, plan, Path(e.path), with_layers=False)
+        _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
     for e in corpus.iter_annotation_dirs():
         p = Path(e.path)
         if e.name.startswith("."):
@@ -119,7 +129,10 @@ def plan_all(corpus: Corpus) -> Plan:
             plan.problems.append(problem("unexpected-file", corpus.rel(p), "",
                                          "annotations/ holds one folder per document"))
             continue
-        _plan_annotation_dir(corpus, plan, p)
+        if DOC_ID.match(e.name) and not e.is_symlink():
+            plan.doc(e.name).scan_folder = True
+        else:
+            _plan_annotation_dir(corpus, plan, p)
     return plan
 
 
@@ -171,31 +184,99 @@ def _located(f: JSONFile, problems: list[Problem]) -> list[Problem]:
     return f.locate(f.problems + problems) if problems or f.problems else []
 
 
-def check_doc(
-    corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYTES
-) -> Iterator[tuple[str, list[Problem]]]:
-    """Yield (kind, problems) for the seed (when reported) and each layer of one document."""
-    seed_path = corpus.seed_path(doc_id)
+@dataclass
+class DocResult:
+    """What checking one document found, and what a build needs from the same reading."""
+
+    doc_id: str
+    found: list[tuple[str, list[Problem]]] = field(default_factory=list)  # (kind, problems)
+    hashes: dict[str, str] = field(default_factory=dict)  # path -> sha256 of the bytes read
+    seed: Any = None
+    layers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.level is Level.ERROR for _, found in self.found for p in found)
+
+
+def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYTES, *,
+              keep: bool = False) -> DocResult:
+    """Check the seed (when reported) and each planned layer of one document.
+
+    With `keep`, the parsed data and the hashes of the bytes read come back too, so a
+    build reads every file exactly once.
+    """
+    res = DocResult(doc_id)
+    if dp.scan_folder:
+        sub = Plan()
+        odd = []
+        with os.scandir(os.path.join(corpus.annotations_dir, doc_id)) as entries:
+            for e in entries:
+                name = e.name
+                if (name.endswith(".json") and ANNOTATOR.match(name[:-5])
+                        and not e.is_symlink() and e.is_file(follow_symlinks=False)):
+                    sub.doc(doc_id).annotators.add(name[:-5])
+                else:
+                    odd.append(e)
+        for e in sorted(odd, key=lambda e: e.name):  # the careful path, for what looks wrong
+            _plan_annotation(corpus, sub, doc_id, Path(e.path), e)
+        dp = DocPlan(dp.report_seed, dp.annotators | sub.doc(doc_id).annotators)
+        if sub.problems:
+            res.found.append(("plan", sub.problems))
+    base = str(corpus.root)  # plain strings: pathlib costs more than the reads on this path
+    seed_path = os.path.join(base, "seeds", f"{doc_id}.json")
     text: str | None = None
     digest: str | None = None
-    seed_exists = seed_path.is_file()
+    seed_exists = os.path.isfile(seed_path)
     if seed_exists:
-        sf = load(seed_path, corpus.rel(seed_path), max_bytes)
+        rel = f"seeds/{doc_id}.json"
+        sf = load(seed_path, rel, max_bytes)
         if sf.data is not None and isinstance(sf.data, dict):
             t = sf.data.get("text")
             if isinstance(t, str):
                 text, digest = t, sha256(t)
         if dp.report_seed:
-            yield "document", _located(sf, check_document(sf.data, sf.path, doc_id)
-                                       if sf.data is not None else [])
+            found = (check_document(sf.data, sf.path, doc_id, digest)
+                     if sf.data is not None else [])
+            res.found.append(("document", _located(sf, found)))
+        if keep and sf.raw is not None:
+            res.seed = sf.data
+            res.hashes[rel] = hashlib.sha256(sf.raw).hexdigest()
     for annotator in sorted(dp.annotators):
-        ap = corpus.annotation_path(doc_id, annotator)
-        af = load(ap, corpus.rel(ap), max_bytes)
+        ap = os.path.join(base, "annotations", doc_id, f"{annotator}.json")
+        rel = f"annotations/{doc_id}/{annotator}.json"
+        af = load(ap, rel, max_bytes)
         found = []
         if af.data is not None:
             found = check_annotation(af.data, af.path, stem=annotator, folder=doc_id, text=text,
                                      text_sha256=digest, seed_exists=seed_exists)
-        yield "annotation", _located(af, found)
+        res.found.append(("annotation", _located(af, found)))
+        if keep and af.raw is not None:
+            res.layers[annotator] = af.data
+            res.hashes[rel] = hashlib.sha256(af.raw).hexdigest()
+    return res
+
+
+def check_docs(corpus: Corpus, max_bytes: int, keep: bool,
+               part: Sequence[tuple[str, DocPlan]]) -> list[DocResult]:
+    """One chunk of documents (a top-level function, so worker processes can run it)."""
+    return [check_doc(corpus, doc_id, dp, max_bytes, keep=keep) for doc_id, dp in part]
+
+
+def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> Plan:
+    plan = plan_all(corpus) if paths is None else plan_paths(corpus, paths)
+    schema_ready()  # compile before worker processes fork, so each does not compile again
+    return plan
+
+
+def add_result(report: Report, res: DocResult) -> None:
+    for kind, found in res.found:
+        if kind == "document":
+            report.documents += 1
+        elif kind == "annotation":
+            report.annotations += 1
+        report.files += kind != "plan"
+        report.extend(found)
 
 
 def validate(
@@ -205,26 +286,19 @@ def validate(
     strict: bool = False,
     max_bytes: int = MAX_BYTES,
     progress: bool = False,
+    jobs: int | None = None,
 ) -> Report:
-    """Validate the corpus at `root` (or only `paths` and what depends on them)."""
+    """Validate the corpus at `root` (or only `paths` and what depends on them).
+
+    `jobs` processes share the work (default: every core for large corpora, one otherwise).
+    """
     corpus = Corpus.at(root)
-    plan = plan_all(corpus) if paths is None else plan_paths(corpus, paths)
+    plan = plan_for(corpus, paths)
     report = Report(strict=strict)
     report.extend(plan.problems)
-    docs = sorted(plan.docs.items())
-    if progress:
-        from tqdm import tqdm
-
-        docs_iter: Iterable[tuple[str, DocPlan]] = tqdm(
-            docs, desc="validating", unit="doc", leave=False, mininterval=0.5)
-    else:
-        docs_iter = docs
-    for doc_id, dp in docs_iter:
-        for kind, found in check_doc(corpus, doc_id, dp, max_bytes):
-            report.files += 1
-            if kind == "document":
-                report.documents += 1
-            else:
-                report.annotations += 1
-            report.extend(found)
+    work = partial(check_docs, corpus, max_bytes, False)
+    for results in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
+                              progress="validating" if progress else None):
+        for res in results:
+            add_result(report, res)
     return report

@@ -1,0 +1,74 @@
+"""Map a function over fixed-size chunks of work on every core, results in input order.
+
+Chunks have a fixed size whatever the number of processes, so output built from them is the
+same with one process or many. At most two chunks per process are in flight, so a slow
+consumer (the Parquet writer) never lets finished results pile up in memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHUNK = 256
+PARALLEL_FROM = 2 * CHUNK  # below this, starting processes costs more than it saves
+
+
+def default_jobs(n_items: int) -> int:
+    if n_items < PARALLEL_FROM:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1, 8))
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def map_chunks(
+    fn: Callable[[Sequence[T]], R],
+    items: Sequence[T],
+    *,
+    jobs: int | None = None,
+    progress: str | None = None,
+) -> Iterator[R]:
+    """Yield fn(chunk) for each chunk of `items`, in order; `progress` names a progress bar."""
+    parts = chunks(items)
+    jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
+    bar: Any = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(items), desc=progress, unit="doc", leave=False, mininterval=0.5)
+    try:
+        if jobs == 1 or len(parts) == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for part in parts:
+                yield fn(part)
+                if bar is not None:
+                    bar.update(len(part))
+            return
+        # fork: workers inherit the compiled schemas and imported modules, nothing is re-done
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            pending: deque[Any] = deque()
+            queue = iter(parts)
+            for part in queue:
+                pending.append((len(part), pool.apply_async(fn, (part,))))
+                if len(pending) >= 2 * jobs:
+                    break
+            while pending:
+                size, result = pending.popleft()
+                yield result.get()
+                if bar is not None:
+                    bar.update(size)
+                for part in queue:
+                    pending.append((len(part), pool.apply_async(fn, (part,))))
+                    break
+    finally:
+        if bar is not None:
+            bar.close()

@@ -1,0 +1,102 @@
+"""The benchmark runs end to end at a small N and prints well-formed figures (not timings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+
+from claimstance.build import build
+from claimstance.validate import validate
+
+from .conftest import REPO
+
+BENCH = REPO / "benchmarks"
+
+
+def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        subprocess.run([sys.executable, str(BENCH / "synth.py"), "30", str(tmp_path / out)],
+                       check=True)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.json"))
+    assert len(files) == 60
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+               for f in files)
+    report = validate(tmp_path / "a")
+    assert report.valid and not report.problems, report.to_dict()
+    texts = "".join(json.loads((tmp_path / "a" / f).read_text())["text"]
+                    for f in files if f.parts[0] == "seeds")
+    assert any(ord(ch) > 0xFFFF for ch in texts) and any(0x7F < ord(ch) <= 0xFFFF for ch in texts)
+
+
+def test_bench_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench.py"), "200", "--work", str(tmp_path / "w"),
+         "--reps", "1", "--json", str(out)], capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr  # 1 = a target missed, which is no error here
+    figures = json.loads(out.read_text())
+    assert figures["n"] == 200 and figures["floor_seconds"] > 0
+    assert set(figures["stages"]) == {"floor", "validate", "build", "load_dataset"}
+    for stage in figures["stages"].values():
+        assert stage["seconds"] > 0 and stage["ratio_to_floor"] > 0 and stage["peak_rss_mib"] > 0
+    assert set(figures["targets"]) == {"validate", "build", "peak_rss", "one_file",
+                                       "lean_imports"}
+    assert figures["targets"]["lean_imports"]["pass"]  # not a timing: imports are exact
+    assert all(isinstance(t["pass"], bool) for t in figures["targets"].values())
+    for line in ("x floor", "PASS", "µs/doc"):
+        assert line in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synthetic")
+    subprocess.run([sys.executable, str(BENCH / "synth.py"), "700", str(root)], check=True)
+    return root
+
+
+def test_parallel_build_is_byte_identical_and_sharded(synthetic: Path, tmp_path: Path) -> None:
+    one = build(synthetic, tmp_path / "one", jobs=1, shard_bytes=1 << 20)
+    two = build(synthetic, tmp_path / "two", jobs=2, shard_bytes=1 << 20)
+    assert one.files == two.files
+    for rel in one.files:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+    shards = sorted(p.name for p in (tmp_path / "one" / "data" / "documents").iterdir())
+    assert len(shards) > 3  # several shards of one split at a 1 MiB limit
+    n = len([s for s in shards if s.startswith("train-")])
+    assert [s for s in shards if s.startswith("train-")] == [
+        f"train-{k:05d}-of-{n:05d}.parquet" for k in range(n)]
+
+
+def test_streaming_load(synthetic: Path, tmp_path: Path) -> None:
+    build(synthetic, tmp_path / "dist", shard_bytes=1 << 20)
+    counts = {}
+    for config in ("documents", "mentions", "claims", "stances"):
+        ds = datasets.load_dataset(str(tmp_path / "dist"), config, streaming=True,
+                                   cache_dir=str(tmp_path / "cache"))
+        counts[config] = sum(1 for split in ds.values() for _ in split)
+    assert counts == {"documents": 700, "mentions": 700 * 25, "claims": 700 * 8,
+                      "stances": 700 * 8}
+    ds = datasets.load_dataset(str(tmp_path / "dist"), streaming=True,
+                               cache_dir=str(tmp_path / "cache"))
+    doc = next(iter(ds["train"]))
+    m = doc["mentions"][0]
+    assert doc["text"][m["start"]:m["end"]] == m["text"]
+
+
+def test_parallel_validation_reports_what_serial_does(synthetic: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "c"
+    shutil.copytree(synthetic, broken)
+    for k in (3, 400, 650):  # errors in different chunks
+        p = broken / "annotations" / f"synthetic-{k:07d}" / "gold.json"
+        p.write_text(p.read_text().replace('"start": ', '"start": 1', 1))
+    serial, parallel = validate(broken, jobs=1), validate(broken, jobs=2)
+    assert not serial.valid and serial.to_dict() == parallel.to_dict()
+    assert {p.path for p in serial.problems} == {
+        f"annotations/synthetic-{k:07d}/gold.json" for k in (3, 400, 650)}
