@@ -62,7 +62,7 @@ def test_valid_case(case: Path) -> None:
 
 def test_every_code_has_a_failing_case() -> None:
     with_cases = {p.parent.name for p in INVALID}
-    assert set(CATALOGUE) - with_cases == set()
+    assert {c for c, v in CATALOGUE.items() if v.stage == "validate"} - with_cases == set()
     assert with_cases - set(CATALOGUE) == set(), "case folders named after unknown codes"
 
 

@@ -27,5 +27,8 @@ def labels_doc() -> str:
 
 
 def generated(root: Path) -> dict[Path, str]:
+    from .lsconfig import labelstudio_config
+
     return {root / "docs" / "problem-codes.md": codes_markdown(),
-            root / "docs" / "labels.md": labels_doc()}
+            root / "docs" / "labels.md": labels_doc(),
+            root / "schema" / "labelstudio.xml": labelstudio_config()}

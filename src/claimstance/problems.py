@@ -24,10 +24,11 @@ class Code:
     level: Level
     title: str
     description: str
+    stage: str = "validate"  # which command reports it: validate, ls (push/pull)
 
 
-def _c(code: str, level: Level, title: str, description: str) -> Code:
-    return Code(code, level, title, description)
+def _c(code: str, level: Level, title: str, description: str, stage: str = "validate") -> Code:
+    return Code(code, level, title, description, stage)
 
 
 E, W = Level.ERROR, Level.WARNING
@@ -113,6 +114,24 @@ CATALOGUE: dict[str, Code] = {
            "missed. (Unattributed facts are normal and not reported.)"),
         _c("ids-not-canonical", W, "Ids not in text order",
            "Ids are numbered m1.., c1.., s1.. in text order; rewrite with `claimstance fmt`."),
+        # Label Studio round trip (claimstance ls push / pull)
+        _c("ls-invalid-export", E, "Not a Label Studio JSON export",
+           "The export (or one task, annotation or result in it) is not shaped like Label "
+           "Studio's JSON export of a `claimstance ls push` project.", "ls"),
+        _c("ls-task-text-changed", E, "Task text differs from the seed",
+           "The task's text or sha256 is not the seed's any more, so its offsets cannot be "
+           "trusted; the annotations are refused. Re-push and re-annotate.", "ls"),
+        _c("ls-claim-without-type", E, "Claim without a claim type",
+           "A CLAIM region has no claim_type choice; choose one in Label Studio.", "ls"),
+        _c("ls-bad-relation", E, "Relation between the wrong regions",
+           "Relations go from a mention to a claim (claimant, support, refute, neutral).", "ls"),
+        _c("ls-multiple-claimants", E, "Claim with several claimants",
+           "A claim has more than one claimant relation; keep one.", "ls"),
+        _c("ls-unlabelled-relation", W, "Relation without a label",
+           "A relation with no label means nothing to the corpus and is ignored.", "ls"),
+        _c("ls-would-overwrite", E, "Pulled layer differs from the file",
+           "The annotation file in the corpus differs from what the export gives; it is kept. "
+           "Re-run with --force to replace it.", "ls"),
     ]
 }
 

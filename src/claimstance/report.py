@@ -30,11 +30,13 @@ def summary(report: Report) -> str:
     return "\n".join(lines)
 
 
+def format_problem(p: Problem) -> str:
+    ptr = f" {p.pointer}" if p.pointer else ""
+    return f"{_where(p)}: {p.level.value} [{p.code}]{ptr}: {p.message}"
+
+
 def format_text(report: Report) -> str:
-    lines = []
-    for p in report:
-        ptr = f" {p.pointer}" if p.pointer else ""
-        lines.append(f"{_where(p)}: {p.level.value} [{p.code}]{ptr}: {p.message}")
+    lines = [format_problem(p) for p in report]
     if lines:
         lines.append("")
     lines.append(summary(report))

@@ -1,0 +1,61 @@
+"""The Label Studio labeling config, generated from the JSON schema (never edited by hand).
+
+Control names are an interface (DESIGN.md): `text`, `mention`, `claim` (one label CLAIM),
+`claim_type` (per region), and relations `claimant`, `support`, `refute`, `neutral`.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import quoteattr
+
+from .schema import label_set
+
+# Colours per mention type, in schema order; more types than colours reuse them.
+PALETTE = ("#f4a261", "#2a9d8f", "#8ab17d", "#e9c46a", "#b5838d", "#9d4edd", "#577590")
+CLAIM_LABEL = "CLAIM"
+CLAIM_COLOUR = "#e63946"
+CLAIMANT = "claimant"
+
+
+def relation_labels() -> list[str]:
+    return [CLAIMANT, *label_set("stance_label")]
+
+
+def labelstudio_config() -> str:
+    mentions = label_set("mention_type")
+    claim_types = label_set("claim_type")
+    stances = label_set("stance_label")
+    lines = [
+        "<!-- Generated from schema/annotation.schema.json by `claimstance ls config`;",
+        "     do not edit: change the schema and run `claimstance docs`. -->",
+        "<View>",
+        '  <Style>.lsf-richtext { line-height: 1.8; }</Style>',
+        '  <Header value="Entity mentions"/>',
+        '  <Labels name="mention" toName="text" showInline="true">',
+    ]
+    for i, (label, hint) in enumerate(mentions.items()):
+        lines.append(f"    <Label value={quoteattr(label)} background="
+                     f"{quoteattr(PALETTE[i % len(PALETTE)])} hint={quoteattr(hint)}/>")
+    lines += [
+        "  </Labels>",
+        '  <Header value="Claims: mark the claim, then choose its type; draw a relation from'
+        ' its claimant (claimant) or from a mention that takes a position (support, refute,'
+        ' neutral)"/>',
+        '  <Labels name="claim" toName="text" showInline="true">',
+        f"    <Label value={quoteattr(CLAIM_LABEL)} background={quoteattr(CLAIM_COLOUR)}"
+        ' hint="A claim: a span of the text that asserts something"/>',
+        "  </Labels>",
+        '  <Text name="text" value="$text" granularity="symbol"/>',
+        '  <Choices name="claim_type" toName="text" perRegion="true" choice="single"'
+        ' showInline="true" visibleWhen="region-selected" whenTagName="claim"'
+        f' whenLabelValue={quoteattr(CLAIM_LABEL)}>',
+    ]
+    for label, hint in claim_types.items():
+        lines.append(f"    <Choice value={quoteattr(label)} hint={quoteattr(hint)}/>")
+    lines += ["  </Choices>", "  <Relations>",
+              f'    <Relation value="{CLAIMANT}"'
+              ' hint="From the mention that makes the claim to the claim"/>']
+    for label, hint in stances.items():
+        lines.append(f"    <Relation value={quoteattr(label)} hint={quoteattr(hint)}/>")
+    lines += ["  </Relations>", "</View>"]
+    return "\n".join(lines) + "\n"
