@@ -498,8 +498,9 @@ def ls_push(project: str, url: str | None, api_key: str | None, with_annotations
 
     require_valid(root, None, "the corpus is not valid; fix it before pushing")
     try:
-        summary = push(connect(url, api_key), Corpus.at(root), project,
-                       with_annotations=with_annotations, progress=show_progress(quiet))
+        with connect(url, api_key) as client:
+            summary = push(client, Corpus.at(root), project, with_annotations=with_annotations,
+                           progress=show_progress(quiet))
     except LSError as e:
         fail(str(e))
         return
@@ -537,7 +538,8 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
         if export is not None:
             summary = pull_export(export, corpus, salt=salt, project=project, force=force)
         else:
-            summary = pull(connect(url, api_key), corpus, project, salt=salt, force=force)
+            with connect(url, api_key) as client:
+                summary = pull(client, corpus, project, salt=salt, force=force)
     except LSError as e:
         fail(str(e))
         return

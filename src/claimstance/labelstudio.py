@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .problems import Level, Problem, problem
 from .schema import SCHEMA_VERSION, claim_types, mention_types, stance_labels
 
 Seed = dict[str, Any]
+_QID = re.compile(r"^Q[1-9][0-9]*$")
 
 
 # --- identities ----------------------------------------------------------------------------
@@ -57,9 +59,12 @@ def results_of(ann: dict[str, Any]) -> list[dict[str, Any]]:
     """A layer as Label Studio results (for predictions a reviewer corrects)."""
     out: list[dict[str, Any]] = []
     for m in ann["mentions"]:
+        value = {"start": m["start"], "end": m["end"], "text": m["text"]}
         out.append({"id": m["id"], "from_name": "mention", "to_name": "text", "type": "labels",
-                    "value": {"start": m["start"], "end": m["end"], "text": m["text"],
-                              "labels": [m["type"]]}})
+                    "value": value | {"labels": [m["type"]]}})
+        if m.get("entity"):
+            out.append({"id": m["id"], "from_name": "entity", "to_name": "text",
+                        "type": "textarea", "value": value | {"text": [m["entity"]]}})
     for c in ann["claims"]:
         value = {"start": c["start"], "end": c["end"], "text": c["text"]}
         out.append({"id": c["id"], "from_name": "claim", "to_name": "text", "type": "labels",
@@ -110,6 +115,7 @@ class _Annotation:
         self.problems: list[Problem] = []
         self.regions: dict[str, dict[str, _Region]] = {}
         self.claim_type: dict[str, str] = {}
+        self.entity: dict[str, str] = {}
 
     def error(self, code: str, ptr: str, message: str) -> None:
         self.problems.append(problem(code, self.path, ptr, message))
@@ -190,6 +196,14 @@ class _Annotation:
                            f"{choices[0]!r} is not a claim type ({', '.join(claim_types())})")
             else:
                 self.claim_type[rid] = choices[0]
+        elif kind == "textarea" and name == "entity":
+            texts = value.get("text") if isinstance(value, dict) else None
+            qids = [t.strip() for t in texts or [] if isinstance(t, str) and t.strip()]
+            if qids and not _QID.match(qids[-1]):
+                self.error("invalid-value", f"{ptr}/value/text",
+                           f"{qids[-1]!r} is not a Wikidata QID (Q followed by digits)")
+            elif qids:
+                self.entity[rid] = qids[-1]
         else:
             self.counts["results of other controls ignored"] += 1
 
@@ -213,6 +227,7 @@ class _Annotation:
         return {
             "mentions": [{"id": rid, "start": m.start, "end": m.end,
                           "text": self.text[m.start:m.end], "type": m.label}
+                         | ({"entity": self.entity[rid]} if rid in self.entity else {})
                          for rid, m in mentions.items()],
             "claims": [{"id": rid, "start": c.start, "end": c.end,
                         "text": self.text[c.start:c.end], "type": self.claim_type[rid],

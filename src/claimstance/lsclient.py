@@ -8,10 +8,12 @@ and writes one file per (document, annotator), never overwriting a person's edit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,10 @@ def pseudonym_salt(create: bool = False) -> bytes:
                   f"create {path}; `claimstance ls up` makes one on a new machine")
 
 
-def connect(url: str | None, api_key: str | None) -> Any:
+@contextlib.contextmanager
+def connect(url: str | None, api_key: str | None) -> Iterator[Any]:
+    """An SDK client for the server (its HTTP connections are closed on exit)."""
+    import httpx
     from label_studio_sdk import LabelStudio
 
     url = url or os.environ.get("LABEL_STUDIO_URL")
@@ -67,7 +72,9 @@ def connect(url: str | None, api_key: str | None) -> Any:
     if not url or not api_key:
         raise LSError("give --url and --api-key, or set LABEL_STUDIO_URL and "
                       "LABEL_STUDIO_API_KEY (see `claimstance ls up`)")
-    return LabelStudio(base_url=url.rstrip("/"), api_key=api_key, timeout=120)  # type: ignore[no-untyped-call]
+    with httpx.Client(timeout=120, follow_redirects=True) as http:
+        yield LabelStudio(base_url=url.rstrip("/"), api_key=api_key,  # type: ignore[no-untyped-call]
+                          httpx_client=http)
 
 
 def _api(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:

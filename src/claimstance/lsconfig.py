@@ -52,7 +52,12 @@ def labelstudio_config() -> str:
     ]
     for label, hint in claim_types.items():
         lines.append(f"    <Choice value={quoteattr(label)} hint={quoteattr(hint)}/>")
-    lines += ["  </Choices>", "  <Relations>",
+    lines += [
+        "  </Choices>",
+        '  <TextArea name="entity" toName="text" perRegion="true" maxSubmissions="1"'
+        ' visibleWhen="region-selected" whenTagName="mention" showSubmitButton="false"'
+        ' placeholder="Wikidata QID of the entity, e.g. Q912 (optional)"/>',
+        "  <Relations>",
               f'    <Relation value="{CLAIMANT}"'
               ' hint="From the mention that makes the claim to the claim"/>']
     for label, hint in stances.items():

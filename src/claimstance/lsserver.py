@@ -122,7 +122,7 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
     log = (data / "server.log").open("ab")
     proc = subprocess.Popen(
         [str(exe), "start", "--no-browser", "--data-dir", str(data), "--internal-host",
-         "127.0.0.1", "--port", str(port), "--enable-legacy-api-token", "--quiet"],
+         "127.0.0.1", "--port", str(port), "--enable-legacy-api-token"],
         env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
     log.close()
