@@ -133,3 +133,52 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     for config, table in cols.tables().items():
         expected = pa.Table.from_pylist(want[config], schema=arrow_schema(config))
         assert table.equals(expected), config
+
+
+def _as_annotator(gold_path: Path, name: str) -> Path:
+    data = json.loads(gold_path.read_text(encoding="utf-8"))
+    data["annotator"], data["status"] = name, "submitted"
+    data["provenance"].pop("sources", None)
+    target = gold_path.with_name(f"{name}.json")
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def test_allow_single_takes_a_lone_layer_and_records_it(corpus: Path, tmp_path: Path) -> None:
+    gold = corpus / "annotations" / DOC / "gold.json"
+    _as_annotator(gold, "ann-solo")
+    gold.unlink()
+    assert build(corpus, tmp_path / "strict").excluded == [DOC]
+    result = build(corpus, tmp_path / "dist", allow_single=True)
+    assert result.documents == 1 and result.single == [DOC] and not result.excluded
+    ds = datasets.load_dataset(str(tmp_path / "dist"), cache_dir=str(tmp_path / "cache"))
+    row = next(r for split in ds.values() for r in split)
+    assert row["annotation_source"] == "single" and row["annotators"] == ["ann-solo"]
+    card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "1 from a single annotator's layer" in card
+    manifest = json.loads((tmp_path / "dist" / "manifest.json").read_text())
+    assert manifest["single"] == [DOC]
+
+
+def test_card_reports_agreement_computed_by_the_tool(corpus: Path, tmp_path: Path) -> None:
+    from claimstance.agreement import agreement
+
+    gold = corpus / "annotations" / DOC / "gold.json"
+    a = _as_annotator(gold, "ann-a")
+    b = _as_annotator(gold, "ann-b")
+    data = json.loads(b.read_text(encoding="utf-8"))
+    data["mentions"][0]["type"] = "LOC"  # one disagreement
+    b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    build(corpus, tmp_path / "dist")
+    card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
+    layers = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (a, b)}
+    want = agreement([(DOC, layers)]).to_dict()["corpus"]["mention_type"]
+    assert "## Annotation and agreement" in card
+    assert f"| mention type, alpha | {want['alpha']:.3f} ({want['items']}) |" in card
+    assert "| mention spans, exact F1 | 1.000 (124) |" in card
+
+
+def test_card_says_when_no_agreement_can_be_reported(corpus: Path, tmp_path: Path) -> None:
+    build(corpus, tmp_path / "dist")
+    card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "no inter-annotator agreement can be reported" in card

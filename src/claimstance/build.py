@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .agreement import AgreementReport, agreement
 from .columns import Columns
 from .features import CONFIGS
 from .jsonfile import MAX_BYTES
@@ -59,18 +60,25 @@ class BuildResult:
     licenses: set[str | None] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
     stats: dict[str, Any] = field(default_factory=dict)
+    agreement: AgreementReport = field(default_factory=AgreementReport)
+    single: list[str] = field(default_factory=list)  # built from a lone layer (--allow-single)
 
     def to_dict(self) -> dict[str, Any]:
         return {"built": True, "out": str(self.out), "documents": self.documents,
-                "excluded": self.excluded, "splits": self.splits, "files": self.files}
+                "excluded": self.excluded, "single": self.single, "splits": self.splits,
+                "files": self.files}
 
     def summary(self) -> str:
         lines = [f"built {self.out} from {self.documents} document(s)"]
         for config, per in self.splits.items():
             sizes = ", ".join(f"{s}: {n}" for s, n in per.items())
             lines.append(f"  {config:<10} {sizes}")
+        if self.single:
+            lines.append(f"  from a lone annotator's layer (--allow-single): "
+                         f"{', '.join(self.single)}")
         if self.excluded:
-            lines.append(f"  excluded (no gold.json): {', '.join(self.excluded)}")
+            lines.append(f"  excluded (no gold.json; adjudicate them, or --allow-single for "
+                         f"a lone layer): {', '.join(self.excluded)}")
         return "\n".join(lines)
 
 
@@ -163,28 +171,39 @@ class ChunkOut:
     licenses: set[str | None]
     languages: set[str]
     documents: int
+    agreement: AgreementReport = field(default_factory=AgreementReport)
+    single: list[str] = field(default_factory=list)
 
 
-def build_chunk(corpus: Corpus, max_bytes: int, part: Sequence[tuple[str, DocPlan]]) -> ChunkOut:
+def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
+                part: Sequence[tuple[str, DocPlan]]) -> ChunkOut:
     """Check, count and turn into Arrow tables one chunk of documents, reading each file once."""
     results = check_docs(corpus, max_bytes, True, part)
     ix = LabelIndex()
     columns: dict[str, Columns] = {}
     out = ChunkOut(results, {}, Stats(per_document=False), [], set(), set(), 0)
+    out.agreement = agreement((r.doc_id, {a: x for a, x in r.layers.items() if a != GOLD})
+                              for r in results if not r.has_errors)
     for res in results:
         if res.has_errors:
             continue  # the build is refused; rows would be wasted work
         out.stats.add(res.doc_id, res.layers)
         gold = res.layers.get(GOLD)
+        source = "gold"
         if gold is None:
-            out.excluded.append(res.doc_id)
-            continue
+            if allow_single and len(res.layers) == 1:
+                (gold,) = res.layers.values()
+                source = "single"
+                out.single.append(res.doc_id)
+            else:
+                out.excluded.append(res.doc_id)
+                continue
         doc = res.seed
         split = split_of(res.doc_id)
         out.documents += 1
         out.licenses.add(doc.get("license"))
         out.languages.add(doc.get("language") or "en")
-        columns.setdefault(split, Columns(ix)).add(doc, gold)
+        columns.setdefault(split, Columns(ix)).add(doc, gold, source)
     for res in results:  # what the parent needs is the problems and hashes, not the data
         res.seed, res.layers = None, {}
     out.tables = {(config, split): table for split, cols in columns.items()
@@ -210,6 +229,7 @@ def build(
     site: bool = False,
     jobs: int | None = None,
     max_bytes: int = MAX_BYTES,
+    allow_single: bool = False,
 ) -> BuildResult:
     """Validate and build in one reading of the corpus; refuse (BuildRefused) on any error.
 
@@ -221,7 +241,8 @@ def build(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
-        result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes)
+        result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
+                        allow_single)
         if out_dir.exists():
             trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             out_dir.rename(trash / "dist")
@@ -237,7 +258,7 @@ def build(
 
 
 def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site: bool,
-           jobs: int | None, max_bytes: int) -> BuildResult:
+           jobs: int | None, max_bytes: int, allow_single: bool) -> BuildResult:
     from .card import write_card
 
     plan = plan_for(corpus, None)
@@ -250,7 +271,9 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     languages: set[str] = set()
     read: dict[str, str] = {}
     n_docs = 0
-    work = partial(build_chunk, corpus, max_bytes)
+    work = partial(build_chunk, corpus, max_bytes, allow_single)
+    agree = AgreementReport()
+    single: list[str] = []
     for out in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
                           progress="building" if progress else None):
         for res in out.results:
@@ -259,6 +282,8 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         if report.errors:
             continue  # keep reading: the refusal lists every problem
         stats.merge(out.stats)
+        agree.merge(out.agreement)
+        single += out.single
         excluded += out.excluded
         licenses |= out.licenses
         languages |= out.languages
@@ -283,7 +308,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         splits[config][split] = w.rows
         nbytes[config][split] = w.nbytes
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
-                         languages, stats.to_dict())
+                         languages, stats.to_dict(), agree, single)
     write_card(corpus, staging, result)
     if site:
         from .viewer import render_site, write_pages
@@ -296,6 +321,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         "inputs": input_hashes(corpus, read),
         "outputs": {rel: file_sha256(staging / rel) for rel in data_files},
         "excluded": excluded,
+        "single": single,
     }
     (staging / MANIFEST).write_bytes(json.dumps(manifest, indent=2).encode() + b"\n")
     result.files = [*data_files, MANIFEST]

@@ -122,6 +122,27 @@ def labels_markdown(heading: str = "##") -> str:
     return "\n".join(out)
 
 
+def agreement_section(result: BuildResult) -> str:
+    """Agreement figures computed by `claimstance agree` over the documents in the corpus."""
+    from .agreement import table_markdown
+
+    report = result.agreement
+    head = "## Annotation and agreement\n\n"
+    sources = (f"{result.documents - len(result.single)} document(s) come from an adjudicated "
+               "gold layer")
+    if result.single:
+        sources += (f", {len(result.single)} from a single annotator's layer "
+                    "(`annotation_source` = `single`)")
+    if not report.documents:
+        return (head + sources + ". No document has two or more annotator layers yet, so "
+                "no inter-annotator agreement can be reported.\n")
+    return (head + sources + f". Agreement between annotators over the "
+            f"{len(report.documents)} document(s) with two or more layers, computed by "
+            "`claimstance agree` (F1 over spans, exact and overlapping; Krippendorff's alpha, "
+            "nominal, over matched items; n = items each figure rests on):\n\n"
+            + table_markdown(report))
+
+
 def datasheet_sections(root: Path) -> str:
     sheet = root / "DATASHEET.md"
     if not sheet.is_file():
@@ -175,6 +196,7 @@ the corpus grows: `{RULE}`. Small corpora may lack some splits.
 {split_rows}
 
 {stats_markdown(result.stats)}
+{agreement_section(result)}
 {datasheet_sections(corpus.root)}"""
     return f"---\n{meta}---\n\n{body.rstrip()}\n"
 

@@ -198,11 +198,14 @@ def fmt_cmd(paths: tuple[Path, ...], check: bool) -> None:
               help="Output folder (default: dist/ under the root).")
 @click.option("--site", "with_site", is_flag=True, help="Also write the HTML viewer under site/.")
 @click.option("--force", is_flag=True, help="Replace an --out folder not built by claimstance.")
+@click.option("--allow-single", is_flag=True,
+              help="Use a document's lone submitted layer when it has no gold.json (recorded "
+              "as annotation_source 'single').")
 @quiet_option
 @jobs_option
 @format_option("text", "json")
-def build(root: Path | None, out: Path | None, with_site: bool, force: bool, quiet: bool,
-          jobs: int | None, fmt: str) -> None:
+def build(root: Path | None, out: Path | None, with_site: bool, force: bool,
+          allow_single: bool, quiet: bool, jobs: int | None, fmt: str) -> None:
     """Build the Hugging Face dataset folder (Parquet, dataset card) from seeds + gold.
 
     Validates first and refuses to build from invalid data. The same inputs build
@@ -219,7 +222,7 @@ def build(root: Path | None, out: Path | None, with_site: bool, force: bool, qui
 
     try:
         result = run(root, out, progress=show_progress(quiet), site=with_site, force=force,
-                     jobs=jobs)
+                     jobs=jobs, allow_single=allow_single)
     except BuildRefused as e:
         if fmt == "json":
             click.echo(json.dumps({"built": False, "reason": str(e),
@@ -544,3 +547,137 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
         fail(str(e))
         return
     _ls_summary(summary, fmt)
+
+
+# --- annotation quality ----------------------------------------------------------------------
+
+def _layers(root: Path | None, doc_id: str, wanted: list[str] | None) -> dict[str, Any]:
+    """Validated annotator layers (not gold) of one document, parsed."""
+    from .layout import GOLD, Corpus
+
+    corpus = Corpus.at(root)
+    names = wanted or [a for a in corpus.annotators(doc_id) if a != GOLD]
+    missing = [a for a in names if not corpus.annotation_path(doc_id, a).is_file()]
+    if missing:
+        fail(f"[file-not-found] no layer annotations/{doc_id}/{missing[0]}.json")
+    _check_layers(root, doc_id, names)
+    return {a: json.loads(corpus.annotation_path(doc_id, a).read_text(encoding="utf-8"))
+            for a in names}
+
+
+@main.command()
+@click.argument("doc_ids", nargs=-1)
+@root_option
+@format_option("text", "json", "markdown")
+def agree(doc_ids: tuple[str, ...], root: Path | None, fmt: str) -> None:
+    """Inter-annotator agreement: span F1 (exact, overlap), Krippendorff's alpha for types
+    and stance labels, claimant agreement; pairwise and over the corpus.
+
+    Compares annotator layers (not gold) of documents with two or more annotators. Every
+    figure comes with the number of items it rests on.
+
+    \b
+    Examples:
+      claimstance agree
+      claimstance agree mali-accuses-algeria-downed-drone --format json
+    """
+    from .agreement import agreement, table_markdown, table_text
+    from .layout import GOLD, Corpus
+
+    corpus = Corpus.at(root)
+    ids = list(doc_ids) or corpus.doc_ids()
+    for d in ids:
+        if not corpus.seed_path(d).is_file():
+            fail(f"[document-not-found] no seed seeds/{d}.json", 2)
+    require_valid(root, [corpus.seed_path(d) for d in ids],
+                  "fix these problems first: agreement on invalid layers means nothing")
+    docs = []
+    for d in ids:
+        names = [a for a in corpus.annotators(d) if a != GOLD]
+        docs.append((d, {a: json.loads(corpus.annotation_path(d, a).read_text("utf-8"))
+                         for a in names}))
+    report = agreement(docs)
+    click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else
+               table_markdown(report) if fmt == "markdown" else table_text(report))
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option("--annotators", default=None, metavar="A,B,...",
+              help="Layers to merge (default: every annotator's, not gold).")
+@click.option("--prefer", default=None, metavar="ANNOTATOR",
+              help="Resolve conflicts the review file leaves open in favour of one annotator.")
+@click.option("--force", is_flag=True, help="Replace an existing gold.json.")
+@root_option
+@format_option("text", "json")
+def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: bool,
+               root: Path | None, fmt: str) -> None:
+    """Merge annotators' layers into annotations/<doc_id>/gold.json.
+
+    Items all annotators agree on are taken. Disagreements are listed on screen and in
+    review/<doc_id>.json, where you write a resolution for each ("take:<annotator>" or
+    "drop") and run the command again with --force. Exits 1 while conflicts are open.
+
+    \b
+    Examples:
+      claimstance adjudicate mali-accuses-algeria-downed-drone
+      claimstance adjudicate mali-accuses-algeria-downed-drone --prefer a1b2c3d4e5f --force
+    """
+    from .adjudicate import adjudicate as run
+    from .fsutil import WouldOverwrite, atomic_write, dumps
+    from .layout import Corpus
+    from .report import format_problem
+
+    corpus = Corpus.at(root)
+    if not corpus.seed_path(doc_id).is_file():
+        fail(f"[document-not-found] no seed seeds/{doc_id}.json", 2)
+    wanted = annotators.split(",") if annotators else None
+    layers = _layers(root, doc_id, wanted)
+    if len(layers) < 2:
+        fail(f"{doc_id} has {len(layers)} annotator layer(s); adjudication needs two or more "
+             "(a lone layer can go into the dataset with `build --allow-single`)")
+    if prefer is not None and prefer not in layers:
+        fail(f"--prefer {prefer}: not one of {', '.join(sorted(layers))}", 2)
+    seed = json.loads(corpus.seed_path(doc_id).read_text(encoding="utf-8"))
+    review_path = corpus.root / "review" / f"{doc_id}.json"
+    resolutions = {}
+    if review_path.is_file():
+        old = json.loads(review_path.read_text(encoding="utf-8"))
+        resolutions = {c["id"]: c["resolution"] for c in old.get("conflicts", [])
+                       if c.get("resolution")}
+    result = run(doc_id, seed["text"], seed["sha256"], layers, prefer=prefer,
+                 resolutions=resolutions)
+    if result.problems:
+        for p in result.problems:
+            click.echo(format_problem(p), err=True)
+        fail("the merged layer is not valid; nothing was written")
+    gold_path = corpus.annotation_path(doc_id, "gold")
+    try:
+        atomic_write(gold_path, dumps(result.gold), force=force)
+    except WouldOverwrite:
+        fail(f"{gold_path} exists; use --force to replace it (review/{doc_id}.json keeps the "
+             "conflicts and your resolutions)")
+    if result.conflicts:
+        review_path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(review_path, dumps(result.review()))
+    elif review_path.is_file():
+        review_path.unlink()
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        a = result.agreed
+        click.echo(f"wrote {corpus.rel(gold_path)} from {', '.join(result.annotators)}: "
+                   f"{a['mentions']} mentions, {a['claims']} claims, {a['stances']} stances "
+                   "agreed by all")
+        resolved = [c for c in result.conflicts if c.resolved_by]
+        if resolved:
+            click.echo(f"{len(resolved)} conflict(s) resolved (review file or --prefer)")
+        for c in result.unresolved:
+            versions = "; ".join(f"{k}: {json.dumps(v) if v else '-'}"
+                                 for k, v in c.versions.items())
+            click.echo(f"  open  {c.id}  {c.text!r}  {versions}")
+        if result.unresolved:
+            click.echo(f"{len(result.unresolved)} conflict(s) open: resolve them in "
+                       f"review/{doc_id}.json (or --prefer ANNOTATOR), then run again with "
+                       "--force")
+    sys.exit(1 if result.unresolved else 0)

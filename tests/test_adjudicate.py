@@ -1,0 +1,136 @@
+"""Adjudication of a three-annotator fixture: expected gold and expected conflicts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claimstance.adjudicate import adjudicate
+from claimstance.document import sha256
+from claimstance.ingest import ingest
+from claimstance.validate import validate
+
+from .layers import DOC, TEXT, layer
+
+MENTIONS = [("Mali", 0, "GPE"), ("AES", 0, "ORG"), ("Bamako", 0, "GPE")]
+LYING = ("lying", "accusation", ("Mali", 0))
+X = layer("ann-x", [*MENTIONS, ("Algeria", 0, "GPE"), ("Niger", 0, "GPE")],
+          [LYING, ("The AES met in Bamako", "fact", None)],
+          [(("Niger", 0), "lying", "support")])
+Y = layer("ann-y", [*MENTIONS, ("Algeria", 0, "GPE"), ("Niger", 0, "GPE")],
+          [LYING, ("The AES met in Bamako", "fact", None)],
+          [(("Niger", 0), "lying", "support")])
+Z = layer("ann-z", [*MENTIONS, ("Algeria", 0, "PERSON")],
+          [LYING, ("The AES met in Bamako", "evaluation", None)], [])
+LAYERS = {"ann-x": X, "ann-y": Y, "ann-z": Z}
+
+
+def spans(items: list[dict[str, Any]]) -> list[str]:
+    return [f"{x['text']}:{x.get('type', x.get('label'))}" for x in items]
+
+
+def test_agreed_items_are_taken_and_the_rest_listed() -> None:
+    r = adjudicate(DOC, TEXT, sha256(TEXT), LAYERS)
+    assert spans(r.gold["mentions"]) == ["Mali:GPE", "AES:ORG", "Bamako:GPE"]
+    assert spans(r.gold["claims"]) == ["lying:accusation"]
+    assert r.gold["claims"][0]["claimant"] == "m1" and r.gold["stances"] == []
+    assert r.agreed == {"mentions": 3, "claims": 1, "stances": 0}
+    assert [(c.id, c.kind, c.text) for c in r.conflicts] == [
+        ("mention 13-20", "mention", "Algeria"),
+        ("mention 31-36", "mention", "Niger"),
+        ("claim 50-71", "claim", "The AES met in Bamako"),
+        ("stance 31-36 24-29", "stance", "Niger -> lying"),
+    ]
+    algeria = r.conflicts[0].versions
+    assert algeria == {"ann-x": {"type": "GPE"}, "ann-y": {"type": "GPE"},
+                       "ann-z": {"type": "PERSON"}}
+    assert r.conflicts[1].versions["ann-z"] is None  # z did not mark Niger
+    assert len(r.unresolved) == 4 and not r.problems
+    g = r.gold
+    assert g["status"] == "gold" and g["annotator"] == "gold"
+    assert g["provenance"]["tool"] == "claimstance-adjudicate"
+    assert g["provenance"]["sources"] == ["ann-x", "ann-y", "ann-z"]
+
+
+def test_prefer_breaks_ties() -> None:
+    r = adjudicate(DOC, TEXT, sha256(TEXT), LAYERS, prefer="ann-z")
+    assert spans(r.gold["mentions"]) == ["Mali:GPE", "Algeria:PERSON", "AES:ORG", "Bamako:GPE"]
+    assert spans(r.gold["claims"]) == ["lying:accusation", "The AES met in Bamako:evaluation"]
+    assert r.gold["stances"] == [] and not r.unresolved
+    x = adjudicate(DOC, TEXT, sha256(TEXT), LAYERS, prefer="ann-x")
+    for key in ("mentions", "claims", "stances"):
+        assert x.gold[key] == X[key]
+
+
+def test_review_resolutions_win_over_prefer() -> None:
+    r = adjudicate(DOC, TEXT, sha256(TEXT), LAYERS, prefer="ann-x",
+                   resolutions={"mention 13-20": "take:ann-z", "mention 31-36": "drop"})
+    assert spans(r.gold["mentions"]) == ["Mali:GPE", "Algeria:PERSON", "AES:ORG", "Bamako:GPE"]
+    assert r.gold["stances"] == []  # its holder was dropped
+    assert {c.id: c.resolved_by for c in r.conflicts}["mention 13-20"] == "review file"
+
+
+def _corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "c"
+    (root / "seeds").mkdir(parents=True)
+    src = tmp_path / "t.txt"
+    src.write_text(TEXT)
+    ingest(src, DOC, root, title="Hand-built", added="2026-11-25")
+    folder = root / "annotations" / DOC
+    folder.mkdir(parents=True)
+    for name, data in LAYERS.items():
+        (folder / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    return root
+
+
+def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "claimstance", "adjudicate", DOC, "--root",
+                           str(root), *args], capture_output=True, text=True)
+
+
+def test_cli_review_cycle(tmp_path: Path) -> None:
+    root = _corpus(tmp_path)
+    first = run(root)
+    assert first.returncode == 1, first.stderr  # conflicts open
+    assert "4 conflict(s) open" in first.stdout and "mention 13-20" in first.stdout
+    gold = root / "annotations" / DOC / "gold.json"
+    assert validate(root).valid and gold.is_file()
+    review = root / "review" / f"{DOC}.json"
+    data = json.loads(review.read_text())
+    assert [c["resolution"] for c in data["conflicts"]] == [None] * 4
+    same = run(root)  # the same inputs give the same gold: nothing to overwrite
+    assert same.returncode == 1 and "error" not in same.stderr
+    edited = gold.read_text().replace('"ORG"', '"GROUP"')  # a person edits the gold
+    gold.write_text(edited)
+    again = run(root)  # never overwritten without --force
+    assert again.returncode == 1 and "--force" in again.stderr and gold.read_text() == edited
+    for c in data["conflicts"]:  # a person resolves every conflict
+        c["resolution"] = {"mention": "take:ann-x", "claim": "take:ann-z",
+                           "stance": "drop"}[c["kind"]]
+    review.write_text(json.dumps(data, indent=2))
+    done = run(root, "--force", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["unresolved"] == [] and summary["resolved"]["review file"] == 4
+    g = json.loads(gold.read_text())
+    assert spans(g["claims"]) == ["lying:accusation", "The AES met in Bamako:evaluation"]
+    assert spans(g["mentions"]) == ["Mali:GPE", "Algeria:GPE", "Niger:GPE", "AES:ORG",
+                                    "Bamako:GPE"]
+    assert validate(root).valid
+    # resolutions are kept in the review file for the next run
+    assert all(c["resolution"] for c in json.loads(review.read_text())["conflicts"])
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--annotators", "ann-x"), "needs two or more"),
+    (("--prefer", "nobody"), "not one of"),
+    (("--annotators", "ann-x,ghost"), "no layer"),
+])
+def test_cli_refusals(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    out = run(_corpus(tmp_path), *args)
+    assert out.returncode in (1, 2) and message in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,96 @@
+"""Agreement figures on hand-built layers, checked against figures worked out by hand.
+
+Krippendorff's alpha (nominal) by hand: with N pairable values, n_c values of category c and
+D_o the share of values in disagreeing units (two coders, no missing values),
+alpha = 1 - D_o / D_e, D_e = (N^2 - sum n_c^2) / (N (N - 1)).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from claimstance.agreement import agreement, alpha, compare, match
+from claimstance.ingest import ingest
+
+from .layers import DOC, TEXT, A, B
+
+
+def test_match_is_one_to_one() -> None:
+    assert match([(0, 4), (5, 9)], [(0, 4), (0, 4)], overlap=False) == [(0, 0)]
+    # (0,10) overlaps both; the larger overlap wins, the other finds its own partner
+    assert match([(0, 10), (8, 12)], [(0, 9), (9, 12)], overlap=True) == [(0, 0), (1, 1)]
+
+
+def test_pairwise_figures_by_hand() -> None:
+    d = compare(A, B).to_dict()
+    # mentions: A has 6, B has 5; 4 equal spans, 5 overlapping (AES ~ The AES)
+    assert d["mention_spans"]["exact"] == {"f1": round(8 / 11, 4), "matched": 4, "items": 11}
+    assert d["mention_spans"]["overlap"] == {"f1": round(10 / 11, 4), "matched": 5, "items": 11}
+    # types on the 5 matched: GPE/GPE, GPE/PERSON, GPE/GPE, ORG/ORG, GPE/LOC
+    # N=10: GPE 6, ORG 2, PERSON 1, LOC 1; D_o = 4/10; D_e = (100-42)/90 -> alpha = 22/58
+    assert d["mention_type"] == {"alpha": round(22 / 58, 4), "observed_agreement": 0.6,
+                                 "items": 5}
+    # claims: "The AES met in Bamako" equal, "lying" ~ "of lying" overlapping
+    assert d["claim_spans"]["exact"] == {"f1": 0.5, "matched": 1, "items": 4}
+    assert d["claim_spans"]["overlap"] == {"f1": 1.0, "matched": 2, "items": 4}
+    # claim types: accusation/accusation, fact/evaluation: N=4 -> D_o=1/2, D_e=10/12 -> 0.4
+    assert d["claim_type"] == {"alpha": 0.4, "observed_agreement": 0.5, "items": 2}
+    # claimants: the matched "Mali" both times, the article both times
+    assert d["claimant"] == {"agreement": 1.0, "items": 2}
+    # stances on matched (holder, claim): support/refute, refute/refute, neutral/neutral;
+    # A's stance of the second "Mali" has no partner (B did not mark that mention)
+    # N=6: support 1, refute 3, neutral 2 -> D_o = 2/6, D_e = 22/30 -> alpha = 12/22
+    assert d["stance_label"] == {"alpha": round(12 / 22, 4), "observed_agreement": round(2 / 3, 4),
+                                 "items": 3}
+
+
+def test_alpha_matches_the_hand_formula_and_is_undefined_without_variation() -> None:
+    assert alpha([("x", "x"), ("y", "x")]) == pytest.approx(1 - (2 / 4) / ((16 - 10) / 12))
+    assert alpha([("x", "x"), ("x", "x")]) is None
+    assert alpha([]) is None
+
+
+def test_corpus_pools_every_pair() -> None:
+    C = copy.deepcopy(A)
+    C["annotator"] = "ann-c"
+    report = agreement([(DOC, {"ann-a": A, "ann-b": B, "ann-c": C})])
+    d = report.to_dict()
+    assert [p["annotators"] for p in d["pairs"]] == [["ann-a", "ann-b"], ["ann-a", "ann-c"],
+                                                     ["ann-b", "ann-c"]]
+    ac = d["pairs"][1]
+    assert ac["mention_spans"]["exact"]["f1"] == 1.0 and ac["mention_type"]["alpha"] == 1.0
+    # pooled: matched 4 + 6 + 4 of 11 + 12 + 11 items
+    assert d["corpus"]["mention_spans"]["exact"] == {"f1": round(28 / 34, 4), "matched": 14,
+                                                     "items": 34}
+    assert d["corpus"]["mention_type"]["items"] == 5 + 6 + 5
+    assert d["corpus"]["documents"] == 1 and report.documents == [DOC]
+
+
+def test_documents_with_one_annotator_are_left_out() -> None:
+    assert agreement([(DOC, {"ann-a": A})]).to_dict()["corpus"]["documents"] == 0
+
+
+def test_cli(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    (root / "seeds").mkdir(parents=True)
+    src = tmp_path / "t.txt"
+    src.write_text(TEXT)
+    ingest(src, DOC, root, title="Hand-built", added="2026-11-25")
+    folder = root / "annotations" / DOC
+    folder.mkdir(parents=True)
+    for layer in (A, B):
+        (folder / f"{layer['annotator']}.json").write_text(json.dumps(layer, indent=2) + "\n")
+    run = [sys.executable, "-m", "claimstance", "agree", "--root", str(root)]
+    out = subprocess.run([*run, "--format", "json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["corpus"]["claim_type"]["alpha"] == 0.4
+    text = subprocess.run(run, capture_output=True, text=True).stdout
+    assert "claim type, alpha" in text and "0.400" in text and "n=2" in text
+    md = subprocess.run([*run, "--format", "markdown"], capture_output=True, text=True).stdout
+    assert md.startswith("| figure | corpus (n) | ann-a vs ann-b (n) |")

@@ -1,0 +1,42 @@
+"""GUIDELINES.md defines every label of the schema, with its schema definition."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from claimstance.schema import LABEL_SETS, label_set
+
+from .conftest import REPO
+
+GUIDE = (REPO / "GUIDELINES.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("label_set_name", LABEL_SETS)
+def test_every_label_is_defined(label_set_name: str) -> None:
+    for label, definition in label_set(label_set_name).items():
+        m = re.search(rf"^### `{re.escape(label)}`\n\n(.+?)\n", GUIDE, flags=re.M)
+        assert m, f"GUIDELINES.md has no '### `{label}`' section"
+        assert m.group(1) == definition, f"{label}: definition differs from the schema's"
+        section = GUIDE[m.end():].split("\n### ", 1)[0]
+        assert "- " in section, f"{label}: no rules or examples"
+
+
+def test_required_topics_are_covered() -> None:
+    for heading in ("## General rules", "### Boundary rules", "### Claimant",
+                    "### Nested claims", "### Boundary rules for claims"):
+        assert heading in GUIDE
+    for phrase in ("determiners", "quotation marks", "trailing punctuation",
+                   "Reported speech and direct speech", "article itself"):
+        assert phrase in GUIDE, phrase
+
+
+def test_examples_come_from_the_seed() -> None:
+    import json
+
+    text = json.loads((REPO / "seeds" / "mali-accuses-algeria-downed-drone.json")
+                      .read_text())["text"]
+    quoted = re.findall(r'"([^"\n]{8,})"', GUIDE)
+    from_seed = [q for q in quoted if q.replace("...", "") in text or q.split(" ...")[0] in text]
+    assert len(from_seed) >= 20, "guidelines should quote the corpus, not invented text"
