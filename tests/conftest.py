@@ -34,7 +34,8 @@ def corpus(tmp_path: Path) -> Iterator[Path]:
     root.mkdir()
     for name in ("seeds", "annotations"):
         shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "DATASHEET.md", root / "DATASHEET.md")
+    for name in ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff"):
+        shutil.copy(REPO / name, root / name)
     yield root
 
 

@@ -28,6 +28,7 @@ from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
 from .parallel import map_chunks
 from .problems import Report
+from .release import read_release
 from .rows import LabelIndex
 from .schema import schema_dir
 from .splits import SPLITS, split_of
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 MANIFEST = "manifest.json"
+INPUT_DOCS = ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff")  # prose the card is made from
 BATCH_ROWS = 2000
 SHARD_BYTES = 256 * 1024 * 1024  # in-memory Arrow bytes per shard (Parquet is smaller)
 
@@ -62,6 +64,7 @@ class BuildResult:
     stats: dict[str, Any] = field(default_factory=dict)
     agreement: AgreementReport = field(default_factory=AgreementReport)
     single: list[str] = field(default_factory=list)  # built from a lone layer (--allow-single)
+    version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"built": True, "out": str(self.out), "documents": self.documents,
@@ -154,9 +157,9 @@ def file_sha256(path: Path) -> str:
 def input_hashes(corpus: Corpus, read: dict[str, str]) -> dict[str, str]:
     """sha256 of every input: schemas and DATASHEET.md here, seeds and layers as read."""
     out = {f"schema/{p.name}": file_sha256(p) for p in sorted(schema_dir().glob("*.schema.json"))}
-    sheet = corpus.root / "DATASHEET.md"
-    if sheet.is_file():
-        out["DATASHEET.md"] = file_sha256(sheet)
+    for name in INPUT_DOCS:
+        if (corpus.root / name).is_file():
+            out[name] = file_sha256(corpus.root / name)
     return out | dict(sorted(read.items()))
 
 
@@ -259,7 +262,7 @@ def build(
 
 def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site: bool,
            jobs: int | None, max_bytes: int, allow_single: bool) -> BuildResult:
-    from .card import write_card
+    from .card import write_card, write_croissant
 
     plan = plan_for(corpus, None)
     report = Report()
@@ -308,8 +311,10 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         splits[config][split] = w.rows
         nbytes[config][split] = w.nbytes
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
-                         languages, stats.to_dict(), agree, single)
+                         languages, stats.to_dict(), agree, single,
+                         read_release(corpus.root).version)
     write_card(corpus, staging, result)
+    write_croissant(corpus, staging, result)
     if site:
         from .viewer import render_site, write_pages
 
@@ -318,6 +323,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
                         if p.is_file())
     manifest = {
         "claimstance_version": __version__,
+        "version": result.version,
         "inputs": input_hashes(corpus, read),
         "outputs": {rel: file_sha256(staging / rel) for rel in data_files},
         "excluded": excluded,

@@ -14,6 +14,7 @@ import yaml
 
 from .features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features
 from .layout import Corpus
+from .release import Release, read_release
 from .schema import LABEL_SETS, label_set, load_schema
 from .splits import RULE
 from .stats import stats_markdown
@@ -122,6 +123,66 @@ def labels_markdown(heading: str = "##") -> str:
     return "\n".join(out)
 
 
+def limitations_section(result: BuildResult) -> str:
+    """What a reader must know before using the data; facts the build knows, stated plainly."""
+    lines = ["## Limitations and biases", ""]
+    n = result.documents
+    lines.append(f"- **Size.** {n} document(s): " + (
+        "far too few to train or evaluate a model; use it to test tools and read examples."
+        if n < 1000 else "check the split sizes before relying on test-set figures."))
+    if not result.agreement.documents:
+        lines.append("- **One annotator per document.** No document was double-annotated, so "
+                     "the labels' reliability is unmeasured; boundaries and types follow one "
+                     "person's reading of GUIDELINES.md.")
+    if None in result.licenses:
+        lines.append("- **Unknown text licenses.** Some texts have no known license; this "
+                     "build is not fit for public redistribution (`claimstance publish` "
+                     "refuses it).")
+    lines += [
+        "- **Topic and source bias.** Documents are chosen by the maintainers, not sampled; the "
+        "first ones concern a diplomatic dispute in the Sahel, so names of states co-occur "
+        "with accusations and terrorism. A model may learn those associations.",
+        "- **What the labels mean.** Annotations record what an article says and who says "
+        "it, never whether a claim is true.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def citation_section(release: Release) -> str:
+    bib = release.bibtex()
+    if bib is None:
+        return "## Citation\n\nNo CITATION.cff in the corpus.\n"
+    return ("## Citation\n\nFrom `CITATION.cff` in the corpus repository:\n\n```bibtex\n"
+            f"{bib}\n```\n")
+
+
+def changelog_section(release: Release) -> str:
+    if not release.version:
+        return "## Changelog\n\nNo CHANGELOG.md in the corpus.\n"
+    return (f"## Changelog\n\nThis is version {release.version}"
+            + (f" ({release.date})" if release.date else "") + ". What changed in it (all "
+            "versions: `CHANGELOG.md` in the corpus repository):\n\n"
+            + (release.changelog or "").replace("### ", "#### ") + "\n")
+
+
+def write_croissant(corpus: Corpus, out: Path, result: BuildResult) -> None:
+    import json
+
+    from .croissant import croissant
+
+    release = read_release(corpus.root)
+    data = croissant(
+        result, name=release.title or PRETTY_NAME,
+        description="News articles annotated with entity mentions, claims (with claimant and "
+        "type) and stances, with exact code-point offsets.",
+        version=release.version or "0.0.0", date=release.date,
+        cite_as=release.bibtex() or PRETTY_NAME,
+        url=str((release.citation or {}).get("url") or "https://huggingface.co/datasets"))
+    (out / "croissant.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+
+
 def agreement_section(result: BuildResult) -> str:
     """Agreement figures computed by `claimstance agree` over the documents in the corpus."""
     from .agreement import table_markdown
@@ -160,11 +221,14 @@ def render(corpus: Corpus, result: BuildResult, licenses: set[str | None],
         f"| {config} | " + " | ".join(str(result.splits.get(config, {}).get(s, 0))
                                       for s in ("train", "validation", "test")) + " |"
         for config in CONFIGS)
+    release = read_release(corpus.root)
+    version = (f"**Version {release.version}**" + (f" ({release.date})" if release.date else "")
+               + ". " if release.version else "")
     body = f"""# {PRETTY_NAME}
 
-News articles annotated with **entity mentions**, **claims** (with their claimant and type) and
-**stances** (who supports, refutes or is neutral towards which claim). Offsets are Python
-code-point offsets into the article text: `text[start:end]` is the span.
+{version}News articles annotated with **entity mentions**, **claims** (with their claimant
+and type) and **stances** (who supports, refutes or is neutral towards which claim).
+Offsets are Python code-point offsets into the article text: `text[start:end]` is the span.
 
 This folder was built by `claimstance build` from {result.documents} document(s) with an
 adjudicated gold layer{f"; {len(result.excluded)} without gold were excluded" if result.excluded
@@ -197,6 +261,9 @@ the corpus grows: `{RULE}`. Small corpora may lack some splits.
 
 {stats_markdown(result.stats)}
 {agreement_section(result)}
+{limitations_section(result)}
+{citation_section(release)}
+{changelog_section(release)}
 {datasheet_sections(corpus.root)}"""
     return f"---\n{meta}---\n\n{body.rstrip()}\n"
 

@@ -681,3 +681,95 @@ def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: b
                        f"review/{doc_id}.json (or --prefer ANNOTATOR), then run again with "
                        "--force")
     sys.exit(1 if result.unresolved else 0)
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--repo-id", default=None, metavar="OWNER/NAME", help="Hugging Face dataset repo.")
+@click.option("--revision", default=None, metavar="TAG",
+              help="Tag for this version (default: v<version> from CHANGELOG.md).")
+@click.option("--private", is_flag=True, help="Create the Hub repository as private.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the files, operations and card that would be sent; send nothing.")
+@click.option("--to", "to_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the published tree to a local folder instead of the Hub.")
+@click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The built folder (default: dist/ under the root).")
+@click.option("--allow-unlicensed", is_flag=True,
+              help="Publish documents without an allowed license (--private only).")
+@click.option("--allow-single", is_flag=True,
+              help="Publish documents built from a lone layer (build --allow-single).")
+@click.option("--force", is_flag=True, help="Replace a --to folder not made by publish.")
+@root_option
+@format_option("text", "json")
+def publish(repo_id: str | None, revision: str | None, private: bool, dry_run: bool,
+            to_dir: Path | None, dist: Path | None, allow_unlicensed: bool, allow_single: bool,
+            force: bool, root: Path | None, fmt: str) -> None:
+    """Publish the built dataset to the Hugging Face Hub as one commit plus a version tag.
+
+    Gates (each a coded refusal): the corpus validates; dist/ was built from the current
+    inputs and not edited since; every document has gold and an allowed license; no e-mail
+    address or annotator name is in the output; the version (CHANGELOG.md) is not already
+    published with other contents. The token comes from HF_TOKEN or `hf auth login` and is
+    never printed.
+
+    \b
+    Examples:
+      claimstance publish --repo-id claimstance/claimstance --dry-run
+      claimstance publish --repo-id claimstance/claimstance
+      claimstance publish --to /tmp/published && python -c \\
+        "import datasets; print(datasets.load_dataset('/tmp/published', 'claims'))"
+    """
+    from .publish import PublishRefused, plan, to_folder, to_hub
+    from .report import format_problem
+
+    if not repo_id and not to_dir:
+        raise click.UsageError("give --repo-id OWNER/NAME (the Hub) or --to DIR (a folder)")
+    if allow_unlicensed and not private:
+        raise click.UsageError("--allow-unlicensed exists only for --private repositories: "
+                               "texts without a known license must not be made public")
+    p = plan(root, dist, private=private, allow_unlicensed=allow_unlicensed,
+             allow_single=allow_single)
+    if revision:
+        p.tag = revision
+    target = repo_id or str(to_dir)
+    if fmt == "json" and (dry_run or not p.ok):
+        click.echo(json.dumps(p.to_dict() | {"target": target, "dry_run": dry_run}, indent=2))
+    elif not p.ok or dry_run:
+        for prob in p.report.sorted():
+            click.echo(format_problem(prob), err=True)
+    if not p.ok:
+        fail(f"not published: {p.report.errors} gate(s) failed")
+    if dry_run:
+        if fmt == "text":
+            total = sum(f.size for f in p.files)
+            where = (f"dataset repo {repo_id}" + (" (private)" if private else "")
+                     if repo_id else f"folder {to_dir}")
+            click.echo(f"would publish version {p.version} to {where}:")
+            if repo_id:
+                click.echo(f"  1. create {repo_id} if it does not exist"
+                           f"{' (private)' if private else ''}")
+                click.echo(f"  2. one commit {p.message!r}: add {len(p.files)} files "
+                           f"({total:,} bytes), delete remote files not among them")
+                click.echo(f"  3. tag {p.tag}")
+            for f in p.files:
+                click.echo(f"     {f.size:>12,}  {f.sha256}  {f.path}")
+            click.echo("\n--- dataset card (README.md) ---\n" + p.card)
+        return
+    try:
+        if to_dir is not None:
+            written = to_folder(p, to_dir, force=force)
+            result = f"wrote {len(written)} files to {to_dir}"
+        else:
+            assert repo_id is not None
+            result = to_hub(p, repo_id, private=private)
+    except PublishRefused as e:
+        for prob in e.problems:
+            click.echo(format_problem(prob), err=True)
+        fail(str(e))
+        return
+    if fmt == "json":
+        click.echo(json.dumps(p.to_dict() | {"target": target, "result": result}, indent=2))
+    else:
+        click.echo(f"published version {p.version} ({p.tag}): {result}")

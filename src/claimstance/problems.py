@@ -132,6 +132,29 @@ CATALOGUE: dict[str, Code] = {
         _c("ls-would-overwrite", E, "Pulled layer differs from the file",
            "The annotation file in the corpus differs from what the export gives; it is kept. "
            "Re-run with --force to replace it.", "ls"),
+        # publishing (claimstance publish)
+        _c("publish-invalid", E, "Corpus not valid",
+           "Validation finds errors; nothing is published from an invalid corpus.", "publish"),
+        _c("publish-not-built", E, "Dataset not built",
+           "The folder has no manifest.json: build it with `python build_dataset.py`.",
+           "publish"),
+        _c("publish-stale", E, "Built dataset is stale",
+           "The built folder was made from other seeds, annotations, schema or prose than the "
+           "corpus has now, or was edited after the build; rebuild.", "publish"),
+        _c("publish-no-version", E, "No dataset version",
+           "CHANGELOG.md has no '## [X.Y.Z] - date' entry with a semantic version.", "publish"),
+        _c("publish-license", E, "License unknown or not redistributable",
+           "A document's license is null or not on the allow-list of SPDX ids; only private "
+           "repositories accept --allow-unlicensed.", "publish"),
+        _c("publish-no-gold", E, "Document without gold",
+           "A document has no adjudicated gold layer; adjudicate it or use --allow-single.",
+           "publish"),
+        _c("publish-personal-data", E, "Personal data in the output",
+           "An e-mail address, an annotator's real name, or an annotator id that is not a "
+           "pseudonym appears in what would be published.", "publish"),
+        _c("publish-version-exists", E, "Version already published",
+           "The target already holds this version with other contents; add a new version to "
+           "CHANGELOG.md and rebuild.", "publish"),
     ]
 }
 
