@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .agreement import AgreementReport, agreement
-from .columns import Columns
+from .columns import Columns, arrow_schema
 from .features import CONFIGS
 from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
-from .parallel import map_chunks
+from .parallel import default_jobs, map_chunks
 from .problems import Report
 from .release import read_release
 from .rows import LabelIndex
 from .schema import schema_dir
 from .splits import SPLITS, split_of
 from .stats import Stats
-from .validate import DocPlan, DocResult, add_result, check_docs, plan_for
+from .validate import Checked, DocPlan, check_docs, plan_for
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -88,8 +88,10 @@ class BuildResult:
 class ShardedWriter:
     """Rows of one (config, split) -> data/<config>/<split>-NNNNN-of-NNNNN.parquet."""
 
-    def __init__(self, folder: Path, split: str, schema: pa.Schema, shard_bytes: int) -> None:
+    def __init__(self, folder: Path, split: str, schema: pa.Schema, shard_bytes: int,
+                 prefix: str = "") -> None:
         self.folder, self.split, self.schema, self.shard_bytes = folder, split, schema, shard_bytes
+        self.prefix = prefix
         self.buffer: list[pa.Table] = []
         self.buffered = self.buffered_bytes = 0
         self.shards: list[Path] = []
@@ -117,7 +119,7 @@ class ShardedWriter:
             self.writer.close()
             self.writer = None
         if self.writer is None:
-            path = self.folder / f".shard-{self.split}-{len(self.shards):05d}"
+            path = self.folder / f".shard{self.prefix}-{self.split}-{len(self.shards):05d}"
             self.shards.append(path)
             self.writer = pq.ParquetWriter(
                 path, self.schema, compression="zstd", compression_level=1,
@@ -129,21 +131,28 @@ class ShardedWriter:
         self.nbytes += table.nbytes
 
     def close(self) -> list[Path]:
+        """Finish writing; the shards keep their temporary names (see `name_shards`)."""
         self.flush()
-        if not self.shards:  # an empty split of a config still gets a (row-less) file
-            import pyarrow.parquet as pq
-
-            self.shards.append(self.folder / f".shard-{self.split}-00000")
-            pq.write_table(self.schema.empty_table(), self.shards[0], compression="zstd")
         if self.writer is not None:
             self.writer.close()
-        n = len(self.shards)
-        final = []
-        for k, tmp in enumerate(self.shards):
-            target = self.folder / f"{self.split}-{k:05d}-of-{n:05d}.parquet"
-            tmp.rename(target)
-            final.append(target)
-        return final
+            self.writer = None
+        return self.shards
+
+
+def name_shards(folder: Path, split: str, shards: list[Path], schema: pa.Schema) -> list[Path]:
+    """Give a split's shards (in order) their final names; an empty split gets a row-less file."""
+    import pyarrow.parquet as pq
+
+    if not shards:
+        empty = folder / f".shard-empty-{split}"
+        pq.write_table(schema.empty_table(), empty, compression="zstd")
+        shards = [empty]
+    final = []
+    for k, tmp in enumerate(shards):
+        target = folder / f"{split}-{k:05d}-of-{len(shards):05d}.parquet"
+        tmp.rename(target)
+        final.append(target)
+    return final
 
 
 def file_sha256(path: Path) -> str:
@@ -167,7 +176,8 @@ def input_hashes(corpus: Corpus, read: dict[str, str]) -> dict[str, str]:
 class ChunkOut:
     """What one worker gives back for a chunk of documents."""
 
-    results: list[DocResult]
+    checked: Checked
+    hashes: dict[str, str]
     tables: dict[tuple[str, str], pa.Table]
     stats: Stats
     excluded: list[str]
@@ -184,7 +194,10 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
     results = check_docs(corpus, max_bytes, True, part)
     ix = LabelIndex()
     columns: dict[str, Columns] = {}
-    out = ChunkOut(results, {}, Stats(per_document=False), [], set(), set(), 0)
+    out = ChunkOut(Checked(), {}, {}, Stats(per_document=False), [], set(), set(), 0)
+    for res in results:
+        out.checked.add(res)
+        out.hashes |= res.hashes
     out.agreement = agreement((r.doc_id, {a: x for a, x in r.layers.items() if a != GOLD})
                               for r in results if not r.has_errors)
     for res in results:
@@ -207,11 +220,52 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
         out.licenses.add(doc.get("license"))
         out.languages.add(doc.get("language") or "en")
         columns.setdefault(split, Columns(ix)).add(doc, gold, source)
-    for res in results:  # what the parent needs is the problems and hashes, not the data
-        res.seed, res.layers = None, {}
     out.tables = {(config, split): table for split, cols in columns.items()
                   for config, table in cols.tables().items()}
     return out
+
+
+GROUP = 8192  # documents per unit of parallel work; each writes its own shards
+
+
+@dataclass
+class GroupOut:
+    """A group's chunk results (without tables) and the shards it wrote."""
+
+    chunks: list[ChunkOut]
+    shards: dict[tuple[str, str], list[tuple[str, int, int]]]  # -> [(path, rows, nbytes)]
+
+
+def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Path,
+                shard_bytes: int, part: Sequence[tuple[int, Sequence[tuple[str, DocPlan]]]],
+                ) -> GroupOut:
+    """Check and convert a group of documents and write their Parquet shards, in a worker.
+
+    Groups have a fixed size whatever the number of processes, and each group's shards are
+    named after it, so the output does not depend on how the work was shared.
+    """
+    from .parallel import chunks
+
+    ((index, docs),) = part
+    writers: dict[tuple[str, str], ShardedWriter] = {}
+    outs = []
+    for sub in chunks(docs):
+        out = build_chunk(corpus, max_bytes, allow_single, sub)
+        for (config, split), table in out.tables.items():
+            w = writers.get((config, split))
+            if w is None:
+                folder = staging / "data" / config
+                folder.mkdir(parents=True, exist_ok=True)
+                w = writers[(config, split)] = ShardedWriter(folder, split, table.schema,
+                                                             shard_bytes, f"-{index:05d}")
+            w.add(table)
+        out.tables = {}
+        outs.append(out)
+    shards = {}
+    for key, w in writers.items():
+        paths = w.close()
+        shards[key] = [(str(paths[0]), w.rows, w.nbytes)] + [(str(p), 0, 0) for p in paths[1:]]
+    return GroupOut(outs, shards)
 
 
 def _prepare_out(out: Path, force: bool) -> None:
@@ -265,51 +319,49 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     from .card import write_card, write_croissant
 
     plan = plan_for(corpus, None)
+    for config in CONFIGS:  # import datasets and make the schemas once, before workers fork
+        arrow_schema(config)
     report = Report()
     report.extend(plan.problems)
-    writers: dict[tuple[str, str], ShardedWriter] = {}
+    shards: dict[tuple[str, str], list[tuple[str, int, int]]] = defaultdict(list)
     stats = Stats(per_document=False)
     excluded: list[str] = []
     licenses: set[str | None] = set()
     languages: set[str] = set()
     read: dict[str, str] = {}
     n_docs = 0
-    work = partial(build_chunk, corpus, max_bytes, allow_single)
+    work = partial(build_group, corpus, max_bytes, allow_single, staging, shard_bytes)
     agree = AgreementReport()
     single: list[str] = []
-    for out in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
-                          progress="building" if progress else None):
-        for res in out.results:
-            add_result(report, res)
-            read |= res.hashes
-        if report.errors:
-            continue  # keep reading: the refusal lists every problem
-        stats.merge(out.stats)
-        agree.merge(out.agreement)
-        single += out.single
-        excluded += out.excluded
-        licenses |= out.licenses
-        languages |= out.languages
-        n_docs += out.documents
-        for (config, split), table in out.tables.items():
-            w = writers.get((config, split))
-            if w is None:
-                folder = staging / "data" / config
-                folder.mkdir(parents=True, exist_ok=True)
-                w = writers[(config, split)] = ShardedWriter(folder, split, table.schema,
-                                                             shard_bytes)
-            w.add(table)
+    docs = sorted(plan.docs.items())
+    groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
+    for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
+                            jobs=jobs if jobs is not None else default_jobs(len(docs)),
+                            progress="building" if progress else None):
+        for key, found in group.shards.items():
+            shards[key] += found
+        for out in group.chunks:
+            out.checked.into(report)
+            read |= out.hashes
+            stats.merge(out.stats)
+            agree.merge(out.agreement)
+            single += out.single
+            excluded += out.excluded
+            licenses |= out.licenses
+            languages |= out.languages
+            n_docs += out.documents
     if not report.valid:
         raise BuildRefused(f"validation found {report.errors} error(s); fix them before building "
                            "(claimstance validate)", report)
     splits: dict[str, dict[str, int]] = defaultdict(dict)
     nbytes: dict[str, dict[str, int]] = defaultdict(dict)
-    for (config, split), w in sorted(writers.items(),
-                                     key=lambda kv: (CONFIGS.index(kv[0][0]),
-                                                     SPLITS.index(kv[0][1]))):
-        w.close()
-        splits[config][split] = w.rows
-        nbytes[config][split] = w.nbytes
+    for config, split in sorted(shards, key=lambda k: (CONFIGS.index(k[0]),
+                                                       SPLITS.index(k[1]))):
+        found = shards[(config, split)]  # in group order
+        name_shards(staging / "data" / config, split, [Path(p) for p, _, _ in found],
+                    arrow_schema(config))
+        splits[config][split] = sum(r for _, r, _ in found)
+        nbytes[config][split] = sum(b for _, _, b in found)
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
                          languages, stats.to_dict(), agree, single,
                          read_release(corpus.root).version)

@@ -258,7 +258,8 @@ def _clean_spans(items: list[dict[str, Any]], text: str) -> bool:
     if _BOTH_ALNUM.search(pairs):
         return False
     return pairs.isascii() or not _ABOVE_LATIN.search(pairs) or not any(
-        splits_character(text, o) for o in offsets)
+        splits_character(text, o) for o in offsets
+        if text[o] >= "\u0300" or text[o - 1] >= "\u0300")
 
 
 def _clean(data: dict[str, Any], text: str) -> bool:

@@ -26,7 +26,7 @@ def is_normalized(text: str) -> bool:
         and not text.startswith(("\ufeff", "\n"))
         and text == text.rstrip()
         and all(line == line.rstrip() for line in text.split("\n"))
-        and unicodedata.is_normalized("NFC", text)
+        and (text.isascii() or unicodedata.is_normalized("NFC", text))
     )
 
 

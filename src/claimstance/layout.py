@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +21,11 @@ class Corpus:
     @classmethod
     def at(cls, root: str | Path | None = None) -> Corpus:
         return cls(Path(root or ".").absolute())
+
+    @functools.cached_property
+    def base(self) -> str:
+        """The root as a string, for hot paths where pathlib costs more than the I/O."""
+        return str(self.root)
 
     @property
     def seeds_dir(self) -> Path:

@@ -37,28 +37,32 @@ def map_chunks(
     *,
     jobs: int | None = None,
     progress: str | None = None,
+    size: int = CHUNK,
+    weight: Callable[[Sequence[T]], int] = len,
 ) -> Iterator[R]:
-    """Yield fn(chunk) for each chunk of `items`, in order; `progress` names a progress bar."""
-    parts = chunks(items)
-    jobs = default_jobs(len(items)) if jobs is None else max(1, jobs)
+    """Yield fn(chunk) for each chunk of `items`, in order; `progress` names a progress bar
+    that advances by `weight(chunk)` documents."""
+    parts = chunks(items, size)
+    total = sum(weight(p) for p in parts)
+    jobs = default_jobs(total) if jobs is None else max(1, jobs)
     bar: Any = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(items), desc=progress, unit="doc", leave=False, mininterval=0.5)
+        bar = tqdm(total=total, desc=progress, unit="doc", leave=False, mininterval=0.5)
     try:
         if jobs == 1 or len(parts) == 1 or "fork" not in multiprocessing.get_all_start_methods():
             for part in parts:
                 yield fn(part)
                 if bar is not None:
-                    bar.update(len(part))
+                    bar.update(weight(part))
             return
         # fork: workers inherit the compiled schemas and imported modules, nothing is re-done
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             pending: deque[Any] = deque()
             queue = iter(parts)
             for part in queue:
-                pending.append((len(part), pool.apply_async(fn, (part,))))
+                pending.append((weight(part), pool.apply_async(fn, (part,))))
                 if len(pending) >= 2 * jobs:
                     break
             while pending:
@@ -67,7 +71,7 @@ def map_chunks(
                 if bar is not None:
                     bar.update(size)
                 for part in queue:
-                    pending.append((len(part), pool.apply_async(fn, (part,))))
+                    pending.append((weight(part), pool.apply_async(fn, (part,))))
                     break
     finally:
         if bar is not None:

@@ -83,13 +83,15 @@ class Stats:
             self.with_gold += 1
             if self.per_document:
                 entry |= layer_counts(gold)
-            self.mention_t.update(m["type"] for m in gold["mentions"])
-            self.claim_t.update(x["type"] for x in gold["claims"])
-            self.stance_l.update(s["label"] for s in gold["stances"])
-            self.mention_len.update(m["end"] - m["start"] for m in gold["mentions"])
-            self.claim_len.update(x["end"] - x["start"] for x in gold["claims"])
-            self.claimed += sum(1 for x in gold["claims"] if x["claimant"])
-            self.unclaimed += sum(1 for x in gold["claims"] if not x["claimant"])
+            ms, cs = gold["mentions"], gold["claims"]
+            self.mention_t.update([m["type"] for m in ms])
+            self.claim_t.update([x["type"] for x in cs])
+            self.stance_l.update([s["label"] for s in gold["stances"]])
+            self.mention_len.update([m["end"] - m["start"] for m in ms])
+            self.claim_len.update([x["end"] - x["start"] for x in cs])
+            claimed = len([x for x in cs if x["claimant"]])
+            self.claimed += claimed
+            self.unclaimed += len(cs) - claimed
         if self.per_document:
             self.docs[doc_id] = entry
 

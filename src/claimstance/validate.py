@@ -119,20 +119,25 @@ def plan_all(corpus: Corpus) -> Plan:
         plan.problems.append(problem(
             "file-not-found", "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
+    docs = plan.docs
     for e in corpus.iter_seed_entries():
-        _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
+        name = e.name
+        if (name.endswith(".json") and DOC_ID.match(name[:-5]) and not e.is_symlink()
+                and e.is_file(follow_symlinks=False)):  # the common case, without pathlib
+            docs.setdefault(name[:-5], DocPlan()).report_seed = True
+        else:
+            _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
     for e in corpus.iter_annotation_dirs():
-        p = Path(e.path)
         if e.name.startswith("."):
             continue
         if not e.is_dir():
-            plan.problems.append(problem("unexpected-file", corpus.rel(p), "",
+            plan.problems.append(problem("unexpected-file", corpus.rel(Path(e.path)), "",
                                          "annotations/ holds one folder per document"))
             continue
         if DOC_ID.match(e.name) and not e.is_symlink():
-            plan.doc(e.name).scan_folder = True
+            docs.setdefault(e.name, DocPlan()).scan_folder = True
         else:
-            _plan_annotation_dir(corpus, plan, p)
+            _plan_annotation_dir(corpus, plan, Path(e.path))
     return plan
 
 
@@ -207,10 +212,11 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     build reads every file exactly once.
     """
     res = DocResult(doc_id)
+    base = corpus.base  # plain strings: pathlib costs more than the reads on this path
     if dp.scan_folder:
         sub = Plan()
         odd = []
-        with os.scandir(os.path.join(corpus.annotations_dir, doc_id)) as entries:
+        with os.scandir(f"{base}/annotations/{doc_id}") as entries:
             for e in entries:
                 name = e.name
                 if (name.endswith(".json") and ANNOTATOR.match(name[:-5])
@@ -223,8 +229,7 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
         dp = DocPlan(dp.report_seed, dp.annotators | sub.doc(doc_id).annotators)
         if sub.problems:
             res.found.append(("plan", sub.problems))
-    base = str(corpus.root)  # plain strings: pathlib costs more than the reads on this path
-    seed_path = os.path.join(base, "seeds", f"{doc_id}.json")
+    seed_path = f"{base}/seeds/{doc_id}.json"
     text: str | None = None
     digest: str | None = None
     seed_exists = os.path.isfile(seed_path)
@@ -243,7 +248,7 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
             res.seed = sf.data
             res.hashes[rel] = hashlib.sha256(sf.raw).hexdigest()
     for annotator in sorted(dp.annotators):
-        ap = os.path.join(base, "annotations", doc_id, f"{annotator}.json")
+        ap = f"{base}/annotations/{doc_id}/{annotator}.json"
         rel = f"annotations/{doc_id}/{annotator}.json"
         af = load(ap, rel, max_bytes)
         found = []
@@ -269,14 +274,34 @@ def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> Plan:
     return plan
 
 
-def add_result(report: Report, res: DocResult) -> None:
-    for kind, found in res.found:
-        if kind == "document":
-            report.documents += 1
-        elif kind == "annotation":
-            report.annotations += 1
-        report.files += kind != "plan"
-        report.extend(found)
+@dataclass
+class Checked:
+    """What a chunk of documents adds to a report: counts and problems (small to send back)."""
+
+    documents: int = 0
+    annotations: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, res: DocResult) -> None:
+        for kind, found in res.found:
+            if kind == "document":
+                self.documents += 1
+            elif kind == "annotation":
+                self.annotations += 1
+            self.problems += found
+
+    def into(self, report: Report) -> None:
+        report.documents += self.documents
+        report.annotations += self.annotations
+        report.files += self.documents + self.annotations
+        report.extend(self.problems)
+
+
+def check_chunk(corpus: Corpus, max_bytes: int, part: Sequence[tuple[str, DocPlan]]) -> Checked:
+    out = Checked()
+    for doc_id, dp in part:
+        out.add(check_doc(corpus, doc_id, dp, max_bytes))
+    return out
 
 
 def validate(
@@ -296,9 +321,8 @@ def validate(
     plan = plan_for(corpus, paths)
     report = Report(strict=strict)
     report.extend(plan.problems)
-    work = partial(check_docs, corpus, max_bytes, False)
-    for results in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
+    work = partial(check_chunk, corpus, max_bytes)
+    for checked in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
                               progress="validating" if progress else None):
-        for res in results:
-            add_result(report, res)
+        checked.into(report)
     return report
