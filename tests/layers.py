@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from claimstance.annotation import canonicalize, empty_provenance
@@ -61,3 +64,31 @@ B = layer("ann-b",
           [(("Niger", 0), "of lying", "refute"),
            (("Algeria", 0), "The AES met in Bamako", "refute"),
            (("Bamako", 0), "of lying", "neutral")])
+
+
+def make_corpus(tmp_path: Path, layers: Iterable[dict[str, Any]]) -> Path:
+    """A corpus of TEXT (ingested) with the given annotator layers written beside it."""
+    from claimstance.ingest import ingest
+
+    root = tmp_path / "c"
+    (root / "seeds").mkdir(parents=True)
+    src = tmp_path / "t.txt"
+    src.write_text(TEXT)
+    ingest(src, DOC, root, title="Hand-built", added="2026-11-25")
+    folder = root / "annotations" / DOC
+    folder.mkdir(parents=True)
+    for layer_ in layers:
+        (folder / f"{layer_['annotator']}.json").write_text(json.dumps(layer_, indent=2) + "\n")
+    return root
+
+
+def as_annotator(gold_path: Path, name: str, *, replace: bool = False) -> Path:
+    """Copy (or, with replace, move) a gold layer to a submitted layer of `name`."""
+    data = json.loads(gold_path.read_text(encoding="utf-8"))
+    data["annotator"], data["status"] = name, "submitted"
+    data["provenance"].pop("sources", None)
+    target = gold_path.with_name(f"{name}.json")
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if replace:
+        gold_path.unlink()
+    return target

@@ -12,10 +12,9 @@ import pytest
 
 from claimstance.adjudicate import adjudicate
 from claimstance.document import sha256
-from claimstance.ingest import ingest
 from claimstance.validate import validate
 
-from .layers import DOC, TEXT, layer
+from .layers import DOC, TEXT, layer, make_corpus
 
 MENTIONS = [("Mali", 0, "GPE"), ("AES", 0, "ORG"), ("Bamako", 0, "GPE")]
 LYING = ("lying", "accusation", ("Mali", 0))
@@ -76,16 +75,7 @@ def test_review_resolutions_win_over_prefer() -> None:
 
 
 def _corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "c"
-    (root / "seeds").mkdir(parents=True)
-    src = tmp_path / "t.txt"
-    src.write_text(TEXT)
-    ingest(src, DOC, root, title="Hand-built", added="2026-11-25")
-    folder = root / "annotations" / DOC
-    folder.mkdir(parents=True)
-    for name, data in LAYERS.items():
-        (folder / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
-    return root
+    return make_corpus(tmp_path, LAYERS.values())
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

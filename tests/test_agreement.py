@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from claimstance.agreement import agreement, alpha, compare, match
-from claimstance.ingest import ingest
 
-from .layers import DOC, TEXT, A, B
+from .layers import DOC, A, B, make_corpus
 
 
 def test_match_is_one_to_one() -> None:
@@ -77,15 +76,7 @@ def test_documents_with_one_annotator_are_left_out() -> None:
 
 
 def test_cli(tmp_path: Path) -> None:
-    root = tmp_path / "c"
-    (root / "seeds").mkdir(parents=True)
-    src = tmp_path / "t.txt"
-    src.write_text(TEXT)
-    ingest(src, DOC, root, title="Hand-built", added="2026-11-25")
-    folder = root / "annotations" / DOC
-    folder.mkdir(parents=True)
-    for layer in (A, B):
-        (folder / f"{layer['annotator']}.json").write_text(json.dumps(layer, indent=2) + "\n")
+    root = make_corpus(tmp_path, (A, B))
     run = [sys.executable, "-m", "claimstance", "agree", "--root", str(root)]
     out = subprocess.run([*run, "--format", "json"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

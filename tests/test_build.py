@@ -17,6 +17,7 @@ from claimstance.features import CONFIGS
 from claimstance.splits import split_of
 
 from .conftest import REPO
+from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
 
@@ -135,19 +136,9 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
         assert table.equals(expected), config
 
 
-def _as_annotator(gold_path: Path, name: str) -> Path:
-    data = json.loads(gold_path.read_text(encoding="utf-8"))
-    data["annotator"], data["status"] = name, "submitted"
-    data["provenance"].pop("sources", None)
-    target = gold_path.with_name(f"{name}.json")
-    target.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return target
-
-
 def test_allow_single_takes_a_lone_layer_and_records_it(corpus: Path, tmp_path: Path) -> None:
     gold = corpus / "annotations" / DOC / "gold.json"
-    _as_annotator(gold, "ann-solo")
-    gold.unlink()
+    as_annotator(gold, "ann-solo", replace=True)
     assert build(corpus, tmp_path / "strict").excluded == [DOC]
     result = build(corpus, tmp_path / "dist", allow_single=True)
     assert result.documents == 1 and result.single == [DOC] and not result.excluded
@@ -164,8 +155,8 @@ def test_card_reports_agreement_computed_by_the_tool(corpus: Path, tmp_path: Pat
     from claimstance.agreement import agreement
 
     gold = corpus / "annotations" / DOC / "gold.json"
-    a = _as_annotator(gold, "ann-a")
-    b = _as_annotator(gold, "ann-b")
+    a = as_annotator(gold, "ann-a")
+    b = as_annotator(gold, "ann-b")
     data = json.loads(b.read_text(encoding="utf-8"))
     data["mentions"][0]["type"] = "LOC"  # one disagreement
     b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

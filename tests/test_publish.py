@@ -17,6 +17,7 @@ from claimstance.build import build
 from claimstance.publish import PublishRefused, plan, to_folder
 
 from .conftest import REPO
+from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
 CONFIGS = ("documents", "mentions", "claims", "stances")
@@ -114,12 +115,7 @@ def test_gate_license(corpus: Path) -> None:
 
 
 def test_gate_no_gold(licensed: Path) -> None:
-    gold = licensed / "annotations" / DOC / "gold.json"
-    data = json.loads(gold.read_text())
-    data["annotator"], data["status"] = "a0123456789", "submitted"
-    (gold.parent / "a0123456789.json").write_text(json.dumps(data, ensure_ascii=False,
-                                                             indent=2) + "\n")
-    gold.unlink()
+    as_annotator(licensed / "annotations" / DOC / "gold.json", "a0123456789", replace=True)
     build(licensed, licensed / "dist")
     assert codes(licensed) == ["publish-no-gold"]
     build(licensed, licensed / "dist", allow_single=True)
@@ -143,12 +139,7 @@ def test_gate_personal_data(licensed: Path, tmp_path: Path,
 
 
 def test_gate_annotator_ids_must_be_pseudonyms(licensed: Path) -> None:
-    gold = licensed / "annotations" / DOC / "gold.json"
-    data = json.loads(gold.read_text())
-    data["annotator"], data["status"] = "jane-doe", "submitted"
-    (gold.parent / "jane-doe.json").write_text(json.dumps(data, ensure_ascii=False,
-                                                          indent=2) + "\n")
-    gold.unlink()
+    as_annotator(licensed / "annotations" / DOC / "gold.json", "jane-doe", replace=True)
     build(licensed, licensed / "dist", allow_single=True)
     assert codes(licensed, allow_single=True) == ["publish-personal-data"]
 

@@ -24,6 +24,7 @@ from . import __version__
 from .agreement import AgreementReport, agreement
 from .columns import Columns, arrow_schema
 from .features import CONFIGS
+from .fsutil import swap_in
 from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
 from .parallel import default_jobs, map_chunks
@@ -300,13 +301,7 @@ def build(
     try:
         result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
                         allow_single)
-        if out_dir.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            out_dir.rename(trash / "dist")
-            staging.rename(out_dir)
-            shutil.rmtree(trash)
-        else:
-            staging.rename(out_dir)
+        swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -44,3 +44,20 @@ def atomic_write(path: Path, data: bytes, *, force: bool = True) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace the folder `target` by the finished folder `staging` (same parent).
+
+    The old folder is moved aside before the new one takes its name and removed after, so a
+    crash leaves either the old or the new tree in place, never a mixture.
+    """
+    import shutil
+
+    if target.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        target.rename(trash / target.name)
+        staging.rename(target)
+        shutil.rmtree(trash)
+    else:
+        staging.rename(target)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import MANIFEST, file_sha256, input_hashes
+from .fsutil import swap_in
 from .layout import GOLD, Corpus
 from .problems import Problem, Report, problem
 from .release import SEMVER, read_release
@@ -244,13 +245,7 @@ def to_folder(p: Plan, target: Path, *, force: bool = False) -> list[str]:
         (staging / PUBLISHED).write_text(json.dumps(
             {"version": p.version, "tag": p.tag, "message": p.message,
              "files": {f.path: f.sha256 for f in p.files}}, indent=2) + "\n")
-        if target.exists():
-            old_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            target.rename(old_dir / "t")
-            staging.rename(target)
-            shutil.rmtree(old_dir)
-        else:
-            staging.rename(target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
