@@ -173,3 +173,17 @@ def test_card_says_when_no_agreement_can_be_reported(corpus: Path, tmp_path: Pat
     build(corpus, tmp_path / "dist")
     card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
     assert "no inter-annotator agreement can be reported" in card
+
+
+def test_card_figures_from_tables_equal_the_stats_command(tmp_path: Path) -> None:
+    """The build counts labels and lengths with Arrow; `claimstance stats` in Python."""
+    from claimstance.stats import corpus_stats
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import synth
+
+    synth.write(300, tmp_path / "c")
+    result = build(tmp_path / "c", tmp_path / "dist")
+    want = corpus_stats(tmp_path / "c")
+    assert result.stats["gold"] == want["gold"]
+    assert result.stats["per_annotator"] == want["per_annotator"]

@@ -9,6 +9,7 @@ writer options: the same inputs give byte-identical files.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
@@ -34,7 +35,7 @@ from .rows import LabelIndex
 from .schema import schema_dir
 from .splits import SPLITS, split_of
 from .stats import Stats
-from .validate import Checked, DocPlan, check_docs, plan_for
+from .validate import Checked, DocPlan, DocResult, check_doc, plan_for
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -102,11 +103,16 @@ class ShardedWriter:
         self.nbytes = 0
 
     def add(self, table: pa.Table) -> None:
-        self.buffer.append(table)
-        self.buffered += table.num_rows
-        self.buffered_bytes += table.nbytes
-        if self.buffered >= BATCH_ROWS or self.buffered_bytes >= self.shard_bytes // 4:
-            self.flush()
+        limit = max(1, self.shard_bytes // 4)
+        pieces = max(1, -(-table.num_rows // BATCH_ROWS), -(-table.nbytes // limit))
+        step = max(1, -(-table.num_rows // pieces))
+        for start in range(0, max(table.num_rows, 1), step):  # big tables go in slices
+            piece = table.slice(start, step)
+            self.buffer.append(piece)
+            self.buffered += piece.num_rows
+            self.buffered_bytes += piece.nbytes
+            if self.buffered >= BATCH_ROWS or self.buffered_bytes >= limit:
+                self.flush()
 
     def flush(self) -> None:
         import pyarrow as pa
@@ -190,43 +196,57 @@ class ChunkOut:
 
 
 def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
-                part: Sequence[tuple[str, DocPlan]]) -> ChunkOut:
-    """Check, count and turn into Arrow tables one chunk of documents, reading each file once."""
-    results = check_docs(corpus, max_bytes, True, part)
+                part: Sequence[tuple[str, DocPlan]],
+                columns: dict[str, Columns] | None = None) -> ChunkOut:
+    """Check and count a chunk of documents, reading each file once, and gather their items
+    into `columns` (per split) for conversion to Arrow by the caller.
+
+    Each document's parsed data is used and dropped at once, and the cyclic garbage
+    collector rests meanwhile: parsed JSON has no cycles, and collecting among thousands of
+    fresh dicts costs more than the work itself.
+    """
     ix = LabelIndex()
-    columns: dict[str, Columns] = {}
+    columns = {} if columns is None else columns
     out = ChunkOut(Checked(), {}, {}, Stats(per_document=False), [], set(), set(), 0)
-    for res in results:
-        out.checked.add(res)
-        out.hashes |= res.hashes
-    out.agreement = agreement((r.doc_id, {a: x for a, x in r.layers.items() if a != GOLD})
-                              for r in results if not r.has_errors)
-    for res in results:
-        if res.has_errors:
-            continue  # the build is refused; rows would be wasted work
-        out.stats.add(res.doc_id, res.layers)
-        gold = res.layers.get(GOLD)
-        source = "gold"
-        if gold is None:
-            if allow_single and len(res.layers) == 1:
-                (gold,) = res.layers.values()
-                source = "single"
-                out.single.append(res.doc_id)
-            else:
-                out.excluded.append(res.doc_id)
-                continue
-        doc = res.seed
-        split = split_of(res.doc_id)
-        out.documents += 1
-        out.licenses.add(doc.get("license"))
-        out.languages.add(doc.get("language") or "en")
-        columns.setdefault(split, Columns(ix)).add(doc, gold, source)
-    out.tables = {(config, split): table for split, cols in columns.items()
-                  for config, table in cols.tables().items()}
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for doc_id, dp in part:
+            res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
+            out.checked.add(res)
+            out.hashes |= res.hashes
+            if not res.has_errors:
+                _add_doc(res, out, columns, ix, allow_single)
+    finally:
+        if was_enabled:
+            gc.enable()
     return out
 
 
+def _add_doc(res: DocResult, out: ChunkOut, columns: dict[str, Columns], ix: LabelIndex,
+             allow_single: bool) -> None:
+    annotators = {a: x for a, x in res.layers.items() if a != GOLD}
+    if len(annotators) > 1:
+        out.agreement.merge(agreement([(res.doc_id, annotators)]))
+    out.stats.add(res.doc_id, res.layers, gold_figures=False)
+    gold = res.layers.get(GOLD)
+    source = "gold"
+    if gold is None:
+        if not (allow_single and len(res.layers) == 1):
+            out.excluded.append(res.doc_id)
+            return
+        (gold,) = res.layers.values()
+        source = "single"
+        out.single.append(res.doc_id)
+    doc = res.seed
+    out.documents += 1
+    out.licenses.add(doc.get("license"))
+    out.languages.add(doc.get("language") or "en")
+    columns.setdefault(split_of(res.doc_id), Columns(ix)).add(doc, gold, source)
+
+
 GROUP = 8192  # documents per unit of parallel work; each writes its own shards
+TABLE_DOCS = 1024  # documents of one split converted to Arrow at a time
 
 
 @dataclass
@@ -248,11 +268,15 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Pat
     from .parallel import chunks
 
     ((index, docs),) = part
+    ix = LabelIndex()
     writers: dict[tuple[str, str], ShardedWriter] = {}
-    outs = []
-    for sub in chunks(docs):
-        out = build_chunk(corpus, max_bytes, allow_single, sub)
-        for (config, split), table in out.tables.items():
+    columns: dict[str, Columns] = {}
+    outs: list[ChunkOut] = []
+
+    def flush(split: str) -> None:
+        tables = columns.pop(split).tables()
+        outs[-1].stats.add_tables(tables, ix)
+        for config, table in tables.items():
             w = writers.get((config, split))
             if w is None:
                 folder = staging / "data" / config
@@ -260,8 +284,13 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Pat
                 w = writers[(config, split)] = ShardedWriter(folder, split, table.schema,
                                                              shard_bytes, f"-{index:05d}")
             w.add(table)
-        out.tables = {}
-        outs.append(out)
+
+    for sub in chunks(docs):
+        outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
+        for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
+            flush(split)
+    for split in sorted(columns):
+        flush(split)
     shards = {}
     for key, w in writers.items():
         paths = w.close()

@@ -69,7 +69,10 @@ class Stats:
     docs: dict[str, Any] = field(default_factory=dict)
     annotators: dict[str, Counter[str]] = field(default_factory=dict)
 
-    def add(self, doc_id: str, layers: dict[str, dict[str, Any]]) -> None:
+    def add(self, doc_id: str, layers: dict[str, dict[str, Any]], *,
+            gold_figures: bool = True) -> None:
+        """Count one document; without `gold_figures` the gold layer's label and length
+        figures are left to `add_tables` (the build counts them from its Arrow tables)."""
         self.documents += 1
         entry: dict[str, Any] = {"annotators": [a for a in sorted(layers) if a != GOLD],
                                  "gold": GOLD in layers}
@@ -81,6 +84,7 @@ class Stats:
         gold = layers.get(GOLD)
         if gold is not None:
             self.with_gold += 1
+        if gold is not None and gold_figures:
             if self.per_document:
                 entry |= layer_counts(gold)
             ms, cs = gold["mentions"], gold["claims"]
@@ -94,6 +98,34 @@ class Stats:
             self.unclaimed += len(cs) - claimed
         if self.per_document:
             self.docs[doc_id] = entry
+
+    def add_tables(self, tables: dict[str, Any], ix: Any) -> None:
+        """Label counts, span lengths and claimants from the built tables of the flat configs
+        (class ids back to label names through `ix`), computed by Arrow."""
+        import pyarrow.compute as pc
+
+        def counts(column: Any) -> Counter[Any]:
+            vc = pc.value_counts(column)
+            return Counter(dict(zip(vc.field("values").to_pylist(),
+                                    vc.field("counts").to_pylist(), strict=True)))
+
+        names = {"mentions": list(ix.mention), "claims": list(ix.claim),
+                 "stances": list(ix.stance)}
+        for config, column, target in (("mentions", "type", self.mention_t),
+                                       ("claims", "type", self.claim_t),
+                                       ("stances", "label", self.stance_l)):
+            t = tables.get(config)
+            if t is None or not t.num_rows:
+                continue
+            for k, n in counts(t.column(column)).items():
+                target[names[config][k]] += n
+            if config != "stances":
+                lengths = counts(pc.subtract(t.column("end"), t.column("start")))
+                (self.mention_len if config == "mentions" else self.claim_len).update(lengths)
+            if config == "claims":
+                unclaimed = t.column("claimant").null_count
+                self.unclaimed += unclaimed
+                self.claimed += t.num_rows - unclaimed
 
     def merge(self, other: Stats) -> None:
         self.documents += other.documents

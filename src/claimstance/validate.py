@@ -6,8 +6,11 @@ a time, so memory stays flat and a single changed file never triggers a scan of 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,13 +26,14 @@ from .problems import Level, Problem, Report, problem
 from .schema import ready as schema_ready
 
 
-@dataclass
+@dataclass(slots=True)
 class DocPlan:
     """What to check for one document: the seed (reported or only read) and some layers."""
 
     report_seed: bool = False
     annotators: set[str] = field(default_factory=set)
     scan_folder: bool = False  # list annotations/<doc_id>/ in the worker, not while planning
+    check_entries: bool = False  # the worker checks the entries are plain files and folders
 
 
 @dataclass
@@ -113,32 +117,48 @@ def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path) -> None:
         _plan_annotation(corpus, plan, d.name, Path(e.path), e)
 
 
+_SEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}\.json$")
+
+
 def plan_all(corpus: Corpus) -> Plan:
+    """Every document, from two directory listings; names that look wrong get a closer look.
+
+    Only names are read here (this runs before the work is shared out); whether each
+    entry is a plain file or folder is checked by the worker that reads it.
+    """
     plan = Plan()
     if not corpus.seeds_dir.is_dir():
         plan.problems.append(problem(
             "file-not-found", "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
     docs = plan.docs
-    for e in corpus.iter_seed_entries():
-        name = e.name
-        if (name.endswith(".json") and DOC_ID.match(name[:-5]) and not e.is_symlink()
-                and e.is_file(follow_symlinks=False)):  # the common case, without pathlib
-            docs.setdefault(name[:-5], DocPlan()).report_seed = True
-        else:
-            _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
-    for e in corpus.iter_annotation_dirs():
-        if e.name.startswith("."):
-            continue
-        if not e.is_dir():
-            plan.problems.append(problem("unexpected-file", corpus.rel(Path(e.path)), "",
-                                         "annotations/ holds one folder per document"))
-            continue
-        if DOC_ID.match(e.name) and not e.is_symlink():
-            docs.setdefault(e.name, DocPlan()).scan_folder = True
-        else:
-            _plan_annotation_dir(corpus, plan, Path(e.path))
+    names = os.listdir(corpus.seeds_dir) if corpus.seeds_dir.is_dir() else []
+    good = set(filter(_SEED_NAME.match, names))
+    for name in good:
+        docs[name[:-5]] = DocPlan(report_seed=True, check_entries=True)
+    for name in sorted(set(names) - good):
+        _plan_seed(corpus, plan, corpus.seeds_dir / name, with_layers=False)
+    folders = os.listdir(corpus.annotations_dir) if corpus.annotations_dir.is_dir() else []
+    good = set(filter(DOC_ID.match, folders))
+    for name in good:
+        dp = docs.get(name)
+        if dp is None:
+            docs[name] = dp = DocPlan(check_entries=True)
+        dp.scan_folder = True
+    for name in sorted(set(folders) - good):
+        _plan_folder(corpus, plan, corpus.annotations_dir / name)
     return plan
+
+
+def _plan_folder(corpus: Corpus, plan: Plan, p: Path) -> None:
+    """An entry of annotations/ that is not simply a document's folder."""
+    if p.name.startswith("."):
+        return
+    if not p.is_dir():
+        plan.problems.append(problem("unexpected-file", corpus.rel(p), "",
+                                     "annotations/ holds one folder per document"))
+        return
+    _plan_annotation_dir(corpus, plan, p)
 
 
 def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
@@ -213,6 +233,11 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     """
     res = DocResult(doc_id)
     base = corpus.base  # plain strings: pathlib costs more than the reads on this path
+    if dp.check_entries:  # planned from names only: is each entry what its name says?
+        found, seed_ok, folder_ok = _check_entries(corpus, doc_id, dp)
+        if found:
+            res.found.append(("plan", found))
+            dp = DocPlan(dp.report_seed and seed_ok, dp.annotators, dp.scan_folder and folder_ok)
     if dp.scan_folder:
         sub = Plan()
         odd = []
@@ -262,6 +287,34 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     return res
 
 
+def _check_entries(corpus: Corpus, doc_id: str,
+                   dp: DocPlan) -> tuple[list[Problem], bool, bool]:
+    """Problems with a document's seed file and annotation folder as directory entries,
+    and whether each can still be read."""
+    out: list[Problem] = []
+    seed_ok = folder_ok = True
+    base = corpus.base
+    if dp.report_seed:
+        path = f"{base}/seeds/{doc_id}.json"
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            err = _entry_problem(corpus, Path(path))
+            if err is not None:
+                out.append(err)
+                seed_ok = False
+    if dp.scan_folder:
+        folder = f"{base}/annotations/{doc_id}"
+        mode = os.lstat(folder).st_mode
+        if stat.S_ISLNK(mode) and not corpus.inside(Path(folder)):
+            out.append(problem("outside-root", f"annotations/{doc_id}", "",
+                               "symlink points outside the corpus"))
+            folder_ok = False
+        elif not stat.S_ISDIR(mode) and not stat.S_ISLNK(mode):
+            out.append(problem("unexpected-file", f"annotations/{doc_id}", "",
+                               "annotations/ holds one folder per document"))
+            folder_ok = False
+    return out, seed_ok, folder_ok
+
+
 def check_docs(corpus: Corpus, max_bytes: int, keep: bool,
                part: Sequence[tuple[str, DocPlan]]) -> list[DocResult]:
     """One chunk of documents (a top-level function, so worker processes can run it)."""
@@ -298,9 +351,16 @@ class Checked:
 
 
 def check_chunk(corpus: Corpus, max_bytes: int, part: Sequence[tuple[str, DocPlan]]) -> Checked:
+    """Check a chunk of documents (the cyclic GC rests: parsed JSON makes no cycles)."""
     out = Checked()
-    for doc_id, dp in part:
-        out.add(check_doc(corpus, doc_id, dp, max_bytes))
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for doc_id, dp in part:
+            out.add(check_doc(corpus, doc_id, dp, max_bytes))
+    finally:
+        if was_enabled:
+            gc.enable()
     return out
 
 
