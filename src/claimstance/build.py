@@ -35,7 +35,7 @@ from .rows import LabelIndex
 from .schema import schema_dir
 from .splits import SPLITS, split_of
 from .stats import Stats
-from .validate import Checked, DocPlan, DocResult, check_doc, plan_for
+from .validate import Checked, DocResult, Work, check_doc, plan_for, unpack
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -196,7 +196,7 @@ class ChunkOut:
 
 
 def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
-                part: Sequence[tuple[str, DocPlan]],
+                part: Sequence[Work],
                 columns: dict[str, Columns] | None = None) -> ChunkOut:
     """Check and count a chunk of documents, reading each file once, and gather their items
     into `columns` (per split) for conversion to Arrow by the caller.
@@ -211,7 +211,8 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for doc_id, dp in part:
+        for w in part:
+            doc_id, dp = unpack(w)
             res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
             out.checked.add(res)
             out.hashes |= res.hashes
@@ -258,7 +259,7 @@ class GroupOut:
 
 
 def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Path,
-                shard_bytes: int, part: Sequence[tuple[int, Sequence[tuple[str, DocPlan]]]],
+                shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
                 ) -> GroupOut:
     """Check and convert a group of documents and write their Parquet shards, in a worker.
 
@@ -357,7 +358,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     work = partial(build_group, corpus, max_bytes, allow_single, staging, shard_bytes)
     agree = AgreementReport()
     single: list[str] = []
-    docs = sorted(plan.docs.items())
+    docs = plan.work()
     groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
     for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
                             jobs=jobs if jobs is not None else default_jobs(len(docs)),

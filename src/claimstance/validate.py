@@ -35,6 +35,9 @@ class DocPlan:
     scan_folder: bool = False  # list annotations/<doc_id>/ in the worker, not while planning
     check_entries: bool = False  # the worker checks the entries are plain files and folders
 
+    def pack(self) -> int:
+        return self.report_seed | self.scan_folder << 1 | self.check_entries << 2
+
 
 @dataclass
 class Plan:
@@ -43,6 +46,19 @@ class Plan:
 
     def doc(self, doc_id: str) -> DocPlan:
         return self.docs.setdefault(doc_id, DocPlan())
+
+    def work(self) -> list[Work]:
+        """The documents in id order, packed small: they are pickled to worker processes."""
+        docs = self.docs
+        return [(d, docs[d].pack(), tuple(sorted(docs[d].annotators))) for d in sorted(docs)]
+
+
+Work = tuple[str, int, tuple[str, ...]]  # doc_id, DocPlan flags, annotators
+
+
+def unpack(w: Work) -> tuple[str, DocPlan]:
+    doc_id, flags, annotators = w
+    return doc_id, DocPlan(bool(flags & 1), set(annotators), bool(flags & 2), bool(flags & 4))
 
 
 def _entry_problem(corpus: Corpus, path: Path,
@@ -315,12 +331,6 @@ def _check_entries(corpus: Corpus, doc_id: str,
     return out, seed_ok, folder_ok
 
 
-def check_docs(corpus: Corpus, max_bytes: int, keep: bool,
-               part: Sequence[tuple[str, DocPlan]]) -> list[DocResult]:
-    """One chunk of documents (a top-level function, so worker processes can run it)."""
-    return [check_doc(corpus, doc_id, dp, max_bytes, keep=keep) for doc_id, dp in part]
-
-
 def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> Plan:
     plan = plan_all(corpus) if paths is None else plan_paths(corpus, paths)
     schema_ready()  # compile before worker processes fork, so each does not compile again
@@ -350,14 +360,14 @@ class Checked:
         report.extend(self.problems)
 
 
-def check_chunk(corpus: Corpus, max_bytes: int, part: Sequence[tuple[str, DocPlan]]) -> Checked:
+def check_chunk(corpus: Corpus, max_bytes: int, part: Sequence[Work]) -> Checked:
     """Check a chunk of documents (the cyclic GC rests: parsed JSON makes no cycles)."""
     out = Checked()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for doc_id, dp in part:
-            out.add(check_doc(corpus, doc_id, dp, max_bytes))
+        for w in part:
+            out.add(check_doc(corpus, *unpack(w), max_bytes))
     finally:
         if was_enabled:
             gc.enable()
@@ -382,7 +392,7 @@ def validate(
     report = Report(strict=strict)
     report.extend(plan.problems)
     work = partial(check_chunk, corpus, max_bytes)
-    for checked in map_chunks(work, sorted(plan.docs.items()), jobs=jobs,
+    for checked in map_chunks(work, plan.work(), jobs=jobs,
                               progress="validating" if progress else None):
         checked.into(report)
     return report
