@@ -518,8 +518,9 @@ def ls_push(project: str, url: str | None, api_key: str | None, with_annotations
 @click.option("--force", is_flag=True, help="Replace annotation files that differ.")
 @root_option
 @format_option("text", "json")
+@quiet_option
 def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | None,
-            force: bool, root: Path | None, fmt: str) -> None:
+            force: bool, root: Path | None, fmt: str, quiet: bool) -> None:
     """Export submitted annotations and write annotations/<doc_id>/<annotator>.json.
 
     Annotators become stable pseudonyms (a keyed hash of their e-mail; the key is
@@ -539,10 +540,12 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
         salt = pseudonym_salt()
         corpus = Corpus.at(root)
         if export is not None:
-            summary = pull_export(export, corpus, salt=salt, project=project, force=force)
+            summary = pull_export(export, corpus, salt=salt, project=project, force=force,
+                                  progress=show_progress(quiet))
         else:
             with connect(url, api_key) as client:
-                summary = pull(client, corpus, project, salt=salt, force=force)
+                summary = pull(client, corpus, project, salt=salt, force=force,
+                               progress=show_progress(quiet))
     except LSError as e:
         fail(str(e))
         return

@@ -237,19 +237,30 @@ def _bar(progress: bool, total: int, desc: str) -> Any:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="task", leave=False)
+    return tqdm(total=total, desc=desc, unit="item", leave=False)
 
 
-def export_snapshot(client: Any, project_id: int, timeout: float = 600.0) -> Any:
+def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
+                    progress: bool = False) -> Any:
     """A JSON export snapshot of the project (tasks with their annotations), parsed."""
     snap = _api("create an export", client.projects.exports.create, id=project_id,
                 title="claimstance pull")
     deadline = time.monotonic() + timeout
     status = snap.status
+    wait: Any = None
+    if progress and status not in ("completed", "failed"):
+        from tqdm import tqdm
+
+        wait = tqdm(desc="waiting for the export", unit="s", leave=False,
+                    bar_format="{desc}: {elapsed}")
     while status not in ("completed", "failed") and time.monotonic() < deadline:
         time.sleep(0.5)
+        if wait is not None:
+            wait.update(0.5)
         status = _api("check the export", client.projects.exports.get, id=project_id,
                       export_pk=snap.id).status
+    if wait is not None:
+        wait.close()
     if status != "completed":
         raise LSError(f"the export of project {project_id} did not complete ({status})")
     chunks = _api("download the export", client.projects.exports.download, id=project_id,
@@ -274,22 +285,22 @@ def server_version(client: Any) -> str | None:
 
 
 def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
-         force: bool = False) -> Summary:
+         force: bool = False, progress: bool = False) -> Summary:
     project = find_project(client, title)
     if project is None:
         raise LSError(f"no project titled {title!r} on the server; run `claimstance ls push`")
-    export = export_snapshot(client, project.id)
+    export = export_snapshot(client, project.id, progress=progress)
     users = users_map(_api("list users", client.users.list))
     conv = convert_export(export, _seed_reader(corpus), salt=salt,
                           path=f"label-studio:{title}", users=users, project=title,
                           tool_version=server_version(client))
     summary = Summary("pull", title, project.id)
-    write_layers(corpus, conv, summary, force=force)
+    write_layers(corpus, conv, summary, force=force, progress=progress)
     return summary
 
 
 def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None = None,
-                force: bool = False) -> Summary:
+                force: bool = False, progress: bool = False) -> Summary:
     """The same as `pull`, from an export file downloaded from the UI (no server needed)."""
     summary = Summary("pull", project or file.name)
     f = load(file, file.name, max_bytes=1 << 31)
@@ -298,7 +309,7 @@ def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None 
         return summary
     conv = convert_export(f.data, _seed_reader(corpus), salt=salt, path=file.name,
                           project=project)
-    write_layers(corpus, conv, summary, force=force)
+    write_layers(corpus, conv, summary, force=force, progress=progress)
     return summary
 
 
@@ -317,14 +328,18 @@ def _seed_reader(corpus: Corpus) -> Any:
     return seed_of
 
 
-def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool) -> None:
+def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
+                 progress: bool = False) -> None:
     """Write each converted layer atomically; keep differing files unless `force`."""
     from .validate import validate
 
     summary.counts.update(conv.counts)
     summary.report.extend(conv.problems)
     written: list[Path] = []
+    bar = _bar(progress, len(conv.layers), "writing layers")
     for layer in conv.layers:
+        if bar is not None:
+            bar.update(1)
         path = corpus.annotation_path(layer.doc_id, layer.annotator)
         rel = f"annotations/{layer.doc_id}/{layer.annotator}.json"
         data = dumps(layer.annotation)
@@ -342,6 +357,8 @@ def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: b
         atomic_write(path, data)
         written.append(path)
         summary.add_file("updated" if existed else "written", rel)
+    if bar is not None:
+        bar.close()
     if written:  # what we wrote must pass the validator like any contribution
         check = validate(corpus.root, written)
         summary.report.extend(p for p in check.problems
