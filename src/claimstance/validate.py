@@ -319,12 +319,11 @@ def _check_entries(corpus: Corpus, doc_id: str,
                 seed_ok = False
     if dp.scan_folder:
         folder = f"{base}/annotations/{doc_id}"
-        mode = os.lstat(folder).st_mode
-        if stat.S_ISLNK(mode) and not corpus.inside(Path(folder)):
+        if os.path.islink(folder) and not corpus.inside(Path(folder)):
             out.append(problem("outside-root", f"annotations/{doc_id}", "",
                                "symlink points outside the corpus"))
             folder_ok = False
-        elif not stat.S_ISDIR(mode) and not stat.S_ISLNK(mode):
+        elif not os.path.isdir(folder):  # a file, or a symlink to a file or to nothing
             out.append(problem("unexpected-file", f"annotations/{doc_id}", "",
                                "annotations/ holds one folder per document"))
             folder_ok = False
