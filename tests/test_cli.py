@@ -109,3 +109,15 @@ def test_help_does_not_import_heavy_libraries() -> None:
             "bad = [m for m in ('datasets', 'pyarrow', 'label_studio_sdk') if m in sys.modules]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_validating_the_root_as_a_path_checks_everything(corpus: Path) -> None:
+    """`claimstance validate .` (as an editor or pre-commit may pass it) is the whole corpus."""
+    from claimstance.validate import validate
+
+    whole = validate(corpus)
+    assert validate(corpus, [corpus]).to_dict() == whole.to_dict()
+    assert whole.annotations == 1 and whole.documents == 1
+    out = subprocess.run([sys.executable, "-m", "claimstance", "validate", ".", "--format",
+                          "json"], cwd=corpus, capture_output=True, text=True)
+    assert json.loads(out.stdout)["stats"]["annotations"] == 1

@@ -35,6 +35,12 @@ class DocPlan:
     scan_folder: bool = False  # list annotations/<doc_id>/ in the worker, not while planning
     check_entries: bool = False  # the worker checks the entries are plain files and folders
 
+    def merge(self, other: DocPlan) -> None:
+        self.report_seed |= other.report_seed
+        self.annotators |= other.annotators
+        self.scan_folder |= other.scan_folder
+        self.check_entries |= other.check_entries
+
     def pack(self) -> int:
         return self.report_seed | self.scan_folder << 1 | self.check_entries << 2
 
@@ -187,7 +193,8 @@ def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
     for raw in paths:
         path = Path(os.path.normpath(Path(raw).absolute()))
         rel = corpus.rel(path)
-        if rel.startswith("../") or rel == ".." or not corpus.inside(path.parent):
+        if rel.startswith("../") or rel == ".." or (rel != "." and
+                                                     not corpus.inside(path.parent)):
             plan.problems.append(problem("outside-root", rel, "",
                                          f"not inside the corpus root {corpus.root}"))
             continue
@@ -199,8 +206,7 @@ def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
             whole = plan_all(corpus)
             plan.problems.extend(whole.problems)
             for doc_id, dp in whole.docs.items():
-                plan.doc(doc_id).report_seed |= dp.report_seed
-                plan.doc(doc_id).annotators |= dp.annotators
+                plan.doc(doc_id).merge(dp)
         elif parts[0] == "seeds" and len(parts) == 1 and path.is_dir():
             for e in corpus.iter_seed_entries():
                 _plan_seed(corpus, plan, Path(e.path), with_layers=True)
