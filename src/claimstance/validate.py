@@ -130,13 +130,27 @@ def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path,
     plan.doc(doc_id).annotators.add(stem)
 
 
-def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path) -> None:
-    if d.is_symlink() and not corpus.inside(d):
-        plan.problems.append(problem("outside-root", corpus.rel(d), "",
+def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path | str) -> None:
+    """The layers in one annotations/<doc_id>/ folder. Plain, well-named files are taken
+    from the listing alone (this runs once per document); the rest get a closer look."""
+    d = str(d)
+    if os.path.islink(d) and not corpus.inside(Path(d)):
+        plan.problems.append(problem("outside-root", corpus.rel(Path(d)), "",
                                      "symlink points outside the corpus"))
         return
-    for e in sorted(os.scandir(d), key=lambda e: e.name):
-        _plan_annotation(corpus, plan, d.name, Path(e.path), e)
+    doc_id = os.path.basename(d)
+    fast = DOC_ID.match(doc_id) is not None
+    odd = []
+    with os.scandir(d) as entries:
+        for e in entries:
+            name = e.name
+            if (fast and name.endswith(".json") and ANNOTATOR.match(name[:-5])
+                    and not e.is_symlink() and e.is_file(follow_symlinks=False)):
+                plan.doc(doc_id).annotators.add(name[:-5])
+            else:
+                odd.append(e)
+    for e in sorted(odd, key=lambda e: e.name):
+        _plan_annotation(corpus, plan, doc_id, Path(e.path), e)
 
 
 _SEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}\.json$")
@@ -209,7 +223,7 @@ def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
                 plan.doc(doc_id).merge(dp)
         elif parts[0] == "seeds" and len(parts) == 1 and path.is_dir():
             for e in corpus.iter_seed_entries():
-                _plan_seed(corpus, plan, Path(e.path), with_layers=True)
+                _plan_seed(corpus, plan, Path(e.path), with_layers=True, entry=e)
         elif parts[0] == "seeds" and len(parts) == 2:
             _plan_seed(corpus, plan, path, with_layers=True)
         elif parts[0] == "annotations" and len(parts) == 1 and path.is_dir():
@@ -262,17 +276,7 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
             dp = DocPlan(dp.report_seed and seed_ok, dp.annotators, dp.scan_folder and folder_ok)
     if dp.scan_folder:
         sub = Plan()
-        odd = []
-        with os.scandir(f"{base}/annotations/{doc_id}") as entries:
-            for e in entries:
-                name = e.name
-                if (name.endswith(".json") and ANNOTATOR.match(name[:-5])
-                        and not e.is_symlink() and e.is_file(follow_symlinks=False)):
-                    sub.doc(doc_id).annotators.add(name[:-5])
-                else:
-                    odd.append(e)
-        for e in sorted(odd, key=lambda e: e.name):  # the careful path, for what looks wrong
-            _plan_annotation(corpus, sub, doc_id, Path(e.path), e)
+        _plan_annotation_dir(corpus, sub, f"{base}/annotations/{doc_id}")
         dp = DocPlan(dp.report_seed, dp.annotators | sub.doc(doc_id).annotators)
         if sub.problems:
             res.found.append(("plan", sub.problems))
