@@ -28,7 +28,7 @@ from .features import CONFIGS
 from .fsutil import swap_in
 from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
-from .parallel import default_jobs, map_chunks
+from .parallel import map_chunks
 from .problems import Report
 from .release import read_release
 from .rows import LabelIndex
@@ -185,7 +185,6 @@ class ChunkOut:
 
     checked: Checked
     hashes: dict[str, str]
-    tables: dict[tuple[str, str], pa.Table]
     stats: Stats
     excluded: list[str]
     licenses: set[str | None]
@@ -196,18 +195,16 @@ class ChunkOut:
 
 
 def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
-                part: Sequence[Work],
-                columns: dict[str, Columns] | None = None) -> ChunkOut:
+                part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
     """Check and count a chunk of documents, reading each file once, and gather their items
     into `columns` (per split) for conversion to Arrow by the caller.
 
-    Each document's parsed data is used and dropped at once, and the cyclic garbage
-    collector rests meanwhile: parsed JSON has no cycles, and collecting among thousands of
-    fresh dicts costs more than the work itself.
+    Only a document's items outlive its check (in `columns`, until the caller converts
+    them), and the cyclic garbage collector rests meanwhile: parsed JSON has no cycles, and
+    collecting among thousands of fresh dicts costs more than the work itself.
     """
     ix = LabelIndex()
-    columns = {} if columns is None else columns
-    out = ChunkOut(Checked(), {}, {}, Stats(per_document=False), [], set(), set(), 0)
+    out = ChunkOut(Checked(), {}, Stats(per_document=False), [], set(), set(), 0)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -361,7 +358,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     docs = plan.work()
     groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
     for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
-                            jobs=jobs if jobs is not None else default_jobs(len(docs)),
+                            jobs=jobs,
                             progress="building" if progress else None):
         for key, found in group.shards.items():
             shards[key] += found
