@@ -170,12 +170,20 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def input_hashes(corpus: Corpus, read: dict[str, str]) -> dict[str, str]:
-    """sha256 of every input: schemas and DATASHEET.md here, seeds and layers as read."""
+def input_hashes(corpus: Corpus, read: dict[str, str] | None = None) -> dict[str, str]:
+    """sha256 of every input of a build: schemas and prose here, and seeds and layers as
+    the build read them (`read`), or as they are on disk now (None, as publish checks)."""
     out = {f"schema/{p.name}": file_sha256(p) for p in sorted(schema_dir().glob("*.schema.json"))}
     for name in INPUT_DOCS:
         if (corpus.root / name).is_file():
             out[name] = file_sha256(corpus.root / name)
+    if read is None:
+        read = {}
+        for doc_id in corpus.doc_ids():
+            read[f"seeds/{doc_id}.json"] = file_sha256(corpus.seed_path(doc_id))
+            for a in corpus.annotators(doc_id):
+                read[f"annotations/{doc_id}/{a}.json"] = file_sha256(
+                    corpus.annotation_path(doc_id, a))
     return out | dict(sorted(read.items()))
 
 

@@ -114,12 +114,7 @@ def plan(root: str | Path | None, dist: str | Path | None = None, *, private: bo
 
 def _check_fresh(p: Plan, corpus: Corpus, out: Path, manifest: dict[str, Any]) -> None:
     """The folder was built from the current inputs, and nobody changed it since."""
-    current = input_hashes(corpus, {})
-    for doc_id in corpus.doc_ids():
-        current[f"seeds/{doc_id}.json"] = file_sha256(corpus.seed_path(doc_id))
-        for a in corpus.annotators(doc_id):
-            rel = f"annotations/{doc_id}/{a}.json"
-            current[rel] = file_sha256(corpus.annotation_path(doc_id, a))
+    current = input_hashes(corpus)
     built = manifest.get("inputs", {})
     changed = sorted(k for k in current.keys() | built.keys() if current.get(k) != built.get(k))
     if changed:
