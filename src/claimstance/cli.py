@@ -310,15 +310,15 @@ def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, ou
     """
     from .fsutil import atomic_write
     from .layout import Corpus
-    from .viewer import default_layer, load_doc, load_layer, render_compare, render_layer
+    from .viewer import default_layer, render_compare, render_layer
 
     corpus = Corpus.at(root)
     if not corpus.seed_path(doc_id).is_file():
         fail(f"[document-not-found] no seed seeds/{doc_id}.json")
     if compare:
         _check_layers(root, doc_id, list(compare))
-        doc = load_doc(corpus, doc_id)
-        a, b = (load_layer(corpus, doc_id, x) for x in compare)
+        doc = corpus.read_seed(doc_id)
+        a, b = (corpus.read_layer(doc_id, x) for x in compare)
         page, name = render_compare(doc, a, b), f"{compare[0]}-vs-{compare[1]}"
     else:
         layer = annotator or default_layer(corpus, doc_id)
@@ -326,7 +326,7 @@ def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, ou
             fail(f"[file-not-found] {doc_id} has no annotation layer yet")
             return
         _check_layers(root, doc_id, [layer])
-        page = render_layer(load_doc(corpus, doc_id), load_layer(corpus, doc_id, layer))
+        page = render_layer(corpus.read_seed(doc_id), corpus.read_layer(doc_id, layer))
         name = layer
     target = out or Path(f"{doc_id}.{name}.html")
     atomic_write(target, page.encode("utf-8"))
@@ -564,8 +564,7 @@ def _layers(root: Path | None, doc_id: str, wanted: list[str] | None) -> dict[st
     if missing:
         fail(f"[file-not-found] no layer annotations/{doc_id}/{missing[0]}.json")
     _check_layers(root, doc_id, names)
-    return {a: json.loads(corpus.annotation_path(doc_id, a).read_text(encoding="utf-8"))
-            for a in names}
+    return {a: corpus.read_layer(doc_id, a) for a in names}
 
 
 @main.command()
@@ -597,8 +596,7 @@ def agree(doc_ids: tuple[str, ...], root: Path | None, fmt: str) -> None:
     docs = []
     for d in ids:
         names = [a for a in corpus.annotators(d) if a != GOLD]
-        docs.append((d, {a: json.loads(corpus.annotation_path(d, a).read_text("utf-8"))
-                         for a in names}))
+        docs.append((d, {a: corpus.read_layer(d, a) for a in names}))
     report = agreement(docs)
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else
                table_markdown(report) if fmt == "markdown" else table_text(report))
@@ -641,7 +639,7 @@ def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: b
              "(a lone layer can go into the dataset with `build --allow-single`)")
     if prefer is not None and prefer not in layers:
         fail(f"--prefer {prefer}: not one of {', '.join(sorted(layers))}", 2)
-    seed = json.loads(corpus.seed_path(doc_id).read_text(encoding="utf-8"))
+    seed = corpus.read_seed(doc_id)
     review_path = corpus.root / "review" / f"{doc_id}.json"
     resolutions = {}
     if review_path.is_file():

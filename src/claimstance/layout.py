@@ -8,6 +8,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 ANNOTATOR = re.compile(r"^[a-z0-9_-]{2,40}$")
@@ -40,6 +43,16 @@ class Corpus:
 
     def annotation_path(self, doc_id: str, annotator: str) -> Path:
         return self.annotations_dir / doc_id / f"{annotator}.json"
+
+    def read_seed(self, doc_id: str) -> dict[str, Any]:
+        """A seed, parsed (callers that need it valid validate first)."""
+        data: dict[str, Any] = orjson.loads(self.seed_path(doc_id).read_bytes())
+        return data
+
+    def read_layer(self, doc_id: str, annotator: str) -> dict[str, Any]:
+        """An annotation layer, parsed (callers that need it valid validate first)."""
+        data: dict[str, Any] = orjson.loads(self.annotation_path(doc_id, annotator).read_bytes())
+        return data
 
     def rel(self, path: Path) -> str:
         """Path relative to the root, '/'-separated, as reports show it."""

@@ -153,7 +153,7 @@ class Summary:
 def _seeds(corpus: Corpus) -> dict[str, dict[str, Any]]:
     out = {}
     for doc_id in corpus.doc_ids():
-        out[doc_id] = orjson.loads(corpus.seed_path(doc_id).read_bytes())
+        out[doc_id] = corpus.read_seed(doc_id)
     return out
 
 
@@ -226,7 +226,7 @@ def _push_predictions(client: Any, corpus: Corpus, project_id: int, summary: Sum
             if version in have:
                 summary.counts["predictions unchanged"] += 1
                 continue
-            ann = orjson.loads(corpus.annotation_path(doc_id, a).read_bytes())
+            ann = corpus.read_layer(doc_id, a)
             _api("create a prediction", client.predictions.create, task=task.id,
                  result=results_of(ann), model_version=version)
             summary.counts["predictions created"] += 1
@@ -318,10 +318,9 @@ def _seed_reader(corpus: Corpus) -> Any:
 
     def seed_of(doc_id: str) -> dict[str, Any] | None:
         if doc_id not in cache:
-            p = corpus.seed_path(doc_id)
             try:
-                cache[doc_id] = orjson.loads(p.read_bytes()) if p.is_file() else None
-            except orjson.JSONDecodeError:
+                cache[doc_id] = corpus.read_seed(doc_id)
+            except (OSError, ValueError):  # missing or unreadable: the task is refused
                 cache[doc_id] = None
         return cache[doc_id]
 

@@ -139,7 +139,7 @@ def _check_documents(p: Plan, corpus: Corpus, manifest: dict[str, Any], private:
     single = set(manifest.get("single", []))
     for doc_id in corpus.doc_ids():
         try:
-            seed = json.loads(corpus.seed_path(doc_id).read_text(encoding="utf-8"))
+            seed = corpus.read_seed(doc_id)
         except (OSError, ValueError):
             continue  # validation reports it
         if doc_id in excluded or (doc_id in single and not allow_single) or \

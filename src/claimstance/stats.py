@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .layout import GOLD, Corpus
 from .schema import claim_types, mention_types, stance_labels
 
@@ -167,7 +165,7 @@ def corpus_stats(root: str | Path | None = None) -> dict[str, Any]:
     corpus = Corpus.at(root)
     stats = Stats()
     for doc_id in corpus.doc_ids():
-        stats.add(doc_id, {a: orjson.loads(corpus.annotation_path(doc_id, a).read_bytes())
+        stats.add(doc_id, {a: corpus.read_layer(doc_id, a)
                            for a in corpus.annotators(doc_id)})
     return stats.to_dict()
 

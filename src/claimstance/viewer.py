@@ -241,17 +241,6 @@ def render_compare(doc: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) ->
     return _page(f"{title}: {na} vs {nb}", main, aside, {"claims": {}, "counts": counts})
 
 
-def load_layer(corpus: Corpus, doc_id: str, annotator: str) -> dict[str, Any]:
-    path = corpus.annotation_path(doc_id, annotator)
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def load_doc(corpus: Corpus, doc_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(corpus.seed_path(doc_id).read_text(encoding="utf-8"))
-    return data
-
-
 def default_layer(corpus: Corpus, doc_id: str) -> str | None:
     layers = corpus.annotators(doc_id)
     return GOLD if GOLD in layers else (layers[0] if layers else None)
@@ -262,13 +251,13 @@ def render_site(corpus: Corpus) -> dict[str, str]:
     pages: dict[str, str] = {}
     rows = []
     for doc_id in corpus.doc_ids():
-        doc = load_doc(corpus, doc_id)
+        doc = corpus.read_seed(doc_id)
         layer = default_layer(corpus, doc_id)
         if layer is None:
             rows.append(f"<tr><td>{_esc(doc_id)}</td><td>{_esc(doc.get('title') or '')}</td>"
                         "<td colspan=4><i>not annotated</i></td></tr>")
             continue
-        ann = load_layer(corpus, doc_id, layer)
+        ann = corpus.read_layer(doc_id, layer)
         pages[f"docs/{doc_id}.html"] = render_layer(doc, ann)
         others = ", ".join(a for a in corpus.annotators(doc_id) if a != layer) or "—"
         rows.append(f"<tr data-doc='{_esc(doc_id)}'><td><a href='docs/{_esc(doc_id)}.html'>"
