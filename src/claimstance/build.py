@@ -30,7 +30,7 @@ from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
 from .parallel import map_chunks
 from .problems import Report
-from .release import read_release
+from .release import Release, read_release
 from .rows import LabelIndex
 from .schema import schema_dir
 from .splits import SPLITS, split_of
@@ -66,7 +66,11 @@ class BuildResult:
     stats: dict[str, Any] = field(default_factory=dict)
     agreement: AgreementReport = field(default_factory=AgreementReport)
     single: list[str] = field(default_factory=list)  # built from a lone layer (--allow-single)
-    version: str | None = None
+    release: Release = field(default_factory=lambda: Release(None, None, None, None))
+
+    @property
+    def version(self) -> str | None:
+        return self.release.version
 
     def to_dict(self) -> dict[str, Any]:
         return {"built": True, "out": str(self.out), "documents": self.documents,
@@ -394,7 +398,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         nbytes[config][split] = sum(b for _, _, b in found)
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
                          languages, stats.to_dict(), agree, single,
-                         read_release(corpus.root).version)
+                         read_release(corpus.root))
     write_card(corpus, staging, result)
     write_croissant(corpus, staging, result)
     if site:

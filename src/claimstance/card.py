@@ -14,7 +14,7 @@ import yaml
 
 from .features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features
 from .layout import Corpus
-from .release import Release, read_release
+from .release import Release
 from .schema import LABEL_SETS, label_set, load_schema
 from .splits import RULE
 from .stats import stats_markdown
@@ -171,7 +171,7 @@ def write_croissant(corpus: Corpus, out: Path, result: BuildResult) -> None:
 
     from .croissant import croissant
 
-    release = read_release(corpus.root)
+    release = result.release
     data = croissant(
         result, name=release.title or PRETTY_NAME,
         description="News articles annotated with entity mentions, claims (with claimant and "
@@ -221,7 +221,7 @@ def render(corpus: Corpus, result: BuildResult, licenses: set[str | None],
         f"| {config} | " + " | ".join(str(result.splits.get(config, {}).get(s, 0))
                                       for s in ("train", "validation", "test")) + " |"
         for config in CONFIGS)
-    release = read_release(corpus.root)
+    release = result.release
     version = (f"**Version {release.version}**" + (f" ({release.date})" if release.date else "")
                + ". " if release.version else "")
     body = f"""# {PRETTY_NAME}
