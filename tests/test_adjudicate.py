@@ -99,6 +99,7 @@ def test_cli_review_cycle(tmp_path: Path) -> None:
     gold.write_text(edited)
     again = run(root)  # never overwritten without --force
     assert again.returncode == 1 and "--force" in again.stderr and gold.read_text() == edited
+    assert f"review/{DOC}.json" in again.stderr and review.is_file()
     for c in data["conflicts"]:  # a person resolves every conflict
         c["resolution"] = {"mention": "take:ann-x", "claim": "take:ann-z",
                            "stance": "drop"}[c["kind"]]

@@ -653,15 +653,16 @@ def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: b
             click.echo(format_problem(p), err=True)
         fail("the merged layer is not valid; nothing was written")
     gold_path = corpus.annotation_path(doc_id, "gold")
+    if result.conflicts:  # written first: it carries the resolutions into the next run
+        review_path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(review_path, dumps(result.review()))
     try:
         atomic_write(gold_path, dumps(result.gold), force=force)
     except WouldOverwrite:
-        fail(f"{gold_path} exists; use --force to replace it (review/{doc_id}.json keeps the "
-             "conflicts and your resolutions)")
-    if result.conflicts:
-        review_path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(review_path, dumps(result.review()))
-    elif review_path.is_file():
+        fail(f"{corpus.rel(gold_path)} exists and differs; use --force to replace it"
+             + (f" (review/{doc_id}.json lists the conflicts, for your resolutions)"
+                if result.conflicts else ""))
+    if not result.conflicts and review_path.is_file():
         review_path.unlink()
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
