@@ -25,9 +25,14 @@ def is_normalized(text: str) -> bool:
         "\r" not in text
         and not text.startswith(("\ufeff", "\n"))
         and text == text.rstrip()
-        and all(line == line.rstrip() for line in text.split("\n"))
+        and _rstripped(text)
         and (text.isascii() or unicodedata.is_normalized("NFC", text))
     )
+
+
+def _rstripped(text: str) -> bool:
+    lines = text.split("\n")
+    return list(map(str.rstrip, lines)) == lines  # a map, not a loop: this runs per seed
 
 
 def sha256(text: str) -> str:

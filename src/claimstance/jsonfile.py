@@ -164,7 +164,7 @@ def has_duplicate_keys(raw: bytes, data: Any) -> bool:
     per kept key; the raw text has those plus one per dropped duplicate (and the colons of
     its value). A colon written as an escape breaks the count, so such rare files are scanned.
     """
-    if _ESCAPED_COLON.search(raw):
+    if b"\\u003" in raw and _ESCAPED_COLON.search(raw):
         return bool(scan(raw.decode("utf-8")).duplicates)
     return raw.count(b":") != orjson.dumps(data).count(b":")
 
@@ -241,16 +241,53 @@ def _diagnose(f: JSONFile, raw: bytes) -> JSONFile:
     return f
 
 
+def read_bytes(path: str | Path, max_bytes: int) -> bytes | int:
+    """The bytes of `path`, or its size when that is over `max_bytes`.
+
+    Plain fd calls: one open, one fstat, usually one read (a short read of a regular file
+    is its end), where `open()` also asks whether the file is a terminal and where it is.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            return size
+        raw = os.read(fd, size + 1)
+        if len(raw) > size:  # it grew while being read: take the rest
+            raw += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+        return raw
+    finally:
+        os.close(fd)
+
+
 def load(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile:
     """Read `path` (already checked to be a regular file inside the root)."""
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > max_bytes:
-                return _too_large(display, size, max_bytes)
-            raw = fh.read()
+        raw = read_bytes(path, max_bytes)
     except OSError as e:
-        f = JSONFile(display)
-        f.problems.append(problem("file-not-found", display, "", f"cannot read file: {e.strerror}"))
-        return f
+        return _unreadable(display, e)
+    return _parse(raw, display, max_bytes)
+
+
+def load_if_exists(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile | None:
+    """Read `path`, or None when no file is there (nothing, or a folder): one try instead
+    of a stat before the open."""
+    try:
+        raw = read_bytes(path, max_bytes)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as e:
+        return _unreadable(display, e)
+    return _parse(raw, display, max_bytes)
+
+
+def _unreadable(display: str, e: OSError) -> JSONFile:
+    f = JSONFile(display)
+    f.problems.append(problem("file-not-found", display, "", f"cannot read file: {e.strerror}"))
+    return f
+
+
+def _parse(raw: bytes | int, display: str, max_bytes: int) -> JSONFile:
+    if isinstance(raw, int):
+        return _too_large(display, raw, max_bytes)
     return load_bytes(raw, display, max_bytes)

@@ -10,7 +10,6 @@ import gc
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,7 +18,7 @@ from typing import Any
 
 from .checks import check_annotation, check_document
 from .document import sha256
-from .jsonfile import MAX_BYTES, JSONFile, load
+from .jsonfile import MAX_BYTES, JSONFile, load, load_if_exists
 from .layout import ANNOTATOR, DOC_ID, Corpus
 from .parallel import map_chunks
 from .problems import Level, Problem, Report, problem
@@ -33,16 +32,14 @@ class DocPlan:
     report_seed: bool = False
     annotators: set[str] = field(default_factory=set)
     scan_folder: bool = False  # list annotations/<doc_id>/ in the worker, not while planning
-    check_entries: bool = False  # the worker checks the entries are plain files and folders
 
     def merge(self, other: DocPlan) -> None:
         self.report_seed |= other.report_seed
         self.annotators |= other.annotators
         self.scan_folder |= other.scan_folder
-        self.check_entries |= other.check_entries
 
     def pack(self) -> int:
-        return self.report_seed | self.scan_folder << 1 | self.check_entries << 2
+        return self.report_seed | self.scan_folder << 1
 
 
 @dataclass
@@ -64,7 +61,7 @@ Work = tuple[str, int, tuple[str, ...]]  # doc_id, DocPlan flags, annotators
 
 def unpack(w: Work) -> tuple[str, DocPlan]:
     doc_id, flags, annotators = w
-    return doc_id, DocPlan(bool(flags & 1), set(annotators), bool(flags & 2), bool(flags & 4))
+    return doc_id, DocPlan(bool(flags & 1), set(annotators), bool(flags & 2))
 
 
 def _entry_problem(corpus: Corpus, path: Path,
@@ -130,11 +127,13 @@ def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path,
     plan.doc(doc_id).annotators.add(stem)
 
 
-def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path | str) -> None:
+def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path | str, *,
+                         listed: bool = False) -> None:
     """The layers in one annotations/<doc_id>/ folder. Plain, well-named files are taken
-    from the listing alone (this runs once per document); the rest get a closer look."""
+    from the listing alone (this runs once per document); the rest get a closer look.
+    `listed`: the folder came from a listing that showed it is no symlink."""
     d = str(d)
-    if os.path.islink(d) and not corpus.inside(Path(d)):
+    if not listed and os.path.islink(d) and not corpus.inside(Path(d)):
         plan.problems.append(problem("outside-root", corpus.rel(Path(d)), "",
                                      "symlink points outside the corpus"))
         return
@@ -157,10 +156,10 @@ _SEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}\.json$")
 
 
 def plan_all(corpus: Corpus) -> Plan:
-    """Every document, from two directory listings; names that look wrong get a closer look.
+    """Every document, from two directory listings; entries that look wrong get a closer look.
 
-    Only names are read here (this runs before the work is shared out); whether each
-    entry is a plain file or folder is checked by the worker that reads it.
+    A listing says whether each entry is a plain file or folder without a stat per entry, so
+    the common case costs nothing here; a worker lists each document's folder itself.
     """
     plan = Plan()
     if not corpus.seeds_dir.is_dir():
@@ -168,22 +167,35 @@ def plan_all(corpus: Corpus) -> Plan:
             "file-not-found", "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
     docs = plan.docs
-    names = os.listdir(corpus.seeds_dir) if corpus.seeds_dir.is_dir() else []
-    good = set(filter(_SEED_NAME.match, names))
-    for name in good:
-        docs[name[:-5]] = DocPlan(report_seed=True, check_entries=True)
-    for name in sorted(set(names) - good):
-        _plan_seed(corpus, plan, corpus.seeds_dir / name, with_layers=False)
-    folders = os.listdir(corpus.annotations_dir) if corpus.annotations_dir.is_dir() else []
-    good = set(filter(DOC_ID.match, folders))
-    for name in good:
-        dp = docs.get(name)
-        if dp is None:
-            docs[name] = dp = DocPlan(check_entries=True)
-        dp.scan_folder = True
-    for name in sorted(set(folders) - good):
-        _plan_folder(corpus, plan, corpus.annotations_dir / name)
+    odd = []
+    for e in _listing(corpus.seeds_dir):
+        name = e.name
+        if _SEED_NAME.match(name) and e.is_file(follow_symlinks=False):
+            docs[name[:-5]] = DocPlan(report_seed=True)
+        else:
+            odd.append(e)
+    for e in sorted(odd, key=lambda e: e.name):
+        _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
+    odd = []
+    for e in _listing(corpus.annotations_dir):
+        name = e.name
+        if DOC_ID.match(name) and e.is_dir(follow_symlinks=False):
+            dp = docs.get(name)
+            if dp is None:
+                docs[name] = dp = DocPlan()
+            dp.scan_folder = True
+        else:
+            odd.append(e)
+    for e in sorted(odd, key=lambda e: e.name):
+        _plan_folder(corpus, plan, Path(e.path))
     return plan
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    if not folder.is_dir():
+        return []
+    with os.scandir(folder) as entries:
+        return list(entries)
 
 
 def _plan_folder(corpus: Corpus, plan: Plan, p: Path) -> None:
@@ -269,24 +281,18 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     """
     res = DocResult(doc_id)
     base = corpus.base  # plain strings: pathlib costs more than the reads on this path
-    if dp.check_entries:  # planned from names only: is each entry what its name says?
-        found, seed_ok, folder_ok = _check_entries(corpus, doc_id, dp)
-        if found:
-            res.found.append(("plan", found))
-            dp = DocPlan(dp.report_seed and seed_ok, dp.annotators, dp.scan_folder and folder_ok)
     if dp.scan_folder:
         sub = Plan()
-        _plan_annotation_dir(corpus, sub, f"{base}/annotations/{doc_id}")
+        _plan_annotation_dir(corpus, sub, f"{base}/annotations/{doc_id}", listed=True)
         dp = DocPlan(dp.report_seed, dp.annotators | sub.doc(doc_id).annotators)
         if sub.problems:
             res.found.append(("plan", sub.problems))
-    seed_path = f"{base}/seeds/{doc_id}.json"
+    rel = f"seeds/{doc_id}.json"
+    sf = load_if_exists(f"{base}/{rel}", rel, max_bytes)
+    seed_exists = sf is not None
     text: str | None = None
     digest: str | None = None
-    seed_exists = os.path.isfile(seed_path)
-    if seed_exists:
-        rel = f"seeds/{doc_id}.json"
-        sf = load(seed_path, rel, max_bytes)
+    if sf is not None:
         if sf.data is not None and isinstance(sf.data, dict):
             t = sf.data.get("text")
             if isinstance(t, str):
@@ -311,33 +317,6 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
             res.layers[annotator] = af.data
             res.hashes[rel] = hashlib.sha256(af.raw).hexdigest()
     return res
-
-
-def _check_entries(corpus: Corpus, doc_id: str,
-                   dp: DocPlan) -> tuple[list[Problem], bool, bool]:
-    """Problems with a document's seed file and annotation folder as directory entries,
-    and whether each can still be read."""
-    out: list[Problem] = []
-    seed_ok = folder_ok = True
-    base = corpus.base
-    if dp.report_seed:
-        path = f"{base}/seeds/{doc_id}.json"
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            err = _entry_problem(corpus, Path(path))
-            if err is not None:
-                out.append(err)
-                seed_ok = False
-    if dp.scan_folder:
-        folder = f"{base}/annotations/{doc_id}"
-        if os.path.islink(folder) and not corpus.inside(Path(folder)):
-            out.append(problem("outside-root", f"annotations/{doc_id}", "",
-                               "symlink points outside the corpus"))
-            folder_ok = False
-        elif not os.path.isdir(folder):  # a file, or a symlink to a file or to nothing
-            out.append(problem("unexpected-file", f"annotations/{doc_id}", "",
-                               "annotations/ holds one folder per document"))
-            folder_ok = False
-    return out, seed_ok, folder_ok
 
 
 def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> Plan:
