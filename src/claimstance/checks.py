@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import functools
 import operator
+import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from . import annotation as annotation_mod
@@ -235,35 +237,46 @@ def _numbers(prefix: str, n: int) -> dict[str, int]:
     return {f"{prefix}{i}": i for i in range(1, n + 1)}
 
 
-_BOTH_ALNUM = re.compile(r"[^\W_][^\W_]")  # \w less '_' is exactly str.isalnum
 _ABOVE_LATIN = re.compile("[^\x00-\u02ff]")  # where combining marks and emoji parts begin
+_SPAN = operator.itemgetter("start", "end", "text", "type")
+_ID = operator.itemgetter("id")
+_CLAIMANT = operator.itemgetter("claimant")
+_STANCE = operator.itemgetter("claim", "holder")
+_lt = operator.lt
+_minus_one = (1).__rsub__
 
 
 def _clean_spans(items: list[dict[str, Any]], text: str) -> bool:
-    starts = [x["start"] for x in items]
-    ends = [x["end"] for x in items]
-    texts = [x["text"] for x in items]
-    keys = list(zip(starts, ends, [x["type"] for x in items], strict=True))
-    if len(set(keys)) != len(keys) or keys != sorted(keys):
+    """Every check of `_check_spans` at once, as maps over the items (no Python-level loop;
+    no slices of `text`, which cost a scan each when it holds astral characters)."""
+    if not items:
+        return True
+    rows = list(map(_SPAN, items))
+    if not all(map(_lt, rows, rows[1:])):
+        return False  # not strictly in (start, end, text, type) order: unsorted or a duplicate
+    starts, ends, texts, _ = zip(*rows, strict=True)
+    if max(ends) > len(text) or not all(texts):
         return False
+    if list(map(len, texts)) != list(map(operator.sub, ends, starts)) or not all(
+            map(text.startswith, texts, starts)):
+        return False  # with the lengths equal, startswith is text[start:end] == span text
+    if list(map(str.strip, texts)) != list(texts):
+        return False
+    offsets = list(set(starts).union(ends))
+    padded = text + " "  # offset 0 looks back at, and len(text) forward to, a space
+    before = list(map(padded.__getitem__, map(_minus_one, offsets)))
+    after = list(map(padded.__getitem__, offsets))
+    if any(map(operator.and_, map(str.isalnum, before), map(str.isalnum, after))):
+        return False
+    if not _ABOVE_LATIN.search("".join(before) + "".join(after)):
+        return True
     size = len(text)
-    if items and (max(ends) > size or not all(map(operator.lt, starts, ends))):
-        return False
-    if [text[s:e] for s, e in zip(starts, ends, strict=True)] != texts:
-        return False
-    if [t.strip() for t in texts] != texts:
-        return False
-    offsets = [o for o in set(starts) | set(ends) if 0 < o < size]
-    pairs = " ".join([text[o - 1 : o + 1] for o in offsets])
-    if _BOTH_ALNUM.search(pairs):
-        return False
-    return pairs.isascii() or not _ABOVE_LATIN.search(pairs) or not any(
-        splits_character(text, o) for o in offsets
-        if text[o] >= "\u0300" or text[o - 1] >= "\u0300")
+    return not any(splits_character(text, o) for o in offsets
+                   if 0 < o < size and (text[o] >= "\u0300" or text[o - 1] >= "\u0300"))
 
 
-def _clean(data: dict[str, Any], text: str) -> bool:
-    """True only when the item checks below would find nothing, in a few comprehensions.
+def _clean_py(data: dict[str, Any], text: str) -> bool:
+    """True only when the item checks below would find nothing, in a few maps.
 
     Called on schema-valid layers only, so shapes and types can be trusted. Anything unusual
     (a reference out of order, a span that needs a closer look) answers False and the full
@@ -271,28 +284,46 @@ def _clean(data: dict[str, Any], text: str) -> bool:
     """
     mentions, claims, stances = data["mentions"], data["claims"], data["stances"]
     nm, nc = len(mentions), len(claims)
-    if ([m["id"] for m in mentions] != _ids("m", nm) or [c["id"] for c in claims] != _ids("c", nc)
-            or [s["id"] for s in stances] != _ids("s", len(stances))):
+    if (list(map(_ID, mentions)) != _ids("m", nm) or list(map(_ID, claims)) != _ids("c", nc)
+            or list(map(_ID, stances)) != _ids("s", len(stances))):
         return False
     if not (_clean_spans(mentions, text) and _clean_spans(claims, text)):
         return False
     mnum, cnum = _numbers("m", nm), _numbers("c", nc)
-    claimant = [c["claimant"] for c in claims]
-    if not {x for x in claimant if x is not None} <= mnum.keys():
+    claimant = list(map(_CLAIMANT, claims))
+    if not mnum.keys() >= set(claimant) - {None}:
         return False
-    holders = [s["holder"] for s in stances]
-    targets = [s["claim"] for s in stances]
-    if not (set(holders) <= mnum.keys() and set(targets) <= cnum.keys()):
-        return False
-    if any(claimant[cnum[c] - 1] == h for c, h in zip(targets, holders, strict=True)):
-        return False  # a self-stance
-    order = [(cnum[c], mnum[h], s["label"]) for c, h, s in zip(targets, holders, stances,
-                                                               strict=True)]
-    if len({o[:2] for o in order}) != len(order) or order != sorted(order):
-        return False
+    targets: tuple[str, ...] = ()
+    if stances:
+        targets, holders = zip(*map(_STANCE, stances), strict=True)
+        if not (mnum.keys() >= set(holders) and cnum.keys() >= set(targets)):
+            return False
+        claim_no = list(map(cnum.__getitem__, targets))
+        if any(map(operator.eq, map(claimant.__getitem__, map(_minus_one, claim_no)), holders)):
+            return False  # a self-stance
+        order = list(zip(claim_no, map(mnum.__getitem__, holders), strict=True))
+        if not all(map(_lt, order, order[1:])):
+            return False  # not in (claim, holder) order, or one holder twice on a claim
+    if None not in claimant:
+        return True
     stanced = set(targets)
     return all(x is not None or c["type"] == "fact" or c["id"] in stanced
                for x, c in zip(claimant, claims, strict=True))
+
+
+def _speedups() -> Callable[[dict[str, Any], str], bool] | None:
+    """The C version of `_clean_py` (same answers; a test runs both), unless it was not
+    built or CLAIMSTANCE_NO_SPEEDUPS is set."""
+    if os.environ.get("CLAIMSTANCE_NO_SPEEDUPS"):
+        return None
+    try:
+        from ._speedups import clean
+    except ImportError:
+        return None
+    return functools.partial(clean, splits_character)
+
+
+_clean = _speedups() or _clean_py
 
 
 def check_annotation(
