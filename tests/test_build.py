@@ -114,8 +114,8 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     import orjson
     import pyarrow as pa
 
-    from claimstance.columns import Columns, arrow_schema
-    from claimstance.features import CONFIGS
+    from claimstance.columns import Columns
+    from claimstance.features import CONFIGS, arrow_schema
     from claimstance.rows import LabelIndex, rows
 
     sys.path.insert(0, str(REPO / "benchmarks"))

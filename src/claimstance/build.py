@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .agreement import AgreementReport, agreement
-from .columns import Columns, arrow_schema
-from .features import CONFIGS
+from .columns import Columns
+from .features import CONFIGS, arrow_schema
 from .fsutil import swap_in
 from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
@@ -353,7 +353,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     from .card import write_card, write_croissant
 
     plan = plan_for(corpus, None)
-    for config in CONFIGS:  # import datasets and make the schemas once, before workers fork
+    for config in CONFIGS:  # import pyarrow and make the schemas once, before workers fork
         arrow_schema(config)
     report = Report()
     report.extend(plan.problems)

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .features import CONFIGS, DEFAULT_CONFIG, DESCRIPTIONS, features
+from .features import (
+    CONFIGS,
+    DEFAULT_CONFIG,
+    DESCRIPTIONS,
+    ClassLabel,
+    Feature,
+    List,
+    Value,
+    spec,
+    yaml_list,
+)
 from .layout import Corpus
 from .release import Release
 from .schema import LABEL_SETS, label_set, load_schema
@@ -47,8 +57,6 @@ def hub_license(licenses: set[str | None]) -> str:
 
 
 def metadata(result: BuildResult, licenses: set[str | None], languages: set[str]) -> dict[str, Any]:
-    from datasets import DatasetInfo
-
     configs = []
     infos = []
     for config in CONFIGS:
@@ -59,7 +67,7 @@ def metadata(result: BuildResult, licenses: set[str | None], languages: set[str]
         entry["data_files"] = [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in per]
         configs.append(entry)
         info: dict[str, Any] = {"config_name": config}
-        info |= DatasetInfo(features=features(config))._to_yaml_dict()
+        info["features"] = yaml_list(config)
         info["splits"] = [{"name": s, "num_bytes": result.num_bytes[config][s],
                            "num_examples": n} for s, n in per.items()]
         info["dataset_size"] = sum(result.num_bytes[config].values()) if per else 0
@@ -81,17 +89,13 @@ def metadata(result: BuildResult, licenses: set[str | None], languages: set[str]
     }
 
 
-def _feature_type(f: Any) -> str:
-    from datasets import ClassLabel, List, Value
-
+def _feature_type(f: Feature) -> str:
     if isinstance(f, ClassLabel):
         return "ClassLabel"
     if isinstance(f, Value):
         return str(f.dtype)
-    if isinstance(f, List):
-        inner = f.feature
-        return "list of struct" if isinstance(inner, dict) else f"list of {_feature_type(inner)}"
-    return type(f).__name__
+    inner = f.feature
+    return "list of struct" if isinstance(inner, dict) else f"list of {_feature_type(inner)}"
 
 
 def fields_section() -> str:
@@ -99,10 +103,9 @@ def fields_section() -> str:
     for config in CONFIGS:
         out += [f"### `{config}`" + (" (default)" if config == DEFAULT_CONFIG else ""), "",
                 "| field | type | description |", "|---|---|---|"]
-        feats = features(config)
-        for name, f in feats.items():
+        for name, f in spec(config).items():
             out.append(f"| `{name}` | {_feature_type(f)} | {DESCRIPTIONS.get(name, '')} |")
-            if name in ("mentions", "claims", "stances"):
+            if isinstance(f, List) and isinstance(f.feature, dict):
                 for sub, sf in f.feature.items():
                     out.append(f"| `{name}[].{sub}` | {_feature_type(sf)} | "
                                f"{DESCRIPTIONS.get(sub, '')} |")

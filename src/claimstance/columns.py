@@ -9,19 +9,13 @@ claimant/holder/claim texts by key lookups. A test proves the tables equal the r
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
-from .features import CONFIGS, DOC_COLUMNS, features
+from .features import CONFIGS, DOC_COLUMNS, arrow_schema
 from .rows import LabelIndex, Row, annotators_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-
-@functools.cache
-def arrow_schema(config: str) -> pa.Schema:
-    return features(config).arrow_schema
 
 
 class Columns:

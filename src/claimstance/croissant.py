@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .features import CONFIGS, DESCRIPTIONS, features
+from .features import CONFIGS, DESCRIPTIONS, ClassLabel, Feature, List, Value, spec
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -32,9 +32,7 @@ CONTEXT: dict[str, Any] = {
 SPDX_URL = "https://spdx.org/licenses/{}.html"
 
 
-def _data_type(feature: Any) -> str:
-    from datasets import ClassLabel, Value
-
+def _data_type(feature: Feature) -> str:
     if isinstance(feature, ClassLabel):
         return "sc:Integer"
     if isinstance(feature, Value) and feature.dtype.startswith("int"):
@@ -42,10 +40,8 @@ def _data_type(feature: Any) -> str:
     return "sc:Text"
 
 
-def _field(record: str, name: str, feature: Any, file_set: str,
+def _field(record: str, name: str, feature: Feature, file_set: str,
            column: str | None = None, path: str | None = None) -> dict[str, Any]:
-    from datasets import ClassLabel, List
-
     fid = f"{record}/{name}" if path is None else f"{record}/{column}/{name}"
     source: dict[str, Any] = {"fileSet": {"@id": file_set},
                               "extract": {"column": column or name}}
@@ -57,14 +53,14 @@ def _field(record: str, name: str, feature: Any, file_set: str,
         desc = f"{desc or 'Label'} Class index into: {', '.join(feature.names)}."
     if desc:
         out["description"] = desc
-    if isinstance(feature, List) and isinstance(feature.feature, dict):
-        out["repeated"] = True
-        out["subField"] = [_field(record, sub, sf, file_set, column=name, path=sub)
-                           for sub, sf in feature.feature.items()]
-        return out
     if isinstance(feature, List):
         out["repeated"] = True
-        feature = feature.feature
+        inner = feature.feature
+        if isinstance(inner, dict):
+            out["subField"] = [_field(record, sub, sf, file_set, column=name, path=sub)
+                               for sub, sf in inner.items()]
+            return out
+        feature = inner
     out["dataType"] = _data_type(feature)
     out["source"] = source
     return out
@@ -86,7 +82,7 @@ def croissant(result: BuildResult, *, name: str, description: str, version: str,
         record_sets.append({
             "@type": "cr:RecordSet", "@id": config, "name": config,
             "description": f"The {config} config ({sum(result.splits[config].values())} rows).",
-            "field": [_field(config, n, f, fs) for n, f in features(config).items()],
+            "field": [_field(config, n, f, fs) for n, f in spec(config).items()],
         })
     out: dict[str, Any] = {
         "@context": CONTEXT, "@type": "sc:Dataset", "name": name, "description": description,

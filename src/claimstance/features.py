@@ -1,13 +1,23 @@
-"""`datasets.Features` of every config, generated from the JSON schema's label sets."""
+"""The features of every config, generated from the JSON schema's label sets.
+
+Described here in three small classes that mirror `datasets.Value`, `ClassLabel` and `List`,
+so a build can make its Arrow schemas, card metadata and Croissant fields without importing
+`datasets` (seconds of start-up). `features(config)` gives the real `datasets.Features`; a
+test proves the Arrow schemas and card YAML equal what `datasets` makes of them.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
 
 from .schema import claim_types, mention_types, stance_labels
 
 if TYPE_CHECKING:
     import datasets
+    import pyarrow as pa
 
 CONFIGS = ("documents", "mentions", "claims", "stances")
 DEFAULT_CONFIG = "documents"
@@ -16,31 +26,122 @@ DOC_COLUMNS = ("id", "title", "source", "url", "published", "dateline", "languag
                "added", "sha256", "annotation_source", "annotators", "text")
 
 
-def features(config: str) -> datasets.Features:
-    from datasets import ClassLabel, Features, List, Value
+@dataclass(frozen=True)
+class Value:
+    dtype: str  # "string" or "int32"
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"dtype": self.dtype, "_type": "Value"}
+
+    def arrow(self) -> pa.DataType:
+        import pyarrow as pa
+
+        return pa.string() if self.dtype == "string" else pa.int32()
+
+    def yaml(self) -> Any:
+        return self.dtype
+
+
+@dataclass(frozen=True)
+class ClassLabel:
+    names: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"names": list(self.names), "_type": "ClassLabel"}
+
+    def arrow(self) -> pa.DataType:
+        import pyarrow as pa
+
+        return pa.int64()
+
+    def yaml(self) -> Any:
+        return {"class_label": {"names": {str(i): n for i, n in enumerate(self.names)}}}
+
+
+@dataclass(frozen=True)
+class List:
+    feature: Value | dict[str, Feature]
+
+    def to_dict(self) -> dict[str, Any]:
+        inner = self.feature
+        return {"feature": inner.to_dict() if isinstance(inner, Value) else
+                {k: f.to_dict() for k, f in inner.items()}, "_type": "List"}
+
+    def arrow(self) -> pa.DataType:
+        import pyarrow as pa
+
+        inner = self.feature
+        return pa.list_(inner.arrow() if isinstance(inner, Value) else
+                        pa.struct([pa.field(k, f.arrow()) for k, f in inner.items()]))
+
+
+Feature = Union[Value, ClassLabel, List]  # noqa: UP007 (a runtime alias on Python 3.10)
+
+
+def spec(config: str) -> dict[str, Feature]:
+    """The columns of one config and their features."""
     s, i = Value("string"), Value("int32")
-    mention_type = ClassLabel(names=mention_types())
-    claim_type = ClassLabel(names=claim_types())
-    stance_label = ClassLabel(names=stance_labels())
-    mention = {"id": s, "start": i, "end": i, "text": s, "type": mention_type, "entity": s}
-    claim = {"id": s, "start": i, "end": i, "text": s, "type": claim_type, "claimant": s}
-    stance = {"id": s, "holder": s, "claim": s, "label": stance_label}
-    spec: dict[str, Any]
+    mention_type = ClassLabel(tuple(mention_types()))
+    claim_type = ClassLabel(tuple(claim_types()))
+    stance_label = ClassLabel(tuple(stance_labels()))
+    mention: dict[str, Feature] = {"id": s, "start": i, "end": i, "text": s,
+                                   "type": mention_type, "entity": s}
+    claim: dict[str, Feature] = {"id": s, "start": i, "end": i, "text": s, "type": claim_type,
+                                 "claimant": s}
+    stance: dict[str, Feature] = {"id": s, "holder": s, "claim": s, "label": stance_label}
+    out: dict[str, Feature]
     if config == "documents":
-        spec = {c: s for c in DOC_COLUMNS}
-        spec["annotators"] = List(s)
-        spec |= {"mentions": List(mention), "claims": List(claim), "stances": List(stance)}
+        out = {c: s for c in DOC_COLUMNS}
+        out["annotators"] = List(s)
+        out |= {"mentions": List(mention), "claims": List(claim), "stances": List(stance)}
     elif config == "mentions":
-        spec = {"doc_id": s} | mention
+        out = {"doc_id": s} | mention
     elif config == "claims":
-        spec = {"doc_id": s} | claim | {"claimant_text": s}
+        out = {"doc_id": s} | claim | {"claimant_text": s}
     elif config == "stances":
-        spec = {"doc_id": s} | stance | {"holder_text": s, "holder_type": mention_type,
-                                         "claim_text": s, "claim_type": claim_type}
+        out = {"doc_id": s} | stance | {"holder_text": s, "holder_type": mention_type,
+                                        "claim_text": s, "claim_type": claim_type}
     else:
         raise ValueError(f"unknown config {config!r}; one of {', '.join(CONFIGS)}")
-    return Features(spec)
+    return out
+
+
+def to_dict(config: str) -> dict[str, Any]:
+    """`datasets.Features.to_dict()` of the config."""
+    return {name: f.to_dict() for name, f in spec(config).items()}
+
+
+def yaml_list(config: str) -> list[dict[str, Any]]:
+    """The `features:` list of the card's `dataset_info` (`Features._to_yaml_list()`)."""
+    return _yaml(spec(config))
+
+
+def _yaml(fs: dict[str, Feature]) -> list[dict[str, Any]]:
+    out = []
+    for name, f in fs.items():
+        if isinstance(f, List):
+            inner = f.feature
+            out.append({"name": name,
+                        "list": _yaml(inner) if isinstance(inner, dict) else inner.yaml()})
+        else:
+            out.append({"name": name, "dtype": f.yaml()})
+    return out
+
+
+@functools.cache
+def arrow_schema(config: str) -> pa.Schema:
+    """The Arrow schema `datasets` gives the config, metadata included, made with pyarrow."""
+    import pyarrow as pa
+
+    meta = json.dumps({"info": {"features": to_dict(config)}})
+    return pa.schema([pa.field(n, f.arrow()) for n, f in spec(config).items()],
+                     metadata={"huggingface": meta})
+
+
+def features(config: str) -> datasets.Features:
+    import datasets
+
+    return datasets.Features.from_dict(to_dict(config))
 
 
 DESCRIPTIONS = {
