@@ -7,23 +7,28 @@ problems: both versions must agree on every kind of damage, not only on clean la
 from __future__ import annotations
 
 import copy
+import json
 import os
 import random
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from synth import document
 
-from claimstance import checks
+from claimstance import checks, speedups
+from claimstance.jsonfile import _colons
 from claimstance.layout import Corpus
 
 from .conftest import REPO
 
 Layer = dict[str, Any]
-C = checks._speedups()
+C = None if speedups.C is None else partial(speedups.C.clean, checks.splits_character)
 
 
 def test_speedups_are_built_where_the_suite_runs_in_ci() -> None:
@@ -145,3 +150,31 @@ def test_pure_python_fallback_is_used_when_asked() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "True"
+
+
+@pytest.mark.skipif(C is None, reason="the C extension is not built (pure-Python install)")
+def test_colon_count_equals_orjsons() -> None:
+    """The duplicate-key check counts colons a re-serialisation would write; C must agree."""
+    values: list[Any] = [
+        {}, [], "", ":", "a:b::c", "é:ü", "😞:🤝:", 1, 1.5, True, None,
+        {"k:ey": "v:al", "n": [1, {"x": ":"}, None], "é:": {"ü": "😞:"}},
+    ]
+    values += [json.loads(p.read_text(encoding="utf-8")) for p in sorted(REPO.glob(
+        "tests/cases/*/*/**/*.json")) if _parses(p)]
+    values += [part for k in range(5) for part in document(k)]
+    for v in values:
+        assert _colons(v) == orjson.dumps(v).count(b":"), v
+    deep: Any = "x:"
+    for _ in range(2000):
+        deep = [deep]
+    assert speedups.C is not None and speedups.C.colons(deep) is None  # too deep: orjson counts
+
+
+def _parses(p: Path) -> bool:
+    if not p.is_file():
+        return False
+    try:
+        json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True

@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 static PyObject *k_mentions, *k_claims, *k_stances, *k_id, *k_start, *k_end, *k_text, *k_type,
     *k_claimant, *k_holder, *k_claim, *s_fact;
@@ -167,6 +168,47 @@ static int clean(PyObject *data, PyObject *text, PyObject *splits) {
     return ok;
 }
 
+/* Colons a re-serialisation of `o` would hold: one per key, plus those inside strings
+ * (jsonfile.has_duplicate_keys compares this with the raw text). -1: too deep to count. */
+static Py_ssize_t colons(PyObject *o, int depth) {
+    if (PyUnicode_CheckExact(o)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(o), c = 0;
+        int kind = PyUnicode_KIND(o);
+        const void *d = PyUnicode_DATA(o);
+        if (kind == PyUnicode_1BYTE_KIND) {
+            const char *p = d, *end = p + n;
+            while ((p = memchr(p, ':', (size_t)(end - p))) != NULL) c++, p++;
+        } else {
+            for (Py_ssize_t i = 0; i < n; i++) c += PyUnicode_READ(kind, d, i) == ':';
+        }
+        return c;
+    }
+    if (depth > 1100) return -1;
+    Py_ssize_t c = 0;
+    if (PyDict_CheckExact(o)) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(o, &pos, &k, &v)) {
+            Py_ssize_t a = colons(k, depth + 1), b = colons(v, depth + 1);
+            if (a < 0 || b < 0) return -1;
+            c += 1 + a + b;
+        }
+    } else if (PyList_CheckExact(o)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); i++) {
+            Py_ssize_t a = colons(PyList_GET_ITEM(o, i), depth + 1);
+            if (a < 0) return -1;
+            c += a;
+        }
+    }
+    return c; /* numbers, true, false, null */
+}
+
+static PyObject *py_colons(PyObject *Py_UNUSED(self), PyObject *o) {
+    Py_ssize_t c = colons(o, 0);
+    if (c < 0) Py_RETURN_NONE;
+    return PyLong_FromSsize_t(c);
+}
+
 static PyObject *py_clean(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3 || !PyCallable_Check(args[0]) || !PyUnicode_CheckExact(args[2])) {
         PyErr_SetString(PyExc_TypeError, "clean(splits_character, data, text: str)");
@@ -180,6 +222,8 @@ static PyObject *py_clean(PyObject *Py_UNUSED(self), PyObject *const *args, Py_s
 static PyMethodDef methods[] = {
     {"clean", (PyCFunction)(void (*)(void))py_clean, METH_FASTCALL,
      "clean(splits_character, data, text) -> bool: checks._clean_py, in C."},
+    {"colons", py_colons, METH_O,
+     "colons(data) -> int | None: orjson.dumps(data).count(b':') without the bytes."},
     {NULL, NULL, 0, NULL},
 };
 

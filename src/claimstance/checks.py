@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -21,6 +20,7 @@ from .layout import GOLD
 from .problems import Level, Problem, problem
 from .schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS
 from .schema import check as schema_check
+from .speedups import C
 
 _JOINERS = {"\u200d", "\u20e3"}
 _REF = re.compile(r"^[mcs][1-9][0-9]*$")
@@ -311,19 +311,8 @@ def _clean_py(data: dict[str, Any], text: str) -> bool:
                for x, c in zip(claimant, claims, strict=True))
 
 
-def _speedups() -> Callable[[dict[str, Any], str], bool] | None:
-    """The C version of `_clean_py` (same answers; a test runs both), unless it was not
-    built or CLAIMSTANCE_NO_SPEEDUPS is set."""
-    if os.environ.get("CLAIMSTANCE_NO_SPEEDUPS"):
-        return None
-    try:
-        from ._speedups import clean
-    except ImportError:
-        return None
-    return functools.partial(clean, splits_character)
-
-
-_clean = _speedups() or _clean_py
+_clean: Callable[[dict[str, Any], str], bool] = (
+    _clean_py if C is None else functools.partial(C.clean, splits_character))
 
 
 def check_annotation(
