@@ -9,9 +9,7 @@ writer options: the same inputs give byte-identical files.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import json
 import shutil
 import tempfile
 from collections import defaultdict
@@ -21,6 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from . import __version__
 from .agreement import AgreementReport, agreement
 from .columns import Columns
@@ -28,7 +28,7 @@ from .features import CONFIGS, arrow_schema
 from .fsutil import swap_in
 from .jsonfile import MAX_BYTES
 from .layout import GOLD, Corpus
-from .parallel import map_chunks
+from .parallel import gc_paused, map_chunks
 from .problems import Report
 from .release import Release, read_release
 from .rows import LabelIndex
@@ -217,9 +217,7 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
     """
     ix = LabelIndex()
     out = ChunkOut(Checked(), {}, Stats(per_document=False), [], set(), set(), 0)
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for w in part:
             doc_id, dp = unpack(w)
             res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
@@ -227,9 +225,6 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
             out.hashes |= res.hashes
             if not res.has_errors:
                 _add_doc(res, out, columns, ix, allow_single)
-    finally:
-        if was_enabled:
-            gc.enable()
     return out
 
 
@@ -352,7 +347,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
            jobs: int | None, max_bytes: int, allow_single: bool) -> BuildResult:
     from .card import write_card, write_croissant
 
-    plan = plan_for(corpus, None)
+    plan, docs = plan_for(corpus, None)
     for config in CONFIGS:  # import pyarrow and make the schemas once, before workers fork
         arrow_schema(config)
     report = Report()
@@ -367,7 +362,6 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     work = partial(build_group, corpus, max_bytes, allow_single, staging, shard_bytes)
     agree = AgreementReport()
     single: list[str] = []
-    docs = plan.work()
     groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
     for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
                             jobs=jobs,
@@ -415,6 +409,6 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         "excluded": excluded,
         "single": single,
     }
-    (staging / MANIFEST).write_bytes(json.dumps(manifest, indent=2).encode() + b"\n")
+    (staging / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
     result.files = [*data_files, MANIFEST]
     return result

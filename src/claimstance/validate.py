@@ -6,7 +6,6 @@ a time, so memory stays flat and a single changed file never triggers a scan of 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import re
@@ -20,7 +19,7 @@ from .checks import check_annotation, check_document
 from .document import sha256
 from .jsonfile import MAX_BYTES, JSONFile, load, load_if_exists
 from .layout import ANNOTATOR, DOC_ID, Corpus
-from .parallel import map_chunks
+from .parallel import gc_paused, map_chunks
 from .problems import Level, Problem, Report, problem
 from .schema import ready as schema_ready
 
@@ -46,14 +45,33 @@ class DocPlan:
 class Plan:
     docs: dict[str, DocPlan] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # a whole corpus in bulk, as `plan_all` lists it (no object per document):
+    seeds: set[str] = field(default_factory=set)  # plain seed files, to report
+    folders: set[str] = field(default_factory=set)  # plain folders, for workers to list
 
     def doc(self, doc_id: str) -> DocPlan:
         return self.docs.setdefault(doc_id, DocPlan())
 
+    def merge(self, other: Plan) -> None:
+        self.problems += other.problems
+        self.seeds |= other.seeds
+        self.folders |= other.folders
+        for doc_id, dp in other.docs.items():
+            self.doc(doc_id).merge(dp)
+
     def work(self) -> list[Work]:
         """The documents in id order, packed small: they are pickled to worker processes."""
-        docs = self.docs
-        return [(d, docs[d].pack(), tuple(sorted(docs[d].annotators))) for d in sorted(docs)]
+        seeds, folders, docs = self.seeds, self.folders, self.docs
+        ids = sorted(seeds | folders | docs.keys())
+        if not docs:
+            return [(d, (d in seeds) | (d in folders) << 1, ()) for d in ids]
+        out: list[Work] = []
+        for d in ids:
+            flags = (d in seeds) | (d in folders) << 1
+            dp = docs.get(d)
+            out.append((d, flags, ()) if dp is None else
+                       (d, flags | dp.pack(), tuple(sorted(dp.annotators))))
+        return out
 
 
 Work = tuple[str, int, tuple[str, ...]]  # doc_id, DocPlan flags, annotators
@@ -166,27 +184,16 @@ def plan_all(corpus: Corpus) -> Plan:
         plan.problems.append(problem(
             "file-not-found", "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
-    docs = plan.docs
-    odd = []
-    for e in _listing(corpus.seeds_dir):
-        name = e.name
-        if _SEED_NAME.match(name) and e.is_file(follow_symlinks=False):
-            docs[name[:-5]] = DocPlan(report_seed=True)
-        else:
-            odd.append(e)
-    for e in sorted(odd, key=lambda e: e.name):
+    entries = _listing(corpus.seeds_dir)
+    good = set(filter(_SEED_NAME.match, [e.name for e in entries
+                                         if e.is_file(follow_symlinks=False)]))
+    plan.seeds = {name[:-5] for name in good}
+    for e in sorted((e for e in entries if e.name not in good), key=lambda e: e.name):
         _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
-    odd = []
-    for e in _listing(corpus.annotations_dir):
-        name = e.name
-        if DOC_ID.match(name) and e.is_dir(follow_symlinks=False):
-            dp = docs.get(name)
-            if dp is None:
-                docs[name] = dp = DocPlan()
-            dp.scan_folder = True
-        else:
-            odd.append(e)
-    for e in sorted(odd, key=lambda e: e.name):
+    entries = _listing(corpus.annotations_dir)
+    plan.folders = set(filter(DOC_ID.match, [e.name for e in entries
+                                             if e.is_dir(follow_symlinks=False)]))
+    for e in sorted((e for e in entries if e.name not in plan.folders), key=lambda e: e.name):
         _plan_folder(corpus, plan, Path(e.path))
     return plan
 
@@ -229,10 +236,7 @@ def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
             continue
         parts = rel.split("/") if rel != "." else []
         if not parts and path.is_dir():
-            whole = plan_all(corpus)
-            plan.problems.extend(whole.problems)
-            for doc_id, dp in whole.docs.items():
-                plan.doc(doc_id).merge(dp)
+            plan.merge(plan_all(corpus))
         elif parts[0] == "seeds" and len(parts) == 1 and path.is_dir():
             for e in corpus.iter_seed_entries():
                 _plan_seed(corpus, plan, Path(e.path), with_layers=True, entry=e)
@@ -319,10 +323,13 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     return res
 
 
-def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> Plan:
-    plan = plan_all(corpus) if paths is None else plan_paths(corpus, paths)
+def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> tuple[Plan, list[Work]]:
+    """The plan, and its work in document order."""
+    with gc_paused():
+        plan = plan_all(corpus) if paths is None else plan_paths(corpus, paths)
+        work = plan.work()
     schema_ready()  # compile before worker processes fork, so each does not compile again
-    return plan
+    return plan, work
 
 
 @dataclass
@@ -351,14 +358,9 @@ class Checked:
 def check_chunk(corpus: Corpus, max_bytes: int, part: Sequence[Work]) -> Checked:
     """Check a chunk of documents (the cyclic GC rests: parsed JSON makes no cycles)."""
     out = Checked()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for w in part:
             out.add(check_doc(corpus, *unpack(w), max_bytes))
-    finally:
-        if was_enabled:
-            gc.enable()
     return out
 
 
@@ -376,11 +378,10 @@ def validate(
     `jobs` processes share the work (default: every core for large corpora, one otherwise).
     """
     corpus = Corpus.at(root)
-    plan = plan_for(corpus, paths)
+    plan, work = plan_for(corpus, paths)
     report = Report(strict=strict)
     report.extend(plan.problems)
-    work = partial(check_chunk, corpus, max_bytes)
-    for checked in map_chunks(work, plan.work(), jobs=jobs,
+    for checked in map_chunks(partial(check_chunk, corpus, max_bytes), work, jobs=jobs,
                               progress="validating" if progress else None):
         checked.into(report)
     return report
