@@ -290,12 +290,13 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Pat
                                                              shard_bytes, f"-{index:05d}")
             w.add(table)
 
-    for sub in chunks(docs):
-        outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
-        for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
+    with gc_paused():  # also while converting: the items gathered make no cycles either
+        for sub in chunks(docs):
+            outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
+            for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
+                flush(split)
+        for split in sorted(columns):
             flush(split)
-    for split in sorted(columns):
-        flush(split)
     shards = {}
     for key, w in writers.items():
         paths = w.close()
