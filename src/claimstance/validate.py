@@ -26,55 +26,41 @@ from .schema import ready as schema_ready
 
 @dataclass(slots=True)
 class DocPlan:
-    """What to check for one document: the seed (reported or only read) and some layers."""
+    """What a worker checks for one document: the seed (reported or only read) and some
+    layers."""
 
     report_seed: bool = False
     annotators: set[str] = field(default_factory=set)
     scan_folder: bool = False  # list annotations/<doc_id>/ in the worker, not while planning
 
-    def merge(self, other: DocPlan) -> None:
-        self.report_seed |= other.report_seed
-        self.annotators |= other.annotators
-        self.scan_folder |= other.scan_folder
-
-    def pack(self) -> int:
-        return self.report_seed | self.scan_folder << 1
-
 
 @dataclass
 class Plan:
-    docs: dict[str, DocPlan] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    # a whole corpus in bulk, as `plan_all` lists it (no object per document):
-    seeds: set[str] = field(default_factory=set)  # plain seed files, to report
-    folders: set[str] = field(default_factory=set)  # plain folders, for workers to list
+    """What to check, by document id, without an object per document (a corpus is large)."""
 
-    def doc(self, doc_id: str) -> DocPlan:
-        return self.docs.setdefault(doc_id, DocPlan())
+    problems: list[Problem] = field(default_factory=list)
+    seeds: set[str] = field(default_factory=set)  # seeds to check and report
+    folders: set[str] = field(default_factory=set)  # annotations/<doc_id>/ for workers to list
+    layers: dict[str, set[str]] = field(default_factory=dict)  # layers named while planning
+
+    def layers_of(self, doc_id: str) -> set[str]:
+        return self.layers.setdefault(doc_id, set())
 
     def merge(self, other: Plan) -> None:
         self.problems += other.problems
         self.seeds |= other.seeds
         self.folders |= other.folders
-        for doc_id, dp in other.docs.items():
-            self.doc(doc_id).merge(dp)
+        for doc_id, annotators in other.layers.items():
+            self.layers_of(doc_id).update(annotators)
 
     def work(self) -> list[Work]:
         """The documents in id order, packed small: they are pickled to worker processes."""
-        seeds, folders, docs = self.seeds, self.folders, self.docs
-        ids = sorted(seeds | folders | docs.keys())
-        if not docs:
-            return [(d, (d in seeds) | (d in folders) << 1, ()) for d in ids]
-        out: list[Work] = []
-        for d in ids:
-            flags = (d in seeds) | (d in folders) << 1
-            dp = docs.get(d)
-            out.append((d, flags, ()) if dp is None else
-                       (d, flags | dp.pack(), tuple(sorted(dp.annotators))))
-        return out
+        seeds, folders, layers = self.seeds, self.folders, self.layers
+        return [(d, (d in seeds) | (d in folders) << 1, tuple(sorted(layers.get(d, ()))))
+                for d in sorted(seeds | folders | layers.keys())]
 
 
-Work = tuple[str, int, tuple[str, ...]]  # doc_id, DocPlan flags, annotators
+Work = tuple[str, int, tuple[str, ...]]  # doc_id, flags (report seed 1, scan folder 2), layers
 
 
 def unpack(w: Work) -> tuple[str, DocPlan]:
@@ -118,9 +104,9 @@ def _plan_seed(corpus: Corpus, plan: Plan, path: Path, *, with_layers: bool,
     if err:
         plan.problems.append(err)
         return
-    plan.doc(stem).report_seed = True
+    plan.seeds.add(stem)
     if with_layers:
-        plan.doc(stem).annotators.update(corpus.annotators(stem))
+        plan.layers_of(stem).update(corpus.annotators(stem))
 
 
 def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path,
@@ -142,7 +128,7 @@ def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path,
     if err:
         plan.problems.append(err)
         return
-    plan.doc(doc_id).annotators.add(stem)
+    plan.layers_of(doc_id).add(stem)
 
 
 def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path | str, *,
@@ -163,7 +149,7 @@ def _plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path | str, *,
             name = e.name
             if (fast and name.endswith(".json") and ANNOTATOR.match(name[:-5])
                     and not e.is_symlink() and e.is_file(follow_symlinks=False)):
-                plan.doc(doc_id).annotators.add(name[:-5])
+                plan.layers_of(doc_id).add(name[:-5])
             else:
                 odd.append(e)
     for e in sorted(odd, key=lambda e: e.name):
@@ -288,7 +274,7 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     if dp.scan_folder:
         sub = Plan()
         _plan_annotation_dir(corpus, sub, f"{base}/annotations/{doc_id}", listed=True)
-        dp = DocPlan(dp.report_seed, dp.annotators | sub.doc(doc_id).annotators)
+        dp = DocPlan(dp.report_seed, dp.annotators | sub.layers.get(doc_id, set()))
         if sub.problems:
             res.found.append(("plan", sub.problems))
     rel = f"seeds/{doc_id}.json"
