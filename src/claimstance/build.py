@@ -212,19 +212,17 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
     into `columns` (per split) for conversion to Arrow by the caller.
 
     Only a document's items outlive its check (in `columns`, until the caller converts
-    them), and the cyclic garbage collector rests meanwhile: parsed JSON has no cycles, and
-    collecting among thousands of fresh dicts costs more than the work itself.
+    them). The caller (`build_group`) rests the cyclic garbage collector around all of it.
     """
     ix = LabelIndex()
     out = ChunkOut(Checked(), {}, Stats(per_document=False), [], set(), set(), 0)
-    with gc_paused():
-        for w in part:
-            doc_id, dp = unpack(w)
-            res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
-            out.checked.add(res)
-            out.hashes |= res.hashes
-            if not res.has_errors:
-                _add_doc(res, out, columns, ix, allow_single)
+    for w in part:
+        doc_id, dp = unpack(w)
+        res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
+        out.checked.add(res)
+        out.hashes |= res.hashes
+        if not res.has_errors:
+            _add_doc(res, out, columns, ix, allow_single)
     return out
 
 
@@ -290,7 +288,7 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Pat
                                                              shard_bytes, f"-{index:05d}")
             w.add(table)
 
-    with gc_paused():  # also while converting: the items gathered make no cycles either
+    with gc_paused():  # parsed JSON and the items gathered from it make no cycles
         for sub in chunks(docs):
             outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
             for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
