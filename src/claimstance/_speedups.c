@@ -55,7 +55,7 @@ static int as_offset(PyObject *o, Py_ssize_t *out) {
     return 1;
 }
 
-/* -1 error, 0 not clean, 1 clean: checks._clean_spans for one item list. */
+/* -1 error, 0 not clean, 1 clean: the word and grapheme boundary checks of one offset. */
 static int check_offset(PyObject *text, Py_ssize_t o, PyObject *splits) {
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
@@ -74,6 +74,7 @@ static int check_offset(PyObject *text, Py_ssize_t o, PyObject *splits) {
     return 1;
 }
 
+/* -1 error, 0 not clean, 1 clean: checks._clean_spans for one item list. */
 static int spans_clean(PyObject *items, Py_UCS4 prefix, PyObject *text, PyObject *splits) {
     Py_ssize_t n = PyList_GET_SIZE(items), size = PyUnicode_GET_LENGTH(text);
     Py_ssize_t ps = 0, pe = 0;
