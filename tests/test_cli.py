@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,22 @@ def test_validating_the_root_as_a_path_checks_everything(corpus: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "claimstance", "validate", ".", "--format",
                           "json"], cwd=corpus, capture_output=True, text=True)
     assert json.loads(out.stdout)["stats"]["annotations"] == 1
+
+
+def test_a_fifo_for_a_seed_is_reported_not_waited_on(corpus: Path) -> None:
+    """Reading opens files directly (no stat first): a FIFO must not block the reader."""
+    seed = next((corpus / "seeds").glob("*.json"))
+    layer = corpus / "annotations" / seed.stem / "gold.json"
+    seed.unlink()
+    os.mkfifo(seed)
+    for args in (["validate"], ["validate", str(layer.relative_to(corpus))]):
+        out = subprocess.run([sys.executable, "-m", "claimstance", *args, "--format", "json"],
+                             cwd=corpus, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1, out.stderr
+        codes = {p["code"] for p in json.loads(out.stdout)["problems"]}
+        assert "document-not-found" in codes
+        assert "Traceback" not in out.stderr
+    whole = json.loads(subprocess.run(
+        [sys.executable, "-m", "claimstance", "validate", "--format", "json"], cwd=corpus,
+        capture_output=True, text=True, timeout=60).stdout)
+    assert "not-a-file" in {p["code"] for p in whole["problems"]}

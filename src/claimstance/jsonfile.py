@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,15 +250,22 @@ def _diagnose(f: JSONFile, raw: bytes) -> JSONFile:
     return f
 
 
+class NotAFile(OSError):
+    """A path that names a folder, FIFO, socket or device, not a file to read."""
+
+
 def read_bytes(path: str | Path, max_bytes: int) -> bytes | int:
     """The bytes of `path`, or its size when that is over `max_bytes`.
 
     Plain fd calls: one open, one fstat, usually one read (a short read of a regular file
     is its end), where `open()` also asks whether the file is a terminal and where it is.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a FIFO must not hang us
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotAFile(errno.EINVAL, "not a regular file", str(path))
+        size = st.st_size
         if size > max_bytes:
             return size
         raw = os.read(fd, size + 1)
@@ -277,11 +286,11 @@ def load(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile
 
 
 def load_if_exists(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile | None:
-    """Read `path`, or None when no file is there (nothing, or a folder): one try instead
-    of a stat before the open."""
+    """Read `path`, or None when no file is there (nothing, or a folder or other non-file):
+    one try instead of a stat before the open."""
     try:
         raw = read_bytes(path, max_bytes)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except (FileNotFoundError, NotAFile, NotADirectoryError):
         return None
     except OSError as e:
         return _unreadable(display, e)
