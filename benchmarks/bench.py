@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--reps", type=int, default=3, help="runs per timed stage (best is kept)")
     args = ap.parse_args(argv)
+    if args.n < 1 or args.reps < 1:
+        ap.error("N and --reps must be at least 1")
     figures = bench(args.n, args.work.absolute(), args.reps)
     print(render(figures))
     if args.json:
