@@ -1,6 +1,6 @@
 """Build the Hugging Face dataset folder: python build_dataset.py [--root DIR] [--out DIR].
 
-A thin entry point; the work is done by `claimstance build` (claimstance.build).
+A thin entry point; the work is done by `claimstance build` (claimstance.dataset.build).
 """
 
 import sys

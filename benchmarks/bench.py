@@ -47,7 +47,7 @@ print(n)
 
 ONE_FILE = """
 import sys, time
-from claimstance.validate import validate
+from claimstance.validation.run import validate
 reps, pairs = int(sys.argv[1]), [(sys.argv[i], sys.argv[i + 1]) for i in (2, 4)]
 best = [float("inf")] * len(pairs)
 for _ in range(reps):  # interleaved, so drift on a shared machine hits both alike

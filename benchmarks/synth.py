@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from claimstance.annotation import canonicalize, empty_provenance
-from claimstance.document import sha256
-from claimstance.fsutil import dumps
+from claimstance.corpus.annotation import canonicalize, empty_provenance
+from claimstance.corpus.document import sha256
+from claimstance.corpus.writing import dumps
 
 MENTIONS = [
     ("Mali", "GPE"), ("Algeria", "GPE"), ("Bamako", "GPE"), ("Algiers", "GPE"),

@@ -1,4 +1,5 @@
-"""Shared fixtures. Real parts only: a missing one fails in CI instead of skipping."""
+"""Shared fixtures. Real parts only: a missing one is created (the Label Studio virtualenv,
+as `claimstance ls up` creates it) or the test fails saying how to get it, never skips."""
 
 from __future__ import annotations
 
@@ -11,20 +12,41 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "cases"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
-def need(what: str, reason: str) -> None:
-    """Skip locally when a real part is missing; fail in CI, where .ci/run installs it."""
-    if IN_CI:
-        pytest.fail(f"{what} is missing in CI: {reason}")
-    pytest.skip(f"{what} not available: {reason}")
+def missing(what: str, how: str) -> NoReturn:
+    """A real part the tests need is not here: fail, saying how to get it (`bash .ci/run`
+    installs everything)."""
+    pytest.fail(f"{what} is missing: {how} (or run `bash .ci/run`)", pytrace=False)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by playwright (which cannot download its own here)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright", "pip install -e '.[test]'")
+    exe = chromium_path()
+    if exe is None:
+        missing("chromium", "apt-get install chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture
@@ -48,7 +70,7 @@ class LSServer:
 
     @contextlib.contextmanager
     def client(self) -> Iterator[Any]:
-        from claimstance.lsclient import connect
+        from claimstance.labelstudio.client import connect
 
         with connect(self.url, self.token) as client:
             yield client
@@ -57,11 +79,9 @@ class LSServer:
 @pytest.fixture(scope="session")
 def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LSServer]:
     """A real Label Studio on a free loopback port, started by `claimstance ls up`."""
-    from claimstance.lsserver import executable, free_port
+    from claimstance.labelstudio.server import ensure_venv, free_port
 
-    if not executable().is_file():
-        need("the Label Studio virtualenv", f"{executable()} does not exist (run .ci/run, or "
-             "`claimstance ls up` once)")
+    ensure_venv(quiet=True)  # created once, as `claimstance ls up` does (a few minutes)
     home = tmp_path_factory.mktemp("ls")
     port = free_port()
     token = secrets.token_hex(20)

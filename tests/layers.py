@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from claimstance.annotation import canonicalize, empty_provenance
-from claimstance.document import sha256
+from claimstance.corpus.annotation import canonicalize, empty_provenance
+from claimstance.corpus.document import sha256
 
 TEXT = "Mali accused Algeria of lying. Niger backed Mali. The AES met in Bamako."
 DOC = "hand-built"

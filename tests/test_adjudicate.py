@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from claimstance.adjudicate import adjudicate
-from claimstance.document import sha256
-from claimstance.validate import validate
+from claimstance.corpus.document import sha256
+from claimstance.quality.adjudicate import adjudicate
+from claimstance.validation.run import validate
 
 from .layers import DOC, TEXT, layer, make_corpus
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from claimstance.agreement import agreement, alpha, compare, match
+from claimstance.quality.agreement import agreement, alpha, compare, match
 
 from .layers import DOC, A, B, make_corpus
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import datasets
 import pytest
 
-from claimstance.build import build
-from claimstance.validate import validate
+from claimstance.dataset.build import build
+from claimstance.validation.run import validate
 
 from .conftest import REPO
 

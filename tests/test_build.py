@@ -12,9 +12,10 @@ from typing import Any
 import datasets
 import pytest
 
-from claimstance.build import BuildRefused, build
-from claimstance.features import CONFIGS
-from claimstance.splits import split_of
+from claimstance.corpus.splits import split_of
+from claimstance.dataset.build import build
+from claimstance.dataset.features import CONFIGS
+from claimstance.problems import Refused
 
 from .conftest import REPO
 from .layers import as_annotator
@@ -86,7 +87,7 @@ def test_refuses_invalid_corpus_and_keeps_previous_output(corpus: Path, tmp_path
     gold = next((corpus / "annotations").glob("*/gold.json"))
     gold.write_text(gold.read_text(encoding="utf-8").replace('"GPE"', '"COUNTRY"', 1),
                     encoding="utf-8")
-    with pytest.raises(BuildRefused) as e:
+    with pytest.raises(Refused) as e:
         build(corpus, out)
     assert e.value.report is not None and e.value.report.errors == 1
     assert hashes(out) == before
@@ -96,7 +97,7 @@ def test_refuses_to_replace_a_foreign_folder(corpus: Path, tmp_path: Path) -> No
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(BuildRefused):
+    with pytest.raises(Refused):
         build(corpus, out)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
 
@@ -114,9 +115,10 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     import orjson
     import pyarrow as pa
 
-    from claimstance.columns import Columns
-    from claimstance.features import CONFIGS, arrow_schema
-    from claimstance.rows import LabelIndex, rows
+    from claimstance.dataset.columns import Columns
+    from claimstance.dataset.features import CONFIGS, LabelIndex, arrow_schema
+
+    from .reference_rows import rows
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     import synth
@@ -152,7 +154,7 @@ def test_allow_single_takes_a_lone_layer_and_records_it(corpus: Path, tmp_path: 
 
 
 def test_card_reports_agreement_computed_by_the_tool(corpus: Path, tmp_path: Path) -> None:
-    from claimstance.agreement import agreement
+    from claimstance.quality.agreement import agreement
 
     gold = corpus / "annotations" / DOC / "gold.json"
     a = as_annotator(gold, "ann-a")
@@ -177,7 +179,7 @@ def test_card_says_when_no_agreement_can_be_reported(corpus: Path, tmp_path: Pat
 
 def test_card_figures_from_tables_equal_the_stats_command(tmp_path: Path) -> None:
     """The build counts labels and lengths with Arrow; `claimstance stats` in Python."""
-    from claimstance.stats import corpus_stats
+    from claimstance.dataset.stats import corpus_stats
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     import synth

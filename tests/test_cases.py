@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from claimstance.jsonfile import MAX_BYTES
 from claimstance.problems import CATALOGUE
-from claimstance.validate import validate
+from claimstance.validation import reader, schema_errors
+from claimstance.validation.reader import MAX_BYTES
+from claimstance.validation.run import validate
 
 from .conftest import CASES
 
@@ -38,6 +39,16 @@ def _run(case: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return [p.to_dict() for p in report.sorted()], expected
 
 
+@pytest.fixture(params=["fast", "slow"], autouse=True)
+def paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every case runs twice: with the fast paths (corpus-style files located by
+    serialising, the compiled schema validator deciding) and with only the slow ones."""
+    if request.param == "slow":
+        monkeypatch.setattr(reader, "FAST_PATHS", False)
+        monkeypatch.setattr(schema_errors, "FAST_PATHS", False)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("case", INVALID, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_invalid_case(case: Path) -> None:
     before = _tree_hash(case)
@@ -51,6 +62,8 @@ def test_invalid_case(case: Path) -> None:
         if "line" in e:
             match = [p for p in found if (p["code"], p["pointer"]) == (e["code"], e["pointer"])]
             assert match[0]["line"] == e["line"], match
+    assert all(p["line"] is not None for p in found if p["pointer"]), \
+        "a problem inside a file has no line"
     assert _tree_hash(case) == before, "validation modified the case folder"
 
 

@@ -114,7 +114,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 def test_validating_the_root_as_a_path_checks_everything(corpus: Path) -> None:
     """`claimstance validate .` (as an editor or pre-commit may pass it) is the whole corpus."""
-    from claimstance.validate import validate
+    from claimstance.validation.run import validate
 
     whole = validate(corpus)
     assert validate(corpus, [corpus]).to_dict() == whole.to_dict()

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from claimstance.cli import main
-from claimstance.validate import validate
+from claimstance.validation.run import validate
 
 from .conftest import REPO
 
@@ -119,3 +119,13 @@ def test_pre_commit_hook_in_a_temporary_repo(repo: Path, tmp_path: Path) -> None
     (repo / "README.txt").write_text("not a corpus file\n", encoding="utf-8")
     good = commit()
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_changed_with_nothing_changed_prints_a_whole_report(repo: Path) -> None:
+    res = CliRunner().invoke(main, ["validate", "--root", str(repo), "--changed", "main",
+                                    "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["valid"] is True and out["problems"] == []
+    assert out["stats"] == {"files": 0, "documents": 0, "annotations": 0, "errors": 0,
+                            "warnings": 0, "by_code": {}}

@@ -9,7 +9,7 @@ from pathlib import Path
 import datasets
 import pytest
 
-from claimstance.features import CONFIGS, arrow_schema, features, spec, to_dict, yaml_list
+from claimstance.dataset.features import CONFIGS, arrow_schema, features, spec, to_dict, yaml_list
 
 from .conftest import REPO
 
@@ -25,7 +25,7 @@ def test_arrow_schema_and_card_yaml_equal_what_datasets_makes(config: str) -> No
 
 
 def test_build_does_not_import_datasets(tmp_path: Path) -> None:
-    code = ("import sys; from claimstance.build import build; "
+    code = ("import sys; from claimstance.dataset.build import build; "
             f"build({str(REPO)!r}, {str(tmp_path / 'dist')!r}); "
             "print('datasets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

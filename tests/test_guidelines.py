@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from claimstance.schema import LABEL_SETS, label_set
+from claimstance.corpus.schema import LABEL_SETS, label_set
 
 from .conftest import REPO
 

@@ -7,9 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from claimstance.cli import main
-from claimstance.document import is_normalized, normalize_text, sha256
-from claimstance.ingest import IngestError, ingest
-from claimstance.validate import validate
+from claimstance.corpus.document import is_normalized, normalize_text, sha256
+from claimstance.ingest import ingest
+from claimstance.problems import Refused
+from claimstance.validation.run import validate
 
 from .conftest import REPO
 
@@ -48,7 +49,7 @@ def test_reingest_is_a_no_op_and_never_clobbers(tmp_path: Path) -> None:
 def test_bad_id_is_a_coded_error(tmp_path: Path, doc_id: str) -> None:
     src = tmp_path / "a.txt"
     src.write_text("text", encoding="utf-8")
-    with pytest.raises(IngestError) as e:
+    with pytest.raises(Refused) as e:
         ingest(src, doc_id, tmp_path)
     assert e.value.problems[0].code == "invalid-value"
     assert not (tmp_path / "seeds").exists()

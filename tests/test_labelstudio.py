@@ -21,14 +21,16 @@ from typing import Any
 import datasets
 import pytest
 
-from claimstance.build import build
+from claimstance.corpus.layout import Corpus
+from claimstance.corpus.naming import pseudonym
+from claimstance.corpus.schema import claim_types, mention_types, stance_labels
+from claimstance.dataset.build import build
 from claimstance.ingest import ingest
-from claimstance.labelstudio import pseudonym, results_of
-from claimstance.layout import Corpus
-from claimstance.lsclient import LSError, find_project, project_tasks, pull, push
-from claimstance.lsconfig import labelstudio_config
-from claimstance.schema import claim_types, mention_types, stance_labels
-from claimstance.validate import validate
+from claimstance.labelstudio.client import find_project, project_tasks, pull, push
+from claimstance.labelstudio.config import labelstudio_config
+from claimstance.labelstudio.convert import results_of
+from claimstance.problems import Refused
+from claimstance.validation.run import validate
 
 from .conftest import REPO, LSServer
 
@@ -74,11 +76,11 @@ def test_config_control_names_and_labels() -> None:
     text = root.find("Text")
     assert text is not None and text.get("name") == "text" and text.get("value") == "$text"
     labels = {e.get("name"): [x.get("value") for x in e] for e in root.iter("Labels")}
-    assert labels == {"mention": mention_types(), "claim": ["CLAIM"]}
+    assert labels == {"mention": list(mention_types()), "claim": ["CLAIM"]}
     choices = root.find("Choices")
     assert choices is not None and choices.get("name") == "claim_type"
     assert choices.get("toName") == "text" and choices.get("perRegion") == "true"
-    assert [c.get("value") for c in choices] == claim_types()
+    assert [c.get("value") for c in choices] == list(claim_types())
     assert [r.get("value") for r in root.iter("Relation")] == ["claimant", *stance_labels()]
 
 
@@ -347,9 +349,9 @@ def test_cli_push_pull_with_annotations(ls_server: LSServer, client: Any, ls_cor
 
 
 def test_wrong_token_is_a_clear_error(ls_server: LSServer, ls_corpus: Path) -> None:
-    from claimstance.lsclient import connect
+    from claimstance.labelstudio.client import connect
 
-    with pytest.raises(LSError, match="HTTP 401"), connect(ls_server.url, "0" * 40) as bad:
+    with pytest.raises(Refused, match="HTTP 401"), connect(ls_server.url, "0" * 40) as bad:
         push(bad, Corpus.at(ls_corpus), "x")
     out = subprocess.run([sys.executable, "-m", "claimstance", "ls", "push", "--url",
                           ls_server.url, "--api-key", "0" * 40], cwd=ls_corpus,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from claimstance.layout import Corpus
-from claimstance.lsclient import pull_export
+from claimstance.corpus.layout import Corpus
+from claimstance.labelstudio.client import pull_export
 from claimstance.problems import CATALOGUE
-from claimstance.validate import validate
+from claimstance.validation.run import validate
 
 from .conftest import CASES
 

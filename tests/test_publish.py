@@ -13,8 +13,10 @@ import datasets
 import pytest
 import yaml
 
-from claimstance.build import build
-from claimstance.publish import PublishRefused, plan, to_folder
+from claimstance.dataset.build import build
+from claimstance.dataset.publish import prepare as plan
+from claimstance.dataset.publish import to_folder
+from claimstance.problems import Refused
 
 from .conftest import REPO
 from .layers import as_annotator
@@ -69,7 +71,7 @@ def test_gate_version_exists_with_other_contents(licensed: Path, tmp_path: Path)
     to_folder(plan(licensed), target)
     (licensed / "DATASHEET.md").write_text("# Datasheet\n\nChanged.\n", encoding="utf-8")
     build(licensed, licensed / "dist")
-    with pytest.raises(PublishRefused) as e:
+    with pytest.raises(Refused) as e:
         to_folder(plan(licensed), target)
     assert [p.code for p in e.value.problems] == ["publish-version-exists"]
     log = licensed / "CHANGELOG.md"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,35 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from claimstance.cli import main
-from claimstance.layout import Corpus
+from claimstance.corpus.layout import Corpus
 from claimstance.viewer import render_compare, render_layer, render_site
 
-from .conftest import REPO, need
+from .conftest import REPO
 
 DOC = "mali-accuses-algeria-downed-drone"
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("playwright", "pip install playwright")
-    exe = chromium_path()
-    if exe is None:
-        need("chromium", "apt-get install chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Turn a plain-text article into a seed document."""
+"""Turn a plain-text article into a seed document.
+
+It sits above validation, like `ls pull`: what it writes must pass the same checks as any
+contribution, and a seed that would not is refused before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,31 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .checks import check_document
-from .document import SLUG, make_document
-from .fsutil import atomic_write, dumps
-from .layout import Corpus
-from .problems import Problem, problem
+import orjson
 
-
-class IngestError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"[{p.code}] {p.message}" for p in problems))
-        self.problems = problems
+from .corpus.document import make_document
+from .corpus.layout import Corpus
+from .corpus.naming import is_doc_id
+from .corpus.writing import atomic_write, dumps
+from .problems import Code, Refused, refuse
+from .validation.rules import check_document
 
 
 def read_article(path: Path) -> str:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise refuse(Code.FILE_NOT_FOUND, str(path), "no such file") from None
+    except OSError as e:
+        raise refuse(Code.NOT_A_FILE if isinstance(e, IsADirectoryError) else
+                     Code.FILE_NOT_FOUND, str(path), f"cannot read the article: {e.strerror}",
+                     ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise IngestError([problem("invalid-encoding", str(path), "",
-                                   f"byte offset {e.start} is not UTF-8; convert the file to "
-                                   "UTF-8 first")]) from None
+        raise refuse(Code.INVALID_ENCODING, str(path),
+                     f"byte offset {e.start} is not UTF-8; convert the file to UTF-8 "
+                     "first") from None
 
 
 def ingest(
@@ -40,25 +48,25 @@ def ingest(
 ) -> tuple[Path, bool]:
     """Write seeds/<doc_id>.json; returns (path, changed). Refuses to overwrite without force."""
     corpus = Corpus.at(root)
-    if not SLUG.match(doc_id):
-        raise IngestError([problem("invalid-value", doc_id, "/id",
-                                   f"id {doc_id!r} must be a slug: 3-81 characters from a-z, "
-                                   "0-9 and '-', starting with a letter or digit")])
-    if not source_file.is_file():
-        raise IngestError([problem("file-not-found", str(source_file), "", "no such file")])
+    if not is_doc_id(doc_id):
+        raise refuse(Code.INVALID_VALUE, doc_id,
+                     f"id {doc_id!r} must be a slug: 3-81 characters from a-z, 0-9 and '-', "
+                     "starting with a letter or digit", "/id")
     text = read_article(source_file)
     doc = make_document(doc_id, text, added=added or dt.date.today().isoformat(), **metadata)
     if not doc["text"]:
-        raise IngestError([problem("empty-file", str(source_file), "", "the article is empty")])
+        raise refuse(Code.EMPTY_FILE, str(source_file), "the article is empty")
     target = corpus.seed_path(doc_id)
-    found = check_document(doc, corpus.rel(target), doc_id)
+    rel = corpus.rel(target)
+    found = check_document(doc, rel, doc_id)
     if found:
-        raise IngestError(found)
+        raise Refused(f"{rel} would not be valid; nothing was written", found)
     if target.is_file() and not force:
         # Re-ingesting the same text with the same metadata is a no-op, whatever the date.
-        import json
-
-        old = json.loads(target.read_text(encoding="utf-8"))
+        try:
+            old = orjson.loads(target.read_bytes())
+        except orjson.JSONDecodeError:
+            old = None
         if isinstance(old, dict) and {**old, "added": doc["added"]} == doc:
             return target, False
-    return target, atomic_write(target, dumps(doc), force=force)
+    return target, atomic_write(target, dumps(doc), force=force, shown=rel)

@@ -1,8 +1,9 @@
 """Problems are values: a stable code, a level, a location and a message.
 
-Nothing in the library raises for bad *data*; it returns problems, collected into a
-`Report`. Formatters (see `report`) only format. The catalogue below is the one place a
-code is defined; docs and `validate --list-codes` are generated from it.
+Nothing in the library raises for bad *data*: checks return problems, collected into a
+`Report`; a command that declines to act raises `Refused`, which carries them. `Code` is the
+one place a code is defined (typed, so a misspelt code is a mypy error); the docs and
+`validate --list-codes` are generated from it. A leaf module: every layer may import it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Level(str, enum.Enum):
@@ -18,167 +20,201 @@ class Level(str, enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Code:
-    code: str
-    level: Level
-    title: str
-    description: str
-    stage: str = "validate"  # which command reports it: validate, ls (push/pull)
-
-
-def _c(code: str, level: Level, title: str, description: str, stage: str = "validate") -> Code:
-    return Code(code, level, title, description, stage)
-
-
 E, W = Level.ERROR, Level.WARNING
 
-CATALOGUE: dict[str, Code] = {
-    c.code: c
-    for c in [
-        # files and encodings
-        _c("file-not-found", E, "File not found",
-           "A path given on the command line, or a seed an annotation refers to, does not exist."),
-        _c("not-a-file", E, "Not a regular file",
-           "A directory (or other non-file) stands where a JSON file is expected."),
-        _c("outside-root", E, "Path outside the corpus",
-           "The path, or the target of a symlink, lies outside the corpus root."),
-        _c("invalid-file-name", E, "Invalid file name",
-           "File names must be <slug>.json (seeds) or <doc_id>/<annotator>.json (annotations), "
-           "lower-case letters, digits, '-' and '_' only."),
-        _c("unexpected-file", W, "File not part of the corpus layout",
-           "A file under seeds/ or annotations/ that is not a corpus JSON file; it is ignored."),
-        _c("empty-file", E, "Empty file", "The file has no content."),
-        _c("file-too-large", E, "File too large",
-           "The file exceeds the size limit; split the article or raise --max-bytes."),
-        _c("bom", E, "Byte-order mark", "Files must be UTF-8 without a byte-order mark."),
-        _c("invalid-encoding", E, "Not UTF-8",
-           "The file is not valid UTF-8 (UTF-16 and Latin-1 files are common culprits)."),
-        _c("invalid-json", E, "Invalid JSON", "The file does not parse as JSON."),
-        _c("duplicate-key", E, "Duplicate object key",
-           "A JSON object has the same key twice; parsers silently keep only one of them."),
-        # schema
-        _c("unsupported-schema-version", E, "Unsupported schema version",
-           "schema_version names a version this validator does not know."),
-        _c("missing-field", E, "Missing field", "A required field is absent."),
-        _c("unknown-field", E, "Unknown field", "A field the schema does not define."),
-        _c("wrong-type", E, "Wrong type", "A value has the wrong JSON type."),
-        _c("unknown-label", E, "Unknown label",
-           "A label or enum value not in the schema's label set."),
-        _c("invalid-value", E, "Invalid value",
-           "A value breaks a pattern or bound in the schema (ids, dates, hashes, offsets)."),
-        # documents
-        _c("text-not-normalized", E, "Text not normalized",
-           "Seed text must be NFC, use \\n line ends and have no trailing whitespace; "
-           "re-run `claimstance ingest`."),
-        _c("text-hash-mismatch", E, "Seed sha256 does not match its text",
-           "The seed's sha256 is not the hash of its text: the text was edited by hand."),
-        _c("id-mismatch", E, "Id does not match file name",
-           "A seed's id or an annotation's annotator must equal the file stem, and an "
-           "annotation's document.id the folder it is in."),
-        # annotations against their seed
-        _c("document-not-found", E, "Document not found",
-           "The annotation refers to a document with no seeds/<id>.json."),
-        _c("document-sha256-mismatch", E, "Seed changed after annotation",
-           "The annotation's document.sha256 differs from the seed's: the text changed since it "
-           "was annotated, so offsets may be wrong. Re-annotate or re-pull."),
-        _c("status-mismatch", E, "Status does not match annotator",
-           "gold.json must have status 'gold'; every other layer status 'submitted'."),
-        _c("offset-out-of-range", E, "Offset out of range",
-           "A span's end lies beyond the end of the document text."),
-        _c("reversed-span", E, "Empty or reversed span", "A span's start is not before its end."),
-        _c("span-text-mismatch", E, "Span text mismatch",
-           "A span's text differs from document.text[start:end]."),
-        _c("span-splits-character", E, "Span splits a character",
-           "A span boundary falls inside a user-perceived character (a combining sequence, an "
-           "emoji sequence or a surrogate pair)."),
-        _c("duplicate-id", E, "Duplicate id", "Two items of one file share an id."),
-        _c("dangling-reference", E, "Dangling reference",
-           "A claimant, holder or claim refers to an id that does not exist in the file."),
-        _c("wrong-reference-kind", E, "Reference to the wrong kind of item",
-           "A claimant or holder must be a mention id (m..), a stance's claim a claim id (c..)."),
-        _c("duplicate-stance", E, "Duplicate stance",
-           "The same holder has two stances towards the same claim."),
-        _c("duplicate-span", W, "Duplicate span",
-           "Two mentions (or two claims) have the same offsets and type."),
-        _c("span-whitespace", W, "Span starts or ends with whitespace",
-           "Spans should not include surrounding whitespace."),
-        _c("span-inside-word", W, "Span boundary inside a word",
-           "A span starts or ends between two letters or digits (e.g. 'Algeria' inside "
-           "'Algerian'); spans cover whole words."),
-        _c("self-stance", W, "Stance of a claimant on its own claim",
-           "The claimant's own claim needs no stance (see GUIDELINES.md)."),
-        _c("claim-unattributed", W, "Judgement without claimant or stance",
-           "An accusation, evaluation or intention that the article itself makes and nobody "
-           "takes a stance on; news articles rarely do that, so check that no claimant was "
-           "missed. (Unattributed facts are normal and not reported.)"),
-        _c("ids-not-canonical", W, "Ids not in text order",
-           "Ids are numbered m1.., c1.., s1.. in text order; rewrite with `claimstance fmt`."),
-        # Label Studio round trip (claimstance ls push / pull)
-        _c("ls-invalid-export", E, "Not a Label Studio JSON export",
-           "The export (or one task, annotation or result in it) is not shaped like Label "
-           "Studio's JSON export of a `claimstance ls push` project.", "ls"),
-        _c("ls-task-text-changed", E, "Task text differs from the seed",
-           "The task's text or sha256 is not the seed's any more, so its offsets cannot be "
-           "trusted; the annotations are refused. Re-push and re-annotate.", "ls"),
-        _c("ls-claim-without-type", E, "Claim without a claim type",
-           "A CLAIM region has no claim_type choice; choose one in Label Studio.", "ls"),
-        _c("ls-bad-relation", E, "Relation between the wrong regions",
-           "Relations go from a mention to a claim (claimant, support, refute, neutral).", "ls"),
-        _c("ls-multiple-claimants", E, "Claim with several claimants",
-           "A claim has more than one claimant relation; keep one.", "ls"),
-        _c("ls-unlabelled-relation", W, "Relation without a label",
-           "A relation with no label means nothing to the corpus and is ignored.", "ls"),
-        _c("ls-would-overwrite", E, "Pulled layer differs from the file",
-           "The annotation file in the corpus differs from what the export gives; it is kept. "
-           "Re-run with --force to replace it.", "ls"),
-        # publishing (claimstance publish)
-        _c("publish-invalid", E, "Corpus not valid",
-           "Validation finds errors; nothing is published from an invalid corpus.", "publish"),
-        _c("publish-not-built", E, "Dataset not built",
-           "The folder has no manifest.json: build it with `python build_dataset.py`.",
-           "publish"),
-        _c("publish-stale", E, "Built dataset is stale",
-           "The built folder was made from other seeds, annotations, schema or prose than the "
-           "corpus has now, or was edited after the build; rebuild.", "publish"),
-        _c("publish-no-version", E, "No dataset version",
-           "CHANGELOG.md has no '## [X.Y.Z] - date' entry with a semantic version.", "publish"),
-        _c("publish-license", E, "License unknown or not redistributable",
-           "A document's license is null or not on the allow-list of SPDX ids; only private "
-           "repositories accept --allow-unlicensed.", "publish"),
-        _c("publish-no-gold", E, "Document without gold",
-           "A document has no adjudicated gold layer; adjudicate it or use --allow-single.",
-           "publish"),
-        _c("publish-personal-data", E, "Personal data in the output",
-           "An e-mail address, an annotator's real name, or an annotator id that is not a "
-           "pseudonym appears in what would be published.", "publish"),
-        _c("publish-version-exists", E, "Version already published",
-           "The target already holds this version with other contents; add a new version to "
-           "CHANGELOG.md and rebuild.", "publish"),
-    ]
-}
+
+class Code(str, enum.Enum):
+    """Every problem code: (code, level, title, description[, stage])."""
+
+    level: Level
+    headline: str
+    description: str
+    stage: str  # which command reports it: validate, ls, publish, build, ...
+
+    def __new__(cls, code: str, level: Level, title: str, description: str,
+                stage: str = "validate") -> Code:
+        obj = str.__new__(cls, code)
+        obj._value_ = code
+        obj.level, obj.headline, obj.description, obj.stage = level, title, description, stage
+        return obj
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    # files and encodings
+    FILE_NOT_FOUND = ("file-not-found", E, "File not found",
+        "A path given on the command line, or a seed an annotation refers to, does not exist.")
+    NOT_A_FILE = ("not-a-file", E, "Not a regular file",
+        "A directory (or other non-file) stands where a JSON file is expected.")
+    OUTSIDE_ROOT = ("outside-root", E, "Path outside the corpus",
+        "The path, or the target of a symlink, lies outside the corpus root.")
+    INVALID_FILE_NAME = ("invalid-file-name", E, "Invalid file name",
+        "File names must be <slug>.json (seeds) or <doc_id>/<annotator>.json (annotations), "
+        "lower-case letters, digits, '-' and '_' only.")
+    UNEXPECTED_FILE = ("unexpected-file", W, "File not part of the corpus layout",
+        "A file under seeds/ or annotations/ that is not a corpus JSON file; it is ignored.")
+    EMPTY_FILE = ("empty-file", E, "Empty file", "The file has no content.")
+    FILE_TOO_LARGE = ("file-too-large", E, "File too large",
+        "The file exceeds the size limit; split the article or raise --max-bytes.")
+    BOM = ("bom", E, "Byte-order mark", "Files must be UTF-8 without a byte-order mark.")
+    INVALID_ENCODING = ("invalid-encoding", E, "Not UTF-8",
+        "The file is not valid UTF-8 (UTF-16 and Latin-1 files are common culprits).")
+    INVALID_JSON = ("invalid-json", E, "Invalid JSON", "The file does not parse as JSON.")
+    DUPLICATE_KEY = ("duplicate-key", E, "Duplicate object key",
+        "A JSON object has the same key twice; parsers silently keep only one of them.")
+    UNSUPPORTED_SCHEMA_VERSION = ("unsupported-schema-version", E, "Unsupported schema version",
+        "schema_version names a version this validator does not know.")
+    MISSING_FIELD = ("missing-field", E, "Missing field", "A required field is absent.")
+    UNKNOWN_FIELD = ("unknown-field", E, "Unknown field", "A field the schema does not define.")
+    WRONG_TYPE = ("wrong-type", E, "Wrong type", "A value has the wrong JSON type.")
+    UNKNOWN_LABEL = ("unknown-label", E, "Unknown label",
+        "A label or enum value not in the schema's label set.")
+    INVALID_VALUE = ("invalid-value", E, "Invalid value",
+        "A value breaks a pattern or bound in the schema (ids, dates, hashes, offsets).")
+    TEXT_NOT_NORMALIZED = ("text-not-normalized", E, "Text not normalized",
+        "Seed text must be NFC, use \\n line ends and have no trailing whitespace; "
+        "re-run `claimstance ingest`.")
+    TEXT_HASH_MISMATCH = ("text-hash-mismatch", E, "Seed sha256 does not match its text",
+        "The seed's sha256 is not the hash of its text: the text was edited by hand.")
+    ID_MISMATCH = ("id-mismatch", E, "Id does not match file name",
+        "A seed's id or an annotation's annotator must equal the file stem, and an "
+        "annotation's document.id the folder it is in.")
+    DOCUMENT_NOT_FOUND = ("document-not-found", E, "Document not found",
+        "The annotation refers to a document with no seeds/<id>.json.")
+    DOCUMENT_SHA256_MISMATCH = ("document-sha256-mismatch", E, "Seed changed after annotation",
+        "The annotation's document.sha256 differs from the seed's: the text changed since it "
+        "was annotated, so offsets may be wrong. Re-annotate or re-pull.")
+    STATUS_MISMATCH = ("status-mismatch", E, "Status does not match annotator",
+        "gold.json must have status 'gold'; every other layer status 'submitted'.")
+    OFFSET_OUT_OF_RANGE = ("offset-out-of-range", E, "Offset out of range",
+        "A span's end lies beyond the end of the document text.")
+    REVERSED_SPAN = ("reversed-span", E, "Empty or reversed span",
+        "A span's start is not before its end.")
+    SPAN_TEXT_MISMATCH = ("span-text-mismatch", E, "Span text mismatch",
+        "A span's text differs from document.text[start:end].")
+    SPAN_SPLITS_CHARACTER = ("span-splits-character", E, "Span splits a character",
+        "A span boundary falls inside a user-perceived character (a combining sequence, an "
+        "emoji sequence or a surrogate pair).")
+    DUPLICATE_ID = ("duplicate-id", E, "Duplicate id", "Two items of one file share an id.")
+    DANGLING_REFERENCE = ("dangling-reference", E, "Dangling reference",
+        "A claimant, holder or claim refers to an id that does not exist in the file.")
+    WRONG_REFERENCE_KIND = ("wrong-reference-kind", E, "Reference to the wrong kind of item",
+        "A claimant or holder must be a mention id (m..), a stance's claim a claim id (c..).")
+    DUPLICATE_STANCE = ("duplicate-stance", E, "Duplicate stance",
+        "The same holder has two stances towards the same claim.")
+    DUPLICATE_SPAN = ("duplicate-span", W, "Duplicate span",
+        "Two mentions (or two claims) have the same offsets and type.")
+    SPAN_WHITESPACE = ("span-whitespace", W, "Span starts or ends with whitespace",
+        "Spans should not include surrounding whitespace.")
+    SPAN_INSIDE_WORD = ("span-inside-word", W, "Span boundary inside a word",
+        "A span starts or ends between two letters or digits (e.g. 'Algeria' inside "
+        "'Algerian'); spans cover whole words.")
+    SELF_STANCE = ("self-stance", W, "Stance of a claimant on its own claim",
+        "The claimant's own claim needs no stance (see GUIDELINES.md).")
+    CLAIM_UNATTRIBUTED = ("claim-unattributed", W, "Judgement without claimant or stance",
+        "An accusation, evaluation or intention that the article itself makes and nobody "
+        "takes a stance on; news articles rarely do that, so check that no claimant was "
+        "missed. (Unattributed facts are normal and not reported.)")
+    IDS_NOT_CANONICAL = ("ids-not-canonical", W, "Ids not in text order",
+        "Ids are numbered m1.., c1.., s1.. in text order; rewrite with `claimstance fmt`.")
+    LS_INVALID_EXPORT = ("ls-invalid-export", E, "Not a Label Studio JSON export",
+        "The export (or one task, annotation or result in it) is not shaped like Label "
+        "Studio's JSON export of a `claimstance ls push` project.", "ls")
+    LS_TASK_TEXT_CHANGED = ("ls-task-text-changed", E, "Task text differs from the seed",
+        "The task's text or sha256 is not the seed's any more, so its offsets cannot be "
+        "trusted; the annotations are refused. Re-push and re-annotate.", "ls")
+    LS_CLAIM_WITHOUT_TYPE = ("ls-claim-without-type", E, "Claim without a claim type",
+        "A CLAIM region has no claim_type choice; choose one in Label Studio.", "ls")
+    LS_BAD_RELATION = ("ls-bad-relation", E, "Relation between the wrong regions",
+        "Relations go from a mention to a claim (claimant, support, refute, neutral).", "ls")
+    LS_MULTIPLE_CLAIMANTS = ("ls-multiple-claimants", E, "Claim with several claimants",
+        "A claim has more than one claimant relation; keep one.", "ls")
+    LS_UNLABELLED_RELATION = ("ls-unlabelled-relation", W, "Relation without a label",
+        "A relation with no label means nothing to the corpus and is ignored.", "ls")
+    LS_WOULD_OVERWRITE = ("ls-would-overwrite", E, "Pulled layer differs from the file",
+        "The annotation file in the corpus differs from what the export gives; it is kept. "
+        "Re-run with --force to replace it.", "ls")
+    PUBLISH_INVALID = ("publish-invalid", E, "Corpus not valid",
+        "Validation finds errors; nothing is published from an invalid corpus.", "publish")
+    PUBLISH_NOT_BUILT = ("publish-not-built", E, "Dataset not built",
+        "The folder has no manifest.json: build it with `python build_dataset.py`.",
+        "publish")
+    PUBLISH_STALE = ("publish-stale", E, "Built dataset is stale",
+        "The built folder was made from other seeds, annotations, schema or prose than the "
+        "corpus has now, or was edited after the build; rebuild.", "publish")
+    PUBLISH_NO_VERSION = ("publish-no-version", E, "No dataset version",
+        "CHANGELOG.md has no '## [X.Y.Z] - date' entry with a semantic version.", "publish")
+    PUBLISH_LICENSE = ("publish-license", E, "License unknown or not redistributable",
+        "A document's license is null or not on the allow-list of SPDX ids; only private "
+        "repositories accept --allow-unlicensed.", "publish")
+    PUBLISH_NO_GOLD = ("publish-no-gold", E, "Document without gold",
+        "A document has no adjudicated gold layer; adjudicate it or use --allow-single.",
+        "publish")
+    PUBLISH_PERSONAL_DATA = ("publish-personal-data", E, "Personal data in the output",
+        "An e-mail address, an annotator's real name, or an annotator id that is not a "
+        "pseudonym appears in what would be published.", "publish")
+    PUBLISH_VERSION_EXISTS = ("publish-version-exists", E, "Version already published",
+        "The target already holds this version with other contents; add a new version to "
+        "CHANGELOG.md and rebuild.", "publish")
+    PUBLISH_HUB_ERROR = ("publish-hub-error", E, "The Hub refused",
+        "The Hugging Face Hub answered with an error (no token, no rights, or it is "
+        "unreachable); the message quotes it.", "publish")
+    # refusals of commands that write (ingest, fmt, build, adjudicate, view, ...)
+    WOULD_OVERWRITE = ("would-overwrite", E, "File exists with other content",
+        "The command would replace a file that holds something else; it was kept. Re-run "
+        "with --force to replace it.", "command")
+    OUTPUT_NOT_OURS = ("output-not-ours", E, "Output folder not made by claimstance",
+        "The output folder exists, is not empty and was not written by this command; choose "
+        "another folder, or --force to replace it.", "command")
+    BUILD_INVALID = ("build-invalid", E, "Corpus not valid",
+        "Validation finds errors; nothing is built from an invalid corpus.", "command")
+    TOO_FEW_LAYERS = ("too-few-layers", E, "Not enough annotator layers",
+        "Adjudication merges two or more annotators' layers of a document.", "command")
+    # talking to Label Studio
+    LS_NO_CREDENTIALS = ("ls-no-credentials", E, "No Label Studio URL or API key",
+        "Give --url and --api-key, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.",
+        "ls-server")
+    LS_UNREACHABLE = ("ls-unreachable", E, "Label Studio not reachable",
+        "No answer from the server; start it (`claimstance ls up`) or check the URL.",
+        "ls-server")
+    LS_API_ERROR = ("ls-api-error", E, "Label Studio refused a request",
+        "The server answered with an error; the message quotes it.", "ls-server")
+    LS_NO_PROJECT = ("ls-no-project", E, "No such Label Studio project",
+        "No project (or more than one) has this title; run `claimstance ls push` or pass "
+        "--project.", "ls-server")
+    LS_NO_SALT = ("ls-no-salt", E, "No pseudonym salt",
+        "Pseudonyms need the maintainers' shared secret: set CLAIMSTANCE_PSEUDONYM_SALT or "
+        "create ~/.config/claimstance/pseudonym-salt.", "ls-server")
+    LS_SERVER = ("ls-server", E, "Label Studio server could not be installed, started or "
+        "stopped", "The message says why; the server log is in its data folder.", "ls-server")
+
+
+CATALOGUE: dict[str, Code] = {c.value: c for c in Code}
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
     path: str
     pointer: str
-    code: str
+    code: Code
     message: str
     line: int | None = None
     column: int | None = None
 
     @property
     def level(self) -> Level:
-        return CATALOGUE[self.code].level
+        return self.code.level
 
     @property
     def location(self) -> str:
         return f"{self.path}::{self.pointer}" if self.pointer else self.path
 
+    def at(self, line: int | None, column: int | None) -> Problem:
+        return Problem(self.path, self.pointer, self.code, self.message, line, column)
+
     def to_dict(self) -> dict[str, object]:
         return {
-            "code": self.code,
+            "code": self.code.value,
             "level": self.level.value,
             "path": self.path,
             "pointer": self.pointer,
@@ -188,9 +224,7 @@ class Problem:
         }
 
 
-def problem(code: str, path: str, pointer: str, message: str) -> Problem:
-    if code not in CATALOGUE:  # a programming error, not a data error
-        raise KeyError(f"problem code {code!r} is not in the catalogue")
+def problem(code: Code, path: str, pointer: str, message: str) -> Problem:
     return Problem(path=path, pointer=pointer, code=code, message=message)
 
 
@@ -211,7 +245,7 @@ class Report:
         return iter(self.sorted())
 
     def sorted(self) -> list[Problem]:
-        return sorted(self.problems, key=lambda p: (p.path, p.line or 0, p.pointer, p.code))
+        return sorted(self.problems, key=sort_key)
 
     def failing(self, p: Problem) -> bool:
         return p.level is Level.ERROR or self.strict
@@ -228,8 +262,8 @@ class Report:
     def valid(self) -> bool:
         return not any(self.failing(p) for p in self.problems)
 
-    def stats(self) -> dict[str, object]:
-        by_code = Counter(p.code for p in self.problems)
+    def stats(self) -> dict[str, Any]:
+        by_code = Counter(p.code.value for p in self.problems)
         return {
             "files": self.files,
             "documents": self.documents,
@@ -239,9 +273,30 @@ class Report:
             "by_code": dict(sorted(by_code.items())),
         }
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
             "stats": self.stats(),
             "problems": [p.to_dict() for p in self.sorted()],
         }
+
+
+def sort_key(p: Problem) -> tuple[str, int, str, str]:
+    return (p.path, p.line or 0, p.pointer, p.code.value)
+
+
+class Refused(Exception):
+    """A command declined to act. `problems` say why, each with its code and location;
+    `report` is the whole validation report when that was the reason."""
+
+    def __init__(self, message: str, problems: Iterable[Problem] = (),
+                 report: Report | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+        self.report = report
+
+
+def refuse(code: Code, path: str, message: str, pointer: str = "") -> Refused:
+    """A refusal for one coded problem (the message says what to do)."""
+    return Refused(message, [problem(code, path, pointer, message)])

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .layout import GOLD, Corpus
-from .schema import claim_types, label_set, mention_types, stance_labels
+from .corpus.layout import Corpus
+from .corpus.naming import GOLD
+from .corpus.schema import claim_types, colours, label_set, mention_types, stance_labels
+from .corpus.writing import atomic_write
+from .problems import Code, refuse
+from .validation.run import require_valid
 
-PALETTE = ["#f4a6a6", "#a6c8f4", "#b5e3a1", "#f4d58d", "#d5b3f0", "#a8e6e0", "#f7c6e0",
-           "#c9c9c9"]
-CLAIM_PALETTE = ["#1f77b4", "#d62728", "#9467bd", "#2ca02c", "#ff7f0e"]
+HIGHLIGHT_ALPHA = "66"  # mentions are highlighted in their Label Studio colour, at 40%
 
 
 @dataclass
@@ -79,10 +81,10 @@ def _style() -> str:
         ".cmp-agree{outline:2px solid #2ca02c}.cmp-type{outline:2px dashed #ff7f0e}",
         ".cmp-only-a{outline:2px solid #d62728}.cmp-only-b{outline:2px solid #1f77b4}",
     ]
-    for i, t in enumerate(mention_types()):
-        rules.append(f".mt-{t}{{background:{PALETTE[i % len(PALETTE)]}}}")
-    for i, t in enumerate(claim_types()):
-        rules.append(f".ct-{t}{{border-bottom-color:{CLAIM_PALETTE[i % len(CLAIM_PALETTE)]}}}")
+    for t, colour in colours("mention_type").items():
+        rules.append(f".mt-{t}{{background:{colour}{HIGHLIGHT_ALPHA}}}")
+    for t, colour in colours("claim_type").items():
+        rules.append(f".ct-{t}{{border-bottom-color:{colour}}}")
     return "\n".join(rules)
 
 
@@ -273,10 +275,50 @@ def render_site(corpus: Corpus) -> dict[str, str]:
 
 
 def write_pages(pages: dict[str, str], out: Path) -> list[Path]:
-    from .fsutil import atomic_write
-
     written = []
     for rel, text in sorted(pages.items()):
         atomic_write(out / rel, text.encode("utf-8"))
         written.append(out / rel)
     return written
+
+
+def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
+         compare: tuple[str, str] | None = None, out: Path | None = None) -> Path:
+    """Write the page of one layer (or of two layers compared) and return its path.
+
+    The layers must be valid; an existing page is replaced, any other file is not.
+    """
+    corpus = Corpus.at(root)
+    seed = corpus.seed_path(doc_id)
+    if not seed.is_file():
+        raise refuse(Code.DOCUMENT_NOT_FOUND, corpus.rel(seed), f"no seed {corpus.rel(seed)}")
+    names = list(compare) if compare else [annotator or default_layer(corpus, doc_id) or ""]
+    if not names[0]:
+        raise refuse(Code.FILE_NOT_FOUND, f"annotations/{doc_id}",
+                     f"{doc_id} has no annotation layer yet")
+    require_valid(corpus.root, [seed, *(corpus.annotation_path(doc_id, a) for a in names)],
+                  "fix these problems first (claimstance validate)")
+    doc = corpus.read_seed(doc_id)
+    layers = [corpus.read_layer(doc_id, a) for a in names]
+    page = render_compare(doc, *layers) if compare else render_layer(doc, layers[0])
+    target = out or Path(f"{doc_id}.{'-vs-'.join(names)}.html")
+    _refuse_non_page(target)
+    atomic_write(target, page.encode("utf-8"))
+    return target
+
+
+def _refuse_non_page(target: Path) -> None:
+    """A page may replace a page, never another file (a seed, a layer, a script)."""
+    if target.exists() and (target.suffix.lower() not in (".html", ".htm")
+                            or not target.read_bytes().lstrip().lower().startswith(
+                                b"<!doctype html>")):
+        raise refuse(Code.WOULD_OVERWRITE, str(target),
+                     f"{target} exists and is not a page written by `claimstance view`; "
+                     "choose another --out")
+
+
+def site(root: str | Path | None, out: Path) -> list[Path]:
+    """Write the browsable site of a valid corpus under `out`."""
+    corpus = Corpus.at(root)
+    require_valid(corpus.root, None, "the corpus is not valid; fix it before building the site")
+    return write_pages(render_site(corpus), out)

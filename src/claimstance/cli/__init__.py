@@ -1,0 +1,50 @@
+"""The command line: parses options, calls the library, prints what it returns.
+
+One module per command group (corpus, dataset, quality, labelstudio). A `Refused` raised by
+the library is printed with its coded problems and exits 1; click handles usage errors
+(exit 2). Heavy imports (pyarrow, the Label Studio SDK) happen inside the commands that
+need them, so `claimstance --help` and `claimstance validate` start fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..problems import Refused
+from .output import emit_refusal
+
+
+class Command(click.Command):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Refused as e:
+            emit_refusal(e, str(ctx.params.get("fmt") or "text"))
+            ctx.exit(1)
+
+
+class Group(click.Group):
+    command_class = Command
+    group_class = type  # subgroups are of this class too
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],
+                                          "max_content_width": 100})
+@click.version_option(__version__, prog_name="claimstance")
+def main() -> None:
+    """Maintain the claimstance corpus: news articles annotated with entity mentions,
+    claims and stances.
+
+    \b
+    Example:
+      claimstance validate              # check every seed and annotation
+      python build_dataset.py           # build dist/ for datasets.load_dataset
+    """
+
+
+from . import corpus, dataset, labelstudio, quality  # noqa: E402  (they register commands)
+
+__all__ = ["corpus", "dataset", "labelstudio", "main", "quality"]

@@ -1,0 +1,135 @@
+"""Commands on the corpus files: ingest, validate, fmt, docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import main
+from .options import format_option, jobs_option, quiet_option, root_option, show_progress
+from .output import emit, finish
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "doc_id", required=True, help="Document id (slug), e.g. mali-drone.")
+@click.option("--title", default=None, help="Headline (or a descriptive title).")
+@click.option("--source", "publisher", default=None, help="Publisher; omit when unknown.")
+@click.option("--url", default=None, help="Where it was published; omit when unknown.")
+@click.option("--published", default=None, help="Publication date YYYY-MM-DD; omit if unknown.")
+@click.option("--license", "license_", default=None, help="SPDX id; omit when unknown.")
+@click.option("--language", default="en", show_default=True, help="BCP-47 language tag.")
+@click.option("--added", default=None, help="Date added (default: today).")
+@click.option("--force", is_flag=True, help="Overwrite an existing seed with other content.")
+@root_option
+def ingest(source: Path, doc_id: str, title: str | None, publisher: str | None,
+           url: str | None, published: str | None, license_: str | None, language: str,
+           added: str | None, force: bool, root: Path | None) -> None:
+    """Turn a plain-text article into seeds/<id>.json (NFC, \\n line ends, sha256).
+
+    Unknown metadata stays null: never guess a source, date or license.
+
+    \b
+    Example:
+      claimstance ingest article.txt --id mali-drone --title "Mali accuses Algeria"
+    """
+    from ..ingest import ingest as run
+
+    path, changed = run(source, doc_id, root, force=force, added=added, title=title,
+                        source=publisher, url=url, published=published, license=license_,
+                        language=language)
+    click.echo(f"{'wrote' if changed else 'unchanged'} {path}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@root_option
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--changed", "changed", is_flag=False, flag_value="", default=None,
+              metavar="[BASE]", help="Only files that differ from git BASE (default: the merge "
+              "base with main), and what depends on them.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Size limit per file (default 5 MiB).")
+@click.option("--list-codes", is_flag=True, help="Print the catalogue of problem codes.")
+@quiet_option
+@jobs_option
+def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
+             changed: str | None, max_bytes: int | None, list_codes: bool,
+             quiet: bool, jobs: int | None) -> None:
+    """Check seeds and annotations against the schema and the semantic rules.
+
+    Reports every problem with a stable code and a path::/json/pointer location.
+    Exits 0 when valid, 1 when any error is found (or any warning with --strict),
+    2 on a usage error.
+
+    \b
+    Examples:
+      claimstance validate
+      claimstance validate annotations/mali-drone/alice.json --format json
+      claimstance validate --changed origin/main --format github
+      claimstance validate --list-codes
+    """
+    from ..validation.formatters import FORMATTERS, catalogue_json, catalogue_text
+    from ..validation.gitdiff import GitError, changed_paths
+    from ..validation.reader import MAX_BYTES
+    from ..validation.run import validate as run
+
+    if list_codes:
+        click.echo(catalogue_json() if fmt == "json" else catalogue_text())
+        return
+    targets: list[Path] | None = list(paths) if paths else None
+    if changed is not None:
+        if paths:
+            raise click.UsageError("give either PATHS or --changed, not both")
+        try:
+            targets = changed_paths(root or Path("."), changed or None)
+        except GitError as e:
+            raise click.UsageError(str(e)) from None
+    report = run(root, targets, strict=strict, max_bytes=max_bytes or MAX_BYTES,
+                 progress=show_progress(quiet), jobs=jobs)
+    for chunk in FORMATTERS[fmt](report):
+        click.echo(chunk, nl=False)
+    finish(report.valid)
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Exit 1 if a file would change; write nothing.")
+@format_option("text", "json")
+def fmt_cmd(paths: tuple[Path, ...], check: bool, fmt: str) -> None:
+    """Rewrite annotation files in canonical form: text order, ids m1.., c1.., s1...
+
+    Files that do not pass the strict reader and the schema (a duplicated key, broken JSON,
+    a wrong shape) are refused and left unchanged: run `claimstance validate` on them.
+
+    \b
+    Example:
+      claimstance fmt annotations/*/*.json
+      claimstance fmt --check annotations/mali-drone/gold.json
+    """
+    from ..validation.fmt import format_files
+
+    result = format_files(paths, check=check)
+    emit(result, fmt)
+    finish(result.ok)
+
+
+@main.command()
+@root_option
+@click.option("--check", is_flag=True, help="Exit 1 if a generated file is out of date.")
+def docs(root: Path | None, check: bool) -> None:
+    """Regenerate docs/problem-codes.md, docs/labels.md, schema/labelstudio.xml and the
+    copies of the JSON schemas under schema/ from the code catalogue and the schemas.
+
+    \b
+    Example:
+      claimstance docs --check
+    """
+    from ..corpus.layout import Corpus
+    from ..docs import sync
+
+    result = sync(Corpus.at(root).root, check=check)
+    click.echo(result.text())
+    finish(result.ok)

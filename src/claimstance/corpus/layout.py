@@ -1,0 +1,90 @@
+"""Where things live in a corpus: seeds/<doc_id>.json and annotations/<doc_id>/<annotator>.json."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .naming import ANNOTATOR, DOC_ID
+
+
+@dataclass(frozen=True)
+class Corpus:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path | None = None) -> Corpus:
+        return cls(Path(root or ".").absolute())
+
+    @functools.cached_property
+    def base(self) -> str:
+        """The root as a string, for hot paths where pathlib costs more than the I/O."""
+        return str(self.root)
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def annotations_dir(self) -> Path:
+        return self.root / "annotations"
+
+    def seed_path(self, doc_id: str) -> Path:
+        return self.seeds_dir / f"{doc_id}.json"
+
+    def annotation_path(self, doc_id: str, annotator: str) -> Path:
+        return self.annotations_dir / doc_id / f"{annotator}.json"
+
+    def read_seed(self, doc_id: str) -> dict[str, Any]:
+        """A seed, parsed (callers that need it valid validate first)."""
+        data: dict[str, Any] = orjson.loads(self.seed_path(doc_id).read_bytes())
+        return data
+
+    def read_layer(self, doc_id: str, annotator: str) -> dict[str, Any]:
+        """An annotation layer, parsed (callers that need it valid validate first)."""
+        data: dict[str, Any] = orjson.loads(self.annotation_path(doc_id, annotator).read_bytes())
+        return data
+
+    def rel(self, path: Path) -> str:
+        """Path relative to the root, '/'-separated, as reports show it."""
+        return Path(os.path.relpath(os.path.normpath(path), self.root)).as_posix()
+
+    def inside(self, path: Path) -> bool:
+        """True when `path`, with every symlink followed, stays inside the root."""
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        return True
+
+    def doc_ids(self) -> list[str]:
+        """Ids of all seeds that are well-named JSON files."""
+        if not self.seeds_dir.is_dir():
+            return []
+        return sorted(
+            e.name[:-5] for e in os.scandir(self.seeds_dir)
+            if e.name.endswith(".json") and DOC_ID.match(e.name[:-5])
+        )
+
+    def annotators(self, doc_id: str) -> list[str]:
+        d = self.annotations_dir / doc_id
+        if not d.is_dir():
+            return []
+        return sorted(
+            e.name[:-5] for e in os.scandir(d)
+            if e.name.endswith(".json") and ANNOTATOR.match(e.name[:-5]) and e.is_file()
+        )
+
+    def iter_seed_entries(self) -> Iterator[os.DirEntry[str]]:
+        if self.seeds_dir.is_dir():
+            yield from sorted(os.scandir(self.seeds_dir), key=lambda e: e.name)
+
+    def iter_annotation_dirs(self) -> Iterator[os.DirEntry[str]]:
+        if self.annotations_dir.is_dir():
+            yield from sorted(os.scandir(self.annotations_dir), key=lambda e: e.name)

@@ -1,0 +1,57 @@
+"""The dataset's version and citation, read from CHANGELOG.md and CITATION.cff (one source each)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$")
+_ENTRY = re.compile(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?", re.M)
+
+
+@dataclass
+class Release:
+    version: str | None
+    date: str | None
+    changelog: str | None  # the newest entry's text
+    citation: dict[str, Any] | None
+
+    @property
+    def title(self) -> str | None:
+        return str(self.citation["title"]) if self.citation and "title" in self.citation else None
+
+    def bibtex(self) -> str | None:
+        c = self.citation
+        if not c:
+            return None
+        authors = " and ".join(a.get("name") or f"{a.get('family-names', '')}, "
+                               f"{a.get('given-names', '')}".strip(", ")
+                               for a in c.get("authors", []))
+        year = str(c.get("date-released", self.date or ""))[:4]
+        fields = {"title": c.get("title"), "author": authors, "year": year,
+                  "version": c.get("version"), "url": c.get("url")}
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        return f"@misc{{claimstance{year},\n{body}\n}}"
+
+
+def read_release(root: Path) -> Release:
+    version = date = entry = None
+    log = root / "CHANGELOG.md"
+    if log.is_file():
+        text = log.read_text(encoding="utf-8")
+        entries = list(_ENTRY.finditer(text))
+        if entries:
+            m = entries[0]
+            version, date = m.group(1), m.group(2)
+            end = entries[1].start() if len(entries) > 1 else len(text)
+            entry = text[m.end():end].strip()
+    citation = None
+    cff = root / "CITATION.cff"
+    if cff.is_file():
+        import yaml  # only builds read the citation: PyYAML comes with claimstance[dataset]
+
+        loaded = yaml.safe_load(cff.read_text(encoding="utf-8"))
+        citation = loaded if isinstance(loaded, dict) else None
+    return Release(version, date, entry, citation)

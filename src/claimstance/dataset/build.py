@@ -1,0 +1,264 @@
+"""Compile seeds + gold layers into a Hugging Face dataset folder.
+
+Rows are streamed one document at a time into per-(config, split) Parquet writers that flush
+in batches and roll over to a new shard by size, so memory stays flat at any corpus size.
+Everything is written into a fresh folder beside the target and swapped in at the end: a
+failed build leaves the previous `dist/` as it was. No timestamps, sorted inputs, fixed
+writer options: the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import orjson
+
+from .. import __version__
+from ..corpus.layout import Corpus
+from ..corpus.naming import GOLD
+from ..corpus.parallel import chunks, gc_paused, map_chunks
+from ..corpus.release import read_release
+from ..corpus.splits import SPLITS, split_of
+from ..corpus.writing import swap_in
+from ..problems import Code, Refused, Report, refuse
+from ..quality.agreement import AgreementReport, agreement
+from ..validation.plan import Work, plan_for, unpack
+from ..validation.reader import MAX_BYTES
+from ..validation.run import Checked, DocResult, check_doc
+from .columns import Columns
+from .features import CONFIGS, LabelIndex, arrow_schema
+from .manifest import MANIFEST, file_sha256, input_hashes
+from .parquet import SHARD_BYTES, ShardedWriter, name_shards
+from .result import BuildResult
+from .stats import Stats
+
+
+@dataclass
+class ChunkOut:
+    """What one worker gives back for a chunk of documents."""
+
+    checked: Checked
+    hashes: dict[str, str]
+    stats: Stats
+    excluded: list[str]
+    licenses: set[str | None]
+    languages: set[str]
+    documents: int
+    agreement: AgreementReport = field(default_factory=AgreementReport)
+    single: list[str] = field(default_factory=list)
+
+
+def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
+                part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
+    """Check and count a chunk of documents, reading each file once, and gather their items
+    into `columns` (per split) for conversion to Arrow by the caller.
+
+    Only a document's items outlive its check (in `columns`, until the caller converts
+    them). The caller (`build_group`) rests the cyclic garbage collector around all of it.
+    """
+    ix = LabelIndex()
+    out = ChunkOut(Checked(), {}, Stats(per_document=False), [], set(), set(), 0)
+    for w in part:
+        doc_id, dp = unpack(w)
+        res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
+        out.checked.add(res)
+        out.hashes |= res.hashes
+        if not res.has_errors:
+            _add_doc(res, out, columns, ix, allow_single)
+    return out
+
+
+def _add_doc(res: DocResult, out: ChunkOut, columns: dict[str, Columns], ix: LabelIndex,
+             allow_single: bool) -> None:
+    annotators = {a: x for a, x in res.layers.items() if a != GOLD}
+    if len(annotators) > 1:
+        out.agreement.merge(agreement([(res.doc_id, annotators)]))
+    out.stats.add(res.doc_id, res.layers, gold_figures=False)
+    gold = res.layers.get(GOLD)
+    source = "gold"
+    if gold is None:
+        if not (allow_single and len(res.layers) == 1):
+            out.excluded.append(res.doc_id)
+            return
+        (gold,) = res.layers.values()
+        source = "single"
+        out.single.append(res.doc_id)
+    doc = res.seed
+    out.documents += 1
+    out.licenses.add(doc.get("license"))
+    out.languages.add(doc.get("language") or "en")
+    columns.setdefault(split_of(res.doc_id), Columns(ix)).add(doc, gold, source)
+
+
+GROUP = 8192  # documents per unit of parallel work; each writes its own shards
+TABLE_DOCS = 1024  # documents of one split converted to Arrow at a time
+
+
+@dataclass
+class GroupOut:
+    """A group's chunk results (without tables) and the shards it wrote."""
+
+    chunks: list[ChunkOut]
+    shards: dict[tuple[str, str], list[tuple[str, int, int]]]  # -> [(path, rows, nbytes)]
+
+
+def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Path,
+                shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
+                ) -> GroupOut:
+    """Check and convert a group of documents and write their Parquet shards, in a worker.
+
+    Groups have a fixed size whatever the number of processes, and each group's shards are
+    named after it, so the output does not depend on how the work was shared.
+    """
+
+    ((index, docs),) = part
+    ix = LabelIndex()
+    writers: dict[tuple[str, str], ShardedWriter] = {}
+    columns: dict[str, Columns] = {}
+    outs: list[ChunkOut] = []
+
+    def flush(split: str) -> None:
+        tables = columns.pop(split).tables()
+        outs[-1].stats.add_tables(tables, ix)
+        for config, table in tables.items():
+            w = writers.get((config, split))
+            if w is None:
+                folder = staging / "data" / config
+                folder.mkdir(parents=True, exist_ok=True)
+                w = writers[(config, split)] = ShardedWriter(folder, split, table.schema,
+                                                             shard_bytes, f"-{index:05d}")
+            w.add(table)
+
+    with gc_paused():  # parsed JSON and the items gathered from it make no cycles
+        for sub in chunks(docs):
+            outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
+            for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
+                flush(split)
+        for split in sorted(columns):
+            flush(split)
+    shards = {}
+    for key, w in writers.items():
+        paths = w.close()
+        shards[key] = [(str(paths[0]), w.rows, w.nbytes)] + [(str(p), 0, 0) for p in paths[1:]]
+    return GroupOut(outs, shards)
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out),
+                     f"{out} is not empty and was not built by claimstance (no {MANIFEST}); "
+                     "choose another --out or use --force")
+
+
+def build(
+    root: str | Path | None = None,
+    out: str | Path | None = None,
+    *,
+    progress: bool = False,
+    force: bool = False,
+    shard_bytes: int = SHARD_BYTES,
+    site: bool = False,
+    jobs: int | None = None,
+    max_bytes: int = MAX_BYTES,
+    allow_single: bool = False,
+) -> BuildResult:
+    """Validate and build in one reading of the corpus; refuse (`Refused`) on any error.
+
+    Everything is written to a staging folder that replaces `out` only when all went well.
+    """
+    corpus = Corpus.at(root)
+    out_dir = Path(out).absolute() if out else corpus.root / "dist"
+    _prepare_out(out_dir, force)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    try:
+        result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
+                        allow_single)
+        swap_in(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.out = out_dir
+    return result
+
+
+def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site: bool,
+           jobs: int | None, max_bytes: int, allow_single: bool) -> BuildResult:
+    from .card import write_card
+    from .croissant import write_croissant
+
+    plan, docs = plan_for(corpus, None)
+    for config in CONFIGS:  # import pyarrow and make the schemas once, before workers fork
+        arrow_schema(config)
+    report = Report()
+    report.extend(plan.problems)
+    shards: dict[tuple[str, str], list[tuple[str, int, int]]] = defaultdict(list)
+    stats = Stats(per_document=False)
+    excluded: list[str] = []
+    licenses: set[str | None] = set()
+    languages: set[str] = set()
+    read: dict[str, str] = {}
+    n_docs = 0
+    work = partial(build_group, corpus, max_bytes, allow_single, staging, shard_bytes)
+    agree = AgreementReport()
+    single: list[str] = []
+    groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
+    for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
+                            jobs=jobs,
+                            progress="building" if progress else None):
+        for key, found in group.shards.items():
+            shards[key] += found
+        for out in group.chunks:
+            out.checked.into(report)
+            read |= out.hashes
+            stats.merge(out.stats)
+            agree.merge(out.agreement)
+            single += out.single
+            excluded += out.excluded
+            licenses |= out.licenses
+            languages |= out.languages
+            n_docs += out.documents
+    if not report.valid:
+        message = (f"validation found {report.errors} error(s); nothing was built: fix them "
+                   "first (claimstance validate)")
+        raise Refused(message, [*report.problems, *refuse(Code.BUILD_INVALID, ".", message)
+                                .problems], report)
+    splits: dict[str, dict[str, int]] = defaultdict(dict)
+    nbytes: dict[str, dict[str, int]] = defaultdict(dict)
+    for config, split in sorted(shards, key=lambda k: (CONFIGS.index(k[0]),
+                                                       SPLITS.index(k[1]))):
+        found = shards[(config, split)]  # in group order
+        name_shards(staging / "data" / config, split, [Path(p) for p, _, _ in found],
+                    arrow_schema(config))
+        splits[config][split] = sum(r for _, r, _ in found)
+        nbytes[config][split] = sum(b for _, _, b in found)
+    result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
+                         languages, stats.to_dict(), agree, single,
+                         read_release(corpus.root))
+    write_card(corpus, staging, result)
+    write_croissant(staging, result)
+    if site:
+        from ..viewer import render_site, write_pages
+
+        write_pages(render_site(corpus), staging / "site")
+    data_files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
+                        if p.is_file())
+    manifest = {
+        "claimstance_version": __version__,
+        "version": result.version,
+        "inputs": input_hashes(corpus, read),
+        "outputs": {rel: file_sha256(staging / rel) for rel in data_files},
+        "excluded": excluded,
+        "single": single,
+    }
+    (staging / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+    result.files = [*data_files, MANIFEST]
+    return result

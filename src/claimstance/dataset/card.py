@@ -1,0 +1,256 @@
+"""The dataset card (README.md of the built folder): Hugging Face YAML metadata + prose.
+
+Field tables and label definitions come from the features and the schema; the prose about
+the data comes from DATASHEET.md, so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..corpus.layout import Corpus
+from ..corpus.release import Release
+from ..corpus.schema import LABEL_SETS, label_set, load_schema
+from ..corpus.splits import RULE
+from ..quality.agreement import table_markdown
+from .features import (
+    CONFIGS,
+    DEFAULT_CONFIG,
+    DESCRIPTIONS,
+    PRETTY_NAME,
+    ClassLabel,
+    Feature,
+    List,
+    Value,
+    spec,
+    yaml_list,
+)
+from .result import BuildResult
+from .stats import stats_markdown
+
+# Document licenses the Hub knows by a lower-case id; anything else is "other".
+HUB_LICENSES = {"cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0",
+                "mit", "apache-2.0", "odc-by", "pddl", "odbl", "cdla-permissive-2.0"}
+
+
+def size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def hub_license(licenses: set[str | None]) -> str:
+    if not licenses or None in licenses:
+        return "unknown"
+    if len(licenses) == 1:
+        (lic,) = licenses
+        assert lic is not None
+        return lic.lower() if lic.lower() in HUB_LICENSES else "other"
+    return "other"
+
+
+def metadata(result: BuildResult, licenses: set[str | None], languages: set[str]) -> dict[str, Any]:
+    configs = []
+    infos = []
+    for config in CONFIGS:
+        per = result.splits.get(config, {})
+        entry: dict[str, Any] = {"config_name": config}
+        if config == DEFAULT_CONFIG:
+            entry["default"] = True
+        entry["data_files"] = [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in per]
+        configs.append(entry)
+        info: dict[str, Any] = {"config_name": config}
+        info["features"] = yaml_list(config)
+        info["splits"] = [{"name": s, "num_bytes": result.num_bytes[config][s],
+                           "num_examples": n} for s, n in per.items()]
+        info["dataset_size"] = sum(result.num_bytes[config].values()) if per else 0
+        infos.append(info)
+    return {
+        "pretty_name": PRETTY_NAME,
+        "license": hub_license(licenses),
+        "language": sorted(languages) or ["en"],
+        "multilinguality": "monolingual",
+        "annotations_creators": ["expert-generated"],
+        "language_creators": ["found"],
+        "source_datasets": ["original"],
+        "task_categories": ["token-classification", "text-classification"],
+        "task_ids": ["named-entity-recognition", "fact-checking"],
+        "size_categories": [size_category(result.documents)],
+        "tags": ["claims", "stance-detection", "news", "entity-mentions"],
+        "configs": configs,
+        "dataset_info": infos,
+    }
+
+
+def _feature_type(f: Feature) -> str:
+    if isinstance(f, ClassLabel):
+        return "ClassLabel"
+    if isinstance(f, Value):
+        return str(f.dtype)
+    inner = f.feature
+    return "list of struct" if isinstance(inner, dict) else f"list of {_feature_type(inner)}"
+
+
+def fields_section() -> str:
+    out = ["## Configs and fields", ""]
+    for config in CONFIGS:
+        out += [f"### `{config}`" + (" (default)" if config == DEFAULT_CONFIG else ""), "",
+                "| field | type | description |", "|---|---|---|"]
+        for name, f in spec(config).items():
+            out.append(f"| `{name}` | {_feature_type(f)} | {DESCRIPTIONS.get(name, '')} |")
+            if isinstance(f, List) and isinstance(f.feature, dict):
+                for sub, sf in f.feature.items():
+                    out.append(f"| `{name}[].{sub}` | {_feature_type(sf)} | "
+                               f"{DESCRIPTIONS.get(sub, '')} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def labels_markdown(heading: str = "##") -> str:
+    """Label definitions, generated from the schema (also used in the docs)."""
+    defs = load_schema("annotation.schema.json")["$defs"]
+    out = [f"{heading} Label definitions", ""]
+    for name in LABEL_SETS:
+        out += [f"{heading}# {defs[name]['title']} (`{name}`)", "", defs[name]["description"], "",
+                "| id | label | definition |", "|---|---|---|"]
+        out += [f"| {i} | `{label}` | {desc} |"
+                for i, (label, desc) in enumerate(label_set(name).items())]
+        out.append("")
+    return "\n".join(out)
+
+
+def limitations_section(result: BuildResult) -> str:
+    """What a reader must know before using the data; facts the build knows, stated plainly."""
+    lines = ["## Limitations and biases", ""]
+    n = result.documents
+    lines.append(f"- **Size.** {n} document(s): " + (
+        "far too few to train or evaluate a model; use it to test tools and read examples."
+        if n < 1000 else "check the split sizes before relying on test-set figures."))
+    if not result.agreement.documents:
+        lines.append("- **One annotator per document.** No document was double-annotated, so "
+                     "the labels' reliability is unmeasured; boundaries and types follow one "
+                     "person's reading of GUIDELINES.md.")
+    if None in result.licenses:
+        lines.append("- **Unknown text licenses.** Some texts have no known license; this "
+                     "build is not fit for public redistribution (`claimstance publish` "
+                     "refuses it).")
+    lines += [
+        "- **Topic and source bias.** Documents are chosen by the maintainers, not sampled; the "
+        "first ones concern a diplomatic dispute in the Sahel, so names of states co-occur "
+        "with accusations and terrorism. A model may learn those associations.",
+        "- **What the labels mean.** Annotations record what an article says and who says "
+        "it, never whether a claim is true.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def citation_section(release: Release) -> str:
+    bib = release.bibtex()
+    if bib is None:
+        return "## Citation\n\nNo CITATION.cff in the corpus.\n"
+    return ("## Citation\n\nFrom `CITATION.cff` in the corpus repository:\n\n```bibtex\n"
+            f"{bib}\n```\n")
+
+
+def changelog_section(release: Release) -> str:
+    if not release.version:
+        return "## Changelog\n\nNo CHANGELOG.md in the corpus.\n"
+    return (f"## Changelog\n\nThis is version {release.version}"
+            + (f" ({release.date})" if release.date else "") + ". What changed in it (all "
+            "versions: `CHANGELOG.md` in the corpus repository):\n\n"
+            + (release.changelog or "").replace("### ", "#### ") + "\n")
+
+
+def agreement_section(result: BuildResult) -> str:
+    """Agreement figures computed by `claimstance agree` over the documents in the corpus."""
+    report = result.agreement
+    head = "## Annotation and agreement\n\n"
+    sources = (f"{result.documents - len(result.single)} document(s) come from an adjudicated "
+               "gold layer")
+    if result.single:
+        sources += (f", {len(result.single)} from a single annotator's layer "
+                    "(`annotation_source` = `single`)")
+    if not report.documents:
+        return (head + sources + ". No document has two or more annotator layers yet, so "
+                "no inter-annotator agreement can be reported.\n")
+    return (head + sources + f". Agreement between annotators over the "
+            f"{len(report.documents)} document(s) with two or more layers, computed by "
+            "`claimstance agree` (F1 over spans, exact and overlapping; Krippendorff's alpha, "
+            "nominal, over matched items; n = items each figure rests on):\n\n"
+            + table_markdown(report))
+
+
+def datasheet_sections(root: Path) -> str:
+    sheet = root / "DATASHEET.md"
+    if not sheet.is_file():
+        return "## Datasheet\n\nNo DATASHEET.md in the corpus.\n"
+    text = sheet.read_text(encoding="utf-8")
+    text = re.sub(r"\A# .*\n", "", text)  # the card has its own title
+    return "## Datasheet\n" + re.sub(r"^(#+) ", r"\1# ", text, flags=re.M)
+
+
+def render(corpus: Corpus, result: BuildResult, licenses: set[str | None],
+           languages: set[str]) -> str:
+    meta = yaml.safe_dump(metadata(result, licenses, languages), sort_keys=False,
+                          allow_unicode=True, width=100)
+    split_rows = "\n".join(
+        f"| {config} | " + " | ".join(str(result.splits.get(config, {}).get(s, 0))
+                                      for s in ("train", "validation", "test")) + " |"
+        for config in CONFIGS)
+    release = result.release
+    version = (f"**Version {release.version}**" + (f" ({release.date})" if release.date else "")
+               + ". " if release.version else "")
+    body = f"""# {PRETTY_NAME}
+
+{version}News articles annotated with **entity mentions**, **claims** (with their claimant
+and type) and **stances** (who supports, refutes or is neutral towards which claim).
+Offsets are Python code-point offsets into the article text: `text[start:end]` is the span.
+
+This folder was built by `claimstance build` from {result.documents} document(s) with an
+adjudicated gold layer{f"; {len(result.excluded)} without gold were excluded" if result.excluded
+else ""}. License of the texts: **{hub_license(licenses)}** (see the datasheet below).
+
+## How to load
+
+```python
+from datasets import load_dataset
+
+docs = load_dataset("path/to/this/folder")            # config "documents" (default)
+claims = load_dataset("path/to/this/folder", "claims")
+split = next(iter(docs))
+doc = docs[split][0]
+m = doc["mentions"][0]
+assert doc["text"][m["start"]:m["end"]] == m["text"]
+names = docs[split].features["mentions"].feature["type"].names   # ClassLabel names
+```
+
+{fields_section()}
+{labels_markdown()}
+## Splits
+
+Splits are assigned by a stable hash of the document id, so a document keeps its split as
+the corpus grows: `{RULE}`. Small corpora may lack some splits.
+
+| config | train | validation | test |
+|---|---|---|---|
+{split_rows}
+
+{stats_markdown(result.stats)}
+{agreement_section(result)}
+{limitations_section(result)}
+{citation_section(release)}
+{changelog_section(release)}
+{datasheet_sections(corpus.root)}"""
+    return f"---\n{meta}---\n\n{body.rstrip()}\n"
+
+
+def write_card(corpus: Corpus, out: Path, result: BuildResult) -> None:
+    text = render(corpus, result, result.licenses, result.languages)
+    (out / "README.md").write_text(text, encoding="utf-8")

@@ -1,0 +1,304 @@
+"""Merge several annotators' layers of one document into a gold layer.
+
+Items are compared by their spans (ids differ between layers): a mention by its offsets, a
+claim by its offsets, a stance by its holder's and its claim's offsets. What every annotator
+has, identically, goes into gold. Everything else is a conflict, listed with each
+annotator's version in a review file (`review/<doc_id>.json`, outside `annotations/`) where a
+person writes a resolution ("take:<annotator>" or "drop"); `--prefer ANNOTATOR` resolves the
+rest in favour of one annotator. Resolutions survive re-runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .. import __version__
+from ..corpus.annotation import canonicalize, empty_provenance
+from ..corpus.layout import Corpus
+from ..corpus.naming import GOLD
+from ..corpus.schema import SCHEMA_VERSION
+from ..corpus.writing import atomic_write, dumps
+from ..problems import Code, Level, Problem, Refused, refuse
+from ..validation.rules import check_annotation
+from ..validation.run import validate
+
+Layer = dict[str, Any]
+Span = tuple[int, int]
+
+
+@dataclass
+class Conflict:
+    id: str
+    kind: str  # mention, claim, stance
+    text: str
+    versions: dict[str, dict[str, Any] | None]  # annotator -> what they have (None: nothing)
+    resolution: str | None = None  # "take:<annotator>" or "drop"
+    resolved_by: str | None = None  # "review file", "--prefer" or None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "text": self.text, "versions": self.versions,
+                "resolution": self.resolution}
+
+
+@dataclass
+class Adjudication:
+    doc_id: str
+    annotators: list[str]
+    gold: Layer
+    conflicts: list[Conflict] = field(default_factory=list)
+    agreed: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    gold_path: str = ""
+
+    @property
+    def unresolved(self) -> list[Conflict]:
+        return [c for c in self.conflicts if c.resolved_by is None]
+
+    def review(self) -> dict[str, Any]:
+        return {
+            "document": self.doc_id,
+            "annotators": self.annotators,
+            "how": "For each conflict set resolution to \"take:<annotator>\" (use that "
+                   "annotator's version; if they have none, leave the item out) or \"drop\", "
+                   "then run `claimstance adjudicate DOC_ID --force` again.",
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
+
+    def text(self) -> str:
+        a = self.agreed
+        lines = [f"wrote {self.gold_path} from {', '.join(self.annotators)}: "
+                 f"{a['mentions']} mentions, {a['claims']} claims, {a['stances']} stances "
+                 "agreed by all"]
+        resolved = [c for c in self.conflicts if c.resolved_by]
+        if resolved:
+            lines.append(f"{len(resolved)} conflict(s) resolved (review file or --prefer)")
+        for c in self.unresolved:
+            versions = "; ".join(f"{k}: {json.dumps(v) if v else '-'}"
+                                 for k, v in c.versions.items())
+            lines.append(f"  open  {c.id}  {c.text!r}  {versions}")
+        if self.unresolved:
+            lines.append(f"{len(self.unresolved)} conflict(s) open: resolve them in "
+                         f"review/{self.doc_id}.json (or --prefer ANNOTATOR), then run again "
+                         "with --force")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"document": self.doc_id, "annotators": self.annotators, "agreed": self.agreed,
+                "conflicts": len(self.conflicts),
+                "resolved": {"review file": sum(c.resolved_by == "review file"
+                                                for c in self.conflicts),
+                             "--prefer": sum(c.resolved_by == "--prefer"
+                                             for c in self.conflicts)},
+                "unresolved": [c.to_dict() for c in self.unresolved],
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+def _versions(layers: dict[str, Layer], key_of: Any, value_of: Any,
+              kind: str) -> dict[Any, dict[str, Any]]:
+    """key -> annotator -> value, for the items of `kind` in each layer."""
+    out: dict[Any, dict[str, Any]] = {}
+    for a, layer in layers.items():
+        for item in layer[kind]:
+            out.setdefault(key_of(layer, item), {})[a] = value_of(layer, item)
+    return out
+
+
+def _span(item: dict[str, Any]) -> Span:
+    return item["start"], item["end"]
+
+
+def _mention_span(layer: Layer, mid: str | None) -> Span | None:
+    if mid is None:
+        return None
+    return next(_span(m) for m in layer["mentions"] if m["id"] == mid)
+
+
+def _claim_span(layer: Layer, cid: str) -> Span:
+    return next(_span(c) for c in layer["claims"] if c["id"] == cid)
+
+
+def adjudicate(
+    doc_id: str,
+    text: str,
+    digest: str,
+    layers: dict[str, Layer],
+    *,
+    prefer: str | None = None,
+    resolutions: dict[str, str] | None = None,
+) -> Adjudication:
+    """Gold from annotator layers of one document (all validated against the seed)."""
+    annotators = sorted(layers)
+    resolutions = resolutions or {}
+    conflicts: list[Conflict] = []
+    agreed = {"mentions": 0, "claims": 0, "stances": 0}
+
+    def decide(cid: str, kind: str, label: str, versions: dict[str, Any]) -> Any | None:
+        """The value to put in gold for one key, or None to leave it out."""
+        full = {a: versions.get(a) for a in annotators}
+        values = list(full.values())
+        if all(v is not None for v in values) and all(v == values[0] for v in values):
+            agreed[kind + "s"] += 1
+            return values[0]
+        c = Conflict(cid, kind, label, full)
+        conflicts.append(c)
+        res = resolutions.get(cid)
+        if res == "drop" or (res and res.startswith("take:") and res[5:] in full):
+            c.resolution, c.resolved_by = res, "review file"
+            return None if res == "drop" else full[res[5:]]
+        if prefer is not None:
+            c.resolution, c.resolved_by = f"take:{prefer}", "--prefer"
+            return full.get(prefer)
+        return None
+
+    mentions = _versions(layers, lambda _, m: _span(m),
+                         lambda _, m: {"type": m["type"]} | (
+                             {"entity": m["entity"]} if m.get("entity") else {}), "mentions")
+    gold_mentions: dict[Span, dict[str, Any]] = {}
+    for span in sorted(mentions):
+        v = decide(f"mention {span[0]}-{span[1]}", "mention", text[span[0]:span[1]],
+                   mentions[span])
+        if v is not None:
+            gold_mentions[span] = v
+    claims = _versions(
+        layers, lambda _, c: _span(c),
+        lambda layer, c: {"type": c["type"], "claimant": _mention_span(layer, c["claimant"])},
+        "claims")
+    gold_claims: dict[Span, dict[str, Any]] = {}
+    for span in sorted(claims):
+        v = decide(f"claim {span[0]}-{span[1]}", "claim", text[span[0]:span[1]], claims[span])
+        if v is None:
+            continue
+        if v["claimant"] is not None and tuple(v["claimant"]) not in gold_mentions:
+            conflicts.append(Conflict(
+                f"claim {span[0]}-{span[1]} claimant", "claim", text[span[0]:span[1]],
+                {a: claims[span].get(a) for a in annotators}))
+            continue  # its claimant mention did not make it into gold
+        gold_claims[span] = v
+    stances = _versions(
+        layers, lambda layer, s: (_mention_span(layer, s["holder"]),
+                                  _claim_span(layer, s["claim"])),
+        lambda _, s: {"label": s["label"]}, "stances")
+    gold_stances: dict[tuple[Any, Any], str] = {}
+    for (holder, claim) in sorted(stances):
+        label = f"{text[holder[0]:holder[1]]} -> {text[claim[0]:claim[1]]}"
+        v = decide(f"stance {holder[0]}-{holder[1]} {claim[0]}-{claim[1]}", "stance", label,
+                   stances[(holder, claim)])
+        if v is not None and holder in gold_mentions and claim in gold_claims:
+            gold_stances[(holder, claim)] = v["label"]
+
+    mid = {span: f"m{i}" for i, span in enumerate(gold_mentions, 1)}
+    cid = {span: f"c{i}" for i, span in enumerate(gold_claims, 1)}
+    updated = sorted(str(x["provenance"].get("updated_at") or "") for x in layers.values())
+    provenance = empty_provenance("claimstance-adjudicate") | {
+        "tool_version": __version__, "created_at": updated[-1] or None,
+        "updated_at": updated[-1] or None, "sources": annotators}
+    gold = canonicalize({
+        "schema_version": SCHEMA_VERSION,
+        "document": {"id": doc_id, "sha256": digest},
+        "annotator": GOLD, "status": "gold", "provenance": provenance,
+        "mentions": [{"id": mid[s], "start": s[0], "end": s[1], "text": text[s[0]:s[1]]} | v
+                     for s, v in gold_mentions.items()],
+        "claims": [{"id": cid[s], "start": s[0], "end": s[1], "text": text[s[0]:s[1]],
+                    "type": v["type"],
+                    "claimant": mid[tuple(v["claimant"])] if v["claimant"] else None}
+                   for s, v in gold_claims.items()],
+        "stances": [{"id": f"s{i}", "holder": mid[h], "claim": cid[c], "label": label}
+                    for i, ((h, c), label) in enumerate(gold_stances.items(), 1)],
+    })
+    result = Adjudication(doc_id, annotators, gold, conflicts, agreed)
+    result.problems = [p for p in check_annotation(
+        gold, f"annotations/{doc_id}/gold.json", stem=GOLD, folder=doc_id, text=text,
+        text_sha256=digest, seed_exists=True) if p.level is Level.ERROR]
+    return result
+
+
+def review_path(corpus: Corpus, doc_id: str) -> Path:
+    return corpus.root / "review" / f"{doc_id}.json"
+
+
+def read_resolutions(corpus: Corpus, doc_id: str) -> dict[str, str]:
+    """The resolutions a person wrote in review/<doc_id>.json (none when there is no file)."""
+    path = review_path(corpus, doc_id)
+    rel = corpus.rel(path)
+    try:
+        old = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, orjson.JSONDecodeError) as e:
+        raise refuse(Code.INVALID_JSON, rel, f"cannot read the review file ({e}); fix it or "
+                     "delete it to start the review again") from None
+    conflicts = old.get("conflicts") if isinstance(old, dict) else None
+    if not isinstance(conflicts, list):
+        raise refuse(Code.MISSING_FIELD, rel, "the review file has no list of conflicts; "
+                     "delete it to start the review again", "/conflicts")
+    out: dict[str, str] = {}
+    for i, c in enumerate(conflicts):
+        if not isinstance(c, dict) or not isinstance(c.get("id"), str):
+            raise refuse(Code.WRONG_TYPE, rel, "a conflict must be an object with an id",
+                         f"/conflicts/{i}")
+        res = c.get("resolution")
+        if res is None:
+            continue
+        if not isinstance(res, str) or not (res == "drop" or res.startswith("take:")):
+            raise refuse(Code.INVALID_VALUE, rel, f"resolution {res!r} must be "
+                         "\"take:<annotator>\", \"drop\" or null", f"/conflicts/{i}/resolution")
+        out[c["id"]] = res
+    return out
+
+
+def adjudicate_document(root: str | Path | None, doc_id: str, *,
+                        annotators: list[str] | None = None, prefer: str | None = None,
+                        force: bool = False) -> Adjudication:
+    """Adjudicate one document of the corpus: read and check its layers and the review
+    file, write gold.json (and the review file while conflicts remain).
+
+    Raises `Refused` when the layers are not valid, there are fewer than two, or gold.json
+    would replace a different file without `force`.
+    """
+    corpus = Corpus.at(root)
+    seed_rel = corpus.rel(corpus.seed_path(doc_id))
+    if not corpus.seed_path(doc_id).is_file():
+        raise refuse(Code.DOCUMENT_NOT_FOUND, seed_rel, f"no seed {seed_rel}")
+    names = annotators or [a for a in corpus.annotators(doc_id) if a != GOLD]
+    missing = [a for a in names if not corpus.annotation_path(doc_id, a).is_file()]
+    if missing:
+        rel = corpus.rel(corpus.annotation_path(doc_id, missing[0]))
+        raise refuse(Code.FILE_NOT_FOUND, rel, f"no layer {rel}")
+    report = validate(corpus.root, [corpus.seed_path(doc_id),
+                                    *(corpus.annotation_path(doc_id, a) for a in names)])
+    if not report.valid:
+        raise Refused("fix these problems first (claimstance validate)", report.problems,
+                      report)
+    if len(names) < 2:
+        raise refuse(Code.TOO_FEW_LAYERS, f"annotations/{doc_id}",
+                     f"{doc_id} has {len(names)} annotator layer(s); adjudication needs two or "
+                     "more (a lone layer can go into the dataset with `build --allow-single`)")
+    if prefer is not None and prefer not in names:
+        raise refuse(Code.INVALID_VALUE, f"annotations/{doc_id}",
+                     f"--prefer {prefer}: not one of {', '.join(sorted(names))}")
+    seed = corpus.read_seed(doc_id)
+    layers = {a: corpus.read_layer(doc_id, a) for a in names}
+    result = adjudicate(doc_id, seed["text"], seed["sha256"], layers, prefer=prefer,
+                        resolutions=read_resolutions(corpus, doc_id))
+    if result.problems:
+        raise Refused("the merged layer is not valid; nothing was written", result.problems)
+    review = review_path(corpus, doc_id)
+    if result.conflicts:  # written first: it carries the resolutions into the next run
+        atomic_write(review, dumps(result.review()))
+    gold = corpus.annotation_path(doc_id, GOLD)
+    try:
+        atomic_write(gold, dumps(result.gold), force=force, shown=corpus.rel(gold))
+    except Refused as e:
+        if result.conflicts:
+            e.message += (f" (review/{doc_id}.json lists the conflicts, for your "
+                          "resolutions)")
+        raise
+    if not result.conflicts:
+        review.unlink(missing_ok=True)
+    result.gold_path = corpus.rel(gold)
+    return result

@@ -1,0 +1,74 @@
+"""Rewrite annotation layers in canonical form (text order, ids m1.., c1.., s1..).
+
+Files are read with the strict reader and checked against the schema first: a file with a
+duplicated key, broken JSON or the wrong shape is refused and left as it is, since
+rewriting it would silently keep one of two values or guess at what was meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..corpus.annotation import canonicalize
+from ..corpus.schema import ANNOTATION
+from ..corpus.writing import atomic_write, dumps
+from ..problems import Level, Problem
+from .reader import load
+from .schema_errors import check as schema_check
+
+
+@dataclass
+class Formatted:
+    check: bool = False
+    changed: list[str] = field(default_factory=list)  # reformatted (or would be, with check)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and not (self.check and self.changed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "check": self.check, "changed": self.changed,
+                "unchanged": self.unchanged, "refused": self.refused,
+                "problems": [p.to_dict() for p in self.problems]}
+
+    def text(self) -> str:
+        from .formatters import format_problem
+
+        verb = "would reformat" if self.check else "reformatted"
+        lines = [f"{verb} {p}" for p in self.changed]
+        lines += [format_problem(p) for p in self.problems]
+        lines += [f"refused {p}: not valid enough to rewrite safely (see above)"
+                  for p in self.refused]
+        n = len(self.changed) + len(self.unchanged) + len(self.refused)
+        lines.append(f"{n} file(s): {len(self.changed)} {verb}, {len(self.unchanged)} already "
+                     f"canonical, {len(self.refused)} refused")
+        return "\n".join(lines)
+
+
+def format_files(paths: Iterable[Path], *, check: bool = False) -> Formatted:
+    out = Formatted(check=check)
+    for path in paths:
+        shown = str(path)
+        f = load(path, shown)
+        found = list(f.problems)
+        if f.data is not None and not found:
+            found = schema_check(ANNOTATION, f.data, shown)
+        errors = [p for p in f.locate(found) if p.level is Level.ERROR]
+        if errors or f.raw is None:
+            out.refused.append(shown)
+            out.problems += errors
+            continue
+        new = dumps(canonicalize(f.data))
+        if new == f.raw:
+            out.unchanged.append(shown)
+            continue
+        out.changed.append(shown)
+        if not check:
+            atomic_write(path, new)
+    return out

@@ -1,0 +1,75 @@
+"""The shape of the package: layers that only import downwards, one implementation of every
+rule, label and naming pattern, and no hand-written C."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from claimstance.corpus.schema import ANNOTATION, DOCUMENT, LABEL_SETS, label_set, load_schema
+
+from .conftest import REPO
+
+SRC = REPO / "src" / "claimstance"
+
+
+def test_layers_contract() -> None:
+    """import-linter's layers contract in pyproject.toml: cli -> dataset, labelstudio,
+    viewer, docs, ingest -> quality -> validation -> corpus -> problems."""
+    res = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command;"
+                          " lint_imports_command()"], cwd=REPO, capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Contracts: 1 kept, 0 broken." in res.stdout
+
+
+def test_no_hand_written_c_and_no_setup_py() -> None:
+    assert not [p for p in REPO.rglob("*.c") if ".git" not in p.parts]
+    assert not (REPO / "setup.py").exists()
+
+
+def _code() -> dict[Path, str]:
+    return {p: p.read_text(encoding="utf-8") for p in SRC.rglob("*.py")}
+
+
+def test_labels_and_naming_patterns_live_only_in_the_schemas() -> None:
+    """No label name, and no naming pattern of the schemas, is written out in the code."""
+    labels = [label for name in LABEL_SETS for label in label_set(name)]
+    patterns: list[str] = []
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.append(node["pattern"])
+            for v in node.values():
+                collect(v)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v)
+
+    collect(load_schema(ANNOTATION))
+    collect(load_schema(DOCUMENT))
+    for path, text in _code().items():
+        for label in labels:
+            assert not re.search(rf"[\"']{re.escape(label)}[\"']", text), (path, label)
+        for pattern in patterns:
+            core = pattern.strip("^$")
+            assert core not in text, (path, pattern)
+
+
+def test_each_naming_pattern_is_defined_once_in_the_schemas() -> None:
+    counts: dict[str, int] = {}
+    for name in (ANNOTATION, DOCUMENT):
+        for m in re.finditer(r'"pattern": "([^"]+)"', (SRC / "corpus" / "schemas" / name)
+                             .read_text(encoding="utf-8")):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    assert {p: n for p, n in counts.items() if n > 1} == {}
+
+
+def test_problem_codes_are_typed() -> None:
+    """Codes are members of one enum (mypy rejects a misspelt one); no module passes a code
+    as a bare string."""
+    for path, text in _code().items():
+        assert not re.search(r"problem\(\s*\"[a-z]+-[a-z-]+\"", text), path

@@ -1,0 +1,55 @@
+"""`claimstance fmt`: canonical order, and never a rewrite of a file it cannot read strictly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from claimstance.cli import main
+
+from .conftest import REPO
+
+GOLD = REPO / "annotations" / "mali-accuses-algeria-downed-drone" / "gold.json"
+
+
+def test_reorders_and_renumbers(tmp_path: Path) -> None:
+    data = json.loads(GOLD.read_text(encoding="utf-8"))
+    data["mentions"].reverse()
+    layer = tmp_path / "layer.json"
+    layer.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    res = CliRunner().invoke(main, ["fmt", "--check", str(layer)])
+    assert res.exit_code == 1 and "would reformat" in res.output
+    res = CliRunner().invoke(main, ["fmt", str(layer)])
+    assert res.exit_code == 0, res.output
+    assert layer.read_bytes() == GOLD.read_bytes()
+    assert CliRunner().invoke(main, ["fmt", "--check", str(layer)]).exit_code == 0
+
+
+def test_a_duplicated_key_is_refused_and_the_file_left_alone(tmp_path: Path) -> None:
+    text = GOLD.read_text(encoding="utf-8").replace('"status": "gold",',
+                                                    '"status": "gold",\n  "status": "x",', 1)
+    layer = tmp_path / "layer.json"
+    layer.write_text(text, encoding="utf-8")
+    before = layer.read_bytes()
+    res = CliRunner().invoke(main, ["fmt", str(layer), "--format", "json"])
+    assert res.exit_code == 1
+    out = json.loads(res.output)
+    assert out["refused"] == [str(layer)]
+    assert [(p["code"], p["pointer"]) for p in out["problems"]] == [("duplicate-key",
+                                                                      "/status")]
+    assert layer.read_bytes() == before
+
+
+def test_broken_json_and_wrong_shapes_are_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"mentions": [', encoding="utf-8")
+    shape = tmp_path / "shape.json"
+    shape.write_text('{"mentions": 5}\n', encoding="utf-8")
+    res = CliRunner().invoke(main, ["fmt", str(broken), str(shape)])
+    assert res.exit_code == 1
+    assert "invalid-json" in res.output and "missing-field" in res.output
+    assert broken.read_text() == '{"mentions": ['
+    assert shape.read_text() == '{"mentions": 5}\n'
+    assert "Traceback" not in res.output
