@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.writing import atomic_write, dumps
 from ..problems import Code, Report, problem, refuse
 from ..validation.reader import load
@@ -51,8 +52,7 @@ def pseudonym_salt(create: bool = False) -> bytes:
         return path.read_bytes().strip()
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, secrets.token_hex(32).encode() + b"\n", force=False)
-        path.chmod(0o600)
+        atomic_write(path, secrets.token_hex(32).encode() + b"\n", force=False, mode=0o600)
         return path.read_bytes().strip()
     raise refuse(Code.LS_NO_SALT, str(path),
                  f"no pseudonym salt: set {SALT_ENV} (the maintainers' shared secret) or "
@@ -330,7 +330,16 @@ def _seed_reader(corpus: Corpus) -> Any:
 
 def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
                  progress: bool = False) -> None:
-    """Write each converted layer atomically; keep differing files unless `force`."""
+    """Write each converted layer atomically; keep differing files unless `force`.
+
+    Under the corpus's write lock: a concurrent pull cannot write between the comparison
+    and the write."""
+    with corpus_lock(corpus.root, "ls pull"):
+        _write_layers(corpus, conv, summary, force=force, progress=progress)
+
+
+def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
+                  progress: bool) -> None:
     summary.counts.update(conv.counts)
     summary.report.extend(conv.problems)
     written: list[Path] = []
