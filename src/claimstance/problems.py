@@ -188,7 +188,7 @@ class Code(str, enum.Enum):
     IO_ERROR = ("io-error", E, "A file or folder could not be read or written",
         "The system refused a read or a write (no permission, read-only or full disk, a "
         "broken link); the message names the path and the reason. Nothing half-written was "
-        "left behind.", "command")
+        "left behind.", "any command")
     BUILD_PERSONAL_DATA = ("build-personal-data", E, "Annotator name in the build",
         "A layer is named by something other than a pseudonym, so the name would reach the "
         "dataset card and manifest; nothing is built. Rename the layer to its pseudonym.",
