@@ -17,8 +17,9 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 
-_AT_WORD = re.compile(r"\s*[\[({<]\s*at\s*[\])}>]\s*", re.I)
-_DOT_WORD = re.compile(r"\s*[\[({<]\s*dot\s*[\])}>]\s*", re.I)
+_AT_WORD = re.compile(r"[\[({<]\s*at\s*[\])}>]", re.I)
+_DOT_WORD = re.compile(r"[\[({<]\s*dot\s*[\])}>]", re.I)
+_SPACED = re.compile(r"\s*([@.])\s*")  # "jane @ example . org", once words became symbols
 EMAIL = re.compile(
     r"(?<![\w.%+-])[\w%+-](?:[\w.%+-]*[\w%+-])?"  # local part, any script
     r"@(?:[^\W_](?:[\w-]*[^\W_])?\.)+"  # domain labels, any script
@@ -27,14 +28,19 @@ EMAIL = re.compile(
 
 
 @functools.cache
-def _invisible() -> dict[int, None]:
+def _invisible() -> re.Pattern[str]:
     """Characters that show as nothing: every format character (Cf: zero-width space,
-    joiners, bidi marks, soft hyphen, BOM) plus fillers and variation selectors."""
-    out: dict[int, None] = {c: None for c in range(sys.maxunicode + 1)
-                            if unicodedata.category(chr(c)) == "Cf"}
-    for c in (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10)):
-        out[c] = None
-    return out
+    joiners, bidi marks, soft hyphen, BOM, tags) plus fillers and variation selectors."""
+    chars = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    chars |= {0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10)}
+    ranges: list[list[int]] = []  # as ranges, which the regex engine tests quickly
+    for c in sorted(chars):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return re.compile("[" + "".join(re.escape(chr(a)) + ("" if a == b else "-" + re.escape(chr(b)))
+                                    for a, b in ranges) + "]+")
 
 
 def normalise(text: str) -> str:
@@ -42,15 +48,18 @@ def normalise(text: str) -> str:
     "[at]" and "[dot]" spelled out as symbols, ideographic full stops as dots."""
     t = unicodedata.normalize("NFKC", text)
     if not t.isascii():
-        t = t.translate(_invisible()).replace("\u3002", ".")
-    return _DOT_WORD.sub(".", _AT_WORD.sub("@", t))
+        t = _invisible().sub("", t).replace("\u3002", ".")
+    if _AT_WORD.search(t):  # spelled-out forms are rare: only then rewrite them
+        t = _SPACED.sub(r"\1", _DOT_WORD.sub(".", _AT_WORD.sub("@", t)))
+    return t
 
 
 def find_email(text: str) -> str | None:
     """The first e-mail address in `text` (as normalised), or None."""
     if "@" not in text and text.isascii() and not _AT_WORD.search(text):
         return None
-    m = EMAIL.search(normalise(text))
+    t = normalise(text)
+    m = EMAIL.search(t) if "@" in t else None
     return m.group(0) if m else None
 
 

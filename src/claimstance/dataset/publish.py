@@ -214,27 +214,41 @@ def _private_names(p: Publication) -> list[str]:
     return [n.strip() for n in text.splitlines() if n.strip() and not n.startswith("#")]
 
 
-def _parquet_strings(f: Path) -> Iterator[tuple[str, list[tuple[int, str]]]]:
-    """(column, [(row, string)]) per column and batch: every string value, nested too."""
+def _parquet_strings(f: Path) -> Iterator[tuple[str, int, Any, str]]:
+    """(column, first row, its values, every string in them joined) per column and batch,
+    nested strings included; the strings come from Arrow's flattened buffers, so the
+    common case (nothing found) never builds a Python object per row."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def leaves(v: Any) -> Iterator[str]:
-        if isinstance(v, str):
-            yield v
-        elif isinstance(v, dict):
-            for x in v.values():
-                yield from leaves(x)
-        elif isinstance(v, list):
-            for x in v:
-                yield from leaves(x)
+    def strings(arr: Any) -> Iterator[Any]:
+        t = arr.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            yield arr
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            yield from strings(arr.flatten())
+        elif pa.types.is_struct(t):
+            for i in range(t.num_fields):
+                yield from strings(arr.field(i))
 
     row = 0
     with pq.ParquetFile(f) as pf:
-        for batch in pf.iter_batches(batch_size=1024):
+        for batch in pf.iter_batches(batch_size=4096):
             for name, col in zip(batch.schema.names, batch.columns, strict=True):
-                yield name, [(row + i, s) for i, v in enumerate(col.to_pylist())
-                             for s in leaves(v)]
+                text = "\n".join(s for a in strings(col) for s in a.to_pylist() if s)
+                yield name, row, col, text
             row += batch.num_rows
+
+
+def _row_strings(v: Any) -> Iterator[str]:
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from _row_strings(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _row_strings(x)
 
 
 def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: dict[str, Any],
@@ -268,19 +282,19 @@ def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: di
             scan(rel, "", f.read_text(encoding="utf-8", errors="replace"))
             continue
         try:
-            for column, values in _parquet_strings(f):
+            for column, first, values, joined in _parquet_strings(f):
                 if column == "annotators":
-                    for row, who in values:
-                        if not is_pseudonym(who):
+                    for i, who in enumerate(values.to_pylist()):
+                        odd = [w for w in who or [] if not is_pseudonym(w)]
+                        if odd:
                             _gate(p, Code.PUBLISH_PERSONAL_DATA, f"{where}/{rel}",
-                                  f"annotator {who!r} is not a pseudonym (a + 10 hex digits, "
-                                  "as `ls pull` makes them, or 'gold'); rename the layer file",
-                                  f"/{column}/{row}")
-                joined = "\n".join(s for _, s in values)  # one search per batch, then rows
+                                  f"annotator {odd[0]!r} is not a pseudonym (a + 10 hex "
+                                  "digits, as `ls pull` makes them, or 'gold'); rename the "
+                                  "layer file", f"/{column}/{first + i}")
                 if find_email(joined) is None and find_name(pattern, joined) is None:
                     continue
-                for row, value in values:
-                    if scan(rel, f"/{column}/{row}", value):
+                for i, value in enumerate(values.to_pylist()):  # found: say in which row
+                    if scan(rel, f"/{column}/{first + i}", "\n".join(_row_strings(value))):
                         break
         except Exception as e:  # pyarrow raises its own errors for a damaged file
             _gate(p, Code.PUBLISH_STALE, f"{where}/{rel}",
