@@ -1,9 +1,9 @@
 """doccano JSONL (relation extraction) <-> annotation layers: one JSON object per document.
 
     {"text": ..., "doc_id": ..., "sha256": ..., "annotator": ...,
-     "entities": [{"id": 0, "label": "GPE", "start_offset": 0, "end_offset": 6}, ...],
+     "entities": [{"id": 0, "label": <type>, "start_offset": 0, "end_offset": 6}, ...],
      "relations": [{"id": 0, "from_id": 3, "to_id": 62, "type": "claimant"}, ...],
-     "entity_links": [{"start_offset": 0, "end_offset": 6, "label": "GPE", "qid": "Q3703"}]}
+     "entity_links": [{"start_offset": 0, "end_offset": 6, "label": <type>, "qid": "Q3703"}]}
 
 Decisions:
 
