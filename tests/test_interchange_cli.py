@@ -192,6 +192,9 @@ def test_source_and_split_select_layers(corpus: Path, tmp_path: Path) -> None:
 def test_export_from_a_built_folder(corpus: Path, tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     build(corpus, dist)
+    card = (dist / "README.md").read_text("utf-8")
+    assert "claimstance export --format brat" in card  # the card names the commands
+    assert all(f"--format {fmt}" in card for fmt in EXPORT_FORMATS)
     for fmt in EXPORT_FORMATS:
         from_dist = export(corpus, fmt, tmp_path / f"{fmt}-dist", "--dist", dist)
         assert from_dist["from"] == "dist" and from_dist["documents"] == [DOC]
