@@ -84,8 +84,9 @@ def export_cmd(out: Path, format_: str, source: str, split: str | None, dist: Pa
 @click.option("--force", is_flag=True, help="Replace layer files that differ from the import.")
 @root_option
 @summary_option
+@quiet_option
 def import_cmd(source: Path, format_: str, annotator: str, force: bool, root: Path | None,
-               fmt: str) -> None:
+               fmt: str, quiet: bool) -> None:
     """Import another tool's annotations of seeds as an annotator's layers.
 
     Each document is matched to a seed by the hash of its text; a text that is no seed's
@@ -101,6 +102,7 @@ def import_cmd(source: Path, format_: str, annotator: str, force: bool, root: Pa
     """
     from ..interchange.importer import import_layers
 
-    result = import_layers(format_, source, annotator, root=root, force=force)
+    result = import_layers(format_, source, annotator, root=root, force=force,
+                           progress=show_progress(quiet))
     emit(result, fmt)
     finish(result.ok)

@@ -62,7 +62,9 @@ def difference(text: str, seed: Seed) -> str:
     other: str = seed["text"]
     at = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b),
               min(len(text), len(other)))
-    hint = " (\\r\\n line ends? the corpus uses \\n)" if "\r\n" in text else ""
+    hint = (" (\\r\\n line ends? the corpus uses \\n)" if "\r\n" in text
+            else " (a byte-order mark? the corpus has none)" if text.startswith("\ufeff")
+            else "")
     return (f"it differs from seed {seed['id']!r} from offset {at} "
             f"({text[at:at + 20]!r} vs {other[at:at + 20]!r}){hint}")
 

@@ -145,6 +145,7 @@ def read_brat(path: Path, problems: list[Problem], skipped: list[str]) -> list[D
         txt, ann = _read_text(txt_path, problems), _read_text(ann_path, problems)
         if txt is None or ann is None:
             continue
+        ann = ann.removeprefix("\ufeff")  # an editor's byte-order mark is not a line's
         where, txt_where = shown(ann_path), shown(txt_path)
 
         def convert(seed: Seed, txt: str = txt, ann: str = ann, where: str = where,
@@ -252,8 +253,8 @@ def _refused(problems: list[Problem], what: str) -> Refused:
     return Refused(f"{len(problems)} {what}; nothing was imported", problems)
 
 
-def plan(fmt: str, path: Path, annotator: str, corpus: Corpus,
-         result: ImportResult) -> Iterator[tuple[Imported, bytes]]:
+def plan(fmt: str, path: Path, annotator: str, corpus: Corpus, result: ImportResult,
+         progress: bool = False) -> Iterator[tuple[Imported, bytes]]:
     """The layers to write and their bytes, or a refusal when a document cannot be imported."""
     problems: list[Problem] = []
     docs = _read(fmt, path, problems, result.skipped)
@@ -276,17 +277,28 @@ def plan(fmt: str, path: Path, annotator: str, corpus: Corpus,
             matched.append((doc, seed))
     if problems:
         raise _refused(problems, "document(s) are not seeds of this corpus, or repeat one")
+    bar: Any = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(matched), desc="importing", unit="doc", leave=False,
+                   mininterval=0.5)
     for doc, seed in matched:
+        if bar is not None:
+            bar.update(1)
         items, found = doc.convert(seed)
         result.report.extend(found)
         rel = layer_name(seed["id"], annotator)
         imported = Imported(seed["id"], doc.origin, rel,
                             items, not_kept=Counter(p.code.value for p in found))
         yield imported, dumps(to_layer(seed, annotator, items))
+    if bar is not None:
+        bar.close()
 
 
 def import_layers(fmt: str, path: str | Path, annotator: str, *,
-                  root: str | Path | None = None, force: bool = False) -> ImportResult:
+                  root: str | Path | None = None, force: bool = False,
+                  progress: bool = False) -> ImportResult:
     """Import `path` (a file or a folder) in format `fmt` as `annotator`'s layers."""
     if not is_annotator(annotator):
         raise refuse(Code.INVALID_FILE_NAME, annotator,
@@ -294,7 +306,7 @@ def import_layers(fmt: str, path: str | Path, annotator: str, *,
                      "letters, digits, '-' and '_' (2 to 40), or gold")
     corpus = Corpus.at(root)
     result = ImportResult(fmt, annotator)
-    planned = list(plan(fmt, Path(path), annotator, corpus, result))
+    planned = list(plan(fmt, Path(path), annotator, corpus, result, progress))
     clashes = []
     for imported, data in planned:
         target = corpus.root / imported.layer_path
