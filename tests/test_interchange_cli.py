@@ -17,6 +17,7 @@ from spacy.tokens import DocBin
 
 from claimstance.cli import main
 from claimstance.corpus.annotation import canonicalize
+from claimstance.corpus.splits import SPLITS, split_of
 from claimstance.dataset.build import build
 from claimstance.interchange import EXPORT_FORMATS
 from claimstance.interchange.brat import check_brat
@@ -26,7 +27,8 @@ from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
 FILES = {"brat": [f"{DOC}.ann", f"{DOC}.txt", "annotation.conf", "tools.conf", "visual.conf"],
-         "conll": ["corpus.conll"], "spacy": ["corpus.spacy"], "doccano": ["corpus.jsonl"]}
+         "conll": ["corpus.conll"], "spacy": ["corpus-00000-of-00001.spacy"],
+         "doccano": ["corpus.jsonl"]}
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -64,7 +66,7 @@ def test_every_format_exports_the_gold_byte_identically(fmt: str, corpus: Path,
 
 def test_spacy_loads_the_exported_file(corpus: Path, tmp_path: Path) -> None:
     export(corpus, "spacy", tmp_path / "out")
-    [doc] = DocBin().from_disk(tmp_path / "out" / "corpus.spacy").get_docs(
+    [doc] = DocBin().from_disk(tmp_path / "out" / "corpus-00000-of-00001.spacy").get_docs(
         spacy.blank("en").vocab)
     gold = json.loads((corpus / "annotations" / DOC / "gold.json").read_text())
     assert [(s.start_char, s.end_char, s.text) for s in doc.spans["claims"]] == [
@@ -222,3 +224,33 @@ def test_help_does_not_import_spacy() -> None:
             "    except SystemExit: pass\n"
             "assert 'spacy' not in sys.modules and 'pyarrow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_a_larger_corpus_exports_the_same_from_its_build(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents stream one at a time, split by split then by id, from the corpus files or
+    from the built Parquet, and the files are the same; spaCy reads the folder of shards."""
+    import synth
+    from spacy.training import Corpus
+
+    from claimstance.interchange import spacy_docbin
+
+    synth.write(40, tmp_path / "c")
+    build(tmp_path / "c", tmp_path / "dist")
+    for fmt in ("conll", "doccano", "brat"):
+        a = export(tmp_path / "c", fmt, tmp_path / f"{fmt}-a")
+        b = export(tmp_path / "c", fmt, tmp_path / f"{fmt}-b", "--dist", tmp_path / "dist")
+        assert a["documents"] == b["documents"] and len(a["documents"]) == 40
+        ta, tb = tree(tmp_path / f"{fmt}-a"), tree(tmp_path / f"{fmt}-b")
+        assert ta.pop(MARKER) != tb.pop(MARKER) and ta == tb
+    order = [json.loads(line)["doc_id"] for line in
+             (tmp_path / "doccano-a" / "corpus.jsonl").read_text("utf-8").splitlines()]
+    assert order == a["documents"]
+    assert order == sorted(order, key=lambda d: (SPLITS.index(split_of(d)), d))
+    monkeypatch.setattr(spacy_docbin, "SHARD_DOCS", 16)
+    result = export(tmp_path / "c", "spacy", tmp_path / "spacy")
+    assert sorted(result["files"]) == [MARKER, *(f"corpus-{k:05d}-of-00003.spacy"
+                                                 for k in range(3))]
+    nlp = spacy.blank("en")
+    docs = [eg.reference for eg in Corpus(tmp_path / "spacy")(nlp)]
+    assert sorted(d.user_data["doc_id"] for d in docs) == sorted(result["documents"])

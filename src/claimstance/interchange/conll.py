@@ -24,7 +24,7 @@ token, and is counted too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..corpus.schema import claim_types, mention_types
@@ -56,13 +56,13 @@ def _note(key: str, total: int, t: Tagged) -> str:
             + "".join(f"; {x}" for x in lost) + ")\n")
 
 
-def to_conll(docs: Iterable[tuple[Seed, Layer]]) -> tuple[str, Counter[str]]:
-    """The CoNLL text of (seed, layer) pairs, in the given order, and what BIO could not hold."""
-    counts: Counter[str] = Counter()
-    out = [header()]
+def conll_chunks(docs: Iterable[tuple[Seed, Layer]], counts: Counter[str]) -> Iterator[str]:
+    """The CoNLL text of (seed, layer) pairs, in the given order, a document at a time;
+    `counts` gathers what BIO could not hold."""
+    yield header()
     for seed, layer in docs:
         seg, tagged = tag_document(seed, layer)
-        out.append(f"{DOCSTART}\n\n# doc_id = {seed['id']}\n# annotator = {layer['annotator']}\n")
+        out = [f"{DOCSTART}\n\n# doc_id = {seed['id']}\n# annotator = {layer['annotator']}\n"]
         for key, t in tagged.items():
             out.append(_note(key, len(layer[key]), t))
             counts[f"{key} left out of {COLUMN_OF[key]} (nested or overlapping)"] += len(t.nested)
@@ -74,7 +74,14 @@ def to_conll(docs: Iterable[tuple[Seed, Layer]]) -> tuple[str, Counter[str]]:
                     for i, (a, b) in enumerate(seg.tokens[first:last], first)]
             if rows:
                 out.append("".join(rows) + "\n")
-    return "".join(out), +counts
+        yield "".join(out)
+
+
+def to_conll(docs: Iterable[tuple[Seed, Layer]]) -> tuple[str, Counter[str]]:
+    """The whole CoNLL text of (seed, layer) pairs and what BIO could not hold."""
+    counts: Counter[str] = Counter()
+    text = "".join(conll_chunks(docs, counts))
+    return text, +counts
 
 
 @dataclass

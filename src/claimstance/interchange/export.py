@@ -3,21 +3,22 @@
 OUT is always a folder, replaced as a whole (written beside it, then swapped in, as a build
 is), so a failed export leaves the previous one as it was. It holds, by format:
 `<doc_id>.txt` + `<doc_id>.ann` per document and the collection's annotation.conf,
-tools.conf and visual.conf (brat); `<name>.conll`; `<name>.spacy`; `<name>.jsonl` (doccano),
-where `<name>` is the split exported, or `corpus` for all of them. A marker file records what
+tools.conf and visual.conf (brat); `<name>.conll`; `<name>-00000-of-0000N.spacy` (500
+documents per DocBin: spaCy reads a folder of them); `<name>.jsonl` (doccano), where
+`<name>` is the split exported, or `corpus` for all of them. Documents are written one at a
+time, split by split, then by id. A marker file records what
 was exported, so a later export may replace the folder and nothing else is ever replaced
 without `--force`. No timestamps: the same layers give byte-identical files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from .. import __version__
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD, is_annotator
 from ..corpus.writing import swap_in
+from ..dataset.manifest import file_sha256
 from ..problems import Code, refuse
 from . import brat, doccano
 from .common import Layer, Seed
@@ -69,42 +71,49 @@ class ExportResult:
         return "\n".join(lines)
 
 
-def _bar(pairs: list[tuple[Seed, Layer]], progress: bool) -> Iterable[tuple[Seed, Layer]]:
+def _bar(pairs: Iterator[tuple[Seed, Layer]], total: int,
+         progress: bool) -> Iterator[tuple[Seed, Layer]]:
     if not progress:
         return pairs
     from tqdm import tqdm
 
-    return tqdm(pairs, desc="exporting", unit="doc", leave=False, mininterval=0.5)
+    return iter(tqdm(pairs, total=total, desc="exporting", unit="doc", leave=False,
+                     mininterval=0.5))
 
 
-def convert(fmt: str, pairs: list[tuple[Seed, Layer]], name: str = "corpus",
-            progress: bool = False) -> tuple[dict[str, bytes], Counter[str]]:
-    """The files of one export, by name, and what the format could not hold."""
-    docs = _bar(pairs, progress)
-    files: dict[str, bytes] = {}
+def write_files(fmt: str, folder: Path, sel: Selection, name: str = "corpus",
+                progress: bool = False) -> Counter[str]:
+    """Write the files of one export into `folder`, a document at a time (a corpus need not
+    fit in memory); returns what the format could not hold."""
+    docs = _bar(sel.pairs(), len(sel.doc_ids), progress)
     lost: Counter[str] = Counter()
     if fmt == "brat":
         for seed, layer in docs:
             txt, ann = brat.to_brat(seed, layer)
-            files[f"{seed['id']}.txt"] = txt.encode("utf-8")
-            files[f"{seed['id']}.ann"] = ann.encode("utf-8")
-        files |= {k: v.encode("utf-8") for k, v in brat.configs().items()}
+            (folder / f"{seed['id']}.txt").write_bytes(txt.encode("utf-8"))
+            (folder / f"{seed['id']}.ann").write_bytes(ann.encode("utf-8"))
+        for conf, text in brat.configs().items():
+            (folder / conf).write_bytes(text.encode("utf-8"))
     elif fmt == "doccano":
-        lines = (json.dumps(doccano.to_doccano(s, lay), ensure_ascii=False) + "\n"
-                 for s, lay in docs)
-        files[name + SUFFIX[fmt]] = "".join(lines).encode("utf-8")
+        with (folder / f"{name}.jsonl").open("wb") as fh:
+            for seed, layer in docs:
+                record = json.dumps(doccano.to_doccano(seed, layer), ensure_ascii=False)
+                fh.write(record.encode("utf-8") + b"\n")
     elif fmt == "conll":
-        from .conll import to_conll
+        from .conll import conll_chunks
 
-        text, lost = to_conll(docs)
-        files[name + SUFFIX[fmt]] = text.encode("utf-8")
+        with (folder / f"{name}.conll").open("wb") as fh:
+            for chunk in conll_chunks(docs, lost):
+                fh.write(chunk.encode("utf-8"))
     elif fmt == "spacy":
-        from .spacy_docbin import to_docbin
+        from .spacy_docbin import SHARD_DOCS, docbins
 
-        files[name + SUFFIX[fmt]], lost = to_docbin(docs)
+        n = -(-len(sel.doc_ids) // SHARD_DOCS)
+        for k, data in enumerate(docbins(docs, lost, SHARD_DOCS)):
+            (folder / f"{name}-{k:05d}-of-{n:05d}.spacy").write_bytes(data)
     else:
         raise ValueError(f"unknown export format {fmt!r}")
-    return dict(sorted(files.items())), lost
+    return +lost
 
 
 def _overlaps(a: Path, b: Path) -> bool:
@@ -134,18 +143,22 @@ def _umask() -> int:
     return mask
 
 
-def _write(out: Path, files: dict[str, bytes], marker: dict[str, Any]) -> None:
+def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
+           marker: dict[str, Any]) -> tuple[list[str], Counter[str]]:
+    """Write the export into a fresh folder beside OUT, then swap it in."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
     try:
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; OUT is for sharing
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
+        lost = write_files(fmt, staging, sel, name, progress)
+        files = sorted(p.name for p in staging.iterdir())
+        marker["files"] = {f: file_sha256(staging / f) for f in files}
         (staging / MARKER).write_bytes(json.dumps(marker, indent=2).encode("utf-8") + b"\n")
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return [*files, MARKER], lost
 
 
 def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source: str = GOLD,
@@ -162,17 +175,14 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
     check_out(out_dir, corpus, dist_dir, force)
     sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None
                       else from_corpus(corpus, source, split))
-    if not sel.pairs:
+    if not sel.doc_ids:
         where = f" in the {split} split" if split else ""
         raise refuse(Code.EXPORT_NOTHING, str(dist_dir or corpus.root),
                      f"no document{where} has a {source} layer in the {sel.origin}; nothing "
                      "was written")
-    files, lost = convert(fmt, sel.pairs, split or "corpus", progress)
     marker = {"claimstance_version": __version__, "format": fmt, "source": source,
-              "split": split, "from": sel.origin,
-              "files": {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}}
-    _write(out_dir, files, marker)
-    return ExportResult(fmt, out_dir, source, split, sel.origin,
-                        [str(s["id"]) for s, _ in sel.pairs], [*files, MARKER],
+              "split": split, "from": sel.origin}
+    files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker)
+    return ExportResult(fmt, out_dir, source, split, sel.origin, sel.doc_ids, files,
                         sel.without_layer, lost)
 

@@ -19,9 +19,10 @@ span's `start_char`/`end_char` are the layer's offsets and `doc.text` is the see
 from __future__ import annotations
 
 import itertools
+import sys
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
@@ -29,6 +30,9 @@ from spacy.vocab import Vocab
 
 from ..corpus.segmentation import segment, segmenter_version
 from .common import CLAIMANT, Layer, Seed
+
+SHARD_DOCS = 500  # documents per .spacy file: a DocBin is built in memory
+T = TypeVar("T")
 
 
 def words(text: str, tokens: Iterable[tuple[int, int]], starts: set[int], ends: set[int],
@@ -88,14 +92,30 @@ def make_doc(seed: Seed, layer: Layer, vocab: Vocab, counts: Counter[str]) -> Do
     return doc
 
 
-def to_docbin(docs: Iterable[tuple[Seed, Layer]]) -> tuple[bytes, Counter[str]]:
-    """The DocBin bytes of (seed, layer) pairs, in the given order, and what `doc.ents` left
-    out. The vocabulary is a blank English pipeline's: nothing is downloaded."""
+def docbins(docs: Iterable[tuple[Seed, Layer]], counts: Counter[str],
+            size: int = SHARD_DOCS) -> Iterator[bytes]:
+    """DocBin bytes of (seed, layer) pairs, in the given order, `size` documents per DocBin
+    (a DocBin holds its documents in memory until it is serialised); `counts` gathers what
+    `doc.ents` left out. The vocabulary is a blank English pipeline's: nothing is downloaded."""
     import spacy
 
-    counts: Counter[str] = Counter()
     vocab = spacy.blank("en").vocab
-    db = DocBin(store_user_data=True)
-    for seed, layer in docs:
-        db.add(make_doc(seed, layer, vocab, counts))
-    return db.to_bytes(), +counts
+    for shard in _batched(docs, size):
+        db = DocBin(store_user_data=True)
+        for seed, layer in shard:
+            db.add(make_doc(seed, layer, vocab, counts))
+        yield db.to_bytes()
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[tuple[T, ...]]:
+    """itertools.batched, which Python 3.10 and 3.11 lack."""
+    it = iter(items)
+    while batch := tuple(itertools.islice(it, size)):
+        yield batch
+
+
+def to_docbin(docs: Iterable[tuple[Seed, Layer]]) -> tuple[bytes, Counter[str]]:
+    """One DocBin of (seed, layer) pairs and what `doc.ents` left out."""
+    counts: Counter[str] = Counter()
+    shards = list(docbins(docs, counts, sys.maxsize))
+    return (shards[0] if shards else DocBin(store_user_data=True).to_bytes()), +counts
