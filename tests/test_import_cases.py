@@ -4,7 +4,8 @@ tests/cases/import/<code>/<case>/ holds seeds/ (and annotations/ when a layer ex
 already), the input (a brat folder, or a doccano .jsonl) and expected.json:
 `format`, `input`, `annotator`, `problems` [(code, path, pointer, line)], and either
 `refused` (nothing may be written) or `written` (the layers written, which must validate);
-`force` and `edited` (a file that must be kept as it was) where they apply.
+`force`, `skipped` (inputs without annotations) and `edited` (a file that must be kept as it
+was) where they apply.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def test_import_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         result = import_layers(expected["format"], expected["input"], expected["annotator"],
                                root=work, force=expected.get("force", False))
         assert sorted(d.layer_path for d in result.documents) == expected["written"]
+        assert result.skipped == expected.get("skipped", [])
         return result.report.problems
 
     if expected.get("refused"):
