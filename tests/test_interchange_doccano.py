@@ -145,3 +145,11 @@ def test_junk_parts_of_a_good_record_never_raise() -> None:
     _, problems = from_doccano(record, seed, line=1)
     assert {p.code.value for p in problems} == {"import-bad-line", "import-bad-link",
                                                 "import-unsupported"}
+
+
+def test_a_sequence_labeling_export_is_not_mistaken_for_an_empty_layer() -> None:
+    seed, _ = CASES["hand-built/A"]
+    record = {"id": 1, "text": seed["text"], "label": [[0, 4, "GPE"]], "Comments": []}
+    items, problems = from_doccano(record, seed, line=1)
+    assert items == {"mentions": [], "claims": [], "stances": []}
+    assert [(p.code.value, p.pointer) for p in problems] == [("import-bad-line", "/label")]

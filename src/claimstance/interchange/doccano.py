@@ -149,6 +149,10 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
                                                 "the same offsets and label; it was not imported")
             continue
         b.link(target, qid, at)
+    if record.get("label"):  # a sequence-labeling export ([start, end, label] lists)
+        b.problem(Code.IMPORT_BAD_LINE, At("/label", line),
+                  "'label' holds spans in doccano's sequence-labeling layout, without ids or "
+                  "relations; none of it was imported: export the project as JSONL (relation)")
     comments = record.get("Comments")
     if comments:
         n = len(comments) if isinstance(comments, list) else 1

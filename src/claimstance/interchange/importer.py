@@ -326,7 +326,7 @@ def import_layers(fmt: str, path: str | Path, annotator: str, *,
     written = []
     for imported, data in planned:
         path_ = corpus.root / imported.layer_path
-        if atomic_write(path_, data, force=True):
+        if atomic_write(path_, data, force=force):
             written.append(path_)
         result.documents.append(imported)
     if written:  # what was written must pass the validator like any contribution
