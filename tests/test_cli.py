@@ -141,3 +141,22 @@ def test_a_fifo_for_a_seed_is_reported_not_waited_on(corpus: Path) -> None:
         [sys.executable, "-m", "claimstance", "validate", "--format", "json"], cwd=corpus,
         capture_output=True, text=True, timeout=60).stdout)
     assert "not-a-file" in {p["code"] for p in whole["problems"]}
+
+
+def test_streamed_json_equals_the_whole_report(tmp_path: Path) -> None:
+    """`validate --format json` writes problems as documents finish (document by document,
+    each sorted), then valid and stats: the same object as the library's report."""
+    from claimstance.validation.run import validate
+
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "synth.py"), "80",
+                    str(tmp_path / "c")], check=True)
+    res = CliRunner().invoke(main, ["validate", "--root", str(tmp_path / "c"), "--format",
+                                    "json"])
+    out = json.loads(res.output)
+    want = validate(tmp_path / "c").to_dict()
+    assert res.exit_code == (0 if want["valid"] else 1)
+    assert out["valid"] is want["valid"]
+    assert out["stats"] == want["stats"]
+    assert sorted(out["problems"], key=json.dumps) == sorted(want["problems"], key=json.dumps)
+    docs = [p["path"].split("/")[1].removesuffix(".json") for p in out["problems"]]
+    assert docs == sorted(docs), "problems come document by document"
