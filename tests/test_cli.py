@@ -160,3 +160,15 @@ def test_streamed_json_equals_the_whole_report(tmp_path: Path) -> None:
     assert sorted(out["problems"], key=json.dumps) == sorted(want["problems"], key=json.dumps)
     docs = [p["path"].split("/")[1].removesuffix(".json") for p in out["problems"]]
     assert docs == sorted(docs), "problems come document by document"
+
+
+def test_a_missing_extra_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """The core installs only what validation needs; a command that needs an extra says
+    which (here with pyarrow made unimportable, as in `pip install claimstance`)."""
+    code = ("import sys; sys.modules['pyarrow'] = None; sys.modules['yaml'] = None\n"
+            "from claimstance.cli import main\n"
+            f"main(['build', '--root', {str(REPO)!r}, '--out', {str(tmp_path / 'd')!r}])")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "pip install 'claimstance[dataset]'" in res.stderr
+    assert "Traceback" not in res.stderr
