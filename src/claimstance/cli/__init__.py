@@ -17,7 +17,6 @@ from .. import __version__
 from ..problems import Refused
 from .output import emit_refusal
 
-
 #: Which extra brings the libraries some commands import (the core only validates).
 EXTRAS = {"pyarrow": "dataset", "yaml": "dataset", "spacy": "dataset", "numpy": "dataset",
           "krippendorff": "dataset", "huggingface_hub": "dataset",
