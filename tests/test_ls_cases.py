@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,7 @@ def test_cli_from_export(tmp_path: Path) -> None:
     shutil.copytree(CASES / "ls" / "valid" / "ui-export", work)
     env = {"CLAIMSTANCE_PSEUDONYM_SALT": "test-salt", "PATH": "/usr/bin:/bin",
            "HOME": str(tmp_path)}
+    env |= {k: v for k, v in os.environ.items() if k == "PYTHONPATH"}  # the tree under test
     out = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", "--from-export",
                           "export.json", "--format", "json"], cwd=work, env=env,
                          capture_output=True, text=True)
