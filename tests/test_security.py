@@ -254,6 +254,9 @@ DESTRUCTIVE = [
     ["publish", "--to", "annotations/x", "--private", "--allow-unlicensed"],
     ["publish", "--to", "dist", "--force", "--private", "--allow-unlicensed"],
     ["publish", "--to", "dist/data", "--force", "--private", "--allow-unlicensed"],
+    ["export", "--format", "brat", "schema", "--force"],
+    ["export", "--format", "brat", ".git/x", "--force"],
+    ["export", "--format", "brat", "review", "--force"],
     ["site", "--out", "seeds"],
     ["site", "--out", "."],
     ["view", DOC, "--out", f"seeds/{DOC}.json"],
@@ -547,7 +550,7 @@ def held(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("command", ["build", "publish", "ingest", "fmt", "adjudicate",
-                                     "docs", "ls pull"])
+                                     "docs", "ls pull", "export", "import"])
 def test_every_writing_command_takes_the_corpus_lock(
         built: Path, tmp_path: Path, held: Any, command: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -565,6 +568,7 @@ def test_every_writing_command_takes_the_corpus_lock(
         (built / "seeds" / "emoji-flags-and-drones.json").unlink()
     article = tmp_path / "new.txt"
     article.write_text("A new article.")
+    assert cli("export", "--format", "brat", tmp_path / "brat", "--root", built).exit_code == 0
     monkeypatch.setenv("CLAIMSTANCE_PSEUDONYM_SALT", "test-salt")
     args = {
         "build": ["build", "--root", built],
@@ -575,6 +579,9 @@ def test_every_writing_command_takes_the_corpus_lock(
         "docs": ["docs", "--root", built],
         "ls pull": ["ls", "pull", "--from-export", CASES / "ls" / "valid" / "ui-export" /
                     "export.json", "--root", built],
+        "export": ["export", "--format", "conll", tmp_path / "conll", "--root", built],
+        "import": ["import", "--format", "brat", tmp_path / "brat", "--annotator",
+                   "a0000000c0c", "--root", built],
     }[command]
     before = snapshot(tmp_path)
     held(built)

@@ -227,7 +227,8 @@ class Code(str, enum.Enum):
         "--force. Choose a folder of its own, such as dist/.", "command")
     CORPUS_LOCKED = ("corpus-locked", E, "Another command is writing to the corpus",
         "One command at a time writes to a corpus (build, publish --to, ingest, fmt, "
-        "adjudicate, docs, ls pull); wait for the other to finish and run this one again.",
+        "adjudicate, docs, ls pull, export, import); wait for the other to finish and run "
+        "this one again.",
         "command")
     IO_ERROR = ("io-error", E, "A file or folder could not be read or written",
         "The system refused a read or a write (no permission, read-only or full disk, a "

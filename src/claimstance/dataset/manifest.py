@@ -95,6 +95,25 @@ def folder_files(folder: Path) -> list[str]:
     return sorted(out)
 
 
+def made_here(folder: Path, marker: str, key: str = "files") -> dict[str, Any] | None:
+    """The content of `folder/marker` when the folder holds what that marker lists (under
+    `key`, plain relative paths) and nothing else; None otherwise. How a publish target or
+    an export folder is recognised before it is replaced: by content, never by a name."""
+    from ..validation.reader import read_bytes
+
+    try:
+        raw = read_bytes(folder / marker, 16 << 20)
+        data = orjson.loads(raw) if isinstance(raw, bytes) else None
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    files = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(files, dict) or \
+            not all(safe_rel(k) for k in files):
+        return None
+    listed = set(files) | {marker}
+    return data if all(f in listed for f in folder_files(folder)) else None
+
+
 def is_build(folder: Path) -> bool:
     """Whether `folder` holds a claimstance build and nothing else: a manifest with the
     build's marker that lists every other file in it."""

@@ -30,7 +30,7 @@ from ..corpus.writing import (
 )
 from ..problems import Code, Refused, Report, problem, refuse
 from ..validation.run import validate
-from .manifest import MANIFEST, file_sha256, folder_files, input_hashes, load_manifest, safe_rel
+from .manifest import MANIFEST, file_sha256, input_hashes, load_manifest, made_here, safe_rel
 from .personal import find_email, find_name, names_pattern
 
 # Texts may be published under these SPDX licenses only (redistribution allowed).
@@ -303,24 +303,6 @@ def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: di
 
 # --- targets --------------------------------------------------------------------------------
 
-def _published(target: Path) -> dict[str, Any] | None:
-    """What an earlier publish recorded in `target`, when the folder holds that publish and
-    nothing else (recognised by the marker's content and the files it lists)."""
-    from ..validation.reader import read_bytes
-
-    try:
-        raw = read_bytes(target / PUBLISHED, 16 << 20)
-        data = json.loads(raw) if isinstance(raw, bytes) else None
-    except (OSError, ValueError):
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or not isinstance(files, dict) or \
-            not all(safe_rel(k) for k in files):
-        return None
-    listed = set(files) | {PUBLISHED}
-    return data if all(f in listed for f in folder_files(target)) else None
-
-
 def _copy(src: Path, dest: Path, sha: str) -> bool:
     """Copy a file (never through a link), and say whether it had the planned sha256."""
     h = hashlib.sha256()
@@ -353,7 +335,7 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
                 raise refuse(Code.OUTPUT_NOT_OURS, str(target),
                              f"{target} exists and is not a folder")
             if target.is_dir() and any(target.iterdir()):
-                old = _published(target)
+                old = made_here(target, PUBLISHED)
                 if old is None and not force:
                     raise refuse(Code.OUTPUT_NOT_OURS, str(target),
                                  f"{target} is not empty and holds no earlier publish (a "
