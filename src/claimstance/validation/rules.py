@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..corpus import annotation as annotation_mod
-from ..corpus.document import inside_graphemes, is_normalized, normalize_text, sha256
+from ..corpus.document import (
+    inside_graphemes,
+    inside_words,
+    is_normalized,
+    normalize_text,
+    sha256,
+)
 from ..corpus.naming import GOLD, KIND_OF_PREFIX, REF
 from ..corpus.schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS, unattributed_ok
 from ..problems import Code, Level, Problem, problem
@@ -150,7 +156,7 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
                         f"{_short(want)}{_utf16_hint(text, a, b, got)}"))
         offsets = set(starts).union(ends)  # all within 0..size now
         inside = inside_graphemes(text, offsets)
-        cut = _cuts_words(text, offsets - inside)
+        cut = inside_words(text, offsets - inside)
         if inside or cut:
             for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
                 for name, off in (("start", a), ("end", b)):
@@ -180,14 +186,6 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
                                        f"{sig[0]}-{sig[1]} and type {sig[2]}"))
                 seen.add(sig)
     return out
-
-
-def _cuts_words(text: str, offsets: set[int]) -> set[int]:
-    """The offsets (0 to len(text)) that fall between two letters or digits."""
-    offs = list(offsets - {0, len(text)})
-    before = map(str.isalnum, map(text.__getitem__, map((1).__rsub__, offs)))
-    after = map(str.isalnum, map(text.__getitem__, offs))
-    return set(itertools.compress(offs, map(operator.and_, before, after)))
 
 
 def _check_references(items: Items, path: str, data: dict[str, Any]) -> list[Problem]:
