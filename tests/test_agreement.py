@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from claimstance.quality.agreement import agreement, alpha, compare, match
+from claimstance.quality.agreement import agreement, alpha, compare
+from claimstance.quality.matching import match
 
-from .layers import DOC, A, B, make_corpus
+from .layers import DOC, TEXT, A, B, make_corpus
 
 
 def test_match_is_one_to_one() -> None:
@@ -27,7 +28,7 @@ def test_match_is_one_to_one() -> None:
 
 
 def test_pairwise_figures_by_hand() -> None:
-    d = compare(A, B).to_dict()
+    d = compare(A, B, len(TEXT)).to_dict()
     # mentions: A has 6, B has 5; 4 equal spans, 5 overlapping (AES ~ The AES)
     assert d["mention_spans"]["exact"] == {"f1": round(8 / 11, 4), "matched": 4, "items": 11}
     assert d["mention_spans"]["overlap"] == {"f1": round(10 / 11, 4), "matched": 5, "items": 11}
@@ -58,7 +59,7 @@ def test_alpha_matches_the_hand_formula_and_is_undefined_without_variation() -> 
 def test_corpus_pools_every_pair() -> None:
     C = copy.deepcopy(A)
     C["annotator"] = "ann-c"
-    report = agreement([(DOC, {"ann-a": A, "ann-b": B, "ann-c": C})])
+    report = agreement([(DOC, {"ann-a": A, "ann-b": B, "ann-c": C})], {DOC: len(TEXT)})
     d = report.to_dict()
     assert [p["annotators"] for p in d["pairs"]] == [["ann-a", "ann-b"], ["ann-a", "ann-c"],
                                                      ["ann-b", "ann-c"]]
@@ -72,7 +73,7 @@ def test_corpus_pools_every_pair() -> None:
 
 
 def test_documents_with_one_annotator_are_left_out() -> None:
-    assert agreement([(DOC, {"ann-a": A})]).to_dict()["corpus"]["documents"] == 0
+    assert agreement([(DOC, {"ann-a": A})], {DOC: len(TEXT)}).to_dict()["corpus"]["documents"] == 0
 
 
 def test_cli(tmp_path: Path) -> None:

@@ -165,7 +165,8 @@ def test_card_reports_agreement_computed_by_the_tool(corpus: Path, tmp_path: Pat
     build(corpus, tmp_path / "dist")
     card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
     layers = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (a, b)}
-    want = agreement([(DOC, layers)]).to_dict()["corpus"]["mention_type"]
+    text = json.loads((corpus / "seeds" / f"{DOC}.json").read_text(encoding="utf-8"))["text"]
+    want = agreement([(DOC, layers)], {DOC: len(text)}).to_dict()["corpus"]["mention_type"]
     assert "## Annotation and agreement" in card
     assert f"| mention type, alpha | {want['alpha']:.3f} ({want['items']}) |" in card
     assert "| mention spans, exact F1 | 1.000 (124) |" in card

@@ -40,11 +40,13 @@ def _pipeline() -> Any:
     return nlp
 
 
+@functools.cache
 def segmenter_version() -> str:
-    """What produced a segmentation: the spaCy that ran and the rules' version."""
-    from spacy import about
+    """What produced a segmentation: the spaCy that runs and the rules' version (read from
+    the installed package's metadata: importing spaCy to ask takes most of a second)."""
+    from importlib.metadata import version
 
-    return f"spacy-{about.__version__}+rules-{RULES_VERSION}"
+    return f"spacy-{version('spacy')}+rules-{RULES_VERSION}"
 
 
 @dataclass(frozen=True)

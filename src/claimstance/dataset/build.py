@@ -78,7 +78,8 @@ def _add_doc(res: DocResult, out: ChunkOut, columns: dict[str, Columns], ix: Lab
              allow_single: bool) -> None:
     annotators = {a: x for a, x in res.layers.items() if a != GOLD}
     if len(annotators) > 1:
-        out.agreement.merge(agreement([(res.doc_id, annotators)]))
+        out.agreement.merge(agreement([(res.doc_id, annotators)],
+                                      {res.doc_id: len(res.seed["text"])}))
     out.stats.add(res.doc_id, res.layers, gold_figures=False)
     gold = res.layers.get(GOLD)
     source = "gold"

@@ -70,6 +70,25 @@ def _int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+def range_problem(start: int, end: int, size: int, path: str, base: str) -> Problem | None:
+    """An empty or reversed span, or one ending past the text (offsets are ints >= 0);
+    `base` points at the object holding `start` and `end`."""
+    if start >= end:
+        return problem(Code.REVERSED_SPAN, path, f"{base}/start",
+                       f"start {start} is not before end {end}")
+    if end > size:
+        return problem(Code.OFFSET_OUT_OF_RANGE, path, f"{base}/end",
+                       f"end {end} is beyond the end of the text ({size} characters)")
+    return None
+
+
+def text_problem(got: str, text: str, start: int, end: int, path: str, ptr: str) -> Problem:
+    """A span's stated text that is not text[start:end]."""
+    return problem(Code.SPAN_TEXT_MISMATCH, path, ptr,
+                   f"text {_short(got)} differs from the document's text[{start}:{end}] = "
+                   f"{_short(text[start:end])}{_utf16_hint(text, start, end, got)}")
+
+
 def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
     out: list[Problem] = []
     size = len(text)
@@ -85,14 +104,9 @@ def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
             if type(start) is not int or type(end) is not int or start < 0:
                 continue  # the schema reports it
             base = f"/{key}/{i}"
-            if start >= end:
-                out.append(problem(Code.REVERSED_SPAN, path, f"{base}/start",
-                                   f"start {start} is not before end {end}"))
-                continue
-            if end > size:
-                out.append(problem(Code.OFFSET_OUT_OF_RANGE, path, f"{base}/end",
-                                   f"end {end} is beyond the end of the text ({size} "
-                                   "characters)"))
+            bad = range_problem(start, end, size, path, base)
+            if bad is not None:
+                out.append(bad)
                 continue
             whole = []  # boundaries between characters; those inside one are reported
             for name, off in (("start", start), ("end", end)):
@@ -106,10 +120,7 @@ def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
             want = text[start:end]
             got = item.get("text")
             if isinstance(got, str) and got != want:
-                out.append(problem(
-                    Code.SPAN_TEXT_MISMATCH, path, f"{base}/text",
-                    f"text {_short(got)} differs from the document's text[{start}:{end}] = "
-                    f"{_short(want)}{_utf16_hint(text, start, end, got)}"))
+                out.append(text_problem(got, text, start, end, path, f"{base}/text"))
                 continue  # wrong offsets: boundary warnings would only be noise
             for name, off in whole:
                 if 0 < off < size and text[off - 1].isalnum() and text[off].isalnum():
