@@ -115,8 +115,10 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     import orjson
     import pyarrow as pa
 
+    from claimstance.corpus.segmentation import segment
     from claimstance.dataset.columns import Columns
     from claimstance.dataset.features import CONFIGS, LabelIndex, arrow_schema
+    from claimstance.dataset.tokens import BioCounts
 
     from .reference_rows import rows
 
@@ -129,8 +131,9 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     docs = [(seed, gold), *(synth.document(k) for k in range(5))]
     cols = Columns(ix)
     want: dict[str, list[dict[str, object]]] = {c: [] for c in CONFIGS}
+    bio = {"mentions": BioCounts(), "claims": BioCounts()}
     for doc, ann in docs:
-        cols.add(doc, ann)
+        cols.add(doc, ann, segment(doc["text"]), bio)
         for config, batch in rows(doc, ann, ix).items():
             want[config] += batch
     for config, table in cols.tables().items():
