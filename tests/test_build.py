@@ -193,3 +193,28 @@ def test_card_figures_from_tables_equal_the_stats_command(tmp_path: Path) -> Non
     want = corpus_stats(tmp_path / "c")
     assert result.stats["gold"] == want["gold"]
     assert result.stats["per_annotator"] == want["per_annotator"]
+
+
+def test_card_has_the_human_row_when_two_annotators_made_the_gold(corpus: Path,
+                                                                  tmp_path: Path) -> None:
+    """Annotators scored against the gold they were adjudicated into, by the scorer."""
+    from claimstance.corpus.items import from_layer
+    from claimstance.corpus.segmentation import segment
+    from claimstance.quality.scoring import figures, tally, total
+
+    gold = corpus / "annotations" / DOC / "gold.json"
+    a = as_annotator(gold, "ann-a")
+    b = as_annotator(gold, "ann-b")
+    data = json.loads(b.read_text(encoding="utf-8"))
+    data["stances"] = data["stances"][1:]  # b forgot a stance
+    b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    result = build(corpus, tmp_path / "dist")
+    card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "| figure | baseline | annotators vs gold (2 layers, 1 documents) |" in card
+    text = json.loads((corpus / "seeds" / f"{DOC}.json").read_text(encoding="utf-8"))["text"]
+    g = from_layer(json.loads(gold.read_text(encoding="utf-8")))
+    want = figures(total(tally(g, from_layer(json.loads(p.read_text(encoding="utf-8"))),
+                               segment(text).tokens) for p in (a, b)), 1).stance_triples
+    assert (want.tp, want.pred, want.gold) == (9, 9, 10)
+    assert f"({want.tp} of {want.pred} predicted, {want.gold} gold) |" in card
+    assert result.human.layers == {"validation": 2}
