@@ -287,3 +287,15 @@ def test_cli_formats_and_refusals(tmp_path: Path) -> None:
     no_split = cli("--pred", pred, "--root", str(CORPUS), "--split", "validation")
     assert no_split.returncode == 1 and "[no-gold]" in no_split.stderr
     assert "Traceback" not in missing.stderr + no_dist.stderr + no_split.stderr
+
+
+def test_the_prediction_schema_is_valid_and_the_fixture_follows_it() -> None:
+    import jsonschema
+
+    from claimstance.corpus.schema import PREDICTION, load_schema
+    from claimstance.validation.schema_errors import check
+
+    jsonschema.Draft202012Validator.check_schema(load_schema(PREDICTION))
+    for name in ("pred.jsonl", "pred_no_author.jsonl", "pred_gold.jsonl"):
+        for n, line in enumerate((EVAL / name).read_text().splitlines(), 1):
+            assert check(PREDICTION, json.loads(line), name) == [], (name, n)
