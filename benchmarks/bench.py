@@ -73,10 +73,11 @@ print(",".join(heavy), file=sys.stderr)
 LOAD = """
 import sys
 import datasets
+from claimstance.dataset.features import CONFIGS
 datasets.disable_progress_bars()
 datasets.logging.set_verbosity_error()
 n = 0
-for config in ("documents", "mentions", "claims", "stances"):
+for config in CONFIGS:
     ds = datasets.load_dataset(sys.argv[1], config, cache_dir=sys.argv[2])
     n += sum(len(s) for s in ds.values())
 print(n)

@@ -5,6 +5,7 @@ changes nothing but time."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sqlite3
 import sys
@@ -55,7 +56,7 @@ def test_tokens_config_loads_and_its_tags_decode_to_the_gold_spans(tmp_path: Pat
     doc = load(dist, "documents")[split][0]
     sentences = [(s["start"], s["end"]) for s in doc["sentences"]]
     assert sentences[0][0] == 0 and sentences[-1][1] == len(text)
-    assert all(a[1] == b[0] for a, b in zip(sentences, sentences[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(sentences))
     assert [r["sentence"] for r in rows] == list(range(len(sentences)))
     names = {k: rows.features[k].feature.names for k in ("mention_tags", "claim_tags")}
     decoded: dict[str, set[tuple[int, int, str]]] = {"mentions": set(), "claims": set()}

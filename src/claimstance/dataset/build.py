@@ -65,14 +65,15 @@ class ChunkOut:
     human: Reference = field(default_factory=Reference)
 
 
-def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
+def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
                 part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
     """Check and count a chunk of documents, reading each file once, and gather their items
     into `columns` (per split) for conversion to Arrow by the caller.
 
     The documents that go into the dataset are segmented together (one cache lookup), then
-    added with their sentences and tokens, and scored: the baseline against gold, and each
-    annotator against gold where two or more annotators made the gold. Only a document's
+    added with their sentences and tokens, and scored: the baseline against gold (in the
+    `reference` split, or everywhere when None), and each annotator against gold where two
+    or more annotators made the gold. Only a document's
     items outlive its check (in `columns`, until the caller converts them). The caller
     (`build_group`) rests the cyclic garbage collector around all of it.
     """
@@ -93,8 +94,9 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
         split = split_of(res.doc_id)
         text = res.seed["text"]
         columns.setdefault(split, Columns(ix)).add(res.seed, layer, seg, out.bio, source)
-        gold = from_layer(layer)
-        out.baseline.add(split, [tally(gold, predict(text, seg), seg.tokens)])
+        if reference in (None, split):
+            predicted = predict(text, seg)
+            out.baseline.add(split, [tally(from_layer(layer), predicted, seg.tokens)])
         out.human.add(split, list(human_tallies(text, seg, res.layers, 2).values()))
     return out
 
@@ -136,8 +138,8 @@ class GroupOut:
     shards: dict[tuple[str, str], list[tuple[str, int, int]]]  # -> [(path, rows, nbytes)]
 
 
-def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Path,
-                shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
+def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
+                staging: Path, shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
                 ) -> GroupOut:
     """Check and convert a group of documents and write their Parquet shards, in a worker.
 
@@ -165,7 +167,7 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Pat
 
     with gc_paused():  # parsed JSON and the items gathered from it make no cycles
         for sub in chunks(docs):
-            outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
+            outs.append(build_chunk(corpus, max_bytes, allow_single, reference, sub, columns))
             for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
                 flush(split)
         for split in sorted(columns):
@@ -235,7 +237,10 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     languages: set[str] = set()
     read: dict[str, str] = {}
     n_docs = 0
-    work = partial(build_group, corpus, max_bytes, allow_single, staging, shard_bytes)
+    # the reference figures of the card are the test split's once it has documents
+    reference = "test" if any(split_of(w[0]) == "test" for w in docs) else None
+    work = partial(build_group, corpus, max_bytes, allow_single, reference, staging,
+                   shard_bytes)
     agree = AgreementReport()
     single: list[str] = []
     bio = {"mentions": BioCounts(), "claims": BioCounts()}

@@ -10,6 +10,8 @@ proves the tables equal a reference made row by row (tests/reference_rows.py).
 from __future__ import annotations
 
 import json
+from array import array
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from ..corpus.segmentation import Segmentation
@@ -17,6 +19,7 @@ from .features import CONFIGS, DOC_COLUMNS, LabelIndex, arrow_schema
 from .tokens import BioCounts, tag
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 Row = dict[str, Any]
@@ -44,8 +47,8 @@ class Columns:
         self.row_doc: list[int] = []
         self.row_sentence: list[int] = []
         self.row_tokens: list[int] = [0]  # where each row's tokens start, and the end
-        self.token_text: list[str] = []
-        self.token_offsets: list[int] = []  # start, end of every token, flat
+        self.doc_tokens: list[int] = []  # tokens per document
+        self.token_offsets = array("i")  # start, end of every token, flat
         self.tags: dict[str, list[str]] = {"m": [], "c": []}
 
     def __len__(self) -> int:
@@ -66,19 +69,15 @@ class Columns:
         self.offsets["s"].append(len(self.stances))
         self.in_sentence["m"] += [seg.sentence_of(m["start"]) for m in ann["mentions"]]
         self.in_sentence["c"] += [seg.sentence_of(c["start"]) for c in ann["claims"]]
-        for pair in seg.sentences:
-            self.sentences += pair
+        self.sentences += chain.from_iterable(seg.sentences)
         self.offsets["z"].append(len(self.sentences) // 2)
-        text = doc["text"]
-        self.token_text += [text[a:b] for a, b in seg.tokens]
-        for pair in seg.tokens:
-            self.token_offsets += pair
+        self.doc_tokens.append(len(seg.tokens))
+        self.token_offsets.extend(chain.from_iterable(seg.tokens))
         base = self.row_tokens[-1]
-        for n in range(len(seg.sentences)):
-            _, last = seg.tokens_in(n)
-            self.row_doc.append(k)
-            self.row_sentence.append(n)
-            self.row_tokens.append(base + last)
+        n = len(seg.sentences)
+        self.row_doc += [k] * n
+        self.row_sentence += range(n)
+        self.row_tokens += [base + seg.tokens_in(i)[1] for i in range(n)]
         self.tags["m"] += tag(seg, [(m["start"], m["end"], m["type"]) for m in ann["mentions"]],
                               list(self.ix.mention), bio["mentions"])
         self.tags["c"] += tag(seg, [(c["start"], c["end"], c["type"]) for c in ann["claims"]],
@@ -158,8 +157,35 @@ class Columns:
         out["tokens"] = self.token_table(doc_ids, schemas["tokens"])
         return {config: out[config] for config in CONFIGS}
 
+    def token_texts(self, offsets: np.ndarray[Any, Any]) -> pa.Array:
+        """Every token's text, cut by Arrow from the documents' UTF-8 (no Python string per
+        token): code-point offsets become byte offsets through the cumulative UTF-8 lengths
+        of all texts, and the pieces between consecutive offsets alternate token, gap."""
+        import numpy as np
+        import pyarrow as pa
+
+        if not len(offsets):
+            return pa.array([], pa.string())
+        texts = [d["text"] for d in self.docs]
+        joined = "".join(texts)
+        starts = np.cumsum([0] + [len(t) for t in texts[:-1]], dtype=np.int64)
+        where = offsets.astype(np.int64) + np.repeat(starts, 2 * np.asarray(self.doc_tokens))
+        if not joined.isascii():  # code point -> byte offset: sum of the UTF-8 widths before
+            points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+            widths = (points >= 0x80).view(np.uint8) + np.uint8(1)
+            widths += (points >= 0x800).view(np.uint8)
+            widths += (points >= 0x10000).view(np.uint8)
+            byte_at = np.zeros(len(points) + 1, dtype=np.int64)
+            np.cumsum(widths, dtype=np.int64, out=byte_at[1:])
+            where = byte_at[where]
+        pieces = pa.StringArray.from_buffers(
+            len(where) - 1, pa.py_buffer(where.astype(np.int32)),
+            pa.py_buffer(joined.encode("utf-8")))
+        return pieces.take(pa.array(np.arange(0, len(where) - 1, 2)))
+
     def token_table(self, doc_ids: pa.Array, schema: pa.Schema) -> pa.Table:
         """One row per sentence: tokens, their offsets and BIO tags as class ids."""
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -175,11 +201,12 @@ class Columns:
             return per_row(pc.index_in(pa.array(tags, pa.string()),
                                        value_set=pa.array(names)).cast(pa.int64()), name)
 
-        pairs = pa.FixedSizeListArray.from_arrays(pa.array(self.token_offsets, pa.int32()), 2)
+        offsets = np.frombuffer(self.token_offsets, dtype=np.int32)
+        pairs = pa.FixedSizeListArray.from_arrays(pa.array(offsets), 2)
         return pa.table({
             "doc_id": pc.take(doc_ids, pa.array(self.row_doc, pa.int32())),
             "sentence": pa.array(self.row_sentence, pa.int32()),
-            "tokens": per_row(pa.array(self.token_text, pa.string()), "tokens"),
+            "tokens": per_row(self.token_texts(offsets), "tokens"),
             "offsets": per_row(pairs, "offsets"),
             "mention_tags": tag_ids(self.tags["m"], "mention_tags"),
             "claim_tags": tag_ids(self.tags["c"], "claim_tags"),

@@ -15,6 +15,9 @@ beat, not a result.
 
 from __future__ import annotations
 
+import bisect
+import re
+
 from ..corpus.items import Items
 from ..corpus.schema import claim_types, mention_types
 from ..corpus.segmentation import Segmentation
@@ -29,25 +32,25 @@ REPORTING_VERBS = frozenset({
 QUOTES = {"\"": "\"", "\u201c": "\u201d", "\u00ab": "\u00bb"}  # opening -> closing mark
 SKIP = frozenset({"that", ",", ":", "\u2014", "-"})
 FINAL = frozenset(".!?;,\"'\u201d\u2019\u00bb)")
+_VERB = re.compile(r"\b(?:" + "|".join(sorted(REPORTING_VERBS)) + r")\b", re.IGNORECASE)
+_OPEN = re.compile("[" + re.escape("".join(QUOTES)) + "]")
 
 
 def _quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The first quotation inside [start, end), without its marks and outer spaces."""
-    for i in range(start, end):
-        close = QUOTES.get(text[i])
-        if close is None:
-            continue
-        j = text.find(close, i + 1, end)
-        if j < 0:
-            return None
-        a, b = i + 1, j
-        while a < b and (text[a].isspace() or text[b - 1] in FINAL or text[b - 1].isspace()):
-            if text[a].isspace():
-                a += 1
-            else:
-                b -= 1
-        return (a, b) if a < b else None
-    return None
+    """The first quotation inside [start, end), without its marks, outer spaces and final
+    punctuation."""
+    m = _OPEN.search(text, start, end)
+    if m is None:
+        return None
+    a = m.end()
+    b = text.find(QUOTES[m.group()], a, end)
+    if b < 0:
+        return None
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in FINAL):
+        b -= 1
+    return (a, b) if a < b else None
 
 
 def predict(text: str, seg: Segmentation) -> Items:
@@ -56,33 +59,38 @@ def predict(text: str, seg: Segmentation) -> Items:
     claims: list[tuple[int, int, str]] = []
     claimants: list[int | None] = []
     mention_type, claim_type = mention_types()[0], claim_types()[0]
+    tokens = seg.tokens
+    starts = [a for a, _ in tokens]
+    verbs = [m.start() for m in _VERB.finditer(text)]
     for n, (s0, s1) in enumerate(seg.sentences):
-        first, last = seg.tokens_in(n)
-        toks = seg.tokens[first:last]
-        words = [text[a:b] for a, b in toks]
-        verb = next((k for k, w in enumerate(words) if w.lower() in REPORTING_VERBS), None)
-        if verb is None:
+        v = bisect.bisect_left(verbs, s0)
+        if v == len(verbs) or verbs[v] >= s1:
             continue
+        first, last = seg.tokens_in(n)
+        verb = bisect.bisect_left(starts, verbs[v], first, last)
+        if verb >= last or starts[verb] != verbs[v]:
+            continue  # the verb is part of a longer token
         claim = _quoted(text, s0, s1)
         if claim is None:
             k = verb + 1
-            while k < len(words) and words[k].lower() in SKIP:
+            while k < last and text[tokens[k][0]:tokens[k][1]].lower() in SKIP:
                 k += 1
-            end = len(words)
-            while end > k and all(ch in FINAL for ch in words[end - 1]):
+            end = last
+            while end > k and all(ch in FINAL for ch in text[tokens[end - 1][0]:
+                                                               tokens[end - 1][1]]):
                 end -= 1
             if end <= k:
                 continue
-            claim = (toks[k][0], toks[end - 1][1])
+            claim = (tokens[k][0], tokens[end - 1][1])
         k = verb - 1
-        while k >= 0 and not words[k][:1].isupper():
+        while k >= first and not text[tokens[k][0]].isupper():
             k -= 1
         claimant = None
-        if k >= 0:
+        if k >= first:
             j = k
-            while j > 0 and words[j - 1][:1].isupper():
+            while j > first and text[tokens[j - 1][0]].isupper():
                 j -= 1
-            span = (toks[j][0], toks[k][1])
+            span = (tokens[j][0], tokens[k][1])
             if not (claim[0] <= span[0] < claim[1]):  # a subject is not part of its claim
                 claimant = len(mentions)
                 mentions.append((*span, mention_type))

@@ -22,9 +22,14 @@ def _label(item: Item) -> str:
     return item[2] if len(item) == 3 else ""
 
 
+def _order(items: Sequence[Item]) -> list[tuple[int, int, str, int]]:
+    """(start, end, label, index) of every item, in canonical order."""
+    return sorted((x[0], x[1], _label(x), i) for i, x in enumerate(items))
+
+
 def canonical(items: Sequence[Item]) -> list[int]:
     """Indexes of `items` in canonical order: (start, end, label, position)."""
-    return sorted(range(len(items)), key=lambda i: (items[i][0], items[i][1], _label(items[i]), i))
+    return [k[3] for k in _order(items)]
 
 
 def match(gold: Sequence[Item], pred: Sequence[Item], *, overlap: bool = False,
@@ -37,28 +42,25 @@ def match(gold: Sequence[Item], pred: Sequence[Item], *, overlap: bool = False,
     gold item's and then the predicted item's canonical position, skipping items already
     paired.
     """
-    g_order, p_order = canonical(gold), canonical(pred)
+    g_order, p_order = _order(gold), _order(pred)
     if not overlap:
         free: dict[tuple[int, int, str], list[int]] = {}
-        for j in reversed(p_order):
-            p = pred[j]
-            free.setdefault((p[0], p[1], _label(p) if by_label else ""), []).append(j)
+        for start, end, label, j in reversed(p_order):
+            free.setdefault((start, end, label if by_label else ""), []).append(j)
         pairs = []
-        for i in g_order:
-            g = gold[i]
-            same = free.get((g[0], g[1], _label(g) if by_label else ""))
+        for start, end, label, i in g_order:
+            same = free.get((start, end, label if by_label else ""))
             if same:
                 pairs.append((i, same.pop()))
         return sorted(pairs)
     candidates = []
-    for gi, i in enumerate(g_order):
-        g_start, g_end = gold[i][0], gold[i][1]
-        for pj, j in enumerate(p_order):
-            p = pred[j]
-            if p[0] >= g_end:
+    for gi, (g_start, g_end, g_label, i) in enumerate(g_order):
+        for pj, (p_start, p_end, p_label, j) in enumerate(p_order):
+            if p_start >= g_end:
                 break  # canonical order is by start: no later item overlaps
-            common = min(g_end, p[1]) - max(g_start, p[0])
-            if common > 0 and (not by_label or _label(p) == _label(gold[i])):
+            common = (p_end if p_end < g_end else g_end) - (p_start if p_start > g_start
+                                                             else g_start)
+            if common > 0 and (not by_label or p_label == g_label):
                 candidates.append((-common, gi, pj, i, j))
     candidates.sort()
     used_g: set[int] = set()

@@ -179,8 +179,7 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None) -> Tal
     pairs = match(gc, pc, overlap=True)
     t["claims.overlap"] += len(pairs)
     if tokens is not None:
-        starts = [a for a, _ in tokens]
-        ends = [b for _, b in tokens]
+        starts, ends = (list(x) for x in zip(*tokens, strict=True)) if tokens else ([], [])
 
         def size(s: tuple[int, int, str]) -> int:
             first, last = _token_range(starts, ends, (s[0], s[1]))
