@@ -299,3 +299,15 @@ def test_the_prediction_schema_is_valid_and_the_fixture_follows_it() -> None:
     for name in ("pred.jsonl", "pred_no_author.jsonl", "pred_gold.jsonl"):
         for n, line in enumerate((EVAL / name).read_text().splitlines(), 1):
             assert check(PREDICTION, json.loads(line), name) == [], (name, n)
+
+
+def test_the_readme_example_is_a_valid_prediction_that_scores(tmp_path: Path) -> None:
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Prediction format**", 1)[1].split("```json\n", 1)[1]
+    pred = tmp_path / "example.jsonl"
+    pred.write_text(block.split("```", 1)[0], encoding="utf-8")
+    f: Figures = scope(score(REPO, pred), "corpus")
+    assert (f.mentions_strict.tp, f.claims_exact.tp, f.claimant.tp, f.stance_triples.tp) == (
+        1, 1, 1, 1)
