@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..corpus.splits import SPLITS
 from . import main
-from .options import format_option, root_option
+from .options import format_option, quiet_option, root_option, show_progress
 from .output import emit, finish
 
 
@@ -82,7 +83,7 @@ def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: b
               help="Score against the corpus's gold layers, or a built dataset folder.")
 @click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The built folder for --gold dist (default: dist/ under the root).")
-@click.option("--split", type=click.Choice(["train", "validation", "test"]), default=None,
+@click.option("--split", type=click.Choice(SPLITS), default=None,
               help="Score only this split (default: the corpus and each split).")
 @click.option("--mode", type=click.Choice(["claimstance", "newsclaims"]), default="claimstance",
               show_default=True,
@@ -93,9 +94,10 @@ def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: b
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the bootstrap's random draws.")
 @root_option
+@quiet_option
 @format_option("text", "json", "markdown")
 def score(pred: Path, gold: str, dist: Path | None, split: str | None, mode: str,
-          replicates: int, seed: int, root: Path | None, fmt: str) -> None:
+          replicates: int, seed: int, root: Path | None, quiet: bool, fmt: str) -> None:
     """Score predictions against gold: mentions, claims, claimants and stances, each
     figure with the counts it rests on, for the corpus and each split.
 
@@ -111,4 +113,5 @@ def score(pred: Path, gold: str, dist: Path | None, split: str | None, mode: str
     from ..quality.evaluate import score as run
 
     emit(run(root, pred, gold=gold, dist=dist, split=split, mode=mode,
-             replicates=replicates, seed=seed, display=str(pred)), fmt)
+             replicates=replicates, seed=seed, display=str(pred),
+             progress=show_progress(quiet)), fmt)

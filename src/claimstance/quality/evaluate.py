@@ -157,12 +157,14 @@ def gold_from_dist(dist: Path) -> list[GoldDoc]:
                      "score with --gold corpus")
     out = []
     for path in files:
-        table = pq.read_table(path)
-        meta = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]
+        shard = pq.ParquetFile(path)
+        meta = json.loads(shard.schema_arrow.metadata[b"huggingface"])["info"]["features"]
         names = {kind: meta[kind]["feature"][key]["names"] for kind, key in
                  (("mentions", "type"), ("claims", "type"), ("stances", "label"))}
         split = path.name.split("-", 1)[0]
-        for row in table.to_pylist():
+        columns = ["id", "text", "sha256", "mentions", "claims", "stances"]
+        for row in (r for batch in shard.iter_batches(columns=columns)
+                    for r in batch.to_pylist()):
             layer = {kind: [x | {key: names[kind][x[key]]} for x in row[kind]]
                      for kind, key in (("mentions", "type"), ("claims", "type"),
                                        ("stances", "label"))}
@@ -199,12 +201,16 @@ def scopes_of(docs: Sequence[GoldDoc], split: str | None) -> list[tuple[str, lis
 
 def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "claimstance",
              split: str | None = None, replicates: int = 0, seed: int = 0,
-             segs: Sequence[Segmentation] | None = None) -> list[ScopeResult]:
+             segs: Sequence[Segmentation] | None = None,
+             progress: bool = False) -> list[ScopeResult]:
     """Figures of every scope; a document without a prediction is scored as empty."""
+    from tqdm import tqdm
+
     if segs is None:
         segs = segments_many([(d.text, d.sha256) for d in docs])
     tallies = [doc_tally(d, preds.get(d.doc_id, Items()), seg, mode)
-               for d, seg in zip(docs, segs, strict=True)]
+               for d, seg in tqdm(list(zip(docs, segs, strict=True)), desc="scoring",
+                                  unit="doc", disable=not progress, leave=False)]
     summarise = _mode(mode)
     out = []
     for name, ks in scopes_of(docs, split):
@@ -218,9 +224,12 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
 
 def score(root: str | Path | None, predictions: Path, *, gold: str = "corpus",
           dist: Path | None = None, split: str | None = None, mode: str = "claimstance",
-          replicates: int = 0, seed: int = 0, display: str | None = None) -> ScoreReport:
+          replicates: int = 0, seed: int = 0, display: str | None = None,
+          progress: bool = False) -> ScoreReport:
     """Score a predictions file; refuses (`Refused`) bad predictions with every coded
     problem (line and pointer), and a scope without gold."""
+    if mode not in MODES or gold not in GOLD_SOURCES:
+        raise ValueError(f"mode {mode!r} / gold {gold!r}: one of {MODES} / {GOLD_SOURCES}")
     corpus = Corpus.at(root)
     shown = display or str(predictions)
     if not predictions.is_file():
@@ -242,7 +251,7 @@ def score(root: str | Path | None, predictions: Path, *, gold: str = "corpus",
     return ScoreReport(
         mode, gold, shown,
         evaluate(in_scope, read.items, mode=mode, split=split, replicates=replicates,
-                 seed=seed),
+                 seed=seed, progress=progress),
         missing=sorted(wanted - set(read.items)),
         ignored=sorted(set(read.items) - wanted), replicates=replicates, seed=seed)
 
