@@ -27,11 +27,6 @@ def _order(items: Sequence[Item]) -> list[tuple[int, int, str, int]]:
     return sorted((x[0], x[1], _label(x), i) for i, x in enumerate(items))
 
 
-def canonical(items: Sequence[Item]) -> list[int]:
-    """Indexes of `items` in canonical order: (start, end, label, position)."""
-    return [k[3] for k in _order(items)]
-
-
 def match(gold: Sequence[Item], pred: Sequence[Item], *, overlap: bool = False,
           by_label: bool = False) -> list[tuple[int, int]]:
     """One-to-one pairs (gold index, predicted index), sorted by gold index.
