@@ -265,7 +265,8 @@ a stance's claim is a claim id or a predicted claim's span. Offsets are code poi
 {_example_prediction("a-document-id")}
 ```
 
-**Scoring** (from the repository, `pip install claimstance[dataset]`):
+**Scoring**, with the package of the corpus repository (`pip install -e '.[dataset]'` in a
+checkout):
 
 ```sh
 claimstance score --pred predictions.jsonl --gold dist --dist path/to/this/folder --split test
