@@ -116,7 +116,7 @@ def test_the_cache_changes_nothing_but_time(tmp_path: Path, cache_home: Path,
     sys.path.insert(0, str(REPO / "benchmarks"))
     import synth
 
-    synth.write(600, tmp_path / "c")
+    synth.write(600, tmp_path / "c", mix="valid")  # with teams of annotators: agreement too
     cold = build(tmp_path / "c", tmp_path / "cold", jobs=2)
     db = cache_home / "claimstance" / segments.FILE
     with sqlite3.connect(db) as conn:
