@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -86,12 +87,16 @@ print(n)
 
 def stage(name: str, args: list[str]) -> dict[str, Any]:
     """Run one stage in its own process; wait4 gives that process's own peak RSS."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    secs = time.perf_counter() - t
-    assert proc.stdout is not None and proc.stderr is not None
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+        # files, not pipes: a stage that prints more than a pipe holds (validate's JSON on a
+        # corpus with warnings) would block on a pipe nobody reads until it exits
+        t = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=fo, stderr=fe)
+        _, status, usage = os.wait4(proc.pid, 0)
+        secs = time.perf_counter() - t
+        fo.seek(0)
+        fe.seek(0)
+        out, err = fo.read().decode(), fe.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name} failed: {' '.join(args)}\n{out[-1000:]}\n{err[-2000:]}")
     return {"seconds": secs, "peak_rss": usage.ru_maxrss * 1024, "stdout": out, "stderr": err}
@@ -103,7 +108,7 @@ def bench(n: int, work: Path, reps: int = 3) -> dict[str, Any]:
     if not (corpus / ".complete").is_file():
         shutil.rmtree(corpus, ignore_errors=True)
         print(f"writing a synthetic corpus of {n} documents to {corpus}", file=sys.stderr)
-        stage("synth", [py, str(HERE / "synth.py"), str(n), str(corpus)])
+        stage("synth", [py, str(HERE / "synth.py"), str(n), str(corpus), "--mix", "valid"])
         (corpus / ".complete").write_text("")
     one = work / "corpus-1"
     if not (one / ".complete").is_file():

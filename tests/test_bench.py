@@ -99,8 +99,9 @@ def test_streaming_load(synthetic: Path, tmp_path: Path) -> None:
         ds = datasets.load_dataset(str(tmp_path / "dist"), config, streaming=True,
                                    cache_dir=str(tmp_path / "cache"))
         counts[config] = sum(1 for split in ds.values() for _ in split)
-    assert counts == {"documents": 700, "mentions": 700 * 25, "claims": 700 * 8,
-                      "stances": 700 * 8}
+    golds = [json.loads(p.read_text()) for p in synthetic.glob("annotations/*/gold.json")]
+    assert counts == {"documents": 700} | {  # the 'valid' mix edits some gold layers
+        kind: sum(len(g[kind]) for g in golds) for kind in ("mentions", "claims", "stances")}
     ds = datasets.load_dataset(str(tmp_path / "dist"), streaming=True,
                                cache_dir=str(tmp_path / "cache"))
     doc = next(iter(ds["train"]))
@@ -118,5 +119,5 @@ def test_parallel_validation_reports_what_serial_does(synthetic: Path, tmp_path:
         p.write_text(p.read_text().replace('"start": ', '"start": 1', 1))
     serial, parallel = validate(broken, jobs=1), validate(broken, jobs=2)
     assert not serial.valid and serial.to_dict() == parallel.to_dict()
-    assert {p.path for p in serial.problems} == {
+    assert {p.path for p in serial.problems if p.level.value == "error"} == {
         f"annotations/synthetic-{k:07d}/gold.json" for k in (3, 400, 650)}
