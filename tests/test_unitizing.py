@@ -67,7 +67,7 @@ def test_texts_are_one_continuum_whose_gaps_end_with_each_text() -> None:
     two = Unitizing()
     two.add(10, [(2, 6)], [(3, 6)])
     two.add(10, [(0, 5)], [(0, 5)])
-    assert two.length == 20 and sorted(two.gaps) == [2, 3, 4, 4, 5, 5]
+    assert two.length == 20 and sorted(two.gaps.elements()) == [2, 3, 4, 4, 5, 5]
     assert two.d_o == F(2, 2 * 20 ** 2)  # only the first text disagrees: 1 in each order
 
 

@@ -71,9 +71,9 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     into `columns` (per split) for conversion to Arrow by the caller.
 
     The documents that go into the dataset are segmented together (one cache lookup), then
-    added with their sentences and tokens, and scored: the baseline against gold (in the
-    `reference` split, or everywhere when None), and each annotator against gold where two
-    or more annotators made the gold. Only a document's
+    added with their sentences and tokens; those of the `reference` split (every split when
+    None) are scored too: the baseline against gold, and each annotator against gold where
+    two or more annotators made the gold. Only a document's
     items outlive its check (in `columns`, until the caller converts them). The caller
     (`build_group`) rests the cyclic garbage collector around all of it.
     """
@@ -94,10 +94,10 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
         split = split_of(res.doc_id)
         text = res.seed["text"]
         columns.setdefault(split, Columns(ix)).add(res.seed, layer, seg, out.bio, source)
-        if reference in (None, split):
+        if reference in (None, split):  # the card reports one scope: score only that
             predicted = predict(text, seg)
             out.baseline.add(split, [tally(from_layer(layer), predicted, seg.tokens)])
-        out.human.add(split, list(human_tallies(text, seg, res.layers, 2).values()))
+            out.human.add(split, list(human_tallies(text, seg, res.layers, 2).values()))
     return out
 
 
@@ -107,8 +107,8 @@ def _account(res: DocResult, out: ChunkOut,
     source ("gold" or "single"), or None when it is left out."""
     annotators = {a: x for a, x in res.layers.items() if a != GOLD}
     if len(annotators) > 1:
-        out.agreement.merge(agreement([(res.doc_id, annotators)],
-                                      {res.doc_id: len(res.seed["text"])}))
+        agreement([(res.doc_id, annotators)], {res.doc_id: len(res.seed["text"])},
+                  into=out.agreement)
     out.stats.add(res.doc_id, res.layers, gold_figures=False)
     gold = res.layers.get(GOLD)
     source = "gold"

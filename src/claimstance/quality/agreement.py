@@ -27,8 +27,7 @@ from ..corpus.naming import GOLD
 from ..corpus.schema import claim_types, mention_types, stance_labels
 from ..problems import Code, refuse
 from ..validation.run import require_valid
-from .matching import match
-from .scoring import Tally, tally
+from .scoring import Tally, pair, tally
 from .unitizing import Unitizing, pooled
 
 Layer = dict[str, Any]
@@ -84,6 +83,10 @@ class LabelUnits:
                 "observed_agreement": _round(agree / n if n else None), "items": n}
 
 
+#: The scorer's counts agreement reports (the others would only travel and be added up).
+SCORED = ("claims.", "claimant.", "stances.", "mention_type.", "claim_type.", "stance_label.")
+
+
 def _units() -> dict[str, Unitizing]:
     return {t: Unitizing() for t in mention_types()}
 
@@ -105,8 +108,11 @@ class Agreement:
     mention_units: dict[str, Unitizing] = field(default_factory=_units)
     claim_units: Unitizing = field(default_factory=Unitizing)
 
-    def merge(self, other: Agreement) -> None:
-        self.documents += other.documents
+    def merge(self, other: Agreement, *, documents: bool = True) -> None:
+        """Add another's figures (and, with `documents`, its count of documents: pairs of
+        one document pooled for the corpus count it once)."""
+        if documents:
+            self.documents += other.documents
         for name in ("mention_exact", "mention_overlap", "claim_exact", "claim_overlap"):
             mine, theirs = getattr(self, name), getattr(other, name)
             mine.add(theirs.matched, theirs.total, 0)
@@ -151,7 +157,7 @@ class Agreement:
             "per_label": self.per_label(),
             "unitizing": {
                 "mentions": {"alpha": _round(None if mentions_u is None else float(mentions_u)),
-                             "units": sum(len(u.units) for u in self.mention_units.values()),
+                             "units": sum(u.n_units for u in self.mention_units.values()),
                              "per_type": {t: u.to_dict()
                                           for t, u in self.mention_units.items()}},
                 "claims": self.claim_units.to_dict(),
@@ -170,13 +176,13 @@ def compare(a: Layer, b: Layer, length: int) -> Agreement:
     out = Agreement(documents=1)
     ma, mb = a["mentions"], b["mentions"]
     ca, cb = a["claims"], b["claims"]
-    exact_m = match(_spans(ma), _spans(mb))
-    over_m = match(_spans(ma), _spans(mb), overlap=True)
+    items_a, items_b = from_layer(a), from_layer(b)
+    pairs = pair(items_a, items_b)  # B names no span outside its mentions: linked = overlap
+    exact_m, over_m = pairs.spans, pairs.linked
     out.mention_exact.add(len(exact_m), len(ma), len(mb))
     out.mention_overlap.add(len(over_m), len(ma), len(mb))
     out.mention_type.units += [(ma[i]["type"], mb[j]["type"]) for i, j in over_m]
-    exact_c = match(_spans(ca), _spans(cb))
-    over_c = match(_spans(ca), _spans(cb), overlap=True)
+    exact_c, over_c = pairs.claims_exact, pairs.claims
     out.claim_exact.add(len(exact_c), len(ca), len(cb))
     out.claim_overlap.add(len(over_c), len(ca), len(cb))
     out.claim_type.units += [(ca[i]["type"], cb[j]["type"]) for i, j in over_c]
@@ -198,7 +204,8 @@ def compare(a: Layer, b: Layer, length: int) -> Agreement:
     sb = {(m_jx[s["holder"]], c_jx[s["claim"]]): s["label"] for s in b["stances"]
           if s["holder"] in m_jx and s["claim"] in c_jx}
     out.stance.units += [(sa[k], sb[k]) for k in sorted(sa.keys() & sb.keys())]
-    out.scored = tally(from_layer(a), from_layer(b))
+    out.scored = Tally({k: v for k, v in tally(items_a, items_b, paired=pairs).items()
+                        if k.startswith(SCORED)})
     for t in mention_types():
         out.mention_units[t].add(length, [(m["start"], m["end"]) for m in ma if m["type"] == t],
                                  [(m["start"], m["end"]) for m in mb if m["type"] == t])
@@ -231,11 +238,12 @@ class AgreementReport:
                           for k, v in sorted(self.pairs.items())]}
 
 
-def agreement(docs: Iterable[tuple[str, dict[str, Layer]]],
-              lengths: Mapping[str, int]) -> AgreementReport:
+def agreement(docs: Iterable[tuple[str, dict[str, Layer]]], lengths: Mapping[str, int],
+              into: AgreementReport | None = None) -> AgreementReport:
     """Pairwise and pooled agreement over (doc_id, {annotator: layer}) of annotator layers;
-    `lengths`: each document's text length (the continuum of unitizing alpha)."""
-    report = AgreementReport()
+    `lengths`: each document's text length (the continuum of unitizing alpha); `into`: a
+    report to add them to (a build adds document after document)."""
+    report = into if into is not None else AgreementReport()
     for doc_id, layers in docs:
         if len(layers) < 2:
             continue
@@ -244,10 +252,7 @@ def agreement(docs: Iterable[tuple[str, dict[str, Layer]]],
         for x, y in itertools.combinations(sorted(layers), 2):
             one = compare(layers[x], layers[y], lengths[doc_id])
             report.pairs.setdefault((x, y), Agreement()).merge(one)
-            pooled = Agreement()
-            pooled.merge(one)
-            pooled.documents = 0
-            report.corpus.merge(pooled)
+            report.corpus.merge(one, documents=False)
     return report
 
 

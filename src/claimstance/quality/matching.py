@@ -14,17 +14,20 @@ is what every figure here is defined with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 Item = tuple[int, int] | tuple[int, int, str]  # (start, end) or (start, end, label)
 
 
-def _label(item: Item) -> str:
-    return item[2] if len(item) == 3 else ""
-
-
 def _order(items: Sequence[Item]) -> list[tuple[int, int, str, int]]:
-    """(start, end, label, index) of every item, in canonical order."""
-    return sorted((x[0], x[1], _label(x), i) for i, x in enumerate(items))
+    """(start, end, label, index) of every item, in canonical order (the items of one list
+    are all spans or all labelled spans)."""
+    if not items:
+        return []
+    columns: list[Sequence[Any]] = list(zip(*items, strict=True))
+    if len(columns) == 2:
+        columns.append([""] * len(items))
+    return sorted(zip(*columns, range(len(items)), strict=True))
 
 
 def match(gold: Sequence[Item], pred: Sequence[Item], *, overlap: bool = False,

@@ -147,20 +147,38 @@ def _labels(t: Tally, name: str, pairs: Iterable[tuple[str, str]]) -> None:
             t[f"{name}.{g}.tp"] += 1
 
 
-def links(gold: Items, pred: Items) -> dict[int, int]:
-    """Gold mention index -> the predicted mention (or named span) it is linked to: the
-    overlap matcher on spans, over everything a claimant or holder may point to."""
-    return dict(match(gold.people(), pred.people(), overlap=True))
+@dataclass(frozen=True)
+class Pairs:
+    """How the items of one document are paired, (gold index, predicted index) each."""
+
+    strict: list[tuple[int, int]]  # mentions: the same offsets and type
+    spans: list[tuple[int, int]]  # mentions: the same offsets
+    linked: list[tuple[int, int]]  # mentions (and named spans) by overlap: claimant, holder
+    claims_exact: list[tuple[int, int]]
+    claims: list[tuple[int, int]]  # by overlap
 
 
-def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None) -> Tally:
-    """The counts of one document; with `tokens`, also the claim token overlap."""
+def pair(gold: Items, pred: Items) -> Pairs:
+    """Every pairing the figures rest on, by the one matcher. Mentions are linked (for
+    claimants and holders) by overlap on spans, over everything a claimant or holder may
+    point to."""
+    return Pairs(strict=match(gold.mentions, pred.mentions, by_label=True),
+                 spans=match(gold.mentions, pred.mentions),
+                 linked=match(gold.people(), pred.people(), overlap=True),
+                 claims_exact=match(gold.claims, pred.claims),
+                 claims=match(gold.claims, pred.claims, overlap=True))
+
+
+def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
+          paired: Pairs | None = None) -> Tally:
+    """The counts of one document; with `tokens`, also the claim token overlap (`paired`:
+    the pairs, when the caller has them already)."""
+    found = paired or pair(gold, pred)
     t = Tally()
     gm, pm = gold.mentions, pred.mentions
     t["mentions.gold"] += len(gm)
     t["mentions.pred"] += len(pm)
-    strict = match(gm, pm, by_label=True)
-    span = match(gm, pm)
+    strict, span = found.strict, found.spans
     t["mentions.strict"] += len(strict)
     t["mentions.span"] += len(span)
     for _, _, label in gm:
@@ -175,8 +193,8 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None) -> Tal
     gc, pc = gold.claims, pred.claims
     t["claims.gold"] += len(gc)
     t["claims.pred"] += len(pc)
-    t["claims.exact"] += len(match(gc, pc))
-    pairs = match(gc, pc, overlap=True)
+    t["claims.exact"] += len(found.claims_exact)
+    pairs = found.claims
     t["claims.overlap"] += len(pairs)
     if tokens is not None:
         starts, ends = (list(x) for x in zip(*tokens, strict=True)) if tokens else ([], [])
@@ -193,7 +211,7 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None) -> Tal
             t["tokens.overlap"] += max(0, min(g1, p1) - max(g0, p0))
     _labels(t, "claim_type", ((gc[i][2], pc[j][2]) for i, j in pairs))
 
-    linked = links(gold, pred)
+    linked = dict(found.linked)
     for i, j in pairs:
         g, p = gold.claimants[i], pred.claimants[j]
         if (g is None and p is None) or (g is not None and p is not None

@@ -26,6 +26,7 @@ Checked against Krippendorff's worked example (2004, p. 254: alpha_c = 0.7286).
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -89,12 +90,13 @@ def observed(a: Sequence[Segment], b: Sequence[Segment]) -> int:
 
 @dataclass
 class Unitizing:
-    """What alpha_U of one category needs, summed over texts: mergeable."""
+    """What alpha_U of one category needs, summed over texts: mergeable, and as small as
+    the number of distinct unit and gap lengths."""
 
     length: int = 0
     observed: int = 0  # sum of delta2, one order of the two annotators
-    units: list[int] = field(default_factory=list)
-    gaps: list[int] = field(default_factory=list)
+    units: Counter[int] = field(default_factory=Counter)  # length -> how many units
+    gaps: Counter[int] = field(default_factory=Counter)
     joined: int = 0  # overlapping units of one annotator merged
 
     def add(self, length: int, a: Iterable[Span], b: Iterable[Span]) -> None:
@@ -105,15 +107,19 @@ class Unitizing:
         self.length += length
         self.observed += observed(pa, pb)
         self.joined += ja + jb
-        for begin_len_unit in (*pa, *pb):
-            (self.units if begin_len_unit[2] else self.gaps).append(begin_len_unit[1])
+        for _, size, unit in (*pa, *pb):
+            (self.units if unit else self.gaps)[size] += 1
 
     def merge(self, other: Unitizing) -> None:
         self.length += other.length
         self.observed += other.observed
-        self.units += other.units
-        self.gaps += other.gaps
+        self.units.update(other.units)
+        self.gaps.update(other.gaps)
         self.joined += other.joined
+
+    @property
+    def n_units(self) -> int:
+        return sum(self.units.values())
 
     @property
     def d_o(self) -> Fraction | None:
@@ -121,20 +127,26 @@ class Unitizing:
 
     @property
     def d_e(self) -> Fraction | None:
-        """Expected disagreement (None without any unit: nothing to place)."""
-        if not self.units:
+        """Expected disagreement (None without any unit: nothing to place), summed over the
+        distinct unit lengths."""
+        n = self.n_units
+        if not n:
             return None
-        n, total_len = len(self.units), self.length
-        gaps = sorted(self.gaps)
-        suffix = [0] * (len(gaps) + 1)
-        for k in range(len(gaps) - 1, -1, -1):
-            suffix[k] = suffix[k + 1] + gaps[k]
+        total_len = self.length
+        sizes = sorted(self.gaps)
+        count_from = [0] * (len(sizes) + 1)  # gaps at least sizes[k] long, and their length
+        length_from = [0] * (len(sizes) + 1)
+        for k in range(len(sizes) - 1, -1, -1):
+            g, c = sizes[k], self.gaps[sizes[k]]
+            count_from[k] = count_from[k + 1] + c
+            length_from[k] = length_from[k + 1] + g * c
         acc = 0  # 3 x the sum, kept in integers
-        for u in self.units:
-            k = bisect.bisect_left(gaps, u)
-            fits = suffix[k] - (u - 1) * (len(gaps) - k)  # sum over gaps >= u of (gap - u + 1)
-            acc += (n - 1) * u * (u - 1) * (2 * u - 1) + 3 * u * u * fits
-        denominator = 2 * total_len * (2 * total_len - 1) - sum(u * (u - 1) for u in self.units)
+        for u, c in self.units.items():
+            k = bisect.bisect_left(sizes, u)
+            fits = length_from[k] - (u - 1) * count_from[k]  # sum over gaps >= u of gap-u+1
+            acc += c * ((n - 1) * u * (u - 1) * (2 * u - 1) + 3 * u * u * fits)
+        denominator = 2 * total_len * (2 * total_len - 1) - sum(
+            c * u * (u - 1) for u, c in self.units.items())
         return Fraction(2 * acc, 3 * total_len * denominator) if denominator else None
 
     @property
@@ -144,7 +156,7 @@ class Unitizing:
 
     def to_dict(self) -> dict[str, Any]:
         a = self.alpha
-        return {"alpha": None if a is None else round(float(a), 4), "units": len(self.units)}
+        return {"alpha": None if a is None else round(float(a), 4), "units": self.n_units}
 
 
 def pooled(categories: Iterable[Unitizing]) -> Fraction | None:
