@@ -11,9 +11,12 @@ import copy
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claimstance.quality.agreement import agreement, alpha, compare
 from claimstance.quality.matching import match
@@ -52,6 +55,7 @@ def test_pairwise_figures_by_hand() -> None:
 
 def test_alpha_matches_the_hand_formula_and_is_undefined_without_variation() -> None:
     assert alpha([("x", "x"), ("y", "x")]) == pytest.approx(1 - (2 / 4) / ((16 - 10) / 12))
+    assert alpha(Counter({("x", "x"): 1, ("y", "x"): 1})) == alpha([("x", "x"), ("y", "x")])
     assert alpha([("x", "x"), ("x", "x")]) is None
     assert alpha([]) is None
 
@@ -147,3 +151,22 @@ def test_against_gold_scores_each_annotator_and_pools_them(tmp_path: Path) -> No
     assert scopes["all annotators"]["stances"]["triples"]["f1"] == round(12 / 15, 6)
     text = subprocess.run(run, capture_output=True, text=True).stdout
     assert "all annotators (2 layer(s))" in text and "human performance" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd")), max_size=40))
+def test_alpha_from_counts_equals_the_krippendorff_package(units: list[tuple[str, str]]) -> None:
+    """Nominal alpha from coincidence counts (mergeable, no numpy at run time) gives what
+    the reference implementation gives on the same units."""
+    import krippendorff
+    import numpy as np
+
+    ours = alpha(units)
+    values = sorted({v for u in units for v in u})
+    if ours is None:
+        assert not units or len(values) < 2
+        return
+    index = {v: k for k, v in enumerate(values)}
+    data = np.array([[index[a] for a, _ in units], [index[b] for _, b in units]], dtype=float)
+    want = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert ours == pytest.approx(float(want), abs=1e-12)

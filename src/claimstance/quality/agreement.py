@@ -2,7 +2,7 @@
 
 For each pair of annotators and each document both annotated, items are paired by the one
 matcher (`matching`): spans exactly (same offsets) and by overlap. From the pairs come span
-F1 (exact and overlap), Krippendorff's alpha (nominal, via the `krippendorff` package) for
+F1 (exact and overlap), Krippendorff's alpha (nominal, from coincidence counts) for
 mention types, claim types and stance labels over paired items, and the share of paired
 claims whose claimants match. Alpha only sees what both annotators marked, so the first
 annotator (by name) is also scored as gold against the second with the scorer's own
@@ -16,6 +16,7 @@ items of every pair and document.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,32 +54,40 @@ class SpanCounts:
         return {"f1": _round(self.f1), "matched": self.matched, "items": self.total}
 
 
-def alpha(units: list[tuple[str, str]]) -> float | None:
+def alpha(units: Iterable[tuple[str, str]] | Counter[tuple[str, str]]) -> float | None:
     """Krippendorff's alpha (nominal) over two-coder units; None when undefined.
 
-    Alpha is undefined without units, or when every value is the same (no variation to
-    agree about); the observed agreement is reported beside it.
+    From the coincidence counts (every unit (a, b) adds one to o[a, b] and one to o[b, a]):
+    alpha = 1 - (n - 1) * sum_{c != k} o[c, k] / sum_{c != k} n_c * n_k, with n = 2 x units.
+    Undefined without units, or when every value is the same (no variation to agree about);
+    the observed agreement is reported beside it.
     """
-    values = sorted({v for u in units for v in u})
-    if not units or len(values) < 2:
+    pairs = units if isinstance(units, Counter) else Counter(units)
+    totals: Counter[str] = Counter()
+    disagree = 0
+    for (a, b), k in pairs.items():
+        totals[a] += k
+        totals[b] += k
+        if a != b:
+            disagree += 2 * k
+    n = sum(totals.values())
+    expected = n * n - sum(v * v for v in totals.values())  # sum over c != k of n_c n_k
+    if not n or not expected:
         return None
-    import krippendorff
-    import numpy as np
-
-    index = {v: k for k, v in enumerate(values)}
-    data = np.array([[index[a] for a, _ in units], [index[b] for _, b in units]], dtype=float)
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    return 1 - (n - 1) * disagree / expected
 
 
 @dataclass
 class LabelUnits:
-    units: list[tuple[str, str]] = field(default_factory=list)
+    """Paired items' labels as counts of (first, second) pairs: mergeable, and as small as
+    the label set, whatever the corpus size."""
+
+    units: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def to_dict(self, with_alpha: bool = True) -> dict[str, Any]:
-        """Alpha is skipped where values are open-ended (claimants: one per mention), since
-        its coincidence matrix grows with the square of the distinct values."""
-        n = len(self.units)
-        agree = sum(1 for a, b in self.units if a == b)
+        """Alpha is skipped where values are open-ended (claimants: one per mention)."""
+        n = sum(self.units.values())
+        agree = sum(k for (a, b), k in self.units.items() if a == b)
         return {"alpha": _round(alpha(self.units)) if with_alpha else None,
                 "observed_agreement": _round(agree / n if n else None), "items": n}
 
@@ -117,7 +126,7 @@ class Agreement:
             mine, theirs = getattr(self, name), getattr(other, name)
             mine.add(theirs.matched, theirs.total, 0)
         for name in ("mention_type", "claim_type", "claimant", "stance"):
-            getattr(self, name).units.extend(getattr(other, name).units)
+            getattr(self, name).units.update(getattr(other, name).units)
         self.scored.add(other.scored)
         for t, u in other.mention_units.items():
             self.mention_units.setdefault(t, Unitizing()).merge(u)
@@ -181,11 +190,11 @@ def compare(a: Layer, b: Layer, length: int) -> Agreement:
     exact_m, over_m = pairs.spans, pairs.linked
     out.mention_exact.add(len(exact_m), len(ma), len(mb))
     out.mention_overlap.add(len(over_m), len(ma), len(mb))
-    out.mention_type.units += [(ma[i]["type"], mb[j]["type"]) for i, j in over_m]
+    out.mention_type.units.update((ma[i]["type"], mb[j]["type"]) for i, j in over_m)
     exact_c, over_c = pairs.claims_exact, pairs.claims
     out.claim_exact.add(len(exact_c), len(ca), len(cb))
     out.claim_overlap.add(len(over_c), len(ca), len(cb))
-    out.claim_type.units += [(ca[i]["type"], cb[j]["type"]) for i, j in over_c]
+    out.claim_type.units.update((ca[i]["type"], cb[j]["type"]) for i, j in over_c)
     # ids differ between layers: a mention of A and of B are "the same" when matched
     m_ix = {ma[i]["id"]: k for k, (i, _) in enumerate(over_m)}
     m_jx = {mb[j]["id"]: k for k, (_, j) in enumerate(over_m)}
@@ -195,15 +204,15 @@ def compare(a: Layer, b: Layer, length: int) -> Agreement:
             return "the article"
         return f"mention {ix[mid]}" if mid in ix else f"unmatched {side}:{mid}"
 
-    out.claimant.units += [(who(ca[i]["claimant"], m_ix, "a"), who(cb[j]["claimant"], m_jx, "b"))
-                           for i, j in over_c]
+    out.claimant.units.update((who(ca[i]["claimant"], m_ix, "a"),
+                               who(cb[j]["claimant"], m_jx, "b")) for i, j in over_c)
     c_ix = {ca[i]["id"]: k for k, (i, _) in enumerate(over_c)}
     c_jx = {cb[j]["id"]: k for k, (_, j) in enumerate(over_c)}
     sa = {(m_ix[s["holder"]], c_ix[s["claim"]]): s["label"] for s in a["stances"]
           if s["holder"] in m_ix and s["claim"] in c_ix}
     sb = {(m_jx[s["holder"]], c_jx[s["claim"]]): s["label"] for s in b["stances"]
           if s["holder"] in m_jx and s["claim"] in c_jx}
-    out.stance.units += [(sa[k], sb[k]) for k in sorted(sa.keys() & sb.keys())]
+    out.stance.units.update((sa[k], sb[k]) for k in sa.keys() & sb.keys())
     out.scored = Tally({k: v for k, v in tally(items_a, items_b, paired=pairs).items()
                         if k.startswith(SCORED)})
     for t in mention_types():
