@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from claimstance.labelstudio.client import pull_export
 from claimstance.problems import CATALOGUE
 from claimstance.validation.run import validate
 
-from .conftest import CASES
+from .conftest import CASES, REPO
 
 LS_CASES = sorted(p for p in (CASES / "ls").glob("*/*") if p.is_dir())
 SALT = b"test-salt"
@@ -93,8 +92,7 @@ def test_cli_from_export(tmp_path: Path) -> None:
     work = tmp_path / "corpus"
     shutil.copytree(CASES / "ls" / "valid" / "ui-export", work)
     env = {"CLAIMSTANCE_PSEUDONYM_SALT": "test-salt", "PATH": "/usr/bin:/bin",
-           "HOME": str(tmp_path)}
-    env |= {k: v for k, v in os.environ.items() if k == "PYTHONPATH"}  # the tree under test
+           "HOME": str(tmp_path), "PYTHONPATH": str(REPO / "src")}  # this tree's package
     out = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", "--from-export",
                           "export.json", "--format", "json"], cwd=work, env=env,
                          capture_output=True, text=True)

@@ -29,18 +29,18 @@ span_order = operator.itemgetter("start", "end", "type")
 _ID = operator.itemgetter("id")
 
 
-def stance_order(stance: dict[str, Any]) -> tuple[tuple[int, str], tuple[int, str], Any]:
+def stance_order(stance: dict[str, Any]) -> tuple[Any, Any, Any]:
     """Stances follow their claims, then their holders (by id number), then label."""
     return _num(stance["claim"]), _num(stance["holder"]), stance["label"]
 
 
 def _num(item_id: str | None) -> tuple[int, str]:
-    """An id's place: by its number (m2 before m10); an id that has none (a Label Studio
-    region id, say) after every numbered one, by its text."""
+    """An id's number for ordering (m12 -> 12, so m9 comes before m10); ids of other tools
+    (Label Studio's random region ids) come after numbered ones, in the order of their text."""
     if not item_id:
         return 0, ""
-    rest = item_id[1:]
-    return (int(rest), "") if rest.isdigit() else (sys.maxsize, item_id)
+    tail = item_id[1:]
+    return (int(tail), "") if tail.isdecimal() and tail.isascii() else (sys.maxsize, item_id)
 
 
 def canonicalize(ann: dict[str, Any]) -> dict[str, Any]:
