@@ -1,11 +1,11 @@
 """One writer per corpus at a time.
 
 Every command that writes to a corpus (build, publish --to, ingest, fmt, adjudicate, docs,
-ls pull, export, import) holds an exclusive `flock` on the corpus root directory itself while
-it writes, so two of them never interleave their writes (two pulls both "writing" one file, two builds
-swapping the same folder). A lock on the folder, not on a lock file: nothing to create, to
-clean after a crash or to ignore in git, and a read-only corpus can still be built from. The
-kernel drops the lock when the process ends, however it ends.
+ls pull, export, import) holds an exclusive `flock` on the corpus root directory itself
+while it writes, so two of them never interleave their writes (two pulls both "writing" one
+file, two builds swapping the same folder). A lock on the folder, not on a lock file:
+nothing to create, to clean after a crash or to ignore in git, and a read-only corpus can
+still be built from. The kernel drops the lock when the process ends, however it ends.
 
 Reentrant within a process (a build that writes its site, an adjudication that validates):
 the same root locked twice is one lock.
