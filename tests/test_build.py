@@ -203,8 +203,8 @@ def test_card_has_the_human_row_when_two_annotators_made_the_gold(corpus: Path,
     from claimstance.quality.scoring import figures, tally, total
 
     gold = corpus / "annotations" / DOC / "gold.json"
-    a = as_annotator(gold, "ann-a")
-    b = as_annotator(gold, "ann-b")
+    a = as_annotator(gold, "a000000000a")
+    b = as_annotator(gold, "a000000000b")
     data = json.loads(b.read_text(encoding="utf-8"))
     data["stances"] = data["stances"][1:]  # b forgot a stance
     b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
