@@ -14,6 +14,10 @@ Mixes (`--mix`), shaped like real corpora rather than perfectly clean ones:
   reference to nothing). What `validate` meets.
 - `valid`: the same without the errors, so it builds. What `build` meets.
 - `clean`: gold layers only, no warnings, no errors (the old benchmark corpus).
+
+`--annotators K` gives every document exactly K annotator layers (beside gold) instead of
+the mix's 30% with two or three: the corpus `agree` and `adjudicate` are measured on
+(`quality_bench.py`, `--mix valid --annotators 3`).
 """
 
 from __future__ import annotations
@@ -180,16 +184,24 @@ def _annotator(gold: dict[str, Any], text: str, name: str, rng: random.Random,
     return layer
 
 
-def layers(k: int, mix: str = "realistic") -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The seed of document k and its layers (gold and annotators), in the given mix."""
+def layers(k: int, mix: str = "realistic", annotators: int | None = None,
+           ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The seed of document k and its layers (gold and annotators), in the given mix;
+    `annotators`: every document has exactly that many annotator layers."""
     seed, gold = document(k)
     out = {"gold": gold}
     if mix == "clean":
         return seed, out
     rng = random.Random(f"mix-{k}")
     text = seed["text"]
-    if rng.random() < MULTI_SHARE:
+    multi = rng.random() < MULTI_SHARE  # drawn either way: the rest of the draws stay put
+    if annotators is not None:
+        names = sorted(rng.sample(TEAM, annotators))
+    elif multi:
         names = sorted(rng.sample(TEAM, rng.choice((2, 3))))
+    else:
+        names = []
+    if names:
         for name in names:
             out[name] = _annotator(gold, text, name, rng)
         gold["provenance"]["sources"] = names
@@ -203,7 +215,8 @@ def layers(k: int, mix: str = "realistic") -> tuple[dict[str, Any], dict[str, di
     return seed, out
 
 
-def write(n: int, out: Path, *, mix: str = "realistic", progress: bool = False) -> None:
+def write(n: int, out: Path, *, mix: str = "realistic", annotators: int | None = None,
+          progress: bool = False) -> None:
     (out / "seeds").mkdir(parents=True, exist_ok=True)
     it: Any = range(n)
     if progress:
@@ -211,7 +224,7 @@ def write(n: int, out: Path, *, mix: str = "realistic", progress: bool = False) 
 
         it = tqdm(it, desc=f"synthesising ({mix})", unit="doc", mininterval=0.5)
     for k in it:
-        seed, found = layers(k, mix)
+        seed, found = layers(k, mix, annotators)
         (out / "seeds" / f"{seed['id']}.json").write_bytes(dumps(seed))
         folder = out / "annotations" / seed["id"]
         folder.mkdir(parents=True, exist_ok=True)
@@ -228,10 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mix", choices=MIXES, default="realistic",
                     help="realistic (warnings, several annotators, 1%% errors), valid (the "
                     "same without errors) or clean (gold only, no problems)")
+    ap.add_argument("--annotators", type=int, default=None, metavar="K",
+                    help=f"every document has exactly K annotator layers (2-{len(TEAM)}) beside "
+                    "gold, instead of the mix's 30%% with two or three")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")
-    write(args.n, args.out, mix=args.mix, progress=sys.stderr.isatty())
+    if args.annotators is not None and (args.mix == "clean"
+                                        or not 2 <= args.annotators <= len(TEAM)):
+        ap.error(f"--annotators takes 2 to {len(TEAM)}, with the realistic or valid mix")
+    write(args.n, args.out, mix=args.mix, annotators=args.annotators,
+          progress=sys.stderr.isatty())
     return 0
 
 

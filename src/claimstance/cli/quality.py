@@ -8,7 +8,7 @@ import click
 
 from ..corpus.splits import SPLITS
 from . import main
-from .options import format_option, quiet_option, root_option, show_progress
+from .options import format_option, jobs_option, quiet_option, root_option, show_progress
 from .output import emit, finish
 
 
@@ -17,8 +17,11 @@ from .output import emit, finish
 @click.option("--against", type=click.Choice(["gold"]), default=None,
               help="Score each annotator's layers against gold instead (human performance).")
 @root_option
+@jobs_option
+@quiet_option
 @format_option("text", "json", "markdown")
-def agree(doc_ids: tuple[str, ...], against: str | None, root: Path | None, fmt: str) -> None:
+def agree(doc_ids: tuple[str, ...], against: str | None, root: Path | None,
+          jobs: int | None, quiet: bool, fmt: str) -> None:
     """Inter-annotator agreement: span F1 (exact, overlap), Krippendorff's alpha for types
     and stance labels, claimant-link and stance-triple F1, unitizing alpha for spans, F1
     per label; pairwise and over the corpus.
@@ -41,37 +44,59 @@ def agree(doc_ids: tuple[str, ...], against: str | None, root: Path | None, fmt:
         return
     from ..quality.agreement import corpus_agreement
 
-    emit(corpus_agreement(root, doc_ids), fmt)
+    emit(corpus_agreement(root, doc_ids, progress=show_progress(quiet), jobs=jobs), fmt)
 
 
 @main.command()
-@click.argument("doc_id")
+@click.argument("doc_ids", nargs=-1)
 @click.option("--annotators", default=None, metavar="A,B,...",
-              help="Layers to merge (default: every annotator's, not gold).")
+              help="Layers to merge (default: every annotator's, not gold). Without DOC_ID: "
+              "the documents that have all of them.")
 @click.option("--prefer", default=None, metavar="ANNOTATOR",
-              help="Resolve conflicts the review file leaves open in favour of one annotator.")
-@click.option("--force", is_flag=True, help="Replace an existing gold.json.")
+              help="Resolve conflicts the review file leaves open in favour of one annotator "
+              "(where that annotator has a layer).")
+@click.option("--force", is_flag=True,
+              help="Replace an existing gold.json that differs from the merge.")
 @root_option
+@jobs_option
+@quiet_option
 @format_option("text", "json")
-def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: bool,
-               root: Path | None, fmt: str) -> None:
+def adjudicate(doc_ids: tuple[str, ...], annotators: str | None, prefer: str | None,
+               force: bool, root: Path | None, jobs: int | None, quiet: bool,
+               fmt: str) -> None:
     """Merge annotators' layers into annotations/<doc_id>/gold.json.
 
-    Items all annotators agree on are taken. Disagreements are listed on screen and in
+    Items all annotators agree on are taken. Disagreements are listed in
     review/<doc_id>.json, where you write a resolution for each ("take:<annotator>" or
-    "drop") and run the command again with --force. Exits 1 while conflicts are open.
+    "drop") and run the command again. gold.json is written only once no conflict is open;
+    one that differs from the merge is kept unless --force. Exits 1 while conflicts are
+    open or a document was refused.
+
+    With one DOC_ID, that document's agreed items and every conflict are shown. With
+    several, or none (every document with two or more annotator layers), everything is
+    validated once up front (any problem: nothing is written), and a summary counts the
+    documents written, unchanged, with open conflicts, and refused (a malformed review
+    file, a gold.json that differs without --force), which do not stop the others.
 
     \b
     Examples:
       claimstance adjudicate mali-accuses-algeria-downed-drone
       claimstance adjudicate mali-accuses-algeria-downed-drone --prefer a1b2c3d4e5f --force
+      claimstance adjudicate --format json
     """
-    from ..quality.adjudicate import adjudicate_document
+    from ..quality.adjudicate import adjudicate_corpus, adjudicate_document
 
-    result = adjudicate_document(root, doc_id, prefer=prefer, force=force,
-                                 annotators=annotators.split(",") if annotators else None)
-    emit(result, fmt)
-    finish(not result.unresolved)
+    names = annotators.split(",") if annotators else None
+    if len(doc_ids) == 1:
+        one = adjudicate_document(root, doc_ids[0], prefer=prefer, force=force,
+                                  annotators=names)
+        emit(one, fmt)
+        finish(not one.unresolved)
+        return
+    many = adjudicate_corpus(root, doc_ids, annotators=names, prefer=prefer, force=force,
+                             progress=show_progress(quiet), jobs=jobs)
+    emit(many, fmt)
+    finish(many.ok)
 
 
 @main.command()

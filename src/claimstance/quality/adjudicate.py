@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,10 @@ from ..corpus.annotation import canonicalize, empty_provenance
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD
+from ..corpus.parallel import map_chunks
 from ..corpus.schema import SCHEMA_VERSION
-from ..corpus.writing import atomic_write, dumps
-from ..problems import Code, Level, Problem, Refused, refuse
+from ..corpus.writing import atomic_write, dumps, io_refused
+from ..problems import Code, Level, Problem, Refused, problem, refuse
 from ..validation.reader import load
 from ..validation.rules import check_annotation
 from ..validation.run import validate
@@ -59,7 +62,9 @@ class Adjudication:
     conflicts: list[Conflict] = field(default_factory=list)
     agreed: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    gold_path: str = ""
+    gold_path: str = ""  # set once gold.json holds this merge
+    review_path: str = ""  # set when the review file lists conflicts
+    status: str = ""  # after writing: written, unchanged or open
 
     @property
     def unresolved(self) -> list[Conflict]:
@@ -80,7 +85,8 @@ class Adjudication:
 
     def text(self) -> str:
         a = self.agreed
-        done = (f"wrote {self.gold_path}" if self.gold_path else
+        done = (f"{self.gold_path} unchanged" if self.status == UNCHANGED else
+                f"wrote {self.gold_path}" if self.gold_path else
                 f"gold.json not written ({len(self.unresolved)} conflict(s) open)")
         lines = [f"{done} from {', '.join(self.annotators)}: "
                  f"{a['mentions']} mentions, {a['claims']} claims, {a['stances']} stances "
@@ -303,24 +309,47 @@ def adjudicate_document(root: str | Path | None, doc_id: str, *,
     """
     corpus = Corpus.at(root)
     with corpus_lock(corpus.root, "adjudicate"):
-        return _adjudicate_document(corpus, doc_id, annotators, prefer, force)
+        _require_seeds(corpus, [doc_id])
+        names = _layers(corpus, doc_id, annotators)
+        _require_valid(corpus, [doc_id])
+        _check_names(doc_id, names, prefer)
+        try:
+            return _merge(corpus, doc_id, names, prefer, force)
+        except OSError as e:
+            raise io_refused(e, "adjudicate") from None
 
 
-def _adjudicate_document(corpus: Corpus, doc_id: str, annotators: list[str] | None,
-                         prefer: str | None, force: bool) -> Adjudication:
-    seed_rel = corpus.rel(corpus.seed_path(doc_id))
-    if not corpus.seed_path(doc_id).is_file():
-        raise refuse(Code.DOCUMENT_NOT_FOUND, seed_rel, f"no seed {seed_rel}")
+def _require_seeds(corpus: Corpus, doc_ids: Iterable[str]) -> None:
+    missing = [corpus.rel(corpus.seed_path(d)) for d in doc_ids
+               if not corpus.seed_path(d).is_file()]
+    if missing:
+        raise Refused(f"no seed {missing[0]}" + (f" (and {len(missing) - 1} more)"
+                                                 if len(missing) > 1 else ""),
+                      [problem(Code.DOCUMENT_NOT_FOUND, m, "", f"no seed {m}")
+                       for m in missing])
+
+
+def _layers(corpus: Corpus, doc_id: str, annotators: list[str] | None) -> list[str]:
+    """The layers to merge: the named ones (each must exist), or every annotator's."""
     names = annotators or [a for a in corpus.annotators(doc_id) if a != GOLD]
     missing = [a for a in names if not corpus.annotation_path(doc_id, a).is_file()]
     if missing:
         rel = corpus.rel(corpus.annotation_path(doc_id, missing[0]))
         raise refuse(Code.FILE_NOT_FOUND, rel, f"no layer {rel}")
-    report = validate(corpus.root, [corpus.seed_path(doc_id),
-                                    *(corpus.annotation_path(doc_id, a) for a in names)])
+    return names
+
+
+def _require_valid(corpus: Corpus, doc_ids: list[str], progress: bool = False,
+                   jobs: int | None = None) -> None:
+    """One validation of every seed and layer of these documents."""
+    report = validate(corpus.root, [corpus.seed_path(d) for d in doc_ids], progress=progress,
+                      jobs=jobs)
     if not report.valid:
-        raise Refused("fix these problems first (claimstance validate)", report.problems,
-                      report)
+        raise Refused("fix these problems first (claimstance validate); nothing was written",
+                      report.problems, report)
+
+
+def _check_names(doc_id: str, names: list[str], prefer: str | None) -> None:
     if len(names) < 2:
         raise refuse(Code.TOO_FEW_LAYERS, f"annotations/{doc_id}",
                      f"{doc_id} has {len(names)} annotator layer(s); adjudication needs two or "
@@ -328,6 +357,12 @@ def _adjudicate_document(corpus: Corpus, doc_id: str, annotators: list[str] | No
     if prefer is not None and prefer not in names:
         raise refuse(Code.INVALID_VALUE, f"annotations/{doc_id}",
                      f"--prefer {prefer}: not one of {', '.join(sorted(names))}")
+
+
+def _merge(corpus: Corpus, doc_id: str, names: list[str], prefer: str | None,
+           force: bool) -> Adjudication:
+    """Merge the (validated) layers of one document; write its review file while there are
+    conflicts and gold.json once none is open."""
     seed = corpus.read_seed(doc_id)
     layers = {a: corpus.read_layer(doc_id, a) for a in names}
     result = adjudicate(doc_id, seed["text"], seed["sha256"], layers, prefer=prefer,
@@ -337,11 +372,179 @@ def _adjudicate_document(corpus: Corpus, doc_id: str, annotators: list[str] | No
     review = review_path(corpus, doc_id)
     if result.conflicts:  # written first: it carries the resolutions into the next run
         atomic_write(review, dumps(result.review()))
+        result.review_path = corpus.rel(review)
     if result.unresolved:
+        result.status = OPEN
         return result  # no gold from the agreed items alone
     gold = corpus.annotation_path(doc_id, GOLD)
-    atomic_write(gold, dumps(result.gold), force=force, shown=corpus.rel(gold))
+    changed = atomic_write(gold, dumps(result.gold), force=force, shown=corpus.rel(gold))
     if not result.conflicts:
         review.unlink(missing_ok=True)
     result.gold_path = corpus.rel(gold)
+    result.status = WRITTEN if changed else UNCHANGED
     return result
+
+
+# --- many documents in one run ---------------------------------------------------------------
+
+WRITTEN, UNCHANGED, OPEN, REFUSED = "written", "unchanged", "open", "refused"
+STATUSES = (WRITTEN, UNCHANGED, OPEN, REFUSED)
+SHOWN = 20  # documents listed per status in the text summary (JSON lists them all)
+
+
+@dataclass
+class Outcome:
+    """What a run over many documents did with one of them: counts, not the conflicts
+    themselves (those are in its review file), so a corpus's outcomes stay small."""
+
+    document: str
+    status: str  # one of STATUSES
+    annotators: list[str] = field(default_factory=list)
+    agreed: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+    open: int = 0
+    gold: str | None = None
+    review: str | None = None
+    message: str | None = None  # why it was refused
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, r: Adjudication) -> Outcome:
+        return cls(r.doc_id, r.status, r.annotators, r.agreed, len(r.conflicts),
+                   len(r.unresolved), r.gold_path or None, r.review_path or None)
+
+    @classmethod
+    def refused(cls, doc_id: str, e: Refused) -> Outcome:
+        return cls(doc_id, REFUSED, message=e.message, problems=e.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"document": self.document, "status": self.status,
+                "annotators": self.annotators, "agreed": self.agreed,
+                "conflicts": self.conflicts, "resolved": self.conflicts - self.open,
+                "open": self.open, "gold": self.gold, "review": self.review,
+                "message": self.message, "problems": [p.to_dict() for p in self.problems]}
+
+    def line(self) -> str:
+        if self.status == OPEN:
+            return f"  open      {self.document}  {self.open} conflict(s) in {self.review}"
+        if self.status == REFUSED:
+            code = f" [{self.problems[-1].code.value}]" if self.problems else ""
+            return f"  refused   {self.document}{code}  {self.message}"
+        return f"  {self.status:<9} {self.document}  {self.gold}"
+
+
+@dataclass
+class CorpusAdjudication:
+    """Every document of one run, in id order; `skipped`: documents left alone for having
+    fewer than two annotator layers (or not every layer --annotators names)."""
+
+    documents: list[Outcome] = field(default_factory=list)
+    skipped: int = 0
+    prefer: str | None = None
+    without_prefer: int = 0  # adjudicated documents where --prefer's annotator has no layer
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.documents)
+
+    @property
+    def ok(self) -> bool:
+        """Every document has its gold.json: none open, none refused."""
+        return not (self.count(OPEN) or self.count(REFUSED))
+
+    def to_dict(self) -> dict[str, Any]:
+        conflicts = sum(o.conflicts for o in self.documents)
+        still = sum(o.open for o in self.documents)
+        return {"adjudicated": len(self.documents),
+                "counts": {s: self.count(s) for s in STATUSES},
+                "skipped": self.skipped,
+                "conflicts": {"total": conflicts, "resolved": conflicts - still, "open": still},
+                "prefer": self.prefer, "without_prefer": self.without_prefer,
+                "documents": [o.to_dict() for o in self.documents]}
+
+    def text(self) -> str:
+        if not self.documents:
+            return ("no document has two or more annotator layers to merge: nothing to "
+                    "adjudicate")
+        d = self.to_dict()
+        c, n = d["conflicts"], d["counts"]
+        lines = [f"{len(self.documents)} document(s) adjudicated: {n[WRITTEN]} gold.json "
+                 f"written, {n[UNCHANGED]} unchanged, {n[OPEN]} with open conflicts, "
+                 f"{n[REFUSED]} refused",
+                 f"{c['total']} conflict(s): {c['resolved']} resolved (review file or "
+                 f"--prefer), {c['open']} open"]
+        if self.skipped:
+            lines.append(f"{self.skipped} document(s) with fewer than two annotator layers to "
+                         "merge were left alone")
+        if self.without_prefer:
+            lines.append(f"--prefer {self.prefer}: no layer in {self.without_prefer} "
+                         "document(s); their conflicts stay open")
+        for status in (OPEN, REFUSED):
+            shown = [o for o in self.documents if o.status == status]
+            lines += [o.line() for o in shown[:SHOWN]]
+            if len(shown) > SHOWN:
+                lines.append(f"  ... and {len(shown) - SHOWN} more {status} (--format json "
+                             "lists every document)")
+        if n[OPEN]:
+            lines.append("resolve the open conflicts in their review files (or --prefer "
+                         "ANNOTATOR), then run again; gold.json is written once none is open")
+        if n[REFUSED]:
+            lines.append("refused documents were left as they were: fix what each says "
+                         "(--force replaces a gold.json that differs from the merge)")
+        return "\n".join(lines)
+
+
+def adjudicate_corpus(root: str | Path | None, doc_ids: Iterable[str] = (), *,
+                      annotators: list[str] | None = None, prefer: str | None = None,
+                      force: bool = False, progress: bool = False,
+                      jobs: int | None = None) -> CorpusAdjudication:
+    """Adjudicate many documents in one run: the given ones, or every document with two or
+    more annotator layers (every layer `annotators` names, when it names some).
+
+    Seeds and layers are validated once, up front, all together: any problem refuses the
+    whole run (`Refused`) before anything is written. Then each document is merged as
+    `adjudicate_document` would, in chunks over `jobs` processes; what would refuse one
+    document (a malformed review file, a gold.json that differs without `force`, too few
+    layers in a named document) is that document's outcome, and the others go on. A
+    document where `prefer` has no layer keeps its conflicts open.
+    """
+    corpus = Corpus.at(root)
+    named = list(dict.fromkeys(doc_ids))
+    with corpus_lock(corpus.root, "adjudicate"):
+        _require_seeds(corpus, named)
+        work: list[tuple[str, tuple[str, ...]]] = []
+        result = CorpusAdjudication(prefer=prefer)
+        for d in named or corpus.doc_ids():
+            present = [a for a in corpus.annotators(d) if a != GOLD]
+            names = annotators or present
+            if not named and (len(names) < 2 or not set(names) <= set(present)):
+                result.skipped += 1
+                continue
+            work.append((d, tuple(names)))
+        if prefer is not None and work and not any(prefer in names for _, names in work):
+            raise refuse(Code.INVALID_VALUE, "annotations",
+                         f"--prefer {prefer}: no layer of that annotator in the "
+                         f"{len(work)} document(s) to adjudicate")
+        if work:
+            _require_valid(corpus, [d for d, _ in work], progress, jobs)
+        result.without_prefer = sum(prefer is not None and prefer not in names
+                                    for _, names in work)
+        for chunk in map_chunks(partial(_merge_chunk, corpus, prefer, force), work,
+                                jobs=jobs, progress="adjudicating" if progress else None):
+            result.documents += chunk
+    return result
+
+
+def _merge_chunk(corpus: Corpus, prefer: str | None, force: bool,
+                 part: Sequence[tuple[str, tuple[str, ...]]]) -> list[Outcome]:
+    """Merge a chunk of validated documents (in a worker process, for a large corpus)."""
+    out = []
+    for doc_id, names in part:
+        try:
+            _check_names(doc_id, _layers(corpus, doc_id, list(names)), None)
+            here = prefer if prefer in names else None
+            out.append(Outcome.of(_merge(corpus, doc_id, list(names), here, force)))
+        except Refused as e:
+            out.append(Outcome.refused(doc_id, e))
+        except OSError as e:
+            out.append(Outcome.refused(doc_id, io_refused(e, "adjudicate")))
+    return out

@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..corpus.items import from_layer
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
+from ..corpus.parallel import gc_paused, map_chunks
 from ..corpus.schema import claim_types, mention_types, stance_labels
-from ..problems import Code, refuse
-from ..validation.run import require_valid
+from ..problems import Code, Refused, Report, refuse
+from ..validation.plan import Work, plan_for, unpack
+from ..validation.run import Checked, check_doc
 from .scoring import Tally, pair, tally
 from .unitizing import Unitizing, pooled
 
@@ -346,22 +349,44 @@ def table_text(report: AgreementReport) -> str:
     return "\n".join(out)
 
 
-def corpus_agreement(root: str | Path | None, doc_ids: Iterable[str] = ()) -> AgreementReport:
+def corpus_agreement(root: str | Path | None, doc_ids: Iterable[str] = (), *,
+                     progress: bool = False, jobs: int | None = None) -> AgreementReport:
     """Agreement over the annotator layers (not gold) of the given documents (default: all).
 
     Refuses (`Refused`) unknown documents and invalid layers: agreement on them means nothing.
+    Each file is read once: documents are validated and compared in the same pass, in
+    chunks over `jobs` processes, and only the chunks' (mergeable, label-sized) figures
+    come back, so memory does not grow with the corpus.
     """
     corpus = Corpus.at(root)
-    ids = list(doc_ids) or corpus.doc_ids()
+    ids = list(dict.fromkeys(doc_ids)) or corpus.doc_ids()
     for d in ids:
         if not corpus.seed_path(d).is_file():
             raise refuse(Code.DOCUMENT_NOT_FOUND, f"seeds/{d}.json", f"no seed seeds/{d}.json")
-    require_valid(corpus.root, [corpus.seed_path(d) for d in ids],
-                  "fix these problems first: agreement on invalid layers means nothing")
-    docs = []
-    lengths = {}
-    for d in ids:
-        names = [a for a in corpus.annotators(d) if a != GOLD]
-        docs.append((d, {a: corpus.read_layer(d, a) for a in names}))
-        lengths[d] = len(corpus.read_seed(d)["text"])
-    return agreement(docs, lengths)
+    plan, work = plan_for(corpus, [corpus.seed_path(d) for d in ids])
+    checked = Report()
+    checked.extend(plan.problems)
+    report = AgreementReport()
+    for done, part in map_chunks(partial(_agree_chunk, corpus), work, jobs=jobs,
+                                 progress="comparing" if progress else None):
+        done.into(checked)
+        report.merge(part)
+    if not checked.valid:
+        raise Refused("fix these problems first: agreement on invalid layers means nothing",
+                      checked.problems, checked)
+    return report
+
+
+def _agree_chunk(corpus: Corpus, part: Sequence[Work]) -> tuple[Checked, AgreementReport]:
+    """Check a chunk of documents and compare the layers of the valid ones, from one
+    reading of each file (in a worker process, for a large corpus)."""
+    checked, report = Checked(), AgreementReport()
+    with gc_paused():  # parsed JSON makes no cycles
+        for w in part:
+            res = check_doc(corpus, *unpack(w), keep=True)
+            checked.add(res)
+            if not res.has_errors and res.seed is not None:
+                layers = {a: x for a, x in res.layers.items() if a != GOLD}
+                agreement([(res.doc_id, layers)], {res.doc_id: len(res.seed["text"])},
+                          into=report)
+    return checked, report
