@@ -57,6 +57,33 @@ def test_bench_smoke(tmp_path: Path) -> None:
         assert line in proc.stdout
 
 
+def test_quality_bench_smoke(tmp_path: Path) -> None:
+    """agree and adjudicate at two tiny N: every stage at every N, and the linearity figure
+    of each command (its value is a timing, so only its shape is checked)."""
+    out = tmp_path / "quality.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "quality_bench.py"), "12", "24", "--work",
+         str(tmp_path / "w"), "--reps", "1", "--json", str(out)], capture_output=True,
+        text=True)
+    assert proc.returncode in (0, 1), proc.stderr  # 1 = a target missed, which is no error here
+    figures = json.loads(out.read_text())
+    commands = ["agree", "adjudicate", "adjudicate again, --prefer"]
+    assert [s["n"] for s in figures["sizes"]] == [12, 24] and figures["annotators"] == 3
+    for size in figures["sizes"]:
+        assert [s["stage"] for s in size["stages"]] == ["floor", *commands]
+        for s in size["stages"]:
+            assert s["seconds"] > 0 and s["us_per_doc"] > 0 and s["peak_rss_mib"] > 0
+        first, again = size["stages"][2]["counts"], size["stages"][3]["counts"]
+        assert first == {"written": 0, "unchanged": 0, "open": size["n"], "refused": 0}
+        assert again["written"] > 0 and sum(again.values()) == size["n"]
+    assert list(figures["linearity"]) == commands
+    assert all(isinstance(t["pass"], bool) and t["limit"] == 1.3
+               for t in figures["linearity"].values())
+    for text in ("x floor", "µs/doc", "peak RSS", "adjudicate again", "over N=12"):
+        assert text in proc.stdout
+    assert ("PASS" in proc.stdout) or ("FAIL" in proc.stdout)
+
+
 def test_the_realistic_mix_is_shaped_like_real_corpora(tmp_path: Path) -> None:
     """Most layers carry a warning or two, some documents have several annotators, about
     1% of layers carry an error; `valid` is the same without the errors."""

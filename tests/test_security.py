@@ -550,7 +550,7 @@ def held(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("command", ["build", "publish", "ingest", "fmt", "adjudicate",
-                                     "docs", "ls pull", "export", "import"])
+                                     "adjudicate all", "docs", "ls pull", "export", "import"])
 def test_every_writing_command_takes_the_corpus_lock(
         built: Path, tmp_path: Path, held: Any, command: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -576,6 +576,7 @@ def test_every_writing_command_takes_the_corpus_lock(
         "ingest": ["ingest", article, "--id", "new-article", "--root", built],
         "fmt": ["fmt", folder / "a000000000b.json"],
         "adjudicate": ["adjudicate", DOC, "--root", built, "--force"],
+        "adjudicate all": ["adjudicate", "--root", built, "--force"],
         "docs": ["docs", "--root", built],
         "ls pull": ["ls", "pull", "--from-export", CASES / "ls" / "valid" / "ui-export" /
                     "export.json", "--root", built],
