@@ -11,6 +11,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -31,6 +32,17 @@ def default_jobs(n_items: int) -> int:
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _worker_start() -> None:
+    """SIGTERM ends a worker at once, then any that came while it started is let through.
+
+    A worker forked with the CLI's Python-level handler could lose a SIGTERM that arrived
+    before CPython's after-fork reset (which clears pending signals), survive the pool's
+    terminate and hang its join: workers start with SIGTERM blocked instead (held by the
+    kernel, never lost) and take the default action, which needs no Python to run."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def map_chunks(
@@ -60,7 +72,13 @@ def map_chunks(
                     bar.update(weight(part))
             return
         # fork: workers inherit the compiled schemas and imported modules, nothing is re-done
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:  # workers (and the pool's threads, which fork replacements) start blocked
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        finished = False
+        try:
             pending: deque[Any] = deque()
             queue = iter(parts)
             for part in queue:
@@ -75,6 +93,14 @@ def map_chunks(
                 for part in queue:
                     pending.append((weight(part), pool.apply_async(fn, (part,))))
                     break
+            finished = True
+        finally:
+            # done: workers take their sentinel and exit; stopped early: SIGTERM ends them
+            if finished:
+                pool.close()
+            else:
+                pool.terminate()
+            pool.join()
     finally:
         if bar is not None:
             bar.close()
