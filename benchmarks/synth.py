@@ -1,13 +1,25 @@
-"""Write a valid synthetic corpus in the real format: python benchmarks/synth.py N OUT.
+"""Write a synthetic corpus in the real format: python benchmarks/synth.py N OUT [--mix M].
 
 Deterministic (document k depends only on k), so two runs give byte-identical trees. Each
 document has ~3,000 characters of text, including non-ASCII letters and astral characters
-(emoji), 25 mentions, 8 claims with claimants and 8 stances, in one gold layer.
+(emoji), and a gold layer of 25 mentions, 8 claims with claimants and 8 stances.
+
+Mixes (`--mix`), shaped like real corpora rather than perfectly clean ones:
+- `realistic` (default): 85% of layers carry one or two warnings of the kinds real annotation
+  produces (a judgement nobody is said to make, whitespace at a span edge, a duplicate span);
+  30% of documents also have two or three layers by annotators of a team of eight (each
+  differing from gold as
+  annotators do: a missed mention, another type, a claim boundary moved, a stance
+  forgotten); 1% of layers carry an error (a span whose text does not match its offsets, or a
+  reference to nothing). What `validate` meets.
+- `valid`: the same without the errors, so it builds. What `build` meets.
+- `clean`: gold layers only, no warnings, no errors (the old benchmark corpus).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 from pathlib import Path
@@ -107,28 +119,119 @@ def document(k: int) -> tuple[dict[str, Any], dict[str, Any]]:
     return seed, gold
 
 
-def write(n: int, out: Path, *, progress: bool = False) -> None:
+MIXES = ("realistic", "valid", "clean")
+TEAM = [f"a{random.Random(f'annotator-{i}').getrandbits(40):010x}" for i in range(8)]
+WARNING_SHARE = 0.85
+MULTI_SHARE = 0.30
+ERROR_SHARE = 0.01
+
+
+def _warn(layer: dict[str, Any], text: str, rng: random.Random) -> None:
+    """One warning of a kind real annotation produces."""
+    kind = rng.randrange(3)
+    if kind == 0:  # a judgement with no claimant and nobody's stance: claim-unattributed
+        judgements = [c for c in layer["claims"] if c["type"] != "fact"]
+        if judgements:
+            c = rng.choice(judgements)
+            c["claimant"] = None
+            layer["stances"] = [s for s in layer["stances"] if s["claim"] != c["id"]]
+            return
+    if kind in (0, 1):  # the space after a mention swept into it: span-whitespace
+        for m in rng.sample(layer["mentions"], len(layer["mentions"])):
+            if m["end"] < len(text) and text[m["end"]] == " ":
+                m["end"] += 1
+                m["text"] = text[m["start"]:m["end"]]
+                return
+    m = rng.choice(layer["mentions"])  # the same mention marked twice: duplicate-span
+    layer["mentions"].append(dict(m, id=f"m{10**6 + len(layer['mentions'])}"))
+
+
+def _error(layer: dict[str, Any], rng: random.Random) -> None:
+    """One error: a span text that does not match, or a stance on nothing."""
+    if rng.random() < 0.5 or not layer["stances"]:
+        m = rng.choice(layer["mentions"])
+        m["text"] = m["text"].upper() + "x"
+    else:
+        layer["stances"][0]["claim"] = f"c{len(layer['claims']) + 9}"
+
+
+def _annotator(gold: dict[str, Any], text: str, name: str, rng: random.Random,
+               ) -> dict[str, Any]:
+    """An annotator's layer: gold as one person would have done it, differing a little."""
+    layer: dict[str, Any] = json.loads(json.dumps(gold))
+    layer["annotator"], layer["status"] = name, "submitted"
+    layer["provenance"] = empty_provenance("label-studio") | {
+        "tool_version": "1.23.2", "project": "claimstance", "task": rng.randrange(1, 10**6),
+        "annotation": rng.randrange(1, 10**6), "created_at": "2026-11-20T10:00:00Z",
+        "updated_at": "2026-11-20T10:30:00Z", "lead_time_s": round(rng.uniform(60, 900), 1)}
+    referenced = {c["claimant"] for c in layer["claims"]} | {s["holder"]
+                                                             for s in layer["stances"]}
+    loose = [m for m in layer["mentions"] if m["id"] not in referenced]
+    if loose:
+        layer["mentions"].remove(rng.choice(loose))  # a missed mention
+    rng.choice(layer["mentions"])["type"] = rng.choice(["ORG", "GPE", "PERSON"])
+    c = rng.choice(layer["claims"])  # a claim boundary moved by a word
+    cut = text.find(" ", c["start"] + 1, c["end"])
+    if cut > 0:
+        c["start"] = cut + 1
+        c["text"] = text[c["start"]:c["end"]]
+    if layer["stances"] and rng.random() < 0.5:
+        layer["stances"].pop(rng.randrange(len(layer["stances"])))  # a forgotten stance
+    return layer
+
+
+def layers(k: int, mix: str = "realistic") -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The seed of document k and its layers (gold and annotators), in the given mix."""
+    seed, gold = document(k)
+    out = {"gold": gold}
+    if mix == "clean":
+        return seed, out
+    rng = random.Random(f"mix-{k}")
+    text = seed["text"]
+    if rng.random() < MULTI_SHARE:
+        names = sorted(rng.sample(TEAM, rng.choice((2, 3))))
+        for name in names:
+            out[name] = _annotator(gold, text, name, rng)
+        gold["provenance"]["sources"] = names
+    for name, layer in out.items():
+        if rng.random() < WARNING_SHARE:
+            for _ in range(rng.choice((1, 2))):
+                _warn(layer, text, rng)
+        if mix == "realistic" and rng.random() < ERROR_SHARE:
+            _error(layer, rng)
+        out[name] = canonicalize(layer)
+    return seed, out
+
+
+def write(n: int, out: Path, *, mix: str = "realistic", progress: bool = False) -> None:
     (out / "seeds").mkdir(parents=True, exist_ok=True)
     it: Any = range(n)
     if progress:
         from tqdm import tqdm
 
-        it = tqdm(it, desc="synthesising", unit="doc", mininterval=0.5)
+        it = tqdm(it, desc=f"synthesising ({mix})", unit="doc", mininterval=0.5)
     for k in it:
-        seed, gold = document(k)
+        seed, found = layers(k, mix)
         (out / "seeds" / f"{seed['id']}.json").write_bytes(dumps(seed))
         folder = out / "annotations" / seed["id"]
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "gold.json").write_bytes(dumps(gold))
+        for name, layer in found.items():
+            (folder / f"{name}.json").write_bytes(dumps(layer))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 epilog="example: python benchmarks/synth.py 1000 /tmp/corpus")
+                                 epilog="example: python benchmarks/synth.py 1000 /tmp/corpus "
+                                        "--mix valid")
     ap.add_argument("n", type=int, help="number of documents")
     ap.add_argument("out", type=Path, help="folder to write (seeds/, annotations/)")
+    ap.add_argument("--mix", choices=MIXES, default="realistic",
+                    help="realistic (warnings, several annotators, 1%% errors), valid (the "
+                    "same without errors) or clean (gold only, no problems)")
     args = ap.parse_args(argv)
-    write(args.n, args.out, progress=sys.stderr.isatty())
+    if args.n < 1:
+        ap.error("N must be at least 1")
+    write(args.n, args.out, mix=args.mix, progress=sys.stderr.isatty())
     return 0
 
 

@@ -20,8 +20,8 @@ BENCH = REPO / "benchmarks"
 
 def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
     for out in ("a", "b"):
-        subprocess.run([sys.executable, str(BENCH / "synth.py"), "30", str(tmp_path / out)],
-                       check=True)
+        subprocess.run([sys.executable, str(BENCH / "synth.py"), "30", str(tmp_path / out),
+                        "--mix", "clean"], check=True)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.json"))
     assert len(files) == 60
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
@@ -52,10 +52,30 @@ def test_bench_smoke(tmp_path: Path) -> None:
         assert line in proc.stdout
 
 
+def test_the_realistic_mix_is_shaped_like_real_corpora(tmp_path: Path) -> None:
+    """Most layers carry a warning or two, some documents have several annotators, about
+    1% of layers carry an error; `valid` is the same without the errors."""
+    subprocess.run([sys.executable, str(BENCH / "synth.py"), "400", str(tmp_path / "r")],
+                   check=True)
+    subprocess.run([sys.executable, str(BENCH / "synth.py"), "400", str(tmp_path / "v"),
+                    "--mix", "valid"], check=True)
+    real = validate(tmp_path / "r")
+    layers = real.annotations
+    assert layers > 400 * 1.4, "about 30% of documents have two or three annotators too"
+    warned = {p.path for p in real.problems if p.level.value == "warning"}
+    assert len(warned) > 0.7 * layers
+    assert {p.code.value for p in real.problems} >= {"claim-unattributed", "span-whitespace",
+                                                     "duplicate-span"}
+    assert 0 < real.errors < 0.05 * layers
+    valid = validate(tmp_path / "v")
+    assert valid.valid and valid.warnings and valid.annotations == layers
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("synthetic")
-    subprocess.run([sys.executable, str(BENCH / "synth.py"), "700", str(root)], check=True)
+    subprocess.run([sys.executable, str(BENCH / "synth.py"), "700", str(root), "--mix",
+                    "valid"], check=True)
     return root
 
 

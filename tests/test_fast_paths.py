@@ -27,6 +27,7 @@ from claimstance.validation.reader import (
     _has_duplicate_keys,
     escape_pointer_token,
     load_bytes,
+    pointer_tokens,
     scan,
 )
 
@@ -93,23 +94,48 @@ GOLD = orjson.loads((REPO / "annotations" / "mali-accuses-algeria-downed-drone" 
                      "gold.json").read_bytes())
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_compiled_validator_passes_exactly_what_the_detailed_check_passes(
-        data: st.DataObject) -> None:
+def damaged(data: st.DataObject, times: st.SearchStrategy[int]) -> Any:
+    """The gold layer with a few values replaced, removed or appended to, anywhere."""
     layer = copy.deepcopy(GOLD)
-    for _ in range(data.draw(st.integers(0, 3))):
-        ptr = data.draw(st.sampled_from(pointers(layer)[1:]))
-        *parents, last = ptr.split("/")[1:]
+    for _ in range(data.draw(times)):
+        *parents, last = pointer_tokens(data.draw(st.sampled_from(pointers(layer)[1:])))
         node = layer
         for t in parents:
             node = node[int(t)] if isinstance(node, list) else node[t]
         key: Any = int(last) if isinstance(node, list) else last
-        if data.draw(st.booleans()) and isinstance(node, dict):
+        choice = data.draw(st.integers(0, 2))
+        if choice == 0 and isinstance(node, dict):
             del node[key]
+        elif choice == 1 and isinstance(node[key], list):
+            node[key].append(data.draw(JSON))
         else:
             node[key] = data.draw(JSON)
+    return layer
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_compiled_validator_passes_exactly_what_the_detailed_check_passes(
+        data: st.DataObject) -> None:
+    layer = damaged(data, st.integers(0, 3))
     fast = schema_errors._fast(ANNOTATION).is_valid(layer)
     slow = list(schema_errors._slow(ANNOTATION).iter_errors(layer))
     assert fast == (not slow)
     assert fast == (not schema_errors.check(ANNOTATION, layer, "x.json"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_rules_report_and_never_raise_on_any_damage(data: st.DataObject) -> None:
+    """Whatever a layer holds, the checks return coded problems (with line and column once
+    located), never an exception: the rules trust no shape the schema did not pass."""
+    from claimstance.validation.reader import load_bytes
+    from claimstance.validation.rules import check_annotation
+
+    layer = damaged(data, st.integers(1, 4))
+    seed = orjson.loads((REPO / "seeds" / "mali-accuses-algeria-downed-drone.json").read_bytes())
+    f = load_bytes(dumps(layer), "annotations/mali-accuses-algeria-downed-drone/gold.json")
+    found = check_annotation(f.data, f.path, stem="gold", folder=seed["id"], text=seed["text"],
+                             text_sha256=seed["sha256"], seed_exists=True)
+    for p in f.locate(found):
+        assert p.line is not None and p.column is not None, p

@@ -176,6 +176,50 @@ class Code(str, enum.Enum):
     PUBLISH_HUB_ERROR = ("publish-hub-error", E, "The Hub refused",
         "The Hugging Face Hub answered with an error (no token, no rights, or it is "
         "unreachable); the message quotes it.", "publish")
+    # claimstance import: another tool's annotations of a seed -> an annotator layer
+    IMPORT_UNREADABLE = ("import-unreadable", E, "Import input cannot be read",
+        "A file to import is missing, is not UTF-8, or is not in the format at all (a brat "
+        ".ann without its .txt, a doccano line that is not a JSON object with a 'text' "
+        "string); nothing is imported.", "import")
+    IMPORT_TEXT_MISMATCH = ("import-text-mismatch", E, "Imported text is not a seed's text",
+        "The .txt (or the record's text) is not the text of any seed: its sha256 differs, so "
+        "its offsets cannot be trusted and nothing is imported. Annotate the seed's own text, "
+        "as `claimstance export` writes it (\\n line ends, nothing added).", "import")
+    IMPORT_DUPLICATE_DOCUMENT = ("import-duplicate-document", E, "Two inputs for one seed",
+        "Two files or records of one import hold the same seed's text and would write the "
+        "same layer; nothing is imported. Import them one at a time, under different "
+        "--annotator names.", "import")
+    IMPORT_BAD_LINE = ("import-bad-line", E, "Not in the format's syntax",
+        "A brat .ann line, or an entity, relation or link of a doccano record, is not in the "
+        "format's syntax or repeats an id; it is not imported, the rest is.", "import")
+    IMPORT_BAD_OFFSETS = ("import-bad-offsets", E, "Span offsets do not fit the text",
+        "A span's offsets are empty, out of order, beyond the text or inside a character, or "
+        "its quoted text is not the text at its offsets; it is not imported.", "import")
+    IMPORT_UNKNOWN_LABEL = ("import-unknown-label", E, "Label not in the schema",
+        "A span type is neither a mention type nor a claim type, or a relation type is not "
+        "claimant or a stance label; it is not imported (see docs/labels.md).", "import")
+    IMPORT_BAD_RELATION = ("import-bad-relation", E, "Relation that a layer cannot hold",
+        "A relation does not link a mention and a claim, refers to a span that was not "
+        "imported, gives a claim a second claimant or a holder a second stance; it is not "
+        "imported.", "import")
+    IMPORT_BAD_LINK = ("import-bad-link", E, "Entity link that a layer cannot hold",
+        "An entity link is not a Wikidata QID, is on a claim or on no imported span, or "
+        "contradicts another link of the same mention; it is not imported.", "import")
+    IMPORT_UNSUPPORTED = ("import-unsupported", W, "Not representable in a layer",
+        "The format can say it, a layer cannot: brat events, equivalences, attributes, notes "
+        "and discontinuous spans, links to other knowledge bases, doccano comments. It is "
+        "left out and counted.", "import")
+    # claimstance export: layers -> brat, CoNLL, spaCy, doccano
+    EXPORT_INTO_CORPUS = ("export-into-corpus", E, "Export folder inside the corpus",
+        "OUT is, contains or lies inside the corpus's seeds/ or annotations/ (or the --dist "
+        "folder read from): exported files there would replace or pass for corpus files. "
+        "Choose a folder elsewhere.", "export")
+    EXPORT_NOTHING = ("export-nothing", E, "Nothing to export",
+        "No document has a layer of --source (in --split, if given); nothing was written.",
+        "export")
+    EXPORT_BAD_DIST = ("export-bad-dist", E, "Not a built dataset folder",
+        "The --dist folder has no manifest.json, or its documents Parquet files are missing "
+        "or differ from what the build wrote; rebuild it with `claimstance build`.", "export")
     # refusals of commands that write (ingest, fmt, build, adjudicate, view, ...)
     WOULD_OVERWRITE = ("would-overwrite", E, "File exists with other content",
         "The command would replace a file that holds something else; it was kept. Re-run "

@@ -1,9 +1,10 @@
 """The command line: parses options, calls the library, prints what it returns.
 
-One module per command group (corpus, dataset, quality, labelstudio). A `Refused` raised by
-the library is printed with its coded problems and exits 1; click handles usage errors
-(exit 2). Heavy imports (pyarrow, the Label Studio SDK) happen inside the commands that
-need them, so `claimstance --help` and `claimstance validate` start fast.
+One module per command group (corpus, dataset, quality, labelstudio, interchange). A
+`Refused` raised by the library is printed with its coded problems and exits 1; click
+handles usage errors (exit 2). Heavy imports (pyarrow, spaCy, the Label Studio SDK) happen
+inside the commands that need them, so `claimstance --help` and `claimstance validate`
+start fast.
 """
 
 from __future__ import annotations
@@ -45,6 +46,6 @@ def main() -> None:
     """
 
 
-from . import corpus, dataset, labelstudio, quality  # noqa: E402  (they register commands)
+from . import corpus, dataset, interchange, labelstudio, quality  # noqa: E402  (they register commands)
 
-__all__ = ["corpus", "dataset", "labelstudio", "main", "quality"]
+__all__ = ["corpus", "dataset", "interchange", "labelstudio", "main", "quality"]

@@ -109,3 +109,16 @@ def is_grapheme_boundary(text: str, i: int) -> bool:
         assert m is not None  # \X matches one cluster at any position inside the text
         pos = m.end()
     return pos == i
+
+
+def inside_graphemes(text: str, offsets: set[int]) -> set[int]:
+    """The offsets that fall inside a user-perceived character, of many at once: when every
+    character around them is below U+0300 (and none is CR) none does, as in
+    `is_grapheme_boundary`, whose rule alone decides the rest."""
+    size = len(text)
+    offs = [o for o in offsets if 0 < o < size]
+    around = "".join(map(text.__getitem__, offs)) + "".join(
+        map(text.__getitem__, map((1).__rsub__, offs)))
+    if not around or (max(around) < "\u0300" and "\r" not in around):
+        return set()
+    return {o for o in offs if not is_grapheme_boundary(text, o)}

@@ -196,6 +196,19 @@ def datasheet_sections(root: Path) -> str:
     return "## Datasheet\n" + re.sub(r"^(#+) ", r"\1# ", text, flags=re.M)
 
 
+def interchange_section() -> str:
+    """How to get the annotations into other tools (`claimstance export`, see the README)."""
+    return """## Other formats
+
+The corpus's own tools export the same layers for other annotation and NLP tools, relations
+and claim types included: `claimstance export --format brat OUT` (standoff + annotation.conf),
+`--format conll` (mention and claim BIO columns), `--format spacy` (a `DocBin`, spans in
+`doc.spans`) and `--format doccano` (JSONL with relations); add `--dist DIR` to export this
+built folder, `--split S` for one split. `claimstance import --format brat|doccano` reads
+brat and doccano annotations back as an annotator's layer.
+"""
+
+
 def render(corpus: Corpus, result: BuildResult, licenses: set[str | None],
            languages: set[str]) -> str:
     meta = yaml.safe_dump(metadata(result, licenses, languages), sort_keys=False,
@@ -231,6 +244,7 @@ assert doc["text"][m["start"]:m["end"]] == m["text"]
 names = docs[split].features["mentions"].feature["type"].names   # ClassLabel names
 ```
 
+{interchange_section()}
 {fields_section()}
 {labels_markdown()}
 ## Splits

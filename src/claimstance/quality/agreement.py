@@ -93,10 +93,12 @@ def alpha(units: list[tuple[str, str]]) -> float | None:
 class LabelUnits:
     units: list[tuple[str, str]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, with_alpha: bool = True) -> dict[str, Any]:
+        """Alpha is skipped where values are open-ended (claimants: one per mention), since
+        its coincidence matrix grows with the square of the distinct values."""
         n = len(self.units)
         agree = sum(1 for a, b in self.units if a == b)
-        return {"alpha": _round(alpha(self.units)),
+        return {"alpha": _round(alpha(self.units)) if with_alpha else None,
                 "observed_agreement": _round(agree / n if n else None), "items": n}
 
 
@@ -123,7 +125,7 @@ class Agreement:
             getattr(self, name).units.extend(getattr(other, name).units)
 
     def to_dict(self) -> dict[str, Any]:
-        claimant = self.claimant.to_dict()
+        claimant = self.claimant.to_dict(with_alpha=False)
         return {
             "documents": self.documents,
             "mention_spans": {"exact": self.mention_exact.to_dict(),

@@ -6,11 +6,12 @@ trust, so a contributor sees every problem in one pass.
 
 from __future__ import annotations
 
-from collections import Counter
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from ..corpus import annotation as annotation_mod
-from ..corpus.document import is_grapheme_boundary, is_normalized, normalize_text, sha256
+from ..corpus.document import inside_graphemes, is_normalized, normalize_text, sha256
 from ..corpus.naming import GOLD, KIND_OF_PREFIX, REF
 from ..corpus.schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS, unattributed_ok
 from ..problems import Code, Level, Problem, problem
@@ -59,136 +60,166 @@ def check_document(data: Any, path: str, stem: str, digest: str | None = None) -
     return out
 
 
-def _items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
-    items = data.get(key)
+_SPAN = operator.itemgetter("start", "end", "text", "type")
+_ID = operator.itemgetter("id")
+_CLAIM_REFS = operator.itemgetter("id", "claimant", "type")
+_STANCE_REFS = operator.itemgetter("holder", "claim")
+
+
+def _rows(items: Any, getter: Callable[[Any], Any], fields: tuple[str, ...],
+          ) -> tuple[list[int], list[Any]]:
+    """(indexes, value tuples) of the items of one list, read in bulk when every item has
+    every field; otherwise item by item, skipping what is not an object (the schema
+    reports the shapes)."""
     if not isinstance(items, list):
-        return []
-    return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)]
-
-
-def _int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+        return [], []
+    try:
+        return list(range(len(items))), list(map(getter, items))
+    except (KeyError, TypeError):
+        where, rows = [], []
+        for i, x in enumerate(items):
+            if isinstance(x, dict):
+                where.append(i)
+                rows.append(tuple(x.get(f) for f in fields) if len(fields) > 1 else
+                            x.get(fields[0]))
+        return where, rows
 
 
 def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
+    """The offset rules of mentions and claims, over each list at once."""
     out: list[Problem] = []
     size = len(text)
     for key in ("mentions", "claims"):
-        items = data.get(key)
-        if not isinstance(items, list):
-            continue
-        seen: set[tuple[int, int, Any]] = set()
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            start, end = item.get("start"), item.get("end")
-            if type(start) is not int or type(end) is not int or start < 0:
-                continue  # the schema reports it
-            base = f"/{key}/{i}"
-            if start >= end:
-                out.append(problem(Code.REVERSED_SPAN, path, f"{base}/start",
-                                   f"start {start} is not before end {end}"))
-                continue
-            if end > size:
-                out.append(problem(Code.OFFSET_OUT_OF_RANGE, path, f"{base}/end",
-                                   f"end {end} is beyond the end of the text ({size} "
+        where, rows = _rows(data.get(key), _SPAN, ("start", "end", "text", "type"))
+        spans = [(i, s, e, t, ty) for i, (s, e, t, ty) in zip(where, rows, strict=True)
+                 if type(s) is int and type(e) is int and s >= 0]  # else: the schema says
+        fit = []
+        for i, s, e, t, ty in spans:
+            if s >= e:
+                out.append(problem(Code.REVERSED_SPAN, path, f"/{key}/{i}/start",
+                                   f"start {s} is not before end {e}"))
+            elif e > size:
+                out.append(problem(Code.OFFSET_OUT_OF_RANGE, path, f"/{key}/{i}/end",
+                                   f"end {e} is beyond the end of the text ({size} "
                                    "characters)"))
-                continue
-            whole = []  # boundaries between characters; those inside one are reported
-            for name, off in (("start", start), ("end", end)):
-                if is_grapheme_boundary(text, off):
-                    whole.append((name, off))
-                else:
+            else:
+                fit.append((i, s, e, t, ty))
+        inside = inside_graphemes(text, {o for _, s, e, _, _ in fit for o in (s, e)})
+        whole = []  # spans whose text matches: the word and whitespace rules look at them
+        for i, s, e, t, _ in fit:
+            for name, off in (("start", s), ("end", e)):
+                if off in inside:
                     out.append(problem(
-                        Code.SPAN_SPLITS_CHARACTER, path, f"{base}/{name}",
+                        Code.SPAN_SPLITS_CHARACTER, path, f"/{key}/{i}/{name}",
                         f"{name} {off} falls inside the character sequence "
                         f"{_short(text[max(0, off - 2) : off + 2])}; move it to a boundary"))
-            want = text[start:end]
-            got = item.get("text")
-            if isinstance(got, str) and got != want:
+            want = text[s:e]
+            if isinstance(t, str) and t != want:
                 out.append(problem(
-                    Code.SPAN_TEXT_MISMATCH, path, f"{base}/text",
-                    f"text {_short(got)} differs from the document's text[{start}:{end}] = "
-                    f"{_short(want)}{_utf16_hint(text, start, end, got)}"))
-                continue  # wrong offsets: boundary warnings would only be noise
-            for name, off in whole:
-                if 0 < off < size and text[off - 1].isalnum() and text[off].isalnum():
+                    Code.SPAN_TEXT_MISMATCH, path, f"/{key}/{i}/text",
+                    f"text {_short(t)} differs from the document's text[{s}:{e}] = "
+                    f"{_short(want)}{_utf16_hint(text, s, e, t)}"))
+            else:
+                whole.append((i, s, e, want))
+        cut = _cuts_words(text, {o for _, s, e, _ in whole for o in (s, e)} - inside)
+        for i, s, e, want in whole:
+            for name, off in (("start", s), ("end", e)):
+                if off in cut:
                     out.append(problem(
-                        Code.SPAN_INSIDE_WORD, path, f"{base}/{name}",
+                        Code.SPAN_INSIDE_WORD, path, f"/{key}/{i}/{name}",
                         f"{name} {off} cuts the word in "
                         f"{_short(text[max(0, off - 8) : off + 8])}"))
             if want[0].isspace() or want[-1].isspace():
-                out.append(problem(Code.SPAN_WHITESPACE, path, f"{base}/start",
+                out.append(problem(Code.SPAN_WHITESPACE, path, f"/{key}/{i}/start",
                                    f"span {_short(want)} starts or ends with whitespace"))
-            sig = (start, end, item.get("type"))
-            if sig in seen:
-                out.append(problem(Code.DUPLICATE_SPAN, path, base,
-                                   f"another {key[:-1]} has the same offsets {start}-{end} and "
-                                   f"type {item.get('type')}"))
-            seen.add(sig)
+        sigs = [(s, e, ty if isinstance(ty, str) else repr(ty)) for _, s, e, _, ty in fit]
+        if len(set(sigs)) < len(sigs):
+            seen: set[tuple[int, int, str]] = set()
+            for (i, s, e, _, ty), sig in zip(fit, sigs, strict=True):
+                if sig in seen:
+                    out.append(problem(Code.DUPLICATE_SPAN, path, f"/{key}/{i}",
+                                       f"another {key[:-1]} has the same offsets {s}-{e} and "
+                                       f"type {ty}"))
+                seen.add(sig)
     return out
 
 
+def _cuts_words(text: str, offsets: set[int]) -> set[int]:
+    """The offsets that fall between two letters or digits."""
+    size = len(text)
+    offs = [o for o in offsets if 0 < o < size]
+    before = map(str.isalnum, map(text.__getitem__, map((1).__rsub__, offs)))
+    after = map(str.isalnum, map(text.__getitem__, offs))
+    return {o for o, a, b in zip(offs, before, after, strict=True) if a and b}
+
+
 def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
+    """The rules of ids and references (claimants, holders, claims), over each list at once."""
     out: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for key in ("mentions", "claims", "stances"):
-        counts = Counter(str(x["id"]) for _, x in _items(data, key) if isinstance(x.get("id"), str))
-        ids[key] = set(counts)
-        reported: set[str] = set()
-        for i, item in _items(data, key):
-            item_id = item.get("id")
-            if isinstance(item_id, str) and counts[item_id] > 1 and item_id in reported:
-                out.append(problem(Code.DUPLICATE_ID, path, f"/{key}/{i}/id",
-                                   f"id {item_id!r} is used by more than one {key[:-1]}"))
-            if isinstance(item_id, str):
-                reported.add(item_id)
+        where, found = _rows(data.get(key), _ID, ("id",))
+        named = [(i, x) for i, x in zip(where, found, strict=True) if isinstance(x, str)]
+        ids[key] = {x for _, x in named}
+        if len(ids[key]) < len(named):
+            seen: set[str] = set()
+            for i, x in named:
+                if x in seen:
+                    out.append(problem(Code.DUPLICATE_ID, path, f"/{key}/{i}/id",
+                                       f"id {x!r} is used by more than one {key[:-1]}"))
+                seen.add(x)
 
-    def ref(value: Any, want: str, ptr: str, role: str) -> bool:
+    def resolves(value: Any, want: str, ptr: str, role: str) -> bool:
         if not isinstance(value, str) or not REF.match(value):
             return False  # the schema reports malformed references
-        kind = KIND_OF_PREFIX.get(value[0])
-        if kind != want:
+        if value in ids[want]:
+            return True
+        if KIND_OF_PREFIX.get(value[0]) != want:
             out.append(problem(Code.WRONG_REFERENCE_KIND, path, ptr,
                                f"{role} {value!r} must refer to a {want[:-1]} id "
                                f"({want[0]}1, {want[0]}2, ...)"))
-            return False
-        if value not in ids[want]:
+        else:
             out.append(problem(Code.DANGLING_REFERENCE, path, ptr,
                                f"{role} {value!r} refers to no {want[:-1]} in this file"))
-            return False
-        return True
+        return False
 
-    claimant_of: dict[str, Any] = {}
-    for i, c in _items(data, "claims"):
-        ref(c.get("claimant"), "mentions", f"/claims/{i}/claimant", "claimant")
-        claimant_of[str(c.get("id"))] = c.get("claimant")
-    held: Counter[tuple[str, str]] = Counter()
-    stanced: set[str] = set()
-    for i, s in _items(data, "stances"):
-        holder, claim = s.get("holder"), s.get("claim")
-        ok_h = ref(holder, "mentions", f"/stances/{i}/holder", "holder")
-        ok_c = ref(claim, "claims", f"/stances/{i}/claim", "claim")
+    c_where, claims = _rows(data.get("claims"), _CLAIM_REFS, ("id", "claimant", "type"))
+    mentions = ids["mentions"]
+    for i, (_, claimant, _) in zip(c_where, claims, strict=True):
+        if claimant is not None and not (isinstance(claimant, str) and claimant in mentions):
+            resolves(claimant, "mentions", f"/claims/{i}/claimant", "claimant")
+    claimant_of = {str(cid): claimant for cid, claimant, _ in claims if isinstance(claimant, str)}
+    s_where, stances = _rows(data.get("stances"), _STANCE_REFS, ("holder", "claim"))
+    held: set[tuple[str, str]] = set()
+    for i, (holder, claim) in zip(s_where, stances, strict=True):
+        ok_h = (isinstance(holder, str) and holder in mentions) or resolves(
+            holder, "mentions", f"/stances/{i}/holder", "holder")
+        ok_c = (isinstance(claim, str) and claim in ids["claims"]) or resolves(
+            claim, "claims", f"/stances/{i}/claim", "claim")
         if not (ok_h and ok_c):
             continue
-        assert isinstance(holder, str) and isinstance(claim, str)
-        stanced.add(claim)
-        held[(holder, claim)] += 1
-        if held[(holder, claim)] == 2:
+        if (holder, claim) in held:
             out.append(problem(Code.DUPLICATE_STANCE, path, f"/stances/{i}",
                                f"{holder} already has a stance towards {claim}; keep one"))
+        held.add((holder, claim))
         if claimant_of.get(claim) == holder:
             out.append(problem(Code.SELF_STANCE, path, f"/stances/{i}",
                                f"{holder} is the claimant of {claim}; its own claim needs no "
                                "stance"))
-    ok_alone = unattributed_ok() | {None}
-    for i, c in _items(data, "claims"):
-        if (c.get("claimant", "") is None and c.get("type") not in ok_alone
-                and c.get("id") not in stanced):
+    stanced = {c for _, c in held}
+    ok_alone = unattributed_ok()
+    for i, (cid, claimant, ctype) in zip(c_where, claims, strict=True):
+        if (claimant is None and isinstance(ctype, str) and ctype not in ok_alone
+                and cid not in stanced and _has(data, "claims", i, "claimant")):
             out.append(problem(Code.CLAIM_UNATTRIBUTED, path, f"/claims/{i}/claimant",
-                               f"{c.get('type')} {c.get('id')} has no claimant and no stance, so "
-                               "the article itself makes it; check that no claimant was missed"))
+                               f"{ctype} {cid} has no claimant and no stance, so the article "
+                               "itself makes it; check that no claimant was missed"))
     return out
+
+
+def _has(data: dict[str, Any], key: str, i: int, field: str) -> bool:
+    """Whether the item has the field (null is a value; a missing field the schema reports)."""
+    return field in data[key][i]
 
 
 def check_annotation(

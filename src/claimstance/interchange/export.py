@@ -1,0 +1,188 @@
+"""`claimstance export`: layers -> the files another tool reads, in a folder of their own.
+
+OUT is always a folder, replaced as a whole (written beside it, then swapped in, as a build
+is), so a failed export leaves the previous one as it was. It holds, by format:
+`<doc_id>.txt` + `<doc_id>.ann` per document and the collection's annotation.conf,
+tools.conf and visual.conf (brat); `<name>.conll`; `<name>-00000-of-0000N.spacy` (500
+documents per DocBin: spaCy reads a folder of them); `<name>.jsonl` (doccano), where
+`<name>` is the split exported, or `corpus` for all of them. Documents are written one at a
+time, split by split, then by id. A marker file records what
+was exported, so a later export may replace the folder and nothing else is ever replaced
+without `--force`. No timestamps: the same layers give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..corpus.layout import Corpus
+from ..corpus.naming import GOLD, is_annotator
+from ..corpus.writing import swap_in
+from ..dataset.manifest import file_sha256
+from ..problems import Code, refuse
+from . import brat, doccano
+from .common import Layer, Seed
+from .sources import Selection, from_corpus, from_dist
+
+MARKER = ".claimstance-export.json"
+SUFFIX = {"conll": ".conll", "spacy": ".spacy", "doccano": ".jsonl"}
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote and what the format could not hold."""
+
+    format: str
+    out: Path
+    source: str
+    split: str | None
+    origin: str  # "corpus" or "dist"
+    documents: list[str]
+    files: list[str]
+    without_layer: int
+    lost: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exported": True, "format": self.format, "out": str(self.out),
+                "source": self.source, "split": self.split, "from": self.origin,
+                "documents": self.documents, "files": self.files,
+                "documents_without_layer": self.without_layer,
+                "not_kept": dict(sorted(self.lost.items()))}
+
+    def text(self) -> str:
+        where = f" ({self.split} split)" if self.split else ""
+        lines = [f"exported {len(self.documents)} {self.source} layer(s){where} from the "
+                 f"{self.origin} to {self.out} as {self.format}: {len(self.files)} file(s)"]
+        if self.without_layer:
+            lines.append(f"  documents without a {self.source} layer, not exported: "
+                         f"{self.without_layer}")
+        lines += [f"  {what}: {n}" for what, n in sorted(self.lost.items())]
+        if not self.lost:
+            lines.append(f"  every span, relation and link is in the {self.format} files")
+        return "\n".join(lines)
+
+
+def _bar(pairs: Iterator[tuple[Seed, Layer]], total: int,
+         progress: bool) -> Iterator[tuple[Seed, Layer]]:
+    if not progress:
+        return pairs
+    from tqdm import tqdm
+
+    return iter(tqdm(pairs, total=total, desc="exporting", unit="doc", leave=False,
+                     mininterval=0.5))
+
+
+def write_files(fmt: str, folder: Path, sel: Selection, name: str = "corpus",
+                progress: bool = False) -> Counter[str]:
+    """Write the files of one export into `folder`, a document at a time (a corpus need not
+    fit in memory); returns what the format could not hold."""
+    docs = _bar(sel.pairs(), len(sel.doc_ids), progress)
+    lost: Counter[str] = Counter()
+    if fmt == "brat":
+        for seed, layer in docs:
+            txt, ann = brat.to_brat(seed, layer)
+            (folder / f"{seed['id']}.txt").write_bytes(txt.encode("utf-8"))
+            (folder / f"{seed['id']}.ann").write_bytes(ann.encode("utf-8"))
+        for conf, text in brat.configs().items():
+            (folder / conf).write_bytes(text.encode("utf-8"))
+    elif fmt == "doccano":
+        with (folder / f"{name}.jsonl").open("wb") as fh:
+            for seed, layer in docs:
+                record = json.dumps(doccano.to_doccano(seed, layer), ensure_ascii=False)
+                fh.write(record.encode("utf-8") + b"\n")
+    elif fmt == "conll":
+        from .conll import conll_chunks
+
+        with (folder / f"{name}.conll").open("wb") as fh:
+            for chunk in conll_chunks(docs, lost):
+                fh.write(chunk.encode("utf-8"))
+    elif fmt == "spacy":
+        from .spacy_docbin import SHARD_DOCS, docbins
+
+        n = -(-len(sel.doc_ids) // SHARD_DOCS)
+        for k, data in enumerate(docbins(docs, lost, SHARD_DOCS)):
+            (folder / f"{name}-{k:05d}-of-{n:05d}.spacy").write_bytes(data)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return +lost
+
+
+def _overlaps(a: Path, b: Path) -> bool:
+    return a == b or a in b.parents or b in a.parents
+
+
+def check_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> None:
+    """Refuse an OUT that would replace corpus files, or a folder export did not write."""
+    target = out.resolve()
+    for kept in [corpus.seeds_dir, corpus.annotations_dir, *([dist] if dist else [])]:
+        if _overlaps(target, kept.resolve()):
+            raise refuse(Code.EXPORT_INTO_CORPUS, str(out),
+                         f"{out} is, contains or lies inside {kept}, which export reads; "
+                         "choose an OUT folder elsewhere (e.g. export/brat)")
+    if out.exists() and not out.is_dir():
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
+    if (out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file()
+            and not force):
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out),
+                     f"{out} is not empty and was not written by `claimstance export` (no "
+                     f"{MARKER}); choose another folder or use --force to replace it")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
+           marker: dict[str, Any]) -> tuple[list[str], Counter[str]]:
+    """Write the export into a fresh folder beside OUT, then swap it in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; OUT is for sharing
+        lost = write_files(fmt, staging, sel, name, progress)
+        files = sorted(p.name for p in staging.iterdir())
+        marker["files"] = {f: file_sha256(staging / f) for f in files}
+        (staging / MARKER).write_bytes(json.dumps(marker, indent=2).encode("utf-8") + b"\n")
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [*files, MARKER], lost
+
+
+def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source: str = GOLD,
+           split: str | None = None, dist: str | Path | None = None, force: bool = False,
+           progress: bool = False) -> ExportResult:
+    """Export the `source` layers (of `split`) from the corpus, or from a built folder."""
+    corpus = Corpus.at(root)
+    out_dir = Path(out).absolute()
+    dist_dir = Path(dist).absolute() if dist is not None else None
+    if not is_annotator(source):
+        raise refuse(Code.INVALID_FILE_NAME, source,
+                     f"{source!r} is not a layer name: gold, or an annotator's pseudonym "
+                     "(lower-case letters, digits, '-' and '_')")
+    check_out(out_dir, corpus, dist_dir, force)
+    sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None
+                      else from_corpus(corpus, source, split))
+    if not sel.doc_ids:
+        where = f" in the {split} split" if split else ""
+        raise refuse(Code.EXPORT_NOTHING, str(dist_dir or corpus.root),
+                     f"no document{where} has a {source} layer in the {sel.origin}; nothing "
+                     "was written")
+    marker = {"claimstance_version": __version__, "format": fmt, "source": source,
+              "split": split, "from": sel.origin}
+    files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker)
+    return ExportResult(fmt, out_dir, source, split, sel.origin, sel.doc_ids, files,
+                        sel.without_layer, lost)
+

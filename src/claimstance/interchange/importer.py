@@ -1,0 +1,335 @@
+"""`claimstance import`: another tool's annotations of seeds -> annotator layers.
+
+Each document read (a brat `.txt`/`.ann` pair, or a doccano record) is matched to a seed by
+the hash of its text, never by its name: offsets are only meaningful against the very text
+they were made on. Two kinds of problem, two outcomes:
+
+- a document that cannot be read, matches no seed's text, or is the second one for a seed,
+  and a layer file that would be replaced without `--force`, refuse the whole import:
+  nothing is written;
+- an annotation the layer cannot hold (bad syntax, offsets, labels, relations, links;
+  events, attributes, notes) is left out and reported at its line; the rest is written.
+
+Layers are written atomically in canonical form and then validated like every contribution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..corpus.document import sha256
+from ..corpus.layout import Corpus
+from ..corpus.naming import is_annotator, layer_name
+from ..corpus.writing import atomic_write, dumps, would_overwrite
+from ..problems import Code, Problem, Refused, Report, problem, refuse
+from ..validation.run import validate
+from . import brat, doccano
+from .common import Items, Seed, difference, text_key, to_layer
+
+
+@dataclass
+class Document:
+    """One document read from the input: where, its text, and how to convert it."""
+
+    path: str  # where its text is (the .txt, or the JSONL file)
+    line: int | None
+    origin: str  # how the summary names it: the .ann, or file:line
+    name: str | None  # the seed it says it is (file stem, doc_id), a hint only
+    text: str
+    convert: Callable[[Seed], tuple[Items, list[Problem]]]
+
+
+@dataclass
+class Imported:
+    doc_id: str
+    source: str
+    layer_path: str
+    items: Items
+    outcome: str = ""
+    not_kept: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "from": self.source, "file": self.layer_path,
+                "outcome": self.outcome,
+                "kept": {k: len(v) for k, v in self.items.items()},
+                "not_kept": dict(sorted(self.not_kept.items()))}
+
+    def text(self) -> str:
+        kept = ", ".join(f"{len(v)} {k}" for k, v in self.items.items())
+        lost = ", ".join(f"{n} {code}" for code, n in sorted(self.not_kept.items()))
+        return (f"  {self.layer_path} ({self.outcome}) from {self.source}: kept {kept}; "
+                f"not kept: {lost or 'nothing'}")
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote, what it kept and what it could not, with every problem."""
+
+    format: str
+    annotator: str
+    documents: list[Imported] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # inputs that hold no annotations
+    report: Report = field(default_factory=Report)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.valid
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"imported": True, "ok": self.ok, "format": self.format,
+                "annotator": self.annotator,
+                "documents": [d.to_dict() for d in self.documents],
+                "skipped": self.skipped,
+                "problems": [p.to_dict() for p in self.report.sorted()]}
+
+    def text(self) -> str:
+        from ..validation.formatters import format_problem
+
+        lines = [f"imported {len(self.documents)} document(s) from {self.format} as "
+                 f"{self.annotator!r}:", *(d.text() for d in self.documents)]
+        if self.skipped:
+            lines.append(f"  skipped (a .txt without .ann holds no annotations): "
+                         f"{', '.join(self.skipped)}")
+        problems = self.report.sorted()
+        if problems:
+            lines += ["", *map(format_problem, problems), "",
+                      f"{self.report.errors} error(s), {self.report.warnings} warning(s)"]
+        return "\n".join(lines)
+
+
+def shown(path: Path) -> str:
+    """A path as problems show it: relative to the working directory when inside it."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as e:
+        why = e.strerror or str(e)
+    except UnicodeDecodeError as e:
+        why = f"not UTF-8 (byte {e.start})"
+    problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
+                            f"cannot read {shown(path)}: {why}; nothing was imported"))
+    return None
+
+
+def read_brat(path: Path, problems: list[Problem], skipped: list[str]) -> list[Document]:
+    """The .txt/.ann pairs of a brat collection folder (searched recursively), or of one
+    .ann or .txt file. A .txt without .ann is unannotated, skipped and listed."""
+    if path.is_dir():
+        anns = sorted(path.rglob("*.ann"))
+        skipped += [shown(t) for t in sorted(path.rglob("*.txt"))
+                    if not t.with_suffix(".ann").exists()]
+        if not anns:
+            problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
+                                    f"{shown(path)} holds no .ann files: not a brat "
+                                    "collection; nothing was imported"))
+    elif path.suffix in (".ann", ".txt"):
+        anns = [path.with_suffix(".ann")]
+    else:
+        problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
+                                f"{shown(path)} is neither a brat collection folder nor a "
+                                ".ann or .txt file; nothing was imported"))
+        anns = []
+    out = []
+    for ann_path in anns:
+        txt_path = ann_path.with_suffix(".txt")
+        txt, ann = _read_text(txt_path, problems), _read_text(ann_path, problems)
+        if txt is None or ann is None:
+            continue
+        ann = ann.removeprefix("\ufeff")  # an editor's byte-order mark is not a line's
+        where, txt_where = shown(ann_path), shown(txt_path)
+
+        def convert(seed: Seed, txt: str = txt, ann: str = ann, where: str = where,
+                    txt_where: str = txt_where) -> tuple[Items, list[Problem]]:
+            return brat.from_brat(txt, ann, seed, where, txt_where)
+
+        out.append(Document(txt_where, None, where, ann_path.stem, txt, convert))
+    return out
+
+
+def read_doccano(path: Path, problems: list[Problem]) -> list[Document]:
+    """The records of a doccano JSONL file, or of every .jsonl file in a folder."""
+    files = sorted(path.rglob("*.jsonl")) if path.is_dir() else [path]
+    if not files:
+        problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
+                                f"{shown(path)} holds no .jsonl files; nothing was imported"))
+    out = []
+    for file in files:
+        data = _read_text(file, problems)
+        if data is None:
+            continue
+        where = shown(file)
+        for line, raw in enumerate(data.splitlines(), 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except ValueError as e:
+                record, error = None, f"not JSON ({e})"
+            else:
+                error = "not an object with a 'text' string"
+            text = doccano.record_text(record)
+            if text is None:
+                problems.append(Problem(where, "", Code.IMPORT_UNREADABLE,
+                                        f"line {line} is not a doccano record: {error}; "
+                                        "nothing was imported", line))
+                continue
+            name = record.get("doc_id") if isinstance(record.get("doc_id"), str) else None
+
+            def convert(seed: Seed, record: Any = record, where: str = where,
+                        line: int = line) -> tuple[Items, list[Problem]]:
+                return doccano.from_doccano(record, seed, where, line)
+
+            out.append(Document(where, line, f"{where}:{line}", name, text, convert))
+    return out
+
+
+class Seeds:
+    """Finds the seed whose text an imported text is: the one it names first, then any
+    (the index of every seed's hash is made once, only when needed)."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self._by_hash: dict[str, str] | None = None
+
+    def read(self, doc_id: str) -> Seed | None:
+        try:
+            seed: Seed = self.corpus.read_seed(doc_id)
+        except (OSError, ValueError):
+            return None
+        text = seed.get("text") if isinstance(seed, dict) else None
+        return seed if isinstance(text, str) and seed.get("id") == doc_id else None
+
+    def _index(self) -> dict[str, str]:
+        if self._by_hash is None:
+            self._by_hash = {}
+            for doc_id in self.corpus.doc_ids():
+                seed = self.read(doc_id)
+                if seed is not None:
+                    self._by_hash.setdefault(sha256(seed["text"]), doc_id)
+        return self._by_hash
+
+    def match(self, doc: Document) -> Seed | Problem:
+        key = text_key(doc.text)
+        named = self.read(doc.name) if doc.name else None
+        if named is not None and sha256(named["text"]) == key:
+            return named
+        found = self._index().get(key)
+        if found is not None and (seed := self.read(found)) is not None:
+            return seed
+        why = (difference(doc.text, named) if named is not None
+               else f"there is no seed {doc.name!r} to compare it with" if doc.name
+               else "it names no seed")
+        return Problem(doc.path, "", Code.IMPORT_TEXT_MISMATCH,
+                       f"the text is not the text of any seed ({len(self._index())} compared; "
+                       f"{why}): its offsets cannot be trusted, so nothing was imported. "
+                       "Annotate the seed's own text, as `claimstance export` writes it",
+                       doc.line)
+
+
+def _read(fmt: str, path: Path, problems: list[Problem],
+          skipped: list[str]) -> list[Document]:
+    if not path.exists():
+        problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
+                                f"{shown(path)} does not exist; nothing was imported"))
+        return []
+    if fmt == "brat":
+        return read_brat(path, problems, skipped)
+    if fmt == "doccano":
+        return read_doccano(path, problems)
+    raise ValueError(f"unknown import format {fmt!r}")
+
+
+def _refused(problems: list[Problem], what: str) -> Refused:
+    return Refused(f"{len(problems)} {what}; nothing was imported", problems)
+
+
+def plan(fmt: str, path: Path, annotator: str, corpus: Corpus, result: ImportResult,
+         progress: bool = False) -> Iterator[tuple[Imported, bytes]]:
+    """The layers to write and their bytes, or a refusal when a document cannot be imported."""
+    problems: list[Problem] = []
+    docs = _read(fmt, path, problems, result.skipped)
+    if problems:
+        raise _refused(problems, "input(s) could not be read")
+    seeds = Seeds(corpus)
+    matched: list[tuple[Document, Seed]] = []
+    first: dict[str, Document] = {}
+    for doc in docs:
+        seed = seeds.match(doc)
+        if isinstance(seed, Problem):
+            problems.append(seed)
+        elif seed["id"] in first:
+            prev = first[seed["id"]]
+            problems.append(Problem(doc.path, "", Code.IMPORT_DUPLICATE_DOCUMENT,
+                                    f"this is seed {seed['id']!r} again (as {prev.origin}); "
+                                    "both would be the same layer", doc.line))
+        else:
+            first[seed["id"]] = doc
+            matched.append((doc, seed))
+    if problems:
+        raise _refused(problems, "document(s) are not seeds of this corpus, or repeat one")
+    bar: Any = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(matched), desc="importing", unit="doc", leave=False,
+                   mininterval=0.5)
+    for doc, seed in matched:
+        if bar is not None:
+            bar.update(1)
+        items, found = doc.convert(seed)
+        result.report.extend(found)
+        rel = layer_name(seed["id"], annotator)
+        imported = Imported(seed["id"], doc.origin, rel,
+                            items, not_kept=Counter(p.code.value for p in found))
+        yield imported, dumps(to_layer(seed, annotator, items))
+    if bar is not None:
+        bar.close()
+
+
+def import_layers(fmt: str, path: str | Path, annotator: str, *,
+                  root: str | Path | None = None, force: bool = False,
+                  progress: bool = False) -> ImportResult:
+    """Import `path` (a file or a folder) in format `fmt` as `annotator`'s layers."""
+    if not is_annotator(annotator):
+        raise refuse(Code.INVALID_FILE_NAME, annotator,
+                     f"{annotator!r} is not an annotator name: a pseudonym of lower-case "
+                     "letters, digits, '-' and '_' (2 to 40), or gold")
+    corpus = Corpus.at(root)
+    result = ImportResult(fmt, annotator)
+    planned = list(plan(fmt, Path(path), annotator, corpus, result, progress))
+    clashes = []
+    for imported, data in planned:
+        target = corpus.root / imported.layer_path
+        if target.exists() and not target.is_file():
+            clashes.append(problem(Code.NOT_A_FILE, imported.layer_path, "",
+                                   f"{imported.layer_path} is not a regular file"))
+        elif target.exists() and target.read_bytes() != data:
+            imported.outcome = "updated"
+            if not force:
+                clashes += would_overwrite(target, imported.layer_path,
+                                           f" (it differs from {imported.source})").problems
+        else:
+            imported.outcome = "unchanged" if target.exists() else "written"
+    if clashes:
+        raise Refused(f"{len(clashes)} layer file(s) exist with other content; they were kept "
+                      "and nothing was imported (use --force to replace them)", clashes)
+    written = []
+    for imported, data in planned:
+        path_ = corpus.root / imported.layer_path
+        if atomic_write(path_, data, force=force):
+            written.append(path_)
+        result.documents.append(imported)
+    if written:  # what was written must pass the validator like any contribution
+        check = validate(corpus.root, written)
+        result.report.extend(p for p in check.problems if p.path.startswith("annotations/"))
+    return result

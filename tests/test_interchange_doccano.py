@@ -1,0 +1,155 @@
+"""doccano JSONL (relation extraction): round trips, UTF-16 offsets, bad records."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from claimstance.corpus.annotation import canonicalize
+from claimstance.interchange.common import to_layer
+from claimstance.interchange.doccano import from_doccano, to_doccano, utf16_offsets
+
+from .interchange_cases import CASES, EMOJI_TEXT
+from .test_interchange_brat import errors
+
+
+def through_json(record: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(record, ensure_ascii=False))
+    return out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_round_trip(case: str) -> None:
+    seed, layer = CASES[case]
+    items, problems = from_doccano(through_json(to_doccano(seed, layer)), seed)
+    assert problems == []
+    back = to_layer(seed, layer["annotator"], items, layer["provenance"])
+    assert back == canonicalize(layer)
+    assert errors(seed, back) == []
+
+
+def test_shape_is_doccanos_relation_extraction_jsonl() -> None:
+    seed, layer = CASES["hand-built/A"]
+    record = to_doccano(seed, layer)
+    assert list(record)[:1] == ["text"]
+    assert all(set(e) == {"id", "label", "start_offset", "end_offset"} for e in record["entities"])
+    assert all(set(r) == {"id", "from_id", "to_id", "type"} for r in record["relations"])
+    ids = {e["id"] for e in record["entities"]}
+    assert all(r["from_id"] in ids and r["to_id"] in ids for r in record["relations"])
+    assert len(record["relations"]) == 1 + 4  # one claimant, four stances
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_offsets_are_utf16_code_units(case: str) -> None:
+    """What JavaScript's String.prototype.slice(start, end) gives is each span's text."""
+    seed, layer = CASES[case]
+    record = to_doccano(seed, layer)
+    units = seed["text"].encode("utf-16-le")
+    for e, item in zip(record["entities"], [*layer["mentions"], *layer["claims"]], strict=True):
+        js_slice = units[2 * e["start_offset"]:2 * e["end_offset"]].decode("utf-16-le")
+        assert js_slice == item["text"]
+
+
+def test_astral_characters_count_two() -> None:
+    seed, layer = CASES["emoji-text/ann-e"]
+    record = to_doccano(seed, layer)
+    flag = next(e for e in record["entities"] if e["label"] == "GPE"
+                and e["start_offset"] == EMOJI_TEXT.index("🇲🇱"))
+    assert flag["end_offset"] - flag["start_offset"] == 4
+    assert utf16_offsets("a😞b") == [0, 1, 3, 4]
+
+
+def test_offsets_inside_a_surrogate_pair_are_refused() -> None:
+    seed, layer = CASES["emoji-text/ann-e"]
+    record = to_doccano(seed, layer)
+    start = utf16_offsets(EMOJI_TEXT)[EMOJI_TEXT.index("😞")]
+    record["entities"].append({"id": 99, "label": "GROUP", "start_offset": start + 1,
+                               "end_offset": start + 2})
+    items, problems = from_doccano(record, seed, "x.jsonl", line=7)
+    assert [(p.code.value, p.path, p.pointer, p.line) for p in problems] == [
+        ("import-bad-offsets", "x.jsonl", f"/entities/{len(record['entities']) - 1}", 7)]
+    assert "surrogate" in problems[0].message
+    assert to_layer(seed, "ann-e", items, layer["provenance"]) == layer
+
+
+def test_text_that_differs_is_refused() -> None:
+    seed, layer = CASES["hand-built/B"]
+    record = to_doccano(seed, layer)
+    record["text"] = record["text"].replace("Niger", "Chad")
+    items, problems = from_doccano(record, seed, line=3)
+    assert items == {"mentions": [], "claims": [], "stances": []}
+    assert [(p.code.value, p.line) for p in problems] == [("import-text-mismatch", 3)]
+
+
+def test_malformed_records_give_coded_problems_with_pointers() -> None:
+    seed, layer = CASES["hand-built/A"]
+    record = to_doccano(seed, layer)
+    n = len(record["entities"])
+    r = len(record["relations"])
+    record["entities"] += [
+        {"id": 0, "label": "GPE", "start_offset": 0, "end_offset": 4},  # id used twice
+        {"id": n, "label": "WEAPON", "start_offset": 0, "end_offset": 4},
+        {"id": n + 1, "label": "GPE", "start_offset": 0},
+        {"id": n + 2, "label": "GPE", "start_offset": 3, "end_offset": 500},
+    ]
+    record["relations"] += [
+        {"id": 90, "from_id": n, "to_id": 0, "type": "support"},
+        {"id": 91, "from_id": 0, "to_id": 1, "type": "support"},
+        {"id": 92, "from_id": 0, "to_id": 1, "type": "blames"},
+        {"id": 93, "from_id": "x", "to_id": 1, "type": "support"},
+    ]
+    record["entity_links"] = [{"start_offset": 0, "end_offset": 4, "label": "ORG", "qid": "Q1"}]
+    record["Comments"] = [{"id": 1, "comment": "check"}]
+    items, problems = from_doccano(record, seed, line=2)
+    got = sorted((p.code.value, p.pointer) for p in problems)
+    assert got == sorted([
+        ("import-bad-line", f"/entities/{n}"), ("import-unknown-label", f"/entities/{n + 1}"),
+        ("import-bad-line", f"/entities/{n + 2}"), ("import-bad-offsets", f"/entities/{n + 3}"),
+        ("import-bad-relation", f"/relations/{r}"), ("import-bad-relation", f"/relations/{r + 1}"),
+        ("import-unknown-label", f"/relations/{r + 2}"), ("import-bad-line", f"/relations/{r + 3}"),
+        ("import-bad-link", "/entity_links/0"), ("import-unsupported", "/Comments")])
+    assert {p.line for p in problems} == {2}
+    assert to_layer(seed, "ann-a", items, layer["provenance"]) == layer
+
+
+def test_a_relation_drawn_from_the_claim_is_read_the_other_way() -> None:
+    seed, layer = CASES["hand-built/A"]
+    record = to_doccano(seed, layer)
+    for r in record["relations"]:
+        r["from_id"], r["to_id"] = r["to_id"], r["from_id"]
+    items, problems = from_doccano(record, seed)
+    assert problems == [] and to_layer(seed, "ann-a", items, layer["provenance"]) == layer
+
+
+@pytest.mark.parametrize("record", [
+    [], {"text": 3}, {"text": "x", "entities": {}},
+    {"text": None}, {"entities": [{"id": 1}]},
+])
+def test_junk_never_raises(record: Any) -> None:
+    seed, _ = CASES["hand-built/A"]
+    items, problems = from_doccano(record, seed, line=4)
+    assert items == {"mentions": [], "claims": [], "stances": []}
+    assert [(p.code.value, p.line) for p in problems][:1] in (
+        [("import-unreadable", 4)], [("import-text-mismatch", 4)])
+
+
+def test_junk_parts_of_a_good_record_never_raise() -> None:
+    seed, layer = CASES["hand-built/A"]
+    record = to_doccano(seed, layer)
+    record["entities"] = [*record["entities"], 5, None, {"id": True, "label": "GPE"}]
+    record["relations"] = "none"
+    record["entity_links"] = [None, {"start_offset": "0"}]
+    record["Comments"] = 7
+    _, problems = from_doccano(record, seed, line=1)
+    assert {p.code.value for p in problems} == {"import-bad-line", "import-bad-link",
+                                                "import-unsupported"}
+
+
+def test_a_sequence_labeling_export_is_not_mistaken_for_an_empty_layer() -> None:
+    seed, _ = CASES["hand-built/A"]
+    record = {"id": 1, "text": seed["text"], "label": [[0, 4, "GPE"]], "Comments": []}
+    items, problems = from_doccano(record, seed, line=1)
+    assert items == {"mentions": [], "claims": [], "stances": []}
+    assert [(p.code.value, p.pointer) for p in problems] == [("import-bad-line", "/label")]
