@@ -279,9 +279,17 @@ def test_round_trip(ls_server: LSServer, client: Any, ls_corpus: Path, project: 
     again = pull(client, corpus, project, salt=SALT)  # re-pulling is a no-op
     assert again.counts["files unchanged"] == 3 and not again.counts["files written"]
 
-    # a person's edit is kept unless --force
+    # Update in Label Studio: the file the last pull wrote follows, without --force
     path = folder / f"{admin}.json"
-    edited = path.read_text().replace('"lead_time_s": 321.5', '"lead_time_s": 1')
+    stored = client.annotations.get(id=prov["annotation"])
+    client.annotations.update(id=prov["annotation"], result=stored.result, lead_time=400.0)
+    updated = pull(client, corpus, project, salt=SALT)
+    assert updated.files["updated"] == [f"annotations/{DOC}/{admin}.json"], updated.text()
+    assert "ls-would-overwrite" not in {p.code for p in updated.report.problems}
+    assert json.loads(path.read_text())["provenance"]["lead_time_s"] == 400.0
+
+    # a person's edit is kept unless --force
+    edited = path.read_text().replace('"lead_time_s": 400.0', '"lead_time_s": 1')
     path.write_text(edited)
     kept = pull(client, corpus, project, salt=SALT)
     assert not kept.ok and path.read_text() == edited
@@ -325,27 +333,44 @@ def test_pull_refuses_tasks_whose_text_changed(client: Any, ls_corpus: Path,
     assert not list((ls_corpus / "annotations" / DOC).glob("a*.json"))
 
 
-def test_cli_push_pull_with_annotations(ls_server: LSServer, client: Any, ls_corpus: Path,
-                                        project: str) -> None:
-    out = cli(ls_server, "ls", "push", "--project", project, "--with-annotations",
-              "--format", "json", cwd=ls_corpus)
+def test_cli_push_overlap_and_gold_suggestions(ls_server: LSServer, client: Any,
+                                               ls_corpus: Path, project: str) -> None:
+    """--annotators-per-task sets the overlap; --from gold pushes gold as predictions that
+    pre-fill new annotations; pushing again changes nothing; annotator layers never go."""
+    a_layer = ls_corpus / "annotations" / DOC / "a0123456789.json"
+    gold = json.loads((ls_corpus / "annotations" / DOC / "gold.json").read_text())
+    a_layer.write_text(json.dumps(gold | {"annotator": "a0123456789", "status": "submitted"},
+                                  ensure_ascii=False, indent=2) + "\n")
+    out = cli(ls_server, "ls", "push", "--project", project, "--from", "gold",
+              "--annotators-per-task", "2", "--format", "json", cwd=ls_corpus)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["counts"]["tasks created"] == 2
     assert summary["counts"]["predictions created"] == 1
-    again = json.loads(cli(ls_server, "ls", "push", "--project", project, "--with-annotations",
-                           "--format", "json", cwd=ls_corpus).stdout)
+    p = client.projects.get(id=summary["project_id"])
+    assert (p.maximum_annotations, p.overlap_cohort_percentage) == (2, 100)
+    assert p.model_version == "gold" and p.show_collab_predictions
+    again = json.loads(cli(ls_server, "ls", "push", "--project", project, "--from", "gold",
+                           "--annotators-per-task", "2", "--format", "json",
+                           cwd=ls_corpus).stdout)
     assert again["counts"]["predictions unchanged"] == 1
-    assert "predictions created" not in again["counts"]
+    assert "predictions created" not in again["counts"] and "overlap updated" not in \
+        again["counts"]
     task = project_tasks(client, summary["project_id"])[DOC]
-    preds = list(client.predictions.list(task=task.id))
-    assert [p.model_version for p in preds] == ["claimstance/gold"]
+    (pred,) = client.predictions.list(task=task.id)
+    assert pred.model_version == "gold" and pred.score == 1.0
+    assert sorted(r.get("labels", [""])[0] for r in pred.result if r["type"] == "relation") \
+        == sorted(["claimant"] * sum(1 for c in gold["claims"] if c["claimant"])
+                  + [s["label"] for s in gold["stances"]])
     pulled = cli(ls_server, "ls", "pull", "--project", project, cwd=ls_corpus)
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
     assert "tasks: 2" in pulled.stdout
     missing = cli(ls_server, "ls", "pull", "--project", "no-such-project", cwd=ls_corpus)
     assert missing.returncode == 1 and "ls push" in missing.stderr
     assert "Traceback" not in missing.stderr
+    retired = cli(ls_server, "ls", "push", "--project", project, "--with-annotations",
+                  cwd=ls_corpus)
+    assert retired.returncode == 2  # annotators' layers are never pushed to others
 
 
 def test_wrong_token_is_a_clear_error(ls_server: LSServer, ls_corpus: Path) -> None:
