@@ -141,3 +141,34 @@ def test_a_fifo_for_a_seed_is_reported_not_waited_on(corpus: Path) -> None:
         [sys.executable, "-m", "claimstance", "validate", "--format", "json"], cwd=corpus,
         capture_output=True, text=True, timeout=60).stdout)
     assert "not-a-file" in {p["code"] for p in whole["problems"]}
+
+
+def test_streamed_json_equals_the_whole_report(tmp_path: Path) -> None:
+    """`validate --format json` writes problems as documents finish (document by document,
+    each sorted), then valid and stats: the same object as the library's report."""
+    from claimstance.validation.run import validate
+
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "synth.py"), "80",
+                    str(tmp_path / "c")], check=True)
+    res = CliRunner().invoke(main, ["validate", "--root", str(tmp_path / "c"), "--format",
+                                    "json"])
+    out = json.loads(res.output)
+    want = validate(tmp_path / "c").to_dict()
+    assert res.exit_code == (0 if want["valid"] else 1)
+    assert out["valid"] is want["valid"]
+    assert out["stats"] == want["stats"]
+    assert sorted(out["problems"], key=json.dumps) == sorted(want["problems"], key=json.dumps)
+    docs = [p["path"].split("/")[1].removesuffix(".json") for p in out["problems"]]
+    assert docs == sorted(docs), "problems come document by document"
+
+
+def test_a_missing_extra_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """The core installs only what validation needs; a command that needs an extra says
+    which (here with pyarrow made unimportable, as in `pip install claimstance`)."""
+    code = ("import sys; sys.modules['pyarrow'] = None; sys.modules['yaml'] = None\n"
+            "from claimstance.cli import main\n"
+            f"main(['build', '--root', {str(REPO)!r}, '--out', {str(tmp_path / 'd')!r}])")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "pip install 'claimstance[dataset]'" in res.stderr
+    assert "Traceback" not in res.stderr

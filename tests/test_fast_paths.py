@@ -139,3 +139,32 @@ def test_rules_report_and_never_raise_on_any_damage(data: st.DataObject) -> None
                              text_sha256=seed["sha256"], seed_exists=True)
     for p in f.locate(found):
         assert p.line is not None and p.column is not None, p
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_is_canonical_says_exactly_when_canonicalize_changes_nothing(
+        data: st.DataObject) -> None:
+    """`is_canonical` decides the ids-not-canonical warning without building a copy; it
+    must agree with `canonicalize`, which must be idempotent (ties included)."""
+    from claimstance.corpus.annotation import canonicalize, is_canonical
+
+    layer = copy.deepcopy(GOLD)
+    for key in ("mentions", "claims", "stances"):
+        items = layer[key]
+        if data.draw(st.booleans()):  # duplicates make ties past m9 / m10
+            items += [copy.deepcopy(x) for x in data.draw(st.lists(st.sampled_from(items),
+                                                                   max_size=4))]
+        if data.draw(st.booleans()):
+            order = data.draw(st.permutations(range(len(items))))
+            layer[key] = [items[i] for i in order]
+        prefix = key[0]
+        renumber = data.draw(st.booleans())
+        for n, x in enumerate(layer[key], 1):
+            x["id"] = f"{prefix}{n}" if renumber else x["id"]
+    if len({x["id"] for x in layer["mentions"]}) < len(layer["mentions"]):
+        return  # duplicate ids: an error, and canonicalize has no order to keep
+    once = canonicalize(layer)
+    assert canonicalize(once) == once
+    items = {k: layer[k] for k in ("mentions", "claims", "stances")}
+    assert is_canonical(layer) == ({k: once[k] for k in items} == items)

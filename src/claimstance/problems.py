@@ -291,16 +291,26 @@ def problem(code: Code, path: str, pointer: str, message: str) -> Problem:
 
 @dataclass
 class Report:
-    """Every problem found, and what was looked at; `valid` derives from the problems."""
+    """Every problem found (or, with keep=False, only their counts: a report of a large
+    corpus streams its problems out instead of holding them), and what was looked at.
+    `valid` derives from the counts."""
 
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     annotations: int = 0
     strict: bool = False
+    keep: bool = True
+    by_code: Counter[Code] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.by_code.update(p.code for p in self.problems)
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
+        problems = list(problems)
+        self.by_code.update(p.code for p in problems)
+        if self.keep:
+            self.problems.extend(problems)
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.sorted())
@@ -313,25 +323,25 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return sum(1 for p in self.problems if p.level is Level.ERROR)
+        return sum(n for code, n in self.by_code.items() if code.level is Level.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.level is Level.WARNING)
+        return sum(n for code, n in self.by_code.items() if code.level is Level.WARNING)
 
     @property
     def valid(self) -> bool:
-        return not any(self.failing(p) for p in self.problems)
+        return not (self.errors or (self.strict and self.warnings))
 
     def stats(self) -> dict[str, Any]:
-        by_code = Counter(p.code.value for p in self.problems)
         return {
             "files": self.files,
             "documents": self.documents,
             "annotations": self.annotations,
             "errors": self.errors,
             "warnings": self.warnings,
-            "by_code": dict(sorted(by_code.items())),
+            "by_code": {c.value: n for c, n in sorted(self.by_code.items(),
+                                                     key=lambda kv: kv[0].value)},
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -17,6 +17,11 @@ from .. import __version__
 from ..problems import Refused
 from .output import emit_refusal
 
+#: Which extra brings the libraries some commands import (the core only validates).
+EXTRAS = {"pyarrow": "dataset", "yaml": "dataset", "spacy": "dataset", "numpy": "dataset",
+          "krippendorff": "dataset", "huggingface_hub": "dataset",
+          "label_studio_sdk": "labelstudio", "httpx": "labelstudio"}
+
 
 class Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
@@ -25,6 +30,13 @@ class Command(click.Command):
         except Refused as e:
             emit_refusal(e, str(ctx.params.get("fmt") or "text"))
             ctx.exit(1)
+        except ModuleNotFoundError as e:
+            extra = EXTRAS.get((e.name or "").split(".")[0])
+            if extra is None:
+                raise
+            raise click.ClickException(
+                f"`claimstance {ctx.command_path.split(' ', 1)[-1]}` needs the {extra} extra "
+                f"({e.name} is not installed): pip install 'claimstance[{extra}]'") from None
 
 
 class Group(click.Group):

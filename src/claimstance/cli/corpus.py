@@ -74,7 +74,7 @@ def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
     from ..validation.formatters import FORMATTERS, catalogue_json, catalogue_text
     from ..validation.gitdiff import GitError, changed_paths
     from ..validation.reader import MAX_BYTES
-    from ..validation.run import validate as run
+    from ..validation.run import stream
 
     if list_codes:
         click.echo(catalogue_json() if fmt == "json" else catalogue_text())
@@ -87,11 +87,11 @@ def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
             targets = changed_paths(root or Path("."), changed or None)
         except GitError as e:
             raise click.UsageError(str(e)) from None
-    report = run(root, targets, strict=strict, max_bytes=max_bytes or MAX_BYTES,
+    run = stream(root, targets, strict=strict, max_bytes=max_bytes or MAX_BYTES,
                  progress=show_progress(quiet), jobs=jobs)
-    for chunk in FORMATTERS[fmt](report):
+    for chunk in FORMATTERS[fmt](run, run.report):
         click.echo(chunk, nl=False)
-    finish(report.valid)
+    finish(run.report.valid)
 
 
 @main.command("fmt")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
+import operator
 from typing import Any
 
 from .schema import SCHEMA_VERSION
@@ -22,9 +23,9 @@ def _ordered(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: item[k] for k in keys if k in item}
 
 
-def span_order(item: dict[str, Any]) -> tuple[Any, Any, Any]:
-    """Mentions and claims are in text order: by start, end, then type."""
-    return item["start"], item["end"], item["type"]
+#: Mentions and claims are in text order: by start, end, then type.
+span_order = operator.itemgetter("start", "end", "type")
+_ID = operator.itemgetter("id")
 
 
 def stance_order(stance: dict[str, Any]) -> tuple[int, int, Any]:
@@ -39,10 +40,11 @@ def _num(item_id: str | None) -> int:
 def canonicalize(ann: dict[str, Any]) -> dict[str, Any]:
     """Sort items in text order and renumber ids m1.., c1.., s1.., rewriting references.
 
-    Ties in `span_order` keep the order of the old ids. Applying it twice changes nothing.
+    Ties in `span_order` keep the order of the old ids' numbers. Applying it twice changes
+    nothing.
     """
-    mentions = sorted(ann["mentions"], key=lambda m: (*span_order(m), m["id"]))
-    claims = sorted(ann["claims"], key=lambda c: (*span_order(c), c["id"]))
+    mentions = sorted(ann["mentions"], key=lambda m: (*span_order(m), _num(m["id"])))
+    claims = sorted(ann["claims"], key=lambda c: (*span_order(c), _num(c["id"])))
     mid = {m["id"]: f"m{i}" for i, m in enumerate(mentions, 1)}
     cid = {c["id"]: f"c{i}" for i, c in enumerate(claims, 1)}
 
@@ -70,22 +72,24 @@ def canonicalize(ann: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _numbered(items: Any, prefix: str) -> bool:
-    return isinstance(items, list) and all(
-        isinstance(x, dict) and x.get("id") == f"{prefix}{i}" for i, x in enumerate(items, 1))
+@functools.lru_cache(maxsize=64)
+def _numbered(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(1, n + 1)]
 
 
 def is_canonical(ann: dict[str, Any]) -> bool:
-    """Whether `canonicalize` would leave the items as they are (without building a copy)."""
+    """Whether `canonicalize` would leave the items as they are (without building a copy):
+    ids numbered in order, and items in `span_order` / `stance_order`."""
     try:
-        if not (_numbered(ann["mentions"], "m") and _numbered(ann["claims"], "c")
-                and _numbered(ann["stances"], "s")):
-            return False
+        for key, prefix in (("mentions", "m"), ("claims", "c"), ("stances", "s")):
+            items = ann[key]
+            if list(map(_ID, items)) != _numbered(prefix, len(items)):
+                return False
         for key in ("mentions", "claims"):
             keys = list(map(span_order, ann[key]))
-            if any(a > b for a, b in itertools.pairwise(keys)):
+            if not all(map(operator.le, keys, keys[1:])):
                 return False
-        skeys = list(map(stance_order, ann["stances"]))
-        return all(a <= b for a, b in itertools.pairwise(skeys))
+        keys = list(map(stance_order, ann["stances"]))
+        return all(map(operator.le, keys, keys[1:]))
     except (KeyError, TypeError, ValueError, IndexError):
         return True  # malformed: other checks report it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -111,14 +113,23 @@ def is_grapheme_boundary(text: str, i: int) -> bool:
     return pos == i
 
 
+_JOINABLE = re.compile("[\r\u0300-\U0010ffff]")  # what may join a neighbour into one character
+
+
+@functools.lru_cache(maxsize=16)
+def _joinable(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Offsets with such a character after them, and offsets with one before them: the only
+    offsets where `is_grapheme_boundary` has to segment (cached: a document's layers share
+    its text)."""
+    pieces = _JOINABLE.split(text)  # each match is one character: pieces lie between them
+    ends = list(itertools.accumulate(map((1).__add__, map(len, pieces[:-1]))))
+    return frozenset(map((-1).__add__, ends)), frozenset(ends)
+
+
 def inside_graphemes(text: str, offsets: set[int]) -> set[int]:
-    """The offsets that fall inside a user-perceived character, of many at once: when every
-    character around them is below U+0300 (and none is CR) none does, as in
-    `is_grapheme_boundary`, whose rule alone decides the rest."""
-    size = len(text)
-    offs = [o for o in offsets if 0 < o < size]
-    around = "".join(map(text.__getitem__, offs)) + "".join(
-        map(text.__getitem__, map((1).__rsub__, offs)))
-    if not around or (max(around) < "\u0300" and "\r" not in around):
-        return set()
-    return {o for o in offs if not is_grapheme_boundary(text, o)}
+    """Of many offsets (0 to len(text)), those inside a user-perceived character. Only those
+    next to a character from U+0300 up (or a CR) are segmented; `is_grapheme_boundary`
+    answers the others from the two characters alone."""
+    after, before = _joinable(text)
+    return {o for o in (offsets & after) | (offsets & before)
+            if not is_grapheme_boundary(text, o)}

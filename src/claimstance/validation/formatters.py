@@ -1,14 +1,16 @@
-"""Formatters: a `Report` in, text out, one per output format. They decide nothing.
+"""Formatters: problems and their `Report` in, text out, one per output format. They decide
+nothing.
 
-Each yields its output in pieces, so a report with many problems is written as it is
-formatted rather than built into one string first.
+Each yields its output in pieces as the problems come (a validation streams them), so a
+report with many problems is written as it is found rather than held; the report's counts,
+complete once the problems are exhausted, close the output.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ..problems import Code, Problem, Report
 
@@ -40,9 +42,9 @@ def format_problem(p: Problem) -> str:
     return f"{_where(p)}: {p.level.value} [{p.code.value}]{ptr}: {p.message}"
 
 
-def format_text(report: Report) -> Iterator[str]:
+def format_text(problems: Iterable[Problem], report: Report) -> Iterator[str]:
     any_problem = False
-    for p in report:
+    for p in problems:
         any_problem = True
         yield format_problem(p) + "\n"
     if any_problem:
@@ -50,15 +52,17 @@ def format_text(report: Report) -> Iterator[str]:
     yield summary(report) + "\n"
 
 
-def format_json(report: Report) -> Iterator[str]:
-    """The same object as `report.to_dict()`, written one problem at a time."""
-    head = {"valid": report.valid, "stats": report.stats()}
-    yield json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "problems": ['
+def format_json(problems: Iterable[Problem], report: Report) -> Iterator[str]:
+    """The object of `report.to_dict()` (problems first, since they stream, then `valid` and
+    `stats`), written one problem at a time."""
+    yield '{\n  "problems": ['
     sep = "\n"
-    for p in report:
+    for p in problems:
         yield sep + "    " + json.dumps(p.to_dict(), ensure_ascii=False)
         sep = ",\n"
-    yield ("\n  ]\n}\n" if sep == ",\n" else "]\n}\n")
+    tail = json.dumps({"valid": report.valid, "stats": report.stats()}, ensure_ascii=False,
+                      indent=2)
+    yield ("\n  ]," if sep == ",\n" else "],") + tail[1:] + "\n"
 
 
 def _gh_escape(s: str, prop: bool = False) -> str:
@@ -68,9 +72,9 @@ def _gh_escape(s: str, prop: bool = False) -> str:
     return s
 
 
-def format_github(report: Report) -> Iterator[str]:
+def format_github(problems: Iterable[Problem], report: Report) -> Iterator[str]:
     """GitHub workflow commands, so problems show on the lines of the pull request's diff."""
-    for p in report:
+    for p in problems:
         cmd = "error" if report.failing(p) else "warning"
         props = [f"file={_gh_escape(p.path, True)}"]
         if p.line is not None:
@@ -82,12 +86,13 @@ def format_github(report: Report) -> Iterator[str]:
     yield summary(report) + "\n"
 
 
-FORMATTERS: dict[str, Callable[[Report], Iterator[str]]] = {
+FORMATTERS: dict[str, Callable[[Iterable[Problem], Report], Iterator[str]]] = {
     "text": format_text, "json": format_json, "github": format_github}
 
 
 def render(report: Report, fmt: str = "text") -> str:
-    return "".join(FORMATTERS[fmt](report))
+    """A whole report (its problems sorted) as one string."""
+    return "".join(FORMATTERS[fmt](report.sorted(), report))
 
 
 def catalogue_text() -> str:

@@ -6,8 +6,9 @@ trust, so a contributor sees every problem in one pass.
 
 from __future__ import annotations
 
+import itertools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..corpus import annotation as annotation_mod
@@ -60,21 +61,35 @@ def check_document(data: Any, path: str, stem: str, digest: str | None = None) -
     return out
 
 
-_SPAN = operator.itemgetter("start", "end", "text", "type")
-_ID = operator.itemgetter("id")
-_CLAIM_REFS = operator.itemgetter("id", "claimant", "type")
-_STANCE_REFS = operator.itemgetter("holder", "claim")
+#: The fields the rules read, by list; each list is read once per layer (`read_items`).
+FIELDS = {"mentions": ("id", "start", "end", "text", "type"),
+          "claims": ("id", "start", "end", "text", "type", "claimant"),
+          "stances": ("id", "holder", "claim")}
+_GETTERS = {key: operator.itemgetter(*fields) for key, fields in FIELDS.items()}
+Items = dict[str, tuple[list[int], dict[str, Sequence[Any]]]]
 
 
-def _rows(items: Any, getter: Callable[[Any], Any], fields: tuple[str, ...],
-          ) -> tuple[list[int], list[Any]]:
-    """(indexes, value tuples) of the items of one list, read in bulk when every item has
-    every field; otherwise item by item, skipping what is not an object (the schema
-    reports the shapes)."""
-    if not isinstance(items, list):
-        return [], []
+def read_items(data: dict[str, Any], *, shaped: bool = False) -> Items:
+    """Each list of a layer as columns: key -> (indexes, field -> column). `shaped`: the
+    schema passed the layer, so every item has every field and scalar values."""
+    out: Items = {}
+    for key, fields in FIELDS.items():
+        where, columns = _columns(data.get(key), _GETTERS[key], fields, shaped=shaped)
+        out[key] = (where, dict(zip(fields, columns, strict=True)))
+    return out
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _columns(items: Any, getter: Callable[[Any], Any], fields: tuple[str, ...], *,
+             shaped: bool = False) -> tuple[list[int], list[Sequence[Any]]]:
+    """(indexes, one column per field) of the objects of one list, read in bulk when every
+    item has every field; otherwise item by item (absent: None). A value that is no scalar
+    becomes its repr, so the rules can compare and hash it; the schema reports the shapes."""
+    if not isinstance(items, list) or not items:
+        return [], [() for _ in fields]
     try:
-        return list(range(len(items))), list(map(getter, items))
+        rows = list(map(getter, items))
+        where = list(range(len(items)))
     except (KeyError, TypeError):
         where, rows = [], []
         for i, x in enumerate(items):
@@ -82,98 +97,121 @@ def _rows(items: Any, getter: Callable[[Any], Any], fields: tuple[str, ...],
                 where.append(i)
                 rows.append(tuple(x.get(f) for f in fields) if len(fields) > 1 else
                             x.get(fields[0]))
-        return where, rows
+    if len(fields) == 1:
+        if not shaped and not set(map(type, rows)) <= _SCALARS:
+            rows = [v if type(v) in _SCALARS else repr(v) for v in rows]
+        return where, [rows]
+    if not shaped and not set(map(type, itertools.chain.from_iterable(rows))) <= _SCALARS:
+        rows = [tuple(v if type(v) in _SCALARS else repr(v) for v in row) for row in rows]
+    if not rows:
+        return [], [() for _ in fields]
+    return where, list(zip(*rows, strict=True))
 
 
-def _check_spans(data: dict[str, Any], path: str, text: str) -> list[Problem]:
-    """The offset rules of mentions and claims, over each list at once."""
+def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Problem]:
+    """The offset rules of mentions and claims, run over each list at once: every rule is a
+    pass over columns, and only the items it flags are looked at one by one."""
     out: list[Problem] = []
     size = len(text)
     for key in ("mentions", "claims"):
-        where, rows = _rows(data.get(key), _SPAN, ("start", "end", "text", "type"))
-        spans = [(i, s, e, t, ty) for i, (s, e, t, ty) in zip(where, rows, strict=True)
-                 if type(s) is int and type(e) is int and s >= 0]  # else: the schema says
-        fit = []
-        for i, s, e, t, ty in spans:
-            if s >= e:
-                out.append(problem(Code.REVERSED_SPAN, path, f"/{key}/{i}/start",
-                                   f"start {s} is not before end {e}"))
-            elif e > size:
-                out.append(problem(Code.OFFSET_OUT_OF_RANGE, path, f"/{key}/{i}/end",
-                                   f"end {e} is beyond the end of the text ({size} "
-                                   "characters)"))
-            else:
-                fit.append((i, s, e, t, ty))
-        inside = inside_graphemes(text, {o for _, s, e, _, _ in fit for o in (s, e)})
-        whole = []  # spans whose text matches: the word and whitespace rules look at them
-        for i, s, e, t, _ in fit:
-            for name, off in (("start", s), ("end", e)):
-                if off in inside:
+        where, cols = items[key]
+        starts, ends, texts, types = cols["start"], cols["end"], cols["text"], cols["type"]
+        if not (shaped or (set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
+                           and min(starts, default=0) >= 0)):  # the schema reports the others
+            keep = [k for k, (a, b) in enumerate(zip(starts, ends, strict=True))
+                    if type(a) is int and type(b) is int and a >= 0]
+            where = [where[k] for k in keep]
+            starts, ends, texts, types = ([col[k] for k in keep]
+                                          for col in (starts, ends, texts, types))
+        if any(map(operator.ge, starts, ends)) or max(ends, default=0) > size:
+            fit = []
+            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+                if a >= b:
+                    out.append(problem(Code.REVERSED_SPAN, path, f"/{key}/{where[k]}/start",
+                                       f"start {a} is not before end {b}"))
+                elif b > size:
+                    out.append(problem(Code.OFFSET_OUT_OF_RANGE, path, f"/{key}/{where[k]}/end",
+                                       f"end {b} is beyond the end of the text ({size} "
+                                       "characters)"))
+                else:
+                    fit.append(k)
+            where, starts, ends, texts, types = ([col[k] for k in fit]
+                                                 for col in (where, starts, ends, texts, types))
+        wants = list(map(text.__getitem__, map(slice, starts, ends)))
+        mismatched = set()  # wrong offsets: boundary warnings would only be noise
+        if any(map(operator.ne, texts, wants)):
+            for k, (got, want) in enumerate(zip(texts, wants, strict=True)):
+                if got != want and isinstance(got, str):
+                    a, b = starts[k], ends[k]
+                    mismatched.add(k)
                     out.append(problem(
-                        Code.SPAN_SPLITS_CHARACTER, path, f"/{key}/{i}/{name}",
-                        f"{name} {off} falls inside the character sequence "
-                        f"{_short(text[max(0, off - 2) : off + 2])}; move it to a boundary"))
-            want = text[s:e]
-            if isinstance(t, str) and t != want:
-                out.append(problem(
-                    Code.SPAN_TEXT_MISMATCH, path, f"/{key}/{i}/text",
-                    f"text {_short(t)} differs from the document's text[{s}:{e}] = "
-                    f"{_short(want)}{_utf16_hint(text, s, e, t)}"))
-            else:
-                whole.append((i, s, e, want))
-        cut = _cuts_words(text, {o for _, s, e, _ in whole for o in (s, e)} - inside)
-        for i, s, e, want in whole:
-            for name, off in (("start", s), ("end", e)):
-                if off in cut:
-                    out.append(problem(
-                        Code.SPAN_INSIDE_WORD, path, f"/{key}/{i}/{name}",
-                        f"{name} {off} cuts the word in "
-                        f"{_short(text[max(0, off - 8) : off + 8])}"))
-            if want[0].isspace() or want[-1].isspace():
-                out.append(problem(Code.SPAN_WHITESPACE, path, f"/{key}/{i}/start",
-                                   f"span {_short(want)} starts or ends with whitespace"))
-        sigs = [(s, e, ty if isinstance(ty, str) else repr(ty)) for _, s, e, _, ty in fit]
+                        Code.SPAN_TEXT_MISMATCH, path, f"/{key}/{where[k]}/text",
+                        f"text {_short(got)} differs from the document's text[{a}:{b}] = "
+                        f"{_short(want)}{_utf16_hint(text, a, b, got)}"))
+        offsets = set(starts).union(ends)  # all within 0..size now
+        inside = inside_graphemes(text, offsets)
+        cut = _cuts_words(text, offsets - inside)
+        if inside or cut:
+            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+                for name, off in (("start", a), ("end", b)):
+                    if off in inside:
+                        out.append(problem(
+                            Code.SPAN_SPLITS_CHARACTER, path, f"/{key}/{where[k]}/{name}",
+                            f"{name} {off} falls inside the character sequence "
+                            f"{_short(text[max(0, off - 2) : off + 2])}; move it to a "
+                            "boundary"))
+                    elif off in cut and k not in mismatched:
+                        out.append(problem(
+                            Code.SPAN_INSIDE_WORD, path, f"/{key}/{where[k]}/{name}",
+                            f"{name} {off} cuts the word in "
+                            f"{_short(text[max(0, off - 8) : off + 8])}"))
+        if any(map(operator.ne, map(str.strip, wants), wants)):
+            for k, want in enumerate(wants):
+                if want != want.strip() and k not in mismatched:
+                    out.append(problem(Code.SPAN_WHITESPACE, path, f"/{key}/{where[k]}/start",
+                                       f"span {_short(want)} starts or ends with whitespace"))
+        sigs = list(zip(starts, ends, types, strict=True))
         if len(set(sigs)) < len(sigs):
-            seen: set[tuple[int, int, str]] = set()
-            for (i, s, e, _, ty), sig in zip(fit, sigs, strict=True):
+            seen: set[tuple[int, int, Any]] = set()
+            for k, sig in enumerate(sigs):
                 if sig in seen:
-                    out.append(problem(Code.DUPLICATE_SPAN, path, f"/{key}/{i}",
-                                       f"another {key[:-1]} has the same offsets {s}-{e} and "
-                                       f"type {ty}"))
+                    out.append(problem(Code.DUPLICATE_SPAN, path, f"/{key}/{where[k]}",
+                                       f"another {key[:-1]} has the same offsets "
+                                       f"{sig[0]}-{sig[1]} and type {sig[2]}"))
                 seen.add(sig)
     return out
 
 
 def _cuts_words(text: str, offsets: set[int]) -> set[int]:
-    """The offsets that fall between two letters or digits."""
-    size = len(text)
-    offs = [o for o in offsets if 0 < o < size]
+    """The offsets (0 to len(text)) that fall between two letters or digits."""
+    offs = list(offsets - {0, len(text)})
     before = map(str.isalnum, map(text.__getitem__, map((1).__rsub__, offs)))
     after = map(str.isalnum, map(text.__getitem__, offs))
-    return {o for o, a, b in zip(offs, before, after, strict=True) if a and b}
+    return set(itertools.compress(offs, map(operator.and_, before, after)))
 
 
-def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
-    """The rules of ids and references (claimants, holders, claims), over each list at once."""
+def _check_references(items: Items, path: str, data: dict[str, Any]) -> list[Problem]:
+    """The rules of ids and references (claimants, holders, claims), run over each list at
+    once; only what a pass flags is looked at one by one."""
     out: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for key in ("mentions", "claims", "stances"):
-        where, found = _rows(data.get(key), _ID, ("id",))
-        named = [(i, x) for i, x in zip(where, found, strict=True) if isinstance(x, str)]
-        ids[key] = {x for _, x in named}
-        if len(ids[key]) < len(named):
+        where, cols = items[key]
+        found = cols["id"]
+        ids[key] = {x for x in found if isinstance(x, str)}
+        if len(ids[key]) < len(found):
             seen: set[str] = set()
-            for i, x in named:
-                if x in seen:
+            for i, x in zip(where, found, strict=True):
+                if isinstance(x, str) and x in seen:
                     out.append(problem(Code.DUPLICATE_ID, path, f"/{key}/{i}/id",
                                        f"id {x!r} is used by more than one {key[:-1]}"))
                 seen.add(x)
 
     def resolves(value: Any, want: str, ptr: str, role: str) -> bool:
-        if not isinstance(value, str) or not REF.match(value):
-            return False  # the schema reports malformed references
         if value in ids[want]:
             return True
+        if not isinstance(value, str) or not REF.match(value):
+            return False  # the schema reports malformed references
         if KIND_OF_PREFIX.get(value[0]) != want:
             out.append(problem(Code.WRONG_REFERENCE_KIND, path, ptr,
                                f"{role} {value!r} must refer to a {want[:-1]} id "
@@ -183,43 +221,44 @@ def _check_references(data: dict[str, Any], path: str) -> list[Problem]:
                                f"{role} {value!r} refers to no {want[:-1]} in this file"))
         return False
 
-    c_where, claims = _rows(data.get("claims"), _CLAIM_REFS, ("id", "claimant", "type"))
-    mentions = ids["mentions"]
-    for i, (_, claimant, _) in zip(c_where, claims, strict=True):
-        if claimant is not None and not (isinstance(claimant, str) and claimant in mentions):
-            resolves(claimant, "mentions", f"/claims/{i}/claimant", "claimant")
-    claimant_of = {str(cid): claimant for cid, claimant, _ in claims if isinstance(claimant, str)}
-    s_where, stances = _rows(data.get("stances"), _STANCE_REFS, ("holder", "claim"))
-    held: set[tuple[str, str]] = set()
-    for i, (holder, claim) in zip(s_where, stances, strict=True):
-        ok_h = (isinstance(holder, str) and holder in mentions) or resolves(
-            holder, "mentions", f"/stances/{i}/holder", "holder")
-        ok_c = (isinstance(claim, str) and claim in ids["claims"]) or resolves(
-            claim, "claims", f"/stances/{i}/claim", "claim")
-        if not (ok_h and ok_c):
-            continue
-        if (holder, claim) in held:
-            out.append(problem(Code.DUPLICATE_STANCE, path, f"/stances/{i}",
-                               f"{holder} already has a stance towards {claim}; keep one"))
-        held.add((holder, claim))
-        if claimant_of.get(claim) == holder:
-            out.append(problem(Code.SELF_STANCE, path, f"/stances/{i}",
-                               f"{holder} is the claimant of {claim}; its own claim needs no "
-                               "stance"))
-    stanced = {c for _, c in held}
+    mentions, claim_ids = ids["mentions"], ids["claims"]
+    c_where, c_cols = items["claims"]
+    cids, claimants, ctypes = c_cols["id"], c_cols["claimant"], c_cols["type"]
+    if not set(claimants) - {None} <= mentions:
+        for i, claimant in zip(c_where, claimants, strict=True):
+            if claimant is not None:
+                resolves(claimant, "mentions", f"/claims/{i}/claimant", "claimant")
+    s_where, s_cols = items["stances"]
+    holders, targets = s_cols["holder"], s_cols["claim"]
+    ok = list(map(operator.and_, map(mentions.__contains__, holders),
+                  map(claim_ids.__contains__, targets)))
+    if not all(ok):
+        for k, (i, holder, claim) in enumerate(zip(s_where, holders, targets, strict=True)):
+            ok[k] = (resolves(holder, "mentions", f"/stances/{i}/holder", "holder")
+                     & resolves(claim, "claims", f"/stances/{i}/claim", "claim"))
+    pairs = list(itertools.compress(zip(s_where, holders, targets, strict=True), ok))
+    claimant_of = dict(zip(cids, claimants, strict=True))
+    if (len({(h, c) for _, h, c in pairs}) < len(pairs)
+            or any(claimant_of.get(c) == h for _, h, c in pairs)):
+        held: set[tuple[Any, Any]] = set()
+        for i, holder, claim in pairs:
+            if (holder, claim) in held:
+                out.append(problem(Code.DUPLICATE_STANCE, path, f"/stances/{i}",
+                                   f"{holder} already has a stance towards {claim}; keep one"))
+            held.add((holder, claim))
+            if claimant_of.get(claim) == holder:
+                out.append(problem(Code.SELF_STANCE, path, f"/stances/{i}",
+                                   f"{holder} is the claimant of {claim}; its own claim needs "
+                                   "no stance"))
+    stanced = {c for _, _, c in pairs}
     ok_alone = unattributed_ok()
-    for i, (cid, claimant, ctype) in zip(c_where, claims, strict=True):
+    for i, cid, claimant, ctype in zip(c_where, cids, claimants, ctypes, strict=True):
         if (claimant is None and isinstance(ctype, str) and ctype not in ok_alone
-                and cid not in stanced and _has(data, "claims", i, "claimant")):
+                and cid not in stanced and "claimant" in data["claims"][i]):
             out.append(problem(Code.CLAIM_UNATTRIBUTED, path, f"/claims/{i}/claimant",
                                f"{ctype} {cid} has no claimant and no stance, so the article "
                                "itself makes it; check that no claimant was missed"))
     return out
-
-
-def _has(data: dict[str, Any], key: str, i: int, field: str) -> bool:
-    """Whether the item has the field (null is a value; a missing field the schema reports)."""
-    return field in data[key][i]
 
 
 def check_annotation(
@@ -246,6 +285,7 @@ def check_annotation(
     out = schema_check(ANNOTATION, data, path)
     if not isinstance(data, dict):
         return out
+    shaped = not out  # the schema passed it: every item has every field, of its type
     annotator = data.get("annotator")
     if isinstance(annotator, str) and annotator != stem:
         out.append(problem(Code.ID_MISMATCH, path, "/annotator",
@@ -273,9 +313,10 @@ def check_annotation(
                 f"{text_sha256[:12]}...); offsets were not checked: re-annotate or re-pull"))
         else:
             doc_ok = True
-    out.extend(_check_references(data, path))
+    items = read_items(data, shaped=shaped)
+    out.extend(_check_references(items, path, data))
     if doc_ok and text is not None:
-        out.extend(_check_spans(data, path, text))
+        out.extend(_check_spans(items, path, text, shaped))
     if not any(p.level is Level.ERROR for p in out) and not annotation_mod.is_canonical(data):
         out.append(problem(Code.IDS_NOT_CANONICAL, path, "",
                            "items are not in text order with ids m1.., c1.., s1..; run "

@@ -7,7 +7,7 @@ chunks over every core, so memory stays flat.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 from ..corpus.document import sha256
 from ..corpus.layout import Corpus
 from ..corpus.parallel import gc_paused, map_chunks
-from ..problems import Level, Problem, Refused, Report
+from ..problems import Level, Problem, Refused, Report, sort_key
 from .plan import DocPlan, Plan, Work, plan_annotation_dir, plan_for, unpack
 from .reader import MAX_BYTES, JSONFile, load, load_if_exists
 from .rules import check_annotation, check_document
@@ -97,12 +97,14 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, res: DocResult) -> None:
-        for kind, found in res.found:
+        found: list[Problem] = []
+        for kind, problems in res.found:
             if kind == "document":
                 self.documents += 1
             elif kind == "annotation":
                 self.annotations += 1
-            self.problems += found
+            found += problems
+        self.problems += sorted(found, key=sort_key)
 
     def into(self, report: Report) -> None:
         report.documents += self.documents
@@ -120,6 +122,47 @@ def check_chunk(corpus: Corpus, max_bytes: int, part: Sequence[Work]) -> Checked
     return out
 
 
+@dataclass
+class Validation:
+    """Problems as they are found, document by document (each document's sorted), so a
+    large report streams; `report` holds the counts, complete once they have all been read."""
+
+    report: Report
+    problems: Iterator[Problem]
+
+    def __iter__(self) -> Iterator[Problem]:
+        return self.problems
+
+
+def stream(
+    root: str | Path | None = None,
+    paths: Iterable[str | Path] | None = None,
+    *,
+    strict: bool = False,
+    max_bytes: int = MAX_BYTES,
+    progress: bool = False,
+    jobs: int | None = None,
+    keep: bool = False,
+) -> Validation:
+    """Validate the corpus at `root` (or only `paths` and what depends on them), yielding
+    problems as chunks of documents finish. `jobs` processes share the work (default: every
+    core for large corpora, one otherwise)."""
+    corpus = Corpus.at(root)
+    plan, work = plan_for(corpus, paths)
+    report = Report(strict=strict, keep=keep)
+
+    def problems() -> Iterator[Problem]:
+        first = sorted(plan.problems, key=sort_key)
+        report.extend(first)
+        yield from first
+        for checked in map_chunks(partial(check_chunk, corpus, max_bytes), work, jobs=jobs,
+                                  progress="validating" if progress else None):
+            checked.into(report)
+            yield from checked.problems
+
+    return Validation(report, problems())
+
+
 def validate(
     root: str | Path | None = None,
     paths: Iterable[str | Path] | None = None,
@@ -129,18 +172,12 @@ def validate(
     progress: bool = False,
     jobs: int | None = None,
 ) -> Report:
-    """Validate the corpus at `root` (or only `paths` and what depends on them).
-
-    `jobs` processes share the work (default: every core for large corpora, one otherwise).
-    """
-    corpus = Corpus.at(root)
-    plan, work = plan_for(corpus, paths)
-    report = Report(strict=strict)
-    report.extend(plan.problems)
-    for checked in map_chunks(partial(check_chunk, corpus, max_bytes), work, jobs=jobs,
-                              progress="validating" if progress else None):
-        checked.into(report)
-    return report
+    """Validate the corpus at `root` (or only `paths`) into a report holding every problem."""
+    run = stream(root, paths, strict=strict, max_bytes=max_bytes, progress=progress, jobs=jobs,
+                 keep=True)
+    for _ in run:
+        pass
+    return run.report
 
 
 def require_valid(root: str | Path | None, paths: Iterable[str | Path] | None, why: str) -> None:
