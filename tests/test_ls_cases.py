@@ -91,8 +91,8 @@ def test_ls_case(case: Path, tmp_path: Path) -> None:
     for rel in expected.get("updated", []):  # a file the last pull wrote follows Label Studio
         assert (work / rel).read_bytes() != (case / rel).read_bytes()
         assert rel in summary.files["updated"]
-    for p in written:  # whatever a pull writes passes the validator
-        assert "@" not in p.read_text()
+    for path in written:  # whatever a pull writes passes the validator
+        assert "@" not in path.read_text()
     ledger = work / LEDGER
     if ledger.is_file():  # the pull records hold no e-mail
         assert "@" not in ledger.read_text()

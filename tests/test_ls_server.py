@@ -81,10 +81,11 @@ def test_down_signals_only_our_server(env: dict[str, str], tmp_path: Path) -> No
     data.mkdir()
     other = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
+        started = start_time(other.pid)
         record = {"url": "http://127.0.0.1:9", "pid": other.pid, "data": str(data),
-                  "started": start_time(other.pid)}
+                  "started": started}
         (data / "server.json").write_text(json.dumps(record))
-        assert identify(other.pid, data, record["started"]) is not None
+        assert identify(other.pid, data, started) is not None
         out = ls(env, "down", "--data-dir", str(data))
         assert out.returncode == 0, out.stderr
         assert "not our server" in out.stderr and "no server was running" in out.stdout

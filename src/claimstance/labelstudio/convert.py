@@ -373,12 +373,18 @@ class _Annotation:
 
 def _layer_doc(doc_id: str, digest: str, annotator: str, items: dict[str, Any],
                provenance: dict[str, Any]) -> dict[str, Any]:
-    # region ids are random in exports: number them in text order, then let canonicalize
-    # renumber every reference consistently
+    # region ids are random in exports: give them item ids in the export's order, then let
+    # canonicalize sort them into text order and renumber every reference consistently
+    mid = {m["id"]: f"m{i}" for i, m in enumerate(items["mentions"], 1)}
+    cid = {c["id"]: f"c{i}" for i, c in enumerate(items["claims"], 1)}
     return canonicalize({
         "schema_version": SCHEMA_VERSION, "document": {"id": doc_id, "sha256": digest},
         "annotator": annotator, "status": "submitted", "provenance": provenance,
-        "mentions": items["mentions"], "claims": items["claims"], "stances": items["stances"],
+        "mentions": [m | {"id": mid[m["id"]]} for m in items["mentions"]],
+        "claims": [c | {"id": cid[c["id"]], "claimant": mid.get(c["claimant"])}
+                   for c in items["claims"]],
+        "stances": [s | {"holder": mid[s["holder"]], "claim": cid[s["claim"]]}
+                    for s in items["stances"]],
     })
 
 
