@@ -253,3 +253,73 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
     (pair,) = report["pairs"]
     assert sorted(pair["annotators"]) == sorted([ana.pseudonym, ben.pseudonym])
     assert report["documents"] == [DOC]
+
+
+def test_annotators_correct_model_suggestions(ls_server: LSServer, two_seeds: Path,
+                                              annotators: list[Annotator], people: People,
+                                              project: str) -> None:
+    """Predictions pushed under a model version pre-fill the annotator's task (spans and
+    relations); pushing again changes nothing; `agree --against predictions` says what the
+    annotator changed."""
+    corpus = two_seeds
+    ana = annotators[0]
+    text = json.loads((corpus / "seeds" / f"{DOC}.json").read_text())["text"]
+    gold = json.loads((corpus / "annotations" / DOC / "gold.json").read_text())
+    first = text.index("\n")  # the first paragraph's items: what a model suggests
+    mentions = [m for m in gold["mentions"] if m["end"] <= first]
+    kept = {m["id"] for m in mentions}
+    claims = [c | {"claimant": c["claimant"] if c["claimant"] in kept else None}
+              for c in gold["claims"] if c["end"] <= first]
+    stances = [s for s in gold["stances"]
+               if s["holder"] in kept and s["claim"] in {c["id"] for c in claims}]
+    line = {"doc_id": DOC, "mentions": [{k: m[k] for k in ("id", "start", "end", "type")}
+                                        for m in mentions],
+            "claims": [{k: c[k] for k in ("id", "start", "end", "type", "claimant")}
+                       for c in claims],
+            "stances": [{k: s[k] for k in ("holder", "claim", "label")} for s in stances]}
+    predictions = corpus.parent / "model.jsonl"
+    predictions.write_text(json.dumps(line) + "\n")
+    push = ("ls", "push", "--project", project, "--predictions", str(predictions),
+            "--model-version", "test-model", "--format", "json")
+    out = cli(ls_server, corpus, *push)
+    assert out.returncode == 0, out.stdout + out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["counts"]["predictions created"] == 1
+    again = json.loads(cli(ls_server, corpus, *push).stdout)
+    assert again["counts"]["predictions unchanged"] == 1
+    assert "predictions created" not in again["counts"]
+    pid = summary["project_id"]
+    with ls_server.client() as client:
+        task = project_tasks(client, pid)[DOC].id
+
+    page = people.login(ana)
+    assert lsui.open_stream(page, ls_server.url, pid) == task
+    regions = len(mentions) + len(claims)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.htx-highlight').length >= {regions}",
+        timeout=lsui.TIMEOUT)
+    relations = sum(1 for c in claims if c["claimant"]) + len(stances)
+    assert relations > 0
+    assert lsui.relations_tab(page) == relations
+    shot(page, "09-suggestions")
+    lsui.regions_tab(page)
+    region = lsui.span(text, "the northern region")
+    lsui.label(page, "4", text, *region)  # the annotator adds what the model missed
+    lsui.submit(page)
+
+    pulled = cli(ls_server, corpus, "ls", "pull", "--project", project)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    layer = _layers(corpus)[ana.pseudonym]
+    assert [(m["start"], m["end"], m["type"]) for m in layer["mentions"]] == sorted(
+        [(m["start"], m["end"], m["type"]) for m in mentions] + [(*region, "LOC")])
+    assert [(c["start"], c["end"], c["type"]) for c in layer["claims"]] == [
+        (c["start"], c["end"], c["type"]) for c in claims]
+    assert len(layer["stances"]) == len(stances)
+    agree = cli(ls_server, corpus, "agree", DOC, "--against", "predictions", "--predictions",
+                str(predictions), "--format", "json")
+    assert agree.returncode == 0, agree.stderr
+    (pair,) = json.loads(agree.stdout)["pairs"]
+    assert pair["annotators"] == ["predictions", ana.pseudonym]
+    n = len(mentions)
+    assert pair["mention_spans"]["exact"]["f1"] == round(2 * n / (2 * n + 1), 4)
+    assert pair["claim_spans"]["exact"]["f1"] == 1.0

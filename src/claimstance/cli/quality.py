@@ -13,20 +13,44 @@ from .output import emit, finish
 
 @main.command()
 @click.argument("doc_ids", nargs=-1)
+@click.option("--against", type=click.Choice(["predictions"]), default=None,
+              help="Compare each annotator with the suggestions they started from instead.")
+@click.option("--predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.jsonl",
+              help="With --against predictions: the file pushed by `ls push --predictions`.")
 @root_option
 @format_option("text", "json", "markdown")
-def agree(doc_ids: tuple[str, ...], root: Path | None, fmt: str) -> None:
+def agree(doc_ids: tuple[str, ...], against: str | None, predictions: Path | None,
+          root: Path | None, fmt: str) -> None:
     """Inter-annotator agreement: span F1 (exact, overlap), Krippendorff's alpha for types
     and stance labels, claimant agreement; pairwise and over the corpus.
 
     Compares annotator layers (not gold) of documents with two or more annotators. Every
-    figure comes with the number of items it rests on.
+    figure comes with the number of items it rests on. With --against predictions, each
+    annotator's layer is compared with the model suggestions they corrected: how much of
+    them they kept.
 
     \b
     Examples:
       claimstance agree
       claimstance agree mali-accuses-algeria-downed-drone --format json
+      claimstance agree --against predictions --predictions model.jsonl
     """
+    if against == "predictions":
+        from ..corpus.layout import Corpus
+        from ..problems import Refused
+        from ..quality.suggested import against as compare_with
+        from ..validation.prediction_layers import read_prediction_layers
+
+        if predictions is None:
+            raise click.UsageError("--against predictions needs --predictions FILE.jsonl")
+        layers, problems = read_prediction_layers(Corpus.at(root), predictions)
+        if problems:
+            raise Refused(f"{predictions.name} has problems", problems)
+        emit(compare_with(root, layers, "predictions", doc_ids), fmt)
+        return
+    if predictions is not None:
+        raise click.UsageError("--predictions goes with --against predictions")
     from ..quality.agreement import corpus_agreement
 
     emit(corpus_agreement(root, doc_ids), fmt)
