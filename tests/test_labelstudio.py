@@ -23,14 +23,16 @@ import pytest
 
 from claimstance.corpus.layout import Corpus
 from claimstance.corpus.naming import pseudonym
+from claimstance.corpus.palette import palette, tint
 from claimstance.corpus.schema import claim_types, mention_types, stance_labels
 from claimstance.dataset.build import build
 from claimstance.ingest import ingest
 from claimstance.labelstudio.client import find_project, project_tasks, pull, push
-from claimstance.labelstudio.config import labelstudio_config
+from claimstance.labelstudio.config import hotkeys, labelstudio_config
 from claimstance.labelstudio.convert import results_of
 from claimstance.problems import Refused
 from claimstance.validation.run import validate
+from claimstance.viewer import palette_css
 
 from .conftest import REPO, LSServer
 
@@ -82,6 +84,45 @@ def test_config_control_names_and_labels() -> None:
     assert choices.get("toName") == "text" and choices.get("perRegion") == "true"
     assert [c.get("value") for c in choices] == list(claim_types())
     assert [r.get("value") for r in root.iter("Relation")] == ["claimant", *stance_labels()]
+
+
+def test_config_prevents_the_mistakes_the_pull_would_refuse() -> None:
+    root = ET.fromstring(labelstudio_config())
+    # the QID box sits in a View shown only for a selected mention (Label Studio ignores
+    # whenTagName on the TextArea itself, so a QID box was offered for claims too)
+    (view,) = [v for v in root.iter("View") if v.find("TextArea") is not None]
+    assert (view.get("visibleWhen"), view.get("whenTagName")) == ("region-selected", "mention")
+    assert view.find("TextArea").get("name") == "entity"  # type: ignore[union-attr]
+    relations = root.find("Relations")
+    assert relations is not None and relations.get("choice") == "single"  # one label each
+    keys = [x.get("hotkey") for x in root.iter() if x.tag in ("Label", "Choice")]
+    assert None not in keys and len(set(keys)) == len(keys)
+    assert {x.get("value"): x.get("hotkey") for x in root.iter()
+            if x.tag in ("Label", "Choice")} == hotkeys()
+    assert [hotkeys()[t] for t in claim_types()] == [t[0] for t in claim_types()]
+
+
+def test_label_studio_and_the_viewer_draw_labels_in_the_same_colours() -> None:
+    """One palette from the schema: the config's label and relation colours, and the
+    viewer's CSS (tinted as Label Studio tints regions), are the same colours."""
+    root = ET.fromstring(labelstudio_config())
+    config = {x.get("value"): x.get("background") for x in root.iter()
+              if x.tag in ("Label", "Relation")}
+    colours = palette()
+    assert config == colours["mention_type"] | {"CLAIM": colours["claim"]["claim"]} \
+        | colours["relation"]
+    styles = {x.get("value"): x.get("style") for x in root.iter("Choice")}
+    assert styles == {t: f"border-bottom: 3px solid {c}"
+                      for t, c in colours["claim_type"].items()}
+    css = "\n".join(palette_css())
+    for label, colour in colours["mention_type"].items():
+        assert f".mt-{label}{{background:{tint(colour)}}}" in css
+    assert f".claim{{background:{tint(config['CLAIM'] or '')}}}" in css
+    for label, colour in colours["claim_type"].items():
+        assert f".ct-{label}{{border-bottom-color:{colour}}}" in css
+    for label, colour in colours["relation"].items():
+        assert f".rel-{label}{{color:{colour}}}" in css
+    assert tint("#ff8000") == "rgba(255, 128, 0, 0.3)"  # Label Studio's region opacity
 
 
 def test_ls_config_command_prints_it() -> None:

@@ -268,8 +268,9 @@ class _Annotation:
                 self.report(Code.LS_MENTION_AND_CLAIM, c.ptr,
                             f"the region {quote(self.text[c.start:c.end])} carries both the "
                             f"mention label {m.label} and {CLAIM_LABEL} (a label key was "
-                            "pressed while the region was selected); select it, remove one "
-                            "label, and press Esc before the next label key")
+                            "pressed while the region was selected); select it, press "
+                            "Backspace and mark it again with one label (press Esc before "
+                            "the next label key)")
             elif "mention" in kinds:
                 mentions[rid] = kinds["mention"]
             else:
