@@ -96,6 +96,7 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LSServer]:
                         timeout=600)
     assert up.returncode == 0, up.stdout + up.stderr + (data / "server.log").read_text()
     assert token not in up.stdout + up.stderr
+    assert "/user/signup/?token=" in up.stdout  # how annotators get an account
     server = LSServer(f"http://127.0.0.1:{port}", token, data,
                       env | {"LABEL_STUDIO_URL": f"http://127.0.0.1:{port}"})
     try:

@@ -160,8 +160,31 @@ def regions_tab(page: Any) -> None:
     page.locator(".lsf-panel-tabs__tab:visible", has_text="Regions").first.click()
 
 
+_COLOURS = """
+(el) => {
+  const out = new Set();
+  const add = (e) => { const s = getComputedStyle(e);
+    [s.backgroundColor, s.borderBottomColor, s.borderLeftColor].forEach(c => out.add(c)); };
+  for (let e = el, i = 0; e && i < 4; e = e.parentElement, i++) add(e);
+  el.querySelectorAll('*').forEach(add);
+  return [...out];
+}
+"""
+
+
+def colours(locator: Any) -> set[str]:
+    """The colours an element is drawn in (background and borders, its own, its parents'
+    and its children's), as the browser computed them: 'rgb(r, g, b)'."""
+    return set(locator.evaluate(_COLOURS))
+
+
+def rgb(colour: str) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
 def relation(page: Any, src: tuple[int, int], dst: tuple[int, int], name: str,
-             shot: Path | None = None) -> None:
+             shot: Path | None = None, colour: str | None = None) -> None:
     """Select the source, Create Relation, click the target; then give it its one label in
     the Relations panel (the label selector lists the relation labels; one choice)."""
     n = relations_tab(page)
@@ -185,6 +208,8 @@ def relation(page: Any, src: tuple[int, int], dst: tuple[int, int], name: str,
     trigger.click()
     option = page.locator(f'[data-testid="select-option-{name}"]:visible')
     option.wait_for(timeout=TIMEOUT)
+    if colour is not None:  # the label in its palette colour (the Relation's background)
+        assert rgb(colour) in colours(option), colours(option)
     if shot is not None:
         page.screenshot(path=str(shot))
     option.click()

@@ -190,3 +190,25 @@ def test_fifo_or_non_seed_where_a_seed_should_be(tmp_path: Path) -> None:
                               users=tmp_path / f"{kind}-users.json")
         assert "document-not-found" in {p.code for p in summary.report.problems}
         assert not (work / "annotations" / DOC).exists()
+
+
+def test_one_person_one_pseudonym_across_servers(tmp_path: Path) -> None:
+    """Two servers of one team give the same person different user ids; the pseudonym
+    comes from the e-mail, so both exports give the same files."""
+    names = []
+    for server, offset in (("one", 0), ("two", 40)):
+        work = _ui_export(tmp_path, server)
+        users = json.loads((tmp_path / f"{server}-users.json").read_text())
+        export = json.loads((work / "export.json").read_text())
+        for task in export:
+            for a in task["annotations"]:
+                a["completed_by"] += offset
+        (work / "export.json").write_text(json.dumps(export, ensure_ascii=False))
+        for u in users:
+            u["id"] += offset
+        (tmp_path / f"{server}-users.json").write_text(json.dumps(users))
+        pull_export(work / "export.json", Corpus.at(work), salt=SALT,
+                    users=tmp_path / f"{server}-users.json")
+        names.append(sorted(p.relative_to(work).as_posix()
+                            for p in (work / "annotations").rglob("*.json")))
+    assert names[0] == names[1] and len(names[0]) == 3

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import pytest
 
 from claimstance.corpus.naming import pseudonym
+from claimstance.corpus.palette import palette
 from claimstance.ingest import ingest
 from claimstance.labelstudio.client import create_annotator, find_project, project_tasks
 
@@ -159,10 +160,14 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
     lsui.select(page, *claim)
     assert not lsui.qid_box_visible(page)  # ... never for a claim
     lsui.claim_type_key(page, "a", "accusation")  # the claim type's hotkey: its initial
+    for value, colour in palette()["claim_type"].items():  # each type in its colour
+        choice = page.locator(f'.lsf-choices:not(.lsf-choices_hidden) input[name="{value}"]')
+        assert lsui.rgb(colour) in lsui.colours(choice), (value, lsui.colours(choice))
     shot(page, "03-claim-type")
     lsui.unselect(page)
     assert not lsui.qid_box_visible(page)
-    lsui.relation(page, mali, claim, "claimant", shot=SHOTS / "04-relation-label.png")
+    lsui.relation(page, mali, claim, "claimant", shot=SHOTS / "04-relation-label.png",
+                  colour=palette()["relation"]["claimant"])
     lsui.relation(page, algeria2, claim, "neutral")
     lsui.relations_tab(page)
     shot(page, "05-relations")

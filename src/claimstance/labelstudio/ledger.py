@@ -75,5 +75,7 @@ class Ledger:
         return r if r is not None and r.sha256 == digest(current) else None
 
     def save(self) -> None:
+        if not self.records and not self.path.exists():
+            return  # nothing pulled yet: no file
         lines = [orjson.dumps(asdict(r)) for _, r in sorted(self.records.items())]
         atomic_write(self.path, b"".join(x + b"\n" for x in lines))
