@@ -187,6 +187,7 @@ class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     files: dict[str, list[str]] = field(default_factory=dict)  # outcome -> paths
     report: Report = field(default_factory=Report)
+    settings: dict[str, Any] = field(default_factory=dict)  # project settings in force
 
     def add_file(self, outcome: str, path: str) -> None:
         self.files.setdefault(outcome, []).append(path)
@@ -198,7 +199,8 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "project": self.project, "project_id": self.project_id,
-                "ok": self.ok, "counts": dict(sorted(self.counts.items())),
+                "ok": self.ok, "settings": self.settings,
+                "counts": dict(sorted(self.counts.items())),
                 "files": {k: sorted(v) for k, v in sorted(self.files.items())},
                 "problems": [p.to_dict() for p in self.report.sorted()]}
 
@@ -208,6 +210,7 @@ class Summary:
         head = f"{self.action} {self.project!r}" + (
             f" (project {self.project_id})" if self.project_id is not None else "")
         lines = [head]
+        lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in self.settings.items()]
         lines += [f"  {k}: {v}" for k, v in sorted(self.counts.items()) if v]
         problems = self.report.sorted()
         if problems:
@@ -257,7 +260,7 @@ def push(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *,
             _api("set the overlap", client.projects.update, id=project.id, **settings)
             summary.counts["overlap updated"] += 1
     if annotators_per_task:
-        summary.counts[f"annotators per task: {annotators_per_task}"] += 1
+        summary.settings["annotators_per_task"] = annotators_per_task
     summary.project_id = project.id
     tasks = project_tasks(client, project.id)
     seeds = _seeds(corpus)
@@ -332,7 +335,8 @@ def _push_suggestions(client: Any, project: Any, tasks: dict[str, Any],
                                or not project.show_collab_predictions):
         _api("show the predictions", client.projects.update, id=project.id,
              model_version=version, show_collab_predictions=True)
-        summary.counts[f"model version shown to annotators: {version}"] += 1
+    if suggestions.layers:
+        summary.settings["suggestions_shown"] = version
 
 
 def _bar(progress: bool, total: int, desc: str) -> Any:

@@ -15,7 +15,6 @@ command line, data folder and start time prove it is the server we started.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -99,10 +98,8 @@ def port_is_free(port: int) -> bool:
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
-        except OSError as e:
-            if e.errno in (errno.EADDRINUSE, errno.EACCES):
-                return False
-            raise
+        except OSError:  # in use, or not ours to take (a privileged port): either way, no
+            return False
     return True
 
 
@@ -247,8 +244,9 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     if not port_is_free(port):
-        raise _failed(f"port {port} on 127.0.0.1 is in use by another program; stop it or "
-                      "choose another --port (nothing was started, no token was sent)")
+        raise _failed(f"port {port} on 127.0.0.1 is in use by another program (or not "
+                      "available); stop it or choose another --port (nothing was started, no "
+                      "token was sent)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
     env |= {
         "LABEL_STUDIO_USERNAME": creds.username,
