@@ -35,14 +35,12 @@ from .suggestions import Suggestions
 
 DEFAULT_PROJECT = "claimstance"
 SALT_ENV = "CLAIMSTANCE_PSEUDONYM_SALT"
+MIN_SALT = 8  # characters; `ls up` makes 64
 
 
 def salt_file() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "claimstance" / "pseudonym-salt"
-
-
-MIN_SALT = 8
 
 
 def pseudonym_salt(create: bool = False) -> bytes:
