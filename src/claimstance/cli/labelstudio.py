@@ -21,8 +21,8 @@ def ls_group() -> None:
 
     \b
     Example:
-      claimstance ls up                 # a local server for one annotator
-      claimstance ls push               # project + one task per seed
+      claimstance ls up                 # a local server; prints the annotators' invite link
+      claimstance ls push --annotators-per-task 2   # project + one task per seed
       claimstance ls pull               # annotations/<doc_id>/<pseudonym>.json
     """
 
