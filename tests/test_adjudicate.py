@@ -125,3 +125,18 @@ def test_cli_review_cycle(tmp_path: Path) -> None:
 def test_cli_refusals(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     out = run(_corpus(tmp_path), *args)
     assert out.returncode in (1, 2) and message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_two_items_on_the_same_offsets_in_one_layer_are_both_kept_apart() -> None:
+    """The exact matcher pairs items one to one: a layer with "Algeria" as GPE and as
+    PERSON pairs one of them with the other layers' "Algeria"; the second is a conflict of
+    its own (it used to overwrite the first silently)."""
+    twice = layer("ann-y", [*MENTIONS, ("Algeria", 0, "GPE"), ("Algeria", 0, "PERSON"),
+                            ("Niger", 0, "GPE")],
+                  [LYING, ("The AES met in Bamako", "fact", None)],
+                  [(("Niger", 0), "lying", "support")])
+    r = adjudicate(DOC, TEXT, sha256(TEXT), {"ann-x": X, "ann-y": twice})
+    assert spans(r.gold["mentions"]) == ["Mali:GPE", "Algeria:GPE", "Niger:GPE", "AES:ORG",
+                                         "Bamako:GPE"]
+    assert [(c.id, c.versions) for c in r.conflicts] == [
+        ("mention 13-20 #2", {"ann-x": None, "ann-y": {"type": "PERSON"}})]

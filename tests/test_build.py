@@ -115,8 +115,10 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     import orjson
     import pyarrow as pa
 
+    from claimstance.corpus.segmentation import segment
     from claimstance.dataset.columns import Columns
     from claimstance.dataset.features import CONFIGS, LabelIndex, arrow_schema
+    from claimstance.dataset.tokens import BioCounts
 
     from .reference_rows import rows
 
@@ -129,8 +131,9 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     docs = [(seed, gold), *(synth.document(k) for k in range(5))]
     cols = Columns(ix)
     want: dict[str, list[dict[str, object]]] = {c: [] for c in CONFIGS}
+    bio = {"mentions": BioCounts(), "claims": BioCounts()}
     for doc, ann in docs:
-        cols.add(doc, ann)
+        cols.add(doc, ann, segment(doc["text"]), bio)
         for config, batch in rows(doc, ann, ix).items():
             want[config] += batch
     for config, table in cols.tables().items():
@@ -165,7 +168,8 @@ def test_card_reports_agreement_computed_by_the_tool(corpus: Path, tmp_path: Pat
     build(corpus, tmp_path / "dist")
     card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
     layers = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (a, b)}
-    want = agreement([(DOC, layers)]).to_dict()["corpus"]["mention_type"]
+    text = json.loads((corpus / "seeds" / f"{DOC}.json").read_text(encoding="utf-8"))["text"]
+    want = agreement([(DOC, layers)], {DOC: len(text)}).to_dict()["corpus"]["mention_type"]
     assert "## Annotation and agreement" in card
     assert f"| mention type, alpha | {want['alpha']:.3f} ({want['items']}) |" in card
     assert "| mention spans, exact F1 | 1.000 (124) |" in card
@@ -189,3 +193,28 @@ def test_card_figures_from_tables_equal_the_stats_command(tmp_path: Path) -> Non
     want = corpus_stats(tmp_path / "c")
     assert result.stats["gold"] == want["gold"]
     assert result.stats["per_annotator"] == want["per_annotator"]
+
+
+def test_card_has_the_human_row_when_two_annotators_made_the_gold(corpus: Path,
+                                                                  tmp_path: Path) -> None:
+    """Annotators scored against the gold they were adjudicated into, by the scorer."""
+    from claimstance.corpus.items import from_layer
+    from claimstance.corpus.segmentation import segment
+    from claimstance.quality.scoring import figures, tally, total
+
+    gold = corpus / "annotations" / DOC / "gold.json"
+    a = as_annotator(gold, "ann-a")
+    b = as_annotator(gold, "ann-b")
+    data = json.loads(b.read_text(encoding="utf-8"))
+    data["stances"] = data["stances"][1:]  # b forgot a stance
+    b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    result = build(corpus, tmp_path / "dist")
+    card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "| figure | baseline | annotators vs gold (2 layers, 1 documents) |" in card
+    text = json.loads((corpus / "seeds" / f"{DOC}.json").read_text(encoding="utf-8"))["text"]
+    g = from_layer(json.loads(gold.read_text(encoding="utf-8")))
+    want = figures(total(tally(g, from_layer(json.loads(p.read_text(encoding="utf-8"))),
+                               segment(text).tokens) for p in (a, b)), 1).stance_triples
+    assert (want.tp, want.pred, want.gold) == (9, 9, 10)
+    assert f"({want.tp} of {want.pred} predicted, {want.gold} gold) |" in card
+    assert result.human.layers == {"validation": 2}

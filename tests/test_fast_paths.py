@@ -168,3 +168,15 @@ def test_is_canonical_says_exactly_when_canonicalize_changes_nothing(
     assert canonicalize(once) == once
     items = {k: layer[k] for k in ("mentions", "claims", "stances")}
     assert is_canonical(layer) == ({k: once[k] for k in items} == items)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(max_size=16))
+def test_inside_words_agrees_with_isalnum(text: str) -> None:
+    """The word-cut rule asks `inside_words` (a regex split, cached per text) what
+    `str.isalnum` on both sides of each offset would say."""
+    from claimstance.corpus.document import inside_words
+
+    offsets = set(range(len(text) + 1))
+    assert inside_words(text, offsets) == {
+        o for o in offsets if 0 < o < len(text) and text[o - 1].isalnum() and text[o].isalnum()}

@@ -53,3 +53,20 @@ def test_broken_json_and_wrong_shapes_are_refused(tmp_path: Path) -> None:
     assert broken.read_text() == '{"mentions": ['
     assert shape.read_text() == '{"mentions": 5}\n'
     assert "Traceback" not in res.output
+
+
+def test_canonicalize_orders_ids_of_other_tools_too() -> None:
+    """Label Studio's random region ids are not numbered: ties sort after numbered ids, by
+    their text, and a second pass changes nothing."""
+    from claimstance.corpus.annotation import canonicalize, empty_provenance
+
+    layer = {"schema_version": "1.0", "document": {"id": "x-doc", "sha256": "0" * 64},
+             "annotator": "a", "status": "submitted", "provenance": empty_provenance(),
+             "mentions": [{"id": "DJ9MX70Mvf", "start": 0, "end": 4, "text": "Mali",
+                           "type": "GPE"},
+                          {"id": "m3", "start": 0, "end": 4, "text": "Mali", "type": "GPE"},
+                          {"id": "a1", "start": 0, "end": 4, "text": "Mali", "type": "GPE"}],
+             "claims": [], "stances": []}
+    once = canonicalize(layer)
+    assert [m["id"] for m in once["mentions"]] == ["m1", "m2", "m3"]
+    assert canonicalize(once) == once

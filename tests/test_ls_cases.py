@@ -23,13 +23,12 @@ from claimstance.labelstudio.ledger import LEDGER
 from claimstance.problems import CATALOGUE, Refused
 from claimstance.validation.run import validate
 
-from .conftest import CASES
+from .conftest import CASES, REPO
 
 LS_CASES = sorted(p for p in (CASES / "ls").glob("*/*") if p.is_dir())
 SALT = b"test-salt"
-#: Subprocesses get a small environment, plus the path to the package under test.
-BASE_ENV = {"PATH": "/usr/bin:/bin"} | (
-    {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {})
+#: Subprocesses get a small environment, and this tree's package.
+BASE_ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "src")}
 DOC = "mali-accuses-algeria-downed-drone"
 
 

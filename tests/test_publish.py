@@ -22,7 +22,7 @@ from .conftest import REPO
 from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
-CONFIGS = ("documents", "mentions", "claims", "stances")
+CONFIGS = ("documents", "mentions", "claims", "stances", "tokens")
 
 
 def _license(corpus: Path, value: str | None = "CC-BY-4.0") -> None:
@@ -195,6 +195,10 @@ def test_croissant_validates_and_reads_records_with_mlcroissant(licensed: Path) 
         (m["start"], m["end"]) for m in gold["mentions"]]
     claims = list(ds.records("claims"))
     assert [r["claims/text"].decode() for r in claims] == [c["text"] for c in gold["claims"]]
+    tokens = datasets.load_dataset(str(licensed / "dist"), "tokens",
+                                   cache_dir=str(licensed / "cache"))["validation"]
+    assert [(r["tokens/offsets"], r["tokens/mention_tags"]) for r in ds.records("tokens")] == [
+        (r["offsets"], r["mention_tags"]) for r in tokens]
     fields = {f.name for rs in ds.metadata.record_sets for f in rs.fields}
     for config in CONFIGS:
         assert set(datasets.load_dataset(str(licensed / "dist"), config,

@@ -1,6 +1,7 @@
-"""Model suggestions: a predictions file read into layer-shaped items (what `ls push
---predictions` shows annotators), and `agree --against predictions` (how much of them the
-annotators kept). The Label Studio side is in test_ls_ui.py."""
+"""Model suggestions: a predictions file (the evaluation's format and strict reader) turned
+into layer-shaped items (what `ls push --predictions` shows annotators), and
+`agree --against predictions` (how much of them the annotators kept). The Label Studio side
+is in test_ls_ui.py."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from claimstance.corpus.layout import Corpus
 from claimstance.labelstudio.convert import results_of
 from claimstance.labelstudio.suggestions import from_gold
-from claimstance.validation.prediction_layers import read_prediction_layers
+from claimstance.problems import Refused
+from claimstance.validation.predictions import prediction_layers
 
 DOC = "mali-accuses-algeria-downed-drone"
 
@@ -42,8 +46,8 @@ def test_a_prediction_reads_as_the_layer_it_describes(corpus: Path, tmp_path: Pa
     gold = _gold(corpus)
     path = tmp_path / "p.jsonl"
     path.write_text(json.dumps(_prediction(gold)) + "\n\n")
-    layers, problems = read_prediction_layers(Corpus.at(corpus), path)
-    assert problems == []
+    layers, implicit = prediction_layers(Corpus.at(corpus), path)
+    assert implicit == 0
     got = layers[DOC]
     for key in ("mentions", "claims", "stances"):
         assert got[key] == [{k: v for k, v in x.items() if k != "entity"} for x in gold[key]]
@@ -53,21 +57,31 @@ def test_a_prediction_reads_as_the_layer_it_describes(corpus: Path, tmp_path: Pa
                      for m in gold["mentions"]]})
 
 
-def test_bad_prediction_lines_are_coded_and_located(corpus: Path, tmp_path: Path) -> None:
+def test_a_claimant_named_only_by_a_span_is_left_out_and_counted(corpus: Path,
+                                                                 tmp_path: Path) -> None:
+    gold = _gold(corpus)
+    line = _prediction(gold)
+    line["claims"][0]["claimant"] = {"start": 0, "end": 6}  # "BAMAKO", not a predicted mention
+    line["mentions"] = [m for m in line["mentions"] if (m["start"], m["end"]) != (0, 6)]
+    line["claims"] = [c | {"claimant": None} if c["claimant"] == "xm1" else c
+                      for c in line["claims"]]
+    line["stances"] = [s for s in line["stances"] if s["holder"] != {"start": 0, "end": 6}]
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    layers, implicit = prediction_layers(Corpus.at(corpus), path)
+    assert implicit == 1 and layers[DOC]["claims"][0]["claimant"] is None
+
+
+def test_bad_predictions_are_refused_with_their_lines(corpus: Path, tmp_path: Path) -> None:
     gold = _gold(corpus)
     good = _prediction(gold)
-    def changed(key: str, **what: Any) -> str:
-        items = [dict(good[key][0], **what), *good[key][1:]]
-        return json.dumps(good | {key: items})
-
-    lines = [changed("mentions", type="CITY"), json.dumps({"doc_id": "no-such-doc"}),
-             "{not json", changed("claims", end=10**6)]
+    bad = good | {"mentions": [dict(good["mentions"][0], type="CITY"), *good["mentions"][1:]]}
     path = tmp_path / "p.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    _, problems = read_prediction_layers(Corpus.at(corpus), path)
-    assert sorted((p.line, p.code.value) for p in problems) == [
-        (1, "unknown-label"), (2, "document-not-found"), (3, "invalid-json"),
-        (4, "offset-out-of-range")]
+    path.write_text(json.dumps(bad) + "\n{not json\n")
+    with pytest.raises(Refused) as e:
+        prediction_layers(Corpus.at(corpus), path)
+    assert {(p.line, p.code.value) for p in e.value.problems} >= {(1, "unknown-label"),
+                                                                  (2, "invalid-json")}
     out = subprocess.run([sys.executable, "-m", "claimstance", "agree", "--against",
                           "predictions", "--predictions", str(path)], cwd=corpus,
                          capture_output=True, text=True)

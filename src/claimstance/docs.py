@@ -23,8 +23,9 @@ def codes_markdown() -> str:
            "Every problem claimstance reports has one of these stable codes. Errors fail "
            "validation; warnings fail it only with `--strict`. Each code `validate` reports has "
            "failing examples under `tests/cases/invalid/<code>/`, each code of `ls pull` under "
-           "`tests/cases/ls/<code>/`, each code of `import` under `tests/cases/import/<code>/`.",
-           "",
+           "`tests/cases/ls/<code>/`, each code of `import` under `tests/cases/import/<code>/`, "
+           "each problem of a predictions file (`score`, with its line number) under "
+           "`tests/cases/pred/<code>/`.", "",
            "| code | level | reported by | title | what it means and what to do |",
            "|---|---|---|---|---|"]
     for c in sorted(Code, key=lambda c: c.value):

@@ -177,6 +177,18 @@ class Code(str, enum.Enum):
     PUBLISH_HUB_ERROR = ("publish-hub-error", E, "The Hub refused",
         "The Hugging Face Hub answered with an error (no token, no rights, or it is "
         "unreachable); the message quotes it.", "publish")
+    # predictions (claimstance score); the codes above are reported for them too
+    DUPLICATE_DOCUMENT = ("duplicate-document", E, "Document predicted twice",
+        "Two lines of a predictions file have the same doc_id; keep one line per document.",
+        "score")
+    UNRESOLVED_SPAN_REFERENCE = ("unresolved-span-reference", E,
+        "Span names no predicted claim",
+        "A stance's claim given as a span must have the offsets of a claim predicted on the "
+        "same line (or give the claim's id).", "score")
+    NO_GOLD = ("no-gold", E, "Nothing to score against",
+        "No document has gold annotations in the chosen scope: the corpus has no gold.json "
+        "(in this split), or the built dataset (--gold dist) is missing; adjudicate or "
+        "build first, or choose another --split.", "score")
     # claimstance import: another tool's annotations of a seed -> an annotator layer
     IMPORT_UNREADABLE = ("import-unreadable", E, "Import input cannot be read",
         "A file to import is missing, is not UTF-8, or is not in the format at all (a brat "

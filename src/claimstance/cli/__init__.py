@@ -19,7 +19,7 @@ from .output import emit_refusal
 
 #: Which extra brings the libraries some commands import (the core only validates).
 EXTRAS = {"pyarrow": "dataset", "yaml": "dataset", "spacy": "dataset", "numpy": "dataset",
-          "krippendorff": "dataset", "huggingface_hub": "dataset",
+          "huggingface_hub": "dataset",
           "label_studio_sdk": "labelstudio", "httpx": "labelstudio"}
 
 

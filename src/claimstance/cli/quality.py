@@ -1,4 +1,4 @@
-"""Commands for annotation quality: agree, adjudicate."""
+"""Commands for annotation quality: agree, adjudicate, score."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from pathlib import Path
 
 import click
 
+from ..corpus.splits import SPLITS
 from . import main
-from .options import format_option, root_option
+from .options import format_option, quiet_option, root_option, show_progress
 from .output import emit, finish
 
 
 @main.command()
 @click.argument("doc_ids", nargs=-1)
-@click.option("--against", type=click.Choice(["predictions"]), default=None,
-              help="Compare each annotator with the suggestions they started from instead.")
+@click.option("--against", type=click.Choice(["gold", "predictions"]), default=None,
+              help="Score each annotator's layers against gold instead (human performance), "
+              "or compare them with the suggestions they corrected (--predictions).")
 @click.option("--predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, metavar="FILE.jsonl",
               help="With --against predictions: the file pushed by `ls push --predictions`.")
@@ -23,34 +25,38 @@ from .output import emit, finish
 def agree(doc_ids: tuple[str, ...], against: str | None, predictions: Path | None,
           root: Path | None, fmt: str) -> None:
     """Inter-annotator agreement: span F1 (exact, overlap), Krippendorff's alpha for types
-    and stance labels, claimant agreement; pairwise and over the corpus.
+    and stance labels, claimant-link and stance-triple F1, unitizing alpha for spans, F1
+    per label; pairwise and over the corpus.
 
     Compares annotator layers (not gold) of documents with two or more annotators. Every
-    figure comes with the number of items it rests on. With --against predictions, each
-    annotator's layer is compared with the model suggestions they corrected: how much of
-    them they kept.
+    figure comes with the number of items it rests on. With --against gold, every
+    annotator layer of documents with gold is scored against gold with the figures of
+    `claimstance score`, one row per annotator and all of them pooled. With --against
+    predictions, each annotator's layer is compared with the model suggestions they
+    corrected: how much of them they kept.
 
     \b
     Examples:
       claimstance agree
       claimstance agree mali-accuses-algeria-downed-drone --format json
+      claimstance agree --against gold --format markdown
       claimstance agree --against predictions --predictions model.jsonl
     """
-    if against == "predictions":
-        from ..corpus.layout import Corpus
-        from ..problems import Refused
-        from ..quality.suggested import against as compare_with
-        from ..validation.prediction_layers import read_prediction_layers
+    if (against == "predictions") != (predictions is not None):
+        raise click.UsageError("--against predictions and --predictions FILE.jsonl go together")
+    if against == "gold":
+        from ..quality.evaluate import against_gold
 
-        if predictions is None:
-            raise click.UsageError("--against predictions needs --predictions FILE.jsonl")
-        layers, problems = read_prediction_layers(Corpus.at(root), predictions)
-        if problems:
-            raise Refused(f"{predictions.name} has problems", problems)
+        emit(against_gold(root, doc_ids), fmt)
+        return
+    if against == "predictions" and predictions is not None:
+        from ..corpus.layout import Corpus
+        from ..quality.suggested import against as compare_with
+        from ..validation.predictions import prediction_layers
+
+        layers, _ = prediction_layers(Corpus.at(root), predictions)
         emit(compare_with(root, layers, "predictions", doc_ids), fmt)
         return
-    if predictions is not None:
-        raise click.UsageError("--predictions goes with --against predictions")
     from ..quality.agreement import corpus_agreement
 
     emit(corpus_agreement(root, doc_ids), fmt)
@@ -84,3 +90,46 @@ def adjudicate(doc_id: str, annotators: str | None, prefer: str | None, force: b
                                  annotators=annotators.split(",") if annotators else None)
     emit(result, fmt)
     finish(not result.unresolved)
+
+
+@main.command()
+@click.option("--pred", "pred", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE.jsonl",
+              help="Predictions: one JSON object per line (schema/prediction.schema.json).")
+@click.option("--gold", type=click.Choice(["corpus", "dist"]), default="corpus",
+              show_default=True,
+              help="Score against the corpus's gold layers, or a built dataset folder.")
+@click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The built folder for --gold dist (default: dist/ under the root).")
+@click.option("--split", type=click.Choice(SPLITS), default=None,
+              help="Score only this split (default: the corpus and each split).")
+@click.option("--mode", type=click.Choice(["claimstance", "newsclaims"]), default="claimstance",
+              show_default=True,
+              help="Figure definitions: claimstance's, or NewsClaims' (Reddy et al., 2022).")
+@click.option("--bootstrap", "replicates", type=click.IntRange(min=0), default=0,
+              metavar="N", help="Add 95% bootstrap intervals from N replicates (documents "
+              "resampled).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the bootstrap's random draws.")
+@root_option
+@quiet_option
+@format_option("text", "json", "markdown")
+def score(pred: Path, gold: str, dist: Path | None, split: str | None, mode: str,
+          replicates: int, seed: int, root: Path | None, quiet: bool, fmt: str) -> None:
+    """Score predictions against gold: mentions, claims, claimants and stances, each
+    figure with the counts it rests on, for the corpus and each split.
+
+    Bad predictions (broken JSON, an unknown doc_id, offsets past the text, references that
+    do not resolve) are reported with their line and exit 1; nothing is scored then.
+
+    \b
+    Examples:
+      claimstance score --pred predictions.jsonl
+      claimstance score --pred predictions.jsonl --split test --bootstrap 1000
+      claimstance score --pred predictions.jsonl --gold dist --mode newsclaims --format json
+    """
+    from ..quality.evaluate import score as run
+
+    emit(run(root, pred, gold=gold, dist=dist, split=split, mode=mode,
+             replicates=replicates, seed=seed, display=str(pred),
+             progress=show_progress(quiet)), fmt)

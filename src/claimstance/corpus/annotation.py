@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 from typing import Any
 
 from .schema import SCHEMA_VERSION
@@ -28,13 +29,18 @@ span_order = operator.itemgetter("start", "end", "type")
 _ID = operator.itemgetter("id")
 
 
-def stance_order(stance: dict[str, Any]) -> tuple[int, int, Any]:
+def stance_order(stance: dict[str, Any]) -> tuple[Any, Any, Any]:
     """Stances follow their claims, then their holders (by id number), then label."""
     return _num(stance["claim"]), _num(stance["holder"]), stance["label"]
 
 
-def _num(item_id: str | None) -> int:
-    return int(item_id[1:]) if item_id else 0
+def _num(item_id: str | None) -> tuple[int, str]:
+    """An id's number for ordering (m12 -> 12, so m9 comes before m10); ids of other tools
+    (Label Studio's random region ids) come after numbered ones, in the order of their text."""
+    if not item_id:
+        return 0, ""
+    tail = item_id[1:]
+    return (int(tail), "") if tail.isdecimal() and tail.isascii() else (sys.maxsize, item_id)
 
 
 def canonicalize(ann: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import operator
 import re
 import unicodedata
 from typing import Any
@@ -116,20 +117,28 @@ def is_grapheme_boundary(text: str, i: int) -> bool:
 _JOINABLE = re.compile("[\r\u0300-\U0010ffff]")  # what may join a neighbour into one character
 
 
-@functools.lru_cache(maxsize=16)
-def _joinable(text: str) -> tuple[frozenset[int], frozenset[int]]:
-    """Offsets with such a character after them, and offsets with one before them: the only
-    offsets where `is_grapheme_boundary` has to segment (cached: a document's layers share
-    its text)."""
-    pieces = _JOINABLE.split(text)  # each match is one character: pieces lie between them
-    ends = list(itertools.accumulate(map((1).__add__, map(len, pieces[:-1]))))
-    return frozenset(map((-1).__add__, ends)), frozenset(ends)
+@functools.lru_cache(maxsize=32)
+def _around(pattern: re.Pattern[str], text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Offsets just before, and just after, a character the pattern (one character wide)
+    matches: found in C by splitting, and cached, since a document's layers share its text."""
+    pieces = pattern.split(text)
+    after = list(itertools.accumulate(map((1).__add__, map(len, pieces[:-1]))))
+    return frozenset(map((-1).__add__, after)), frozenset(after)
 
 
 def inside_graphemes(text: str, offsets: set[int]) -> set[int]:
     """Of many offsets (0 to len(text)), those inside a user-perceived character. Only those
     next to a character from U+0300 up (or a CR) are segmented; `is_grapheme_boundary`
     answers the others from the two characters alone."""
-    after, before = _joinable(text)
-    return {o for o in (offsets & after) | (offsets & before)
+    before, after = _around(_JOINABLE, text)
+    return {o for o in (offsets & before) | (offsets & after)
             if not is_grapheme_boundary(text, o)}
+
+
+def inside_words(text: str, offsets: set[int]) -> set[int]:
+    """Of many offsets (0 to len(text)), those between two letters or digits (a pass of
+    `str.isalnum` on each side, in C: cheaper than indexing the whole text)."""
+    offs = list(offsets - {0, len(text)})
+    before = map(str.isalnum, map(text.__getitem__, map((1).__rsub__, offs)))
+    after = map(str.isalnum, map(text.__getitem__, offs))
+    return set(itertools.compress(offs, map(operator.and_, before, after)))

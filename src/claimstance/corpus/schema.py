@@ -16,7 +16,7 @@ from typing import Any
 DOCUMENT = "document.schema.json"
 ANNOTATION = "annotation.schema.json"
 PREDICTION = "prediction.schema.json"
-SCHEMAS = (DOCUMENT, ANNOTATION)
+SCHEMAS = (DOCUMENT, ANNOTATION)  # what corpus files follow (a build's inputs)
 SCHEMA_VERSION = "1.0"
 SUPPORTED_VERSIONS = ("1.0",)
 LABEL_SETS = ("mention_type", "claim_type", "stance_label")

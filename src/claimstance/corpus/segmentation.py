@@ -40,11 +40,13 @@ def _pipeline() -> Any:
     return nlp
 
 
+@functools.cache
 def segmenter_version() -> str:
-    """What produced a segmentation: the spaCy that ran and the rules' version."""
-    from spacy import about
+    """What produced a segmentation: the spaCy that runs and the rules' version (read from
+    the installed package's metadata: importing spaCy to ask takes most of a second)."""
+    from importlib.metadata import version
 
-    return f"spacy-{about.__version__}+rules-{RULES_VERSION}"
+    return f"spacy-{version('spacy')}+rules-{RULES_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,7 @@ def encode_bio(tokens: Sequence[Span], spans: Sequence[tuple[int, int, str]],
     """
     order = {label: i for i, label in enumerate(labels)}
     out = Tagged(["O"] * len(tokens), [], [], [])
-    starts = [a for a, _ in tokens]
-    ends = [b for _, b in tokens]
+    starts, ends = zip(*tokens, strict=True) if tokens else ((), ())
     for start, end, label in sorted(spans, key=lambda s: (s[0] - s[1], s[0], order[s[2]])):
         first = bisect.bisect_right(ends, start)  # first token ending after the start
         last = bisect.bisect_left(starts, end)  # one past the last token starting before end

@@ -16,18 +16,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from .. import __version__
+from ..corpus.items import from_layer
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
 from ..corpus.parallel import chunks, gc_paused, map_chunks
 from ..corpus.release import read_release
+from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, split_of
 from ..corpus.writing import swap_in
 from ..problems import Code, Refused, Report, refuse
 from ..quality.agreement import AgreementReport, agreement
+from ..quality.baseline import predict
+from ..quality.evaluate import human_tallies
+from ..quality.scoring import tally
 from ..validation.plan import Work, plan_for, unpack
 from ..validation.reader import MAX_BYTES
 from ..validation.run import Checked, DocResult, check_doc
@@ -35,8 +41,9 @@ from .columns import Columns
 from .features import CONFIGS, LabelIndex, arrow_schema
 from .manifest import MANIFEST, file_sha256, input_hashes
 from .parquet import SHARD_BYTES, ShardedWriter, name_shards
-from .result import BuildResult
+from .result import BuildResult, Reference
 from .stats import Stats
+from .tokens import BioCounts
 
 
 @dataclass
@@ -52,40 +59,63 @@ class ChunkOut:
     documents: int
     agreement: AgreementReport = field(default_factory=AgreementReport)
     single: list[str] = field(default_factory=list)
+    bio: dict[str, BioCounts] = field(default_factory=lambda: {"mentions": BioCounts(),
+                                                               "claims": BioCounts()})
+    baseline: Reference = field(default_factory=Reference)
+    human: Reference = field(default_factory=Reference)
 
 
-def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool,
+def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
                 part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
     """Check and count a chunk of documents, reading each file once, and gather their items
     into `columns` (per split) for conversion to Arrow by the caller.
 
-    Only a document's items outlive its check (in `columns`, until the caller converts
-    them). The caller (`build_group`) rests the cyclic garbage collector around all of it.
+    The documents that go into the dataset are segmented together (one cache lookup), then
+    added with their sentences and tokens; those of the `reference` split (every split when
+    None) are scored too: the baseline against gold, and each annotator against gold where
+    two or more annotators made the gold. Only a document's
+    items outlive its check (in `columns`, until the caller converts them). The caller
+    (`build_group`) rests the cyclic garbage collector around all of it.
     """
     ix = LabelIndex()
     out = ChunkOut(Checked(), {}, Stats(per_document=False), [], set(), set(), 0)
+    kept: list[tuple[DocResult, dict[str, Any], str]] = []
     for w in part:
         doc_id, dp = unpack(w)
         res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
         out.checked.add(res)
         out.hashes |= res.hashes
         if not res.has_errors:
-            _add_doc(res, out, columns, ix, allow_single)
+            chosen = _account(res, out, allow_single)
+            if chosen is not None:
+                kept.append((res, *chosen))
+    segs = segments_many([(res.seed["text"], res.seed["sha256"]) for res, _, _ in kept])
+    for (res, layer, source), seg in zip(kept, segs, strict=True):
+        split = split_of(res.doc_id)
+        text = res.seed["text"]
+        columns.setdefault(split, Columns(ix)).add(res.seed, layer, seg, out.bio, source)
+        if reference in (None, split):  # the card reports one scope: score only that
+            predicted = predict(text, seg)
+            out.baseline.add(split, [tally(from_layer(layer), predicted, seg.tokens)])
+            out.human.add(split, list(human_tallies(text, seg, res.layers, 2).values()))
     return out
 
 
-def _add_doc(res: DocResult, out: ChunkOut, columns: dict[str, Columns], ix: LabelIndex,
-             allow_single: bool) -> None:
+def _account(res: DocResult, out: ChunkOut,
+             allow_single: bool) -> tuple[dict[str, Any], str] | None:
+    """Count a valid document (agreement, statistics); the layer it is built from and its
+    source ("gold" or "single"), or None when it is left out."""
     annotators = {a: x for a, x in res.layers.items() if a != GOLD}
     if len(annotators) > 1:
-        out.agreement.merge(agreement([(res.doc_id, annotators)]))
+        agreement([(res.doc_id, annotators)], {res.doc_id: len(res.seed["text"])},
+                  into=out.agreement)
     out.stats.add(res.doc_id, res.layers, gold_figures=False)
     gold = res.layers.get(GOLD)
     source = "gold"
     if gold is None:
         if not (allow_single and len(res.layers) == 1):
             out.excluded.append(res.doc_id)
-            return
+            return None
         (gold,) = res.layers.values()
         source = "single"
         out.single.append(res.doc_id)
@@ -93,7 +123,7 @@ def _add_doc(res: DocResult, out: ChunkOut, columns: dict[str, Columns], ix: Lab
     out.documents += 1
     out.licenses.add(doc.get("license"))
     out.languages.add(doc.get("language") or "en")
-    columns.setdefault(split_of(res.doc_id), Columns(ix)).add(doc, gold, source)
+    return gold, source
 
 
 GROUP = 8192  # documents per unit of parallel work; each writes its own shards
@@ -108,8 +138,8 @@ class GroupOut:
     shards: dict[tuple[str, str], list[tuple[str, int, int]]]  # -> [(path, rows, nbytes)]
 
 
-def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Path,
-                shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
+def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
+                staging: Path, shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
                 ) -> GroupOut:
     """Check and convert a group of documents and write their Parquet shards, in a worker.
 
@@ -137,7 +167,7 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, staging: Pat
 
     with gc_paused():  # parsed JSON and the items gathered from it make no cycles
         for sub in chunks(docs):
-            outs.append(build_chunk(corpus, max_bytes, allow_single, sub, columns))
+            outs.append(build_chunk(corpus, max_bytes, allow_single, reference, sub, columns))
             for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
                 flush(split)
         for split in sorted(columns):
@@ -207,9 +237,14 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     languages: set[str] = set()
     read: dict[str, str] = {}
     n_docs = 0
-    work = partial(build_group, corpus, max_bytes, allow_single, staging, shard_bytes)
+    # the reference figures of the card are the test split's once it has documents
+    reference = "test" if any(split_of(w[0]) == "test" for w in docs) else None
+    work = partial(build_group, corpus, max_bytes, allow_single, reference, staging,
+                   shard_bytes)
     agree = AgreementReport()
     single: list[str] = []
+    bio = {"mentions": BioCounts(), "claims": BioCounts()}
+    baseline, human = Reference(), Reference()
     groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
     for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
                             jobs=jobs,
@@ -222,6 +257,10 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
             stats.merge(out.stats)
             agree.merge(out.agreement)
             single += out.single
+            for kind, counts in out.bio.items():
+                bio[kind].merge(counts)
+            baseline.merge(out.baseline)
+            human.merge(out.human)
             excluded += out.excluded
             licenses |= out.licenses
             languages |= out.languages
@@ -242,7 +281,8 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         nbytes[config][split] = sum(b for _, _, b in found)
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
                          languages, stats.to_dict(), agree, single,
-                         read_release(corpus.root))
+                         read_release(corpus.root), {k: v.counts for k, v in bio.items()},
+                         baseline, human)
     write_card(corpus, staging, result)
     write_croissant(staging, result)
     if site:

@@ -6,6 +6,7 @@ the data comes from DATASHEET.md, so nothing is written twice.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,19 @@ import yaml
 
 from ..corpus.layout import Corpus
 from ..corpus.release import Release
-from ..corpus.schema import LABEL_SETS, label_set, load_schema
+from ..corpus.schema import (
+    LABEL_SETS,
+    claim_types,
+    label_set,
+    load_schema,
+    mention_types,
+    stance_labels,
+)
+from ..corpus.segmentation import segmenter_version
 from ..corpus.splits import RULE
 from ..quality.agreement import table_markdown
+from ..quality.evaluate import BLANK, Row, ScopeResult, fmt, rows
+from ..quality.scoring import Tally, figures, total
 from .features import (
     CONFIGS,
     DEFAULT_CONFIG,
@@ -29,7 +40,7 @@ from .features import (
     spec,
     yaml_list,
 )
-from .result import BuildResult
+from .result import BuildResult, Reference
 from .stats import stats_markdown
 
 # Document licenses the Hub knows by a lower-case id; anything else is "other".
@@ -187,6 +198,140 @@ def agreement_section(result: BuildResult) -> str:
             + table_markdown(report))
 
 
+MEANINGFUL = 100  # documents a scope needs before its figures say much about a system
+
+
+def _example_prediction(doc_id: str) -> str:
+    """One line of a predictions file, labels taken from the schema."""
+    line = {"doc_id": doc_id,
+            "mentions": [{"id": "m1", "start": 0, "end": 4, "type": mention_types()[0]}],
+            "claims": [{"start": 10, "end": 36, "type": claim_types()[0], "claimant": "m1"},
+                       {"start": 57, "end": 91, "type": claim_types()[0], "claimant": None}],
+            "stances": [{"holder": {"start": 38, "end": 45}, "claim": {"start": 10, "end": 36},
+                         "label": stance_labels()[0]}]}
+    return json.dumps(line, ensure_ascii=False)
+
+
+def _cell(row: Row) -> str:
+    _, p, r, f1, counts, _ = row
+    figures = " / ".join(fmt(x) for x in (p, r, f1) if x != BLANK)
+    return f"{figures} ({counts})"
+
+
+def evaluation_section(result: BuildResult) -> str:
+    """How to score predictions, what the figures mean, and the reference rows (a simple
+    baseline and annotators against gold), scored by `claimstance score` at build time."""
+    base, human = result.baseline, result.human
+    scope = "test" if base.documents.get("test") else None
+    where = "the test split" if scope else "all documents (there is no test split yet)"
+
+    def pooled(ref: Reference) -> tuple[Tally, int, int]:
+        splits = [scope] if scope else list(ref.tallies)
+        return (total(ref.tallies[s] for s in splits if s in ref.tallies),
+                sum(ref.documents.get(s, 0) for s in splits),
+                sum(ref.layers.get(s, 0) for s in splits))
+
+    b_tally, n_docs, _ = pooled(base)
+    columns = [("baseline", rows(ScopeResult("baseline", [], figures(b_tally, n_docs))))]
+    h_tally, h_docs, h_layers = pooled(human)
+    if h_docs:
+        columns.append((f"annotators vs gold ({h_layers} layers, {h_docs} documents)",
+                        rows(ScopeResult("human", [], figures(h_tally, h_docs)))))
+    table = ["| figure | " + " | ".join(name for name, _ in columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    for k, row in enumerate(columns[0][1]):
+        table.append(f"| {row[0]} | " + " | ".join(_cell(c[k]) for _, c in columns) + " |")
+    caution = (f"**No figure here is meaningful yet**: they rest on {n_docs} document(s), "
+               f"far too few to compare systems (we suggest at least {MEANINGFUL}). The rows "
+               "show what will be reported and check the pipeline end to end."
+               if n_docs < MEANINGFUL else
+               f"They rest on {n_docs} documents; `claimstance score --bootstrap 1000` gives "
+               "95% intervals.")
+    human_note = ("Human performance: every annotator's layers of the documents that two or "
+                  "more annotators made the gold of, scored against that gold "
+                  "(`claimstance agree --against gold`)." if h_docs else
+                  "No document has both gold and two or more annotators' layers yet, so "
+                  "there is no human row; `claimstance agree --against gold` will give it.")
+    return f"""## Evaluation
+
+**Predictions** are JSON Lines, one object per document, shaped like an annotation layer
+(`schema/prediction.schema.json` in the repository): `doc_id`, then `mentions`, `claims`
+and `stances`, each optional. Item ids are optional; a claimant or a stance's holder is a
+mention id, a `{{"start", "end"}}` span, or (claimant only) `null` for the article itself;
+a stance's claim is a claim id or a predicted claim's span. Offsets are code points into
+`text`, end exclusive. For example:
+
+```json
+{_example_prediction("a-document-id")}
+```
+
+**Scoring**, with the package of the corpus repository (`pip install -e '.[dataset]'` in a
+checkout):
+
+```sh
+claimstance score --pred predictions.jsonl --gold dist --dist path/to/this/folder --split test
+claimstance score --pred predictions.jsonl --gold dist --dist path/to/this/folder --bootstrap 1000
+claimstance score --pred predictions.jsonl --gold dist --dist path/to/this/folder --mode newsclaims
+```
+
+A line that is not valid (broken JSON, an unknown `doc_id`, offsets past the text, a
+reference that does not resolve) is reported with its line number and a problem code, and
+nothing is scored. A document without a line is scored as an empty prediction.
+
+**Definitions.** Items are paired one to one by one matcher: *exact* (same offsets) or
+*overlap* (at least one character in common, the larger overlap first; ties in text
+order). P = correct / predicted, R = correct / gold, F1 = 2 correct / (predicted + gold),
+n/a when there is nothing to divide by; every figure comes with its counts, micro-averaged
+over the documents of a split.
+- *mentions, strict*: same offsets and type; *span*: same offsets; and per type.
+- *claims, exact* and *overlap*; *tokens*: P = tokens shared by paired claims / tokens of
+  all predicted claims, R = the same / tokens of all gold claims (the tokens of the
+  `tokens` config).
+- *claim type*: accuracy and macro-F1 over overlapping claim pairs.
+- *claimant attribution*: a paired claim whose claimants are both `null`, or whose gold
+  claimant is linked to the predicted one (mentions are linked by overlap).
+- *stance triples*: holder linked, claim paired and the same label; *stance label*:
+  accuracy and macro-F1 over stances whose holder and claim are paired.
+- `--mode newsclaims` gives NewsClaims' definitions (Reddy et al., 2022) exactly: claim
+  sentences, claim span (inclusive ends, F1 of mean P and R) and claimer (SQuAD token F1,
+  `<AUTHOR>` for the article's own claims). claimstance stances are third parties'
+  positions towards a claim and are not comparable with NewsClaims' claimer stance.
+
+**Reference figures**, computed by `claimstance score` when this folder was built, over
+{where}. {caution}
+
+The baseline (`claimstance.quality.baseline`): for each sentence with a reporting verb
+("said", "accused", "denied", ...), the quoted text in it, or else the words after the
+verb, is a claim, attributed to the nearest capitalised words before the verb; no other
+mention, no stance, every mention and claim given the schema's first type. {human_note}
+
+{chr(10).join(table)}
+"""
+
+
+def tokens_section(result: BuildResult) -> str:
+    """How sentences and tokens were made, and what the BIO tags could not hold."""
+    out = ["## Sentences, tokens and BIO tags", "",
+           f"Sentences and tokens come from one segmenter (`{segmenter_version()}`): spaCy's "
+           "rule-based English tokenizer and sentencizer (no model), with three rules of "
+           "ours: no token boundary inside a character (emoji, flags, combining marks), a "
+           "sentence also starts after a line break, and sentences tile the text (each "
+           "ends where the next begins). Every mention and claim has the `sentence` it "
+           "starts in. The `tokens` config has one row per sentence; its BIO tags hold one "
+           "span per token, so a span inside (or overlapping) another is not tagged, nor is "
+           "one that crosses a sentence boundary. They are counted here and stay in the "
+           "`mentions` and `claims` configs:", "",
+           "| spans | total | tagged | nested or overlapping (not tagged) | crossing a "
+           "sentence (not tagged) | boundary inside a token (tagged by whole tokens) |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for kind in ("mentions", "claims"):
+        c = result.bio.get(kind, {})
+        out.append(f"| {kind} | {c.get('spans', 0)} | {c.get('tagged', 0)} | "
+                   f"{c.get('nested', 0)} | {c.get('crossing', 0)} | "
+                   f"{c.get('misaligned', 0)} |")
+    return "\n".join(out) + "\n"
+
+
 def datasheet_sections(root: Path) -> str:
     sheet = root / "DATASHEET.md"
     if not sheet.is_file():
@@ -237,6 +382,7 @@ from datasets import load_dataset
 
 docs = load_dataset("path/to/this/folder")            # config "documents" (default)
 claims = load_dataset("path/to/this/folder", "claims")
+tokens = load_dataset("path/to/this/folder", "tokens")  # one row per sentence, BIO tags
 split = next(iter(docs))
 doc = docs[split][0]
 m = doc["mentions"][0]
@@ -256,8 +402,10 @@ the corpus grows: `{RULE}`. Small corpora may lack some splits.
 |---|---|---|---|
 {split_rows}
 
+{tokens_section(result)}
 {stats_markdown(result.stats)}
 {agreement_section(result)}
+{evaluation_section(result)}
 {limitations_section(result)}
 {citation_section(release)}
 {changelog_section(release)}

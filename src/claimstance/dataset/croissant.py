@@ -42,6 +42,8 @@ SPDX_URL = "https://spdx.org/licenses/{}.html"
 
 
 def _data_type(feature: Feature) -> str:
+    while isinstance(feature, List) and not isinstance(feature.feature, dict):
+        feature = feature.feature  # a list of lists (token offsets): its values' type
     if isinstance(feature, ClassLabel):
         return "sc:Integer"
     if isinstance(feature, Value) and feature.dtype.startswith("int"):
@@ -58,8 +60,9 @@ def _field(record: str, name: str, feature: Feature, file_set: str,
         source["transform"] = {"jsonPath": path}
     out: dict[str, Any] = {"@type": "cr:Field", "@id": fid, "name": name}
     desc = DESCRIPTIONS.get(name)
-    if isinstance(feature, ClassLabel):
-        desc = f"{desc or 'Label'} Class index into: {', '.join(feature.names)}."
+    labels = feature.feature if isinstance(feature, List) else feature
+    if isinstance(labels, ClassLabel):
+        desc = f"{desc or 'Label'} Class index into: {', '.join(labels.names)}."
     if desc:
         out["description"] = desc
     if isinstance(feature, List):

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from ..corpus.schema import claim_types, mention_types, stance_labels
+from ..corpus.segmentation import bio_names
 
 if TYPE_CHECKING:
     import datasets
     import pyarrow as pa
 
 PRETTY_NAME = "claimstance: entities, claims and stances in news"
-CONFIGS = ("documents", "mentions", "claims", "stances")
+CONFIGS = ("documents", "mentions", "claims", "stances", "tokens")
 DEFAULT_CONFIG = "documents"
 
 DOC_COLUMNS = ("id", "title", "source", "url", "published", "dateline", "language", "license",
@@ -70,19 +71,34 @@ class ClassLabel:
 
 @dataclass(frozen=True)
 class List:
-    feature: Value | dict[str, Feature]
+    feature: Value | ClassLabel | List | dict[str, Feature]
+    length: int = -1  # a fixed length (offsets are pairs), or -1
+
+    def _inner(self) -> Any:
+        inner = self.feature
+        return {k: f.to_dict() for k, f in inner.items()} if isinstance(inner, dict) else \
+            inner.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
-        inner = self.feature
-        return {"feature": inner.to_dict() if isinstance(inner, Value) else
-                {k: f.to_dict() for k, f in inner.items()}, "_type": "List"}
+        out: dict[str, Any] = {"feature": self._inner()}
+        if self.length >= 0:
+            out["length"] = self.length
+        return out | {"_type": "List"}
 
     def arrow(self) -> pa.DataType:
         import pyarrow as pa
 
         inner = self.feature
-        return pa.list_(inner.arrow() if isinstance(inner, Value) else
-                        pa.struct([pa.field(k, f.arrow()) for k, f in inner.items()]))
+        item = (pa.struct([pa.field(k, f.arrow()) for k, f in inner.items()])
+                if isinstance(inner, dict) else inner.arrow())
+        return pa.list_(item, self.length) if self.length >= 0 else pa.list_(item)
+
+    def yaml(self) -> dict[str, Any]:
+        inner = self.feature
+        out: dict[str, Any] = {"list": _yaml(inner) if isinstance(inner, dict) else inner.yaml()}
+        if self.length >= 0:
+            out["length"] = self.length
+        return out
 
 
 Feature = Union[Value, ClassLabel, List]  # noqa: UP007 (a runtime alias on Python 3.10)
@@ -95,15 +111,16 @@ def spec(config: str) -> dict[str, Feature]:
     claim_type = ClassLabel(tuple(claim_types()))
     stance_label = ClassLabel(tuple(stance_labels()))
     mention: dict[str, Feature] = {"id": s, "start": i, "end": i, "text": s,
-                                   "type": mention_type, "entity": s}
+                                   "type": mention_type, "entity": s, "sentence": i}
     claim: dict[str, Feature] = {"id": s, "start": i, "end": i, "text": s, "type": claim_type,
-                                 "claimant": s}
+                                 "claimant": s, "sentence": i}
     stance: dict[str, Feature] = {"id": s, "holder": s, "claim": s, "label": stance_label}
     out: dict[str, Feature]
     if config == "documents":
         out = {c: s for c in DOC_COLUMNS}
         out["annotators"] = List(s)
-        out |= {"mentions": List(mention), "claims": List(claim), "stances": List(stance)}
+        out |= {"sentences": List({"start": i, "end": i}), "mentions": List(mention),
+                "claims": List(claim), "stances": List(stance)}
     elif config == "mentions":
         out = {"doc_id": s} | mention
     elif config == "claims":
@@ -111,6 +128,10 @@ def spec(config: str) -> dict[str, Feature]:
     elif config == "stances":
         out = {"doc_id": s} | stance | {"holder_text": s, "holder_type": mention_type,
                                         "claim_text": s, "claim_type": claim_type}
+    elif config == "tokens":
+        out = {"doc_id": s, "sentence": i, "tokens": List(s), "offsets": List(List(i, 2)),
+               "mention_tags": List(ClassLabel(tuple(bio_names(mention_types())))),
+               "claim_tags": List(ClassLabel(tuple(bio_names(claim_types()))))}
     else:
         raise ValueError(f"unknown config {config!r}; one of {', '.join(CONFIGS)}")
     return out
@@ -127,15 +148,8 @@ def yaml_list(config: str) -> list[dict[str, Any]]:
 
 
 def _yaml(fs: dict[str, Feature]) -> list[dict[str, Any]]:
-    out = []
-    for name, f in fs.items():
-        if isinstance(f, List):
-            inner = f.feature
-            out.append({"name": name,
-                        "list": _yaml(inner) if isinstance(inner, dict) else inner.yaml()})
-        else:
-            out.append({"name": name, "dtype": f.yaml()})
-    return out
+    return [{"name": name} | f.yaml() if isinstance(f, List) else
+            {"name": name, "dtype": f.yaml()} for name, f in fs.items()]
 
 
 @functools.cache
@@ -186,4 +200,12 @@ DESCRIPTIONS = {
     "mentions": "Entity mentions.",
     "claims": "Claims, with claimant and type.",
     "stances": "Stances of mentions towards claims.",
+    "sentences": "Sentences as code-point offsets {start, end}; they tile the text (each "
+    "ends where the next starts, trailing whitespace included).",
+    "sentence": "Index of a sentence in its document (a span's: the sentence it starts in).",
+    "tokens": "The sentence's tokens (whitespace is not a token).",
+    "offsets": "Each token's [start, end) code-point offsets into the document text.",
+    "mention_tags": "BIO tags of the mentions (ClassLabel): B-X begins a mention of type X, "
+    "I-X continues it, O is outside; a mention inside another is not tagged (see the card).",
+    "claim_tags": "BIO tags of the claims by claim type (ClassLabel), as mention_tags.",
 }

@@ -8,6 +8,33 @@ from typing import Any
 
 from ..corpus.release import Release
 from ..quality.agreement import AgreementReport
+from ..quality.scoring import Tally
+
+
+@dataclass
+class Reference:
+    """A reference system scored at build time (the baseline, or annotators against gold):
+    tallies pooled per split, and how many documents and scored layers they rest on."""
+
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    documents: dict[str, int] = field(default_factory=dict)
+    layers: dict[str, int] = field(default_factory=dict)
+
+    def add(self, split: str, tallies: list[Tally]) -> None:
+        """One document's scored layers (none: nothing to add)."""
+        if not tallies:
+            return
+        pooled = self.tallies.setdefault(split, Tally())
+        for t in tallies:
+            pooled.add(t)
+        self.documents[split] = self.documents.get(split, 0) + 1
+        self.layers[split] = self.layers.get(split, 0) + len(tallies)
+
+    def merge(self, other: Reference) -> None:
+        for split, t in other.tallies.items():
+            self.tallies.setdefault(split, Tally()).add(t)
+            self.documents[split] = self.documents.get(split, 0) + other.documents[split]
+            self.layers[split] = self.layers.get(split, 0) + other.layers[split]
 
 
 @dataclass
@@ -24,6 +51,9 @@ class BuildResult:
     agreement: AgreementReport = field(default_factory=AgreementReport)
     single: list[str] = field(default_factory=list)  # built from a lone layer (--allow-single)
     release: Release = field(default_factory=lambda: Release(None, None, None, None))
+    bio: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> BIO counts
+    baseline: Reference = field(default_factory=Reference)
+    human: Reference = field(default_factory=Reference)
 
     @property
     def version(self) -> str | None:

@@ -28,7 +28,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..corpus.schema import claim_types, mention_types
-from ..corpus.segmentation import Segmentation, Tagged, encode_bio, segment, segmenter_version
+from ..corpus.segmentation import Segmentation, Tagged, encode_bio, segmenter_version
+from ..corpus.segments import segments
 from .common import Layer, Seed
 
 COLUMNS = ("TOKEN", "MENTION_BIO", "CLAIM_BIO")
@@ -42,7 +43,7 @@ def header() -> str:
 
 def tag_document(seed: Seed, layer: Layer) -> tuple[Segmentation, dict[str, Tagged]]:
     """The document's segmentation and the BIO tagging of its mentions and of its claims."""
-    seg = segment(seed["text"])
+    seg = segments(seed["text"], seed.get("sha256"))
     labels = {"mentions": mention_types(), "claims": claim_types()}
     return seg, {key: encode_bio(seg.tokens, [(x["start"], x["end"], x["type"])
                                               for x in layer[key]], labels[key])

@@ -28,7 +28,8 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from ..corpus.segmentation import segment, segmenter_version
+from ..corpus.segmentation import segmenter_version
+from ..corpus.segments import segments
 from .common import CLAIMANT, Layer, Seed
 
 SHARD_DOCS = 500  # documents per .spacy file: a DocBin is built in memory
@@ -62,7 +63,7 @@ def _offsets(item: dict[str, Any]) -> tuple[int, int]:
 def make_doc(seed: Seed, layer: Layer, vocab: Vocab, counts: Counter[str]) -> Doc:
     text: str = seed["text"]
     items = [*layer["mentions"], *layer["claims"]]
-    seg = segment(text)
+    seg = segments(text, seed.get("sha256"))
     ws, sp, ss = words(text, seg.tokens, {x["start"] for x in items}, {x["end"] for x in items},
                        {a for a, _ in seg.sentences})
     doc = Doc(vocab, words=ws, spaces=sp, sent_starts=ss)

@@ -303,6 +303,9 @@ def _push_suggestions(client: Any, project: Any, tasks: dict[str, Any],
     alone, a changed one replaced, so pushing again changes nothing. The project's model
     version is set to it, which makes Label Studio pre-fill new annotations with it."""
     summary.report.extend(suggestions.problems)
+    if suggestions.implicit:
+        summary.counts["claimants and holders given only as spans (not shown)"] += \
+            suggestions.implicit
     version = suggestions.model_version
     have: dict[int, list[Any]] = {}
     for p in _api("list predictions", client.predictions.list, project=project.id):

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
-from ..problems import Problem, Refused
-from ..validation.prediction_layers import Items, read_prediction_layers
+from ..problems import Problem
+from ..validation.predictions import prediction_layers
+
+Items = dict[str, list[dict[str, Any]]]  # {"mentions", "claims", "stances"}, layer-shaped
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Suggestions:
     layers: dict[str, Items]
     score: float | None = None
     problems: list[Problem] = field(default_factory=list)
+    implicit: int = 0  # claimants and holders named only by a span: not drawn
 
 
 def from_gold(corpus: Corpus, model_version: str | None = None) -> Suggestions:
@@ -39,7 +43,5 @@ def from_gold(corpus: Corpus, model_version: str | None = None) -> Suggestions:
 
 def from_predictions(corpus: Corpus, path: Path, model_version: str) -> Suggestions:
     """A predictions file; refused (every problem listed) unless every line is sound."""
-    layers, problems = read_prediction_layers(corpus, path)
-    if problems:
-        raise Refused(f"{path.name} has problems; nothing was pushed", problems)
-    return Suggestions(model_version, layers)
+    layers, implicit = prediction_layers(corpus, path)
+    return Suggestions(model_version, layers, implicit=implicit)

@@ -1,7 +1,8 @@
 """Merge several annotators' layers of one document into a gold layer.
 
-Items are compared by their spans (ids differ between layers): a mention by its offsets, a
-claim by its offsets, a stance by its holder's and its claim's offsets. What every annotator
+Items are compared by their spans (ids differ between layers): mentions and claims are
+paired by the shared matcher's exact mode (the same offsets), a stance by its holder's and
+its claim's pairing. What every annotator
 has, identically, goes into gold. Everything else is a conflict, listed with each
 annotator's version in a review file (`review/<doc_id>.json`, outside `annotations/`) where a
 person writes a resolution ("take:<annotator>" or "drop"); `--prefer ANNOTATOR` resolves the
@@ -26,6 +27,7 @@ from ..corpus.writing import atomic_write, dumps
 from ..problems import Code, Level, Problem, Refused, refuse
 from ..validation.rules import check_annotation
 from ..validation.run import validate
+from .matching import match
 
 Layer = dict[str, Any]
 Span = tuple[int, int]
@@ -98,28 +100,49 @@ class Adjudication:
                 "problems": [p.to_dict() for p in self.problems]}
 
 
-def _versions(layers: dict[str, Layer], key_of: Any, value_of: Any,
-              kind: str) -> dict[Any, dict[str, Any]]:
-    """key -> annotator -> value, for the items of `kind` in each layer."""
-    out: dict[Any, dict[str, Any]] = {}
-    for a, layer in layers.items():
-        for item in layer[kind]:
-            out.setdefault(key_of(layer, item), {})[a] = value_of(layer, item)
-    return out
+Key = tuple[int, int, int]  # start, end, and which of one layer's items with those offsets
+
+
+def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any]],
+                                                        dict[str, dict[str, Key]]]:
+    """The items of every layer that are the same item, by the shared matcher's exact mode
+    (layers taken in annotator order, each matched against the items seen so far): key ->
+    annotator -> item, and annotator -> item id -> key."""
+    keys: list[Key] = []
+    groups: dict[Key, dict[str, Any]] = {}
+    ids: dict[str, dict[str, Key]] = {}
+    for a in sorted(layers):
+        items = layers[a][kind]
+        spans = [_span(x) for x in items]
+        paired = {j: i for i, j in match([k[:2] for k in keys], spans)}
+        ids[a] = {}
+        for j, x in enumerate(items):
+            if j in paired:
+                key = keys[paired[j]]
+            else:
+                key = (*spans[j], sum(1 for k in keys if k[:2] == spans[j]))
+                keys.append(key)
+            groups.setdefault(key, {})[a] = x
+            ids[a][x["id"]] = key
+    return groups, ids
 
 
 def _span(item: dict[str, Any]) -> Span:
     return item["start"], item["end"]
 
 
-def _mention_span(layer: Layer, mid: str | None) -> Span | None:
-    if mid is None:
-        return None
-    return next(_span(m) for m in layer["mentions"] if m["id"] == mid)
+def _shown(key: Key) -> tuple[int, ...]:
+    """A key as conflicts show it: the offsets (and which one, if a layer has two)."""
+    return key if key[2] else key[:2]
 
 
-def _claim_span(layer: Layer, cid: str) -> Span:
-    return next(_span(c) for c in layer["claims"] if c["id"] == cid)
+def _key(shown: tuple[int, ...]) -> Key:
+    """The key `_shown` showed."""
+    return (shown[0], shown[1], shown[2] if len(shown) > 2 else 0)
+
+
+def _name(kind: str, key: Key) -> str:
+    return f"{kind} {key[0]}-{key[1]}" + (f" #{key[2] + 1}" if key[2] else "")
 
 
 def adjudicate(
@@ -155,44 +178,45 @@ def adjudicate(
             return full.get(prefer)
         return None
 
-    mentions = _versions(layers, lambda _, m: _span(m),
-                         lambda _, m: {"type": m["type"]} | (
-                             {"entity": m["entity"]} if m.get("entity") else {}), "mentions")
-    gold_mentions: dict[Span, dict[str, Any]] = {}
-    for span in sorted(mentions):
-        v = decide(f"mention {span[0]}-{span[1]}", "mention", text[span[0]:span[1]],
-                   mentions[span])
+    mentions, mention_key = _align(layers, "mentions")
+    gold_mentions: dict[Key, dict[str, Any]] = {}
+    for key in sorted(mentions):
+        v = decide(_name("mention", key), "mention", text[key[0]:key[1]],
+                   {a: {"type": m["type"]} | ({"entity": m["entity"]} if m.get("entity") else {})
+                    for a, m in mentions[key].items()})
         if v is not None:
-            gold_mentions[span] = v
-    claims = _versions(
-        layers, lambda _, c: _span(c),
-        lambda layer, c: {"type": c["type"], "claimant": _mention_span(layer, c["claimant"])},
-        "claims")
-    gold_claims: dict[Span, dict[str, Any]] = {}
-    for span in sorted(claims):
-        v = decide(f"claim {span[0]}-{span[1]}", "claim", text[span[0]:span[1]], claims[span])
+            gold_mentions[key] = v
+    claims, claim_key = _align(layers, "claims")
+    gold_claims: dict[Key, dict[str, Any]] = {}
+    for key in sorted(claims):
+        versions = {a: {"type": c["type"], "claimant": None if c["claimant"] is None else
+                        _shown(mention_key[a][c["claimant"]])}
+                    for a, c in claims[key].items()}
+        name = _name("claim", key)
+        v = decide(name, "claim", text[key[0]:key[1]], versions)
         if v is None:
             continue
-        if v["claimant"] is not None and tuple(v["claimant"]) not in gold_mentions:
-            conflicts.append(Conflict(
-                f"claim {span[0]}-{span[1]} claimant", "claim", text[span[0]:span[1]],
-                {a: claims[span].get(a) for a in annotators}))
+        claimant = v["claimant"]
+        if claimant is not None and _key(claimant) not in gold_mentions:
+            conflicts.append(Conflict(f"{name} claimant", "claim", text[key[0]:key[1]],
+                                      {a: versions.get(a) for a in annotators}))
             continue  # its claimant mention did not make it into gold
-        gold_claims[span] = v
-    stances = _versions(
-        layers, lambda layer, s: (_mention_span(layer, s["holder"]),
-                                  _claim_span(layer, s["claim"])),
-        lambda _, s: {"label": s["label"]}, "stances")
-    gold_stances: dict[tuple[Any, Any], str] = {}
+        gold_claims[key] = v
+    stances: dict[tuple[Key, Key], dict[str, Any]] = {}
+    for a in annotators:
+        for st in layers[a]["stances"]:
+            pair = (mention_key[a][st["holder"]], claim_key[a][st["claim"]])
+            stances.setdefault(pair, {})[a] = {"label": st["label"]}
+    gold_stances: dict[tuple[Key, Key], str] = {}
     for (holder, claim) in sorted(stances):
         label = f"{text[holder[0]:holder[1]]} -> {text[claim[0]:claim[1]]}"
-        v = decide(f"stance {holder[0]}-{holder[1]} {claim[0]}-{claim[1]}", "stance", label,
-                   stances[(holder, claim)])
+        cid_ = f"stance {_name('', holder)[1:]} {_name('', claim)[1:]}"
+        v = decide(cid_, "stance", label, stances[(holder, claim)])
         if v is not None and holder in gold_mentions and claim in gold_claims:
             gold_stances[(holder, claim)] = v["label"]
 
-    mid = {span: f"m{i}" for i, span in enumerate(gold_mentions, 1)}
-    cid = {span: f"c{i}" for i, span in enumerate(gold_claims, 1)}
+    mid = {key: f"m{i}" for i, key in enumerate(gold_mentions, 1)}
+    cid = {key: f"c{i}" for i, key in enumerate(gold_claims, 1)}
     updated = sorted(str(x["provenance"].get("updated_at") or "") for x in layers.values())
     provenance = empty_provenance("claimstance-adjudicate") | {
         "tool_version": __version__, "created_at": updated[-1] or None,
@@ -205,7 +229,7 @@ def adjudicate(
                      for s, v in gold_mentions.items()],
         "claims": [{"id": cid[s], "start": s[0], "end": s[1], "text": text[s[0]:s[1]],
                     "type": v["type"],
-                    "claimant": mid[tuple(v["claimant"])] if v["claimant"] else None}
+                    "claimant": mid[_key(v["claimant"])] if v["claimant"] else None}
                    for s, v in gold_claims.items()],
         "stances": [{"id": f"s{i}", "holder": mid[h], "claim": cid[c], "label": label}
                     for i, ((h, c), label) in enumerate(gold_stances.items(), 1)],

@@ -1,56 +1,38 @@
 """Inter-annotator agreement between annotators of the same documents.
 
-For each pair of annotators and each document both annotated, items are matched one to one:
-spans exactly (same offsets) and by overlap (greedy, largest overlap first). From the
-matches come span F1 (exact and overlap), and over the matched items Krippendorff's alpha
-(nominal, via the `krippendorff` package) for mention types, claim types and stance labels,
-plus the share of matched claims whose claimants match. Every figure carries the number of
-items it rests on. Corpus figures pool the units of every pair and document.
+For each pair of annotators and each document both annotated, items are paired by the one
+matcher (`matching`): spans exactly (same offsets) and by overlap. From the pairs come span
+F1 (exact and overlap), Krippendorff's alpha (nominal, from coincidence counts) for
+mention types, claim types and stance labels over paired items, and the share of paired
+claims whose claimants match. Alpha only sees what both annotators marked, so the first
+annotator (by name) is also scored as gold against the second with the scorer's own
+definitions (`scoring.tally`): claimant-link F1 and stance-triple F1 count a claimant or a
+stance that one annotator forgot, and per-label F1 tables show where they differ.
+Krippendorff's unitizing alpha (`unitizing`) measures the mention and claim spans
+themselves. Every figure carries the number of items it rests on; corpus figures pool the
+items of every pair and document.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..corpus.items import from_layer
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
+from ..corpus.schema import claim_types, mention_types, stance_labels
 from ..problems import Code, refuse
 from ..validation.run import require_valid
+from .scoring import Tally, pair, tally
+from .unitizing import Unitizing, pooled
 
 Layer = dict[str, Any]
 Span = tuple[int, int]
-
-
-def match(a: list[Span], b: list[Span], *, overlap: bool) -> list[tuple[int, int]]:
-    """One-to-one matches (index in a, index in b): equal spans, or overlapping ones."""
-    if not overlap:
-        where: dict[Span, list[int]] = {}
-        for j, s in enumerate(b):
-            where.setdefault(s, []).append(j)
-        out = []
-        for i, s in enumerate(a):
-            if where.get(s):
-                out.append((i, where[s].pop(0)))
-        return out
-    cands = []
-    for i, (s1, e1) in enumerate(a):
-        for j, (s2, e2) in enumerate(b):
-            ov = min(e1, e2) - max(s1, s2)
-            if ov > 0:
-                cands.append((-ov, i, j))
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    out = []
-    for _, i, j in sorted(cands):
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            out.append((i, j))
-    return sorted(out)
 
 
 @dataclass
@@ -72,34 +54,50 @@ class SpanCounts:
         return {"f1": _round(self.f1), "matched": self.matched, "items": self.total}
 
 
-def alpha(units: list[tuple[str, str]]) -> float | None:
+def alpha(units: Iterable[tuple[str, str]] | Counter[tuple[str, str]]) -> float | None:
     """Krippendorff's alpha (nominal) over two-coder units; None when undefined.
 
-    Alpha is undefined without units, or when every value is the same (no variation to
-    agree about); the observed agreement is reported beside it.
+    From the coincidence counts (every unit (a, b) adds one to o[a, b] and one to o[b, a]):
+    alpha = 1 - (n - 1) * sum_{c != k} o[c, k] / sum_{c != k} n_c * n_k, with n = 2 x units.
+    Undefined without units, or when every value is the same (no variation to agree about);
+    the observed agreement is reported beside it.
     """
-    values = sorted({v for u in units for v in u})
-    if not units or len(values) < 2:
+    pairs = units if isinstance(units, Counter) else Counter(units)
+    totals: Counter[str] = Counter()
+    disagree = 0
+    for (a, b), k in pairs.items():
+        totals[a] += k
+        totals[b] += k
+        if a != b:
+            disagree += 2 * k
+    n = sum(totals.values())
+    expected = n * n - sum(v * v for v in totals.values())  # sum over c != k of n_c n_k
+    if not n or not expected:
         return None
-    import krippendorff
-    import numpy as np
-
-    index = {v: k for k, v in enumerate(values)}
-    data = np.array([[index[a] for a, _ in units], [index[b] for _, b in units]], dtype=float)
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    return 1 - (n - 1) * disagree / expected
 
 
 @dataclass
 class LabelUnits:
-    units: list[tuple[str, str]] = field(default_factory=list)
+    """Paired items' labels as counts of (first, second) pairs: mergeable, and as small as
+    the label set, whatever the corpus size."""
+
+    units: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def to_dict(self, with_alpha: bool = True) -> dict[str, Any]:
-        """Alpha is skipped where values are open-ended (claimants: one per mention), since
-        its coincidence matrix grows with the square of the distinct values."""
-        n = len(self.units)
-        agree = sum(1 for a, b in self.units if a == b)
+        """Alpha is skipped where values are open-ended (claimants: one per mention)."""
+        n = sum(self.units.values())
+        agree = sum(k for (a, b), k in self.units.items() if a == b)
         return {"alpha": _round(alpha(self.units)) if with_alpha else None,
                 "observed_agreement": _round(agree / n if n else None), "items": n}
+
+
+#: The scorer's counts agreement reports (the others would only travel and be added up).
+SCORED = ("claims.", "claimant.", "stances.", "mention_type.", "claim_type.", "stance_label.")
+
+
+def _units() -> dict[str, Unitizing]:
+    return {t: Unitizing() for t in mention_types()}
 
 
 @dataclass
@@ -115,17 +113,43 @@ class Agreement:
     claim_type: LabelUnits = field(default_factory=LabelUnits)
     claimant: LabelUnits = field(default_factory=LabelUnits)
     stance: LabelUnits = field(default_factory=LabelUnits)
+    scored: Tally = field(default_factory=Tally)  # the first annotator as gold
+    mention_units: dict[str, Unitizing] = field(default_factory=_units)
+    claim_units: Unitizing = field(default_factory=Unitizing)
 
-    def merge(self, other: Agreement) -> None:
-        self.documents += other.documents
+    def merge(self, other: Agreement, *, documents: bool = True) -> None:
+        """Add another's figures (and, with `documents`, its count of documents: pairs of
+        one document pooled for the corpus count it once)."""
+        if documents:
+            self.documents += other.documents
         for name in ("mention_exact", "mention_overlap", "claim_exact", "claim_overlap"):
             mine, theirs = getattr(self, name), getattr(other, name)
             mine.add(theirs.matched, theirs.total, 0)
         for name in ("mention_type", "claim_type", "claimant", "stance"):
-            getattr(self, name).units.extend(getattr(other, name).units)
+            getattr(self, name).units.update(getattr(other, name).units)
+        self.scored.add(other.scored)
+        for t, u in other.mention_units.items():
+            self.mention_units.setdefault(t, Unitizing()).merge(u)
+        self.claim_units.merge(other.claim_units)
+
+    def _f1(self, tp: str, kind: str) -> dict[str, Any]:
+        t = self.scored
+        return SpanCounts(t[tp], t[f"{kind}.gold"] + t[f"{kind}.pred"]).to_dict()
+
+    def per_label(self) -> dict[str, dict[str, Any]]:
+        """F1 per label (2 x both / (first's + second's)): mention types over exact spans,
+        claim types over paired claims, stance labels over stances on the same pair."""
+        t = self.scored
+        return {name: {label: SpanCounts(t[f"{name}.{label}.tp"],
+                                         t[f"{name}.{label}.gold"] + t[f"{name}.{label}.pred"])
+                       .to_dict() for label in labels}
+                for name, labels in (("mention_type", mention_types()),
+                                     ("claim_type", claim_types()),
+                                     ("stance_label", stance_labels()))}
 
     def to_dict(self) -> dict[str, Any]:
         claimant = self.claimant.to_dict(with_alpha=False)
+        mentions_u = pooled(self.mention_units.values())
         return {
             "documents": self.documents,
             "mention_spans": {"exact": self.mention_exact.to_dict(),
@@ -135,8 +159,20 @@ class Agreement:
                             "overlap": self.claim_overlap.to_dict()},
             "claimant": {"agreement": claimant["observed_agreement"],
                          "items": claimant["items"]},
+            "claimant_link": self._f1("claimant.tp", "claims"),
             "claim_type": self.claim_type.to_dict(),
             "stance_label": self.stance.to_dict(),
+            "stance_triples": self._f1("stances.tp", "stances"),
+            "per_label": self.per_label(),
+            "unitizing": {
+                "mentions": {"alpha": _round(None if mentions_u is None else float(mentions_u)),
+                             "units": sum(u.n_units for u in self.mention_units.values()),
+                             "per_type": {t: u.to_dict()
+                                          for t, u in self.mention_units.items()}},
+                "claims": self.claim_units.to_dict(),
+                "merged_overlapping_units": self.claim_units.joined + sum(
+                    u.joined for u in self.mention_units.values()),
+            },
         }
 
 
@@ -144,21 +180,21 @@ def _spans(items: list[dict[str, Any]]) -> list[Span]:
     return [(x["start"], x["end"]) for x in items]
 
 
-def compare(a: Layer, b: Layer) -> Agreement:
-    """Agreement of two layers of one document."""
+def compare(a: Layer, b: Layer, length: int) -> Agreement:
+    """Agreement of two layers of one document whose text has `length` characters."""
     out = Agreement(documents=1)
     ma, mb = a["mentions"], b["mentions"]
     ca, cb = a["claims"], b["claims"]
-    exact_m = match(_spans(ma), _spans(mb), overlap=False)
-    over_m = match(_spans(ma), _spans(mb), overlap=True)
+    items_a, items_b = from_layer(a), from_layer(b)
+    pairs = pair(items_a, items_b)  # B names no span outside its mentions: linked = overlap
+    exact_m, over_m = pairs.spans, pairs.linked
     out.mention_exact.add(len(exact_m), len(ma), len(mb))
     out.mention_overlap.add(len(over_m), len(ma), len(mb))
-    out.mention_type.units += [(ma[i]["type"], mb[j]["type"]) for i, j in over_m]
-    exact_c = match(_spans(ca), _spans(cb), overlap=False)
-    over_c = match(_spans(ca), _spans(cb), overlap=True)
+    out.mention_type.units.update((ma[i]["type"], mb[j]["type"]) for i, j in over_m)
+    exact_c, over_c = pairs.claims_exact, pairs.claims
     out.claim_exact.add(len(exact_c), len(ca), len(cb))
     out.claim_overlap.add(len(over_c), len(ca), len(cb))
-    out.claim_type.units += [(ca[i]["type"], cb[j]["type"]) for i, j in over_c]
+    out.claim_type.units.update((ca[i]["type"], cb[j]["type"]) for i, j in over_c)
     # ids differ between layers: a mention of A and of B are "the same" when matched
     m_ix = {ma[i]["id"]: k for k, (i, _) in enumerate(over_m)}
     m_jx = {mb[j]["id"]: k for k, (_, j) in enumerate(over_m)}
@@ -168,15 +204,21 @@ def compare(a: Layer, b: Layer) -> Agreement:
             return "the article"
         return f"mention {ix[mid]}" if mid in ix else f"unmatched {side}:{mid}"
 
-    out.claimant.units += [(who(ca[i]["claimant"], m_ix, "a"), who(cb[j]["claimant"], m_jx, "b"))
-                           for i, j in over_c]
+    out.claimant.units.update((who(ca[i]["claimant"], m_ix, "a"),
+                               who(cb[j]["claimant"], m_jx, "b")) for i, j in over_c)
     c_ix = {ca[i]["id"]: k for k, (i, _) in enumerate(over_c)}
     c_jx = {cb[j]["id"]: k for k, (_, j) in enumerate(over_c)}
     sa = {(m_ix[s["holder"]], c_ix[s["claim"]]): s["label"] for s in a["stances"]
           if s["holder"] in m_ix and s["claim"] in c_ix}
     sb = {(m_jx[s["holder"]], c_jx[s["claim"]]): s["label"] for s in b["stances"]
           if s["holder"] in m_jx and s["claim"] in c_jx}
-    out.stance.units += [(sa[k], sb[k]) for k in sorted(sa.keys() & sb.keys())]
+    out.stance.units.update((sa[k], sb[k]) for k in sa.keys() & sb.keys())
+    out.scored = Tally({k: v for k, v in tally(items_a, items_b, paired=pairs).items()
+                        if k.startswith(SCORED)})
+    for t in mention_types():
+        out.mention_units[t].add(length, [(m["start"], m["end"]) for m in ma if m["type"] == t],
+                                 [(m["start"], m["end"]) for m in mb if m["type"] == t])
+    out.claim_units.add(length, _spans(ca), _spans(cb))
     return out
 
 
@@ -205,21 +247,21 @@ class AgreementReport:
                           for k, v in sorted(self.pairs.items())]}
 
 
-def agreement(docs: Iterable[tuple[str, dict[str, Layer]]]) -> AgreementReport:
-    """Pairwise and pooled agreement over (doc_id, {annotator: layer}) of annotator layers."""
-    report = AgreementReport()
+def agreement(docs: Iterable[tuple[str, dict[str, Layer]]], lengths: Mapping[str, int],
+              into: AgreementReport | None = None) -> AgreementReport:
+    """Pairwise and pooled agreement over (doc_id, {annotator: layer}) of annotator layers;
+    `lengths`: each document's text length (the continuum of unitizing alpha); `into`: a
+    report to add them to (a build adds document after document)."""
+    report = into if into is not None else AgreementReport()
     for doc_id, layers in docs:
         if len(layers) < 2:
             continue
         report.documents.append(doc_id)
         report.corpus.documents += 1
         for x, y in itertools.combinations(sorted(layers), 2):
-            one = compare(layers[x], layers[y])
+            one = compare(layers[x], layers[y], lengths[doc_id])
             report.pairs.setdefault((x, y), Agreement()).merge(one)
-            pooled = Agreement()
-            pooled.merge(one)
-            pooled.documents = 0
-            report.corpus.merge(pooled)
+            report.corpus.merge(one, documents=False)
     return report
 
 
@@ -245,6 +287,14 @@ FIGURES: tuple[tuple[str, Figure, Figure], ...] = (
      lambda d: d["claim_type"]["items"]),
     ("stance label, alpha", lambda d: d["stance_label"]["alpha"],
      lambda d: d["stance_label"]["items"]),
+    ("claimant link, F1", lambda d: d["claimant_link"]["f1"],
+     lambda d: d["claimant_link"]["items"]),
+    ("stance triples, F1", lambda d: d["stance_triples"]["f1"],
+     lambda d: d["stance_triples"]["items"]),
+    ("mention spans, alpha_U", lambda d: d["unitizing"]["mentions"]["alpha"],
+     lambda d: d["unitizing"]["mentions"]["units"]),
+    ("claim spans, alpha_U", lambda d: d["unitizing"]["claims"]["alpha"],
+     lambda d: d["unitizing"]["claims"]["units"]),
 )
 
 
@@ -261,7 +311,17 @@ def table_markdown(report: AgreementReport) -> str:
     for label, value, items in FIGURES:
         lines.append(f"| {label} | " + " | ".join(f"{_fmt(value(c))} ({items(c)})"
                                                  for _, c in cols) + " |")
+    lines += ["", "F1 per label, all pairs pooled (n: items of both annotators):", "",
+              "| label set | label | F1 (n) |", "|---|---|---:|"]
+    lines += [f"| {name} | {label} | {_fmt(v['f1'])} ({v['items']}) |"
+              for name, label, v in _label_rows(d["corpus"])]
     return "\n".join(lines) + "\n"
+
+
+def _label_rows(fig: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label set, label, figure) of the labels either annotator used."""
+    return [(name.replace("_", " "), label, v) for name, per in fig["per_label"].items()
+            for label, v in per.items() if v["items"]]
 
 
 def table_text(report: AgreementReport) -> str:
@@ -275,8 +335,14 @@ def table_text(report: AgreementReport) -> str:
         for label, value, items in FIGURES:
             out.append(f"  {label:<28}{_fmt(value(fig)):>8}   n={items(fig)}")
         out.append("")
-    out.append("n: items the figure rests on (F1: items of both annotators; alpha and claimant: "
-               "matched pairs). alpha is n/a when every value is the same.")
+    out.append("F1 per label, all pairs pooled")
+    out += [f"  {name + ' ' + label:<28}{_fmt(v['f1']):>8}   n={v['items']}"
+            for name, label, v in _label_rows(d["corpus"])]
+    out += ["", "n: items the figure rests on (F1: items of both annotators; alpha and "
+            "claimant: matched pairs; alpha_U: units of both annotators). alpha is n/a when "
+            "every value is the same. Claimant link and stance triples score the first "
+            "annotator (by name) as gold: a claimant or stance one of them forgot lowers them. "
+            "alpha_U: Krippendorff's unitizing alpha over the characters of the texts."]
     return "\n".join(out)
 
 
@@ -293,7 +359,9 @@ def corpus_agreement(root: str | Path | None, doc_ids: Iterable[str] = ()) -> Ag
     require_valid(corpus.root, [corpus.seed_path(d) for d in ids],
                   "fix these problems first: agreement on invalid layers means nothing")
     docs = []
+    lengths = {}
     for d in ids:
         names = [a for a in corpus.annotators(d) if a != GOLD]
         docs.append((d, {a: corpus.read_layer(d, a) for a in names}))
-    return agreement(docs)
+        lengths[d] = len(corpus.read_seed(d)["text"])
+    return agreement(docs, lengths)

@@ -58,11 +58,9 @@ def against(root: str | Path | None, reference: Mapping[str, Layer], name: str,
             continue
         out.documents.append(doc_id)
         out.corpus.documents += 1
+        length = len(corpus.read_seed(doc_id)["text"])
         for annotator in names:
-            one = compare(reference[doc_id], corpus.read_layer(doc_id, annotator))
+            one = compare(reference[doc_id], corpus.read_layer(doc_id, annotator), length)
             out.pairs.setdefault((name, annotator), Agreement()).merge(one)
-            pooled = Agreement()
-            pooled.merge(one)
-            pooled.documents = 0
-            out.corpus.merge(pooled)
+            out.corpus.merge(one, documents=False)
     return ChangeReport(name, out)

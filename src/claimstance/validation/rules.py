@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..corpus import annotation as annotation_mod
-from ..corpus.document import inside_graphemes, is_normalized, normalize_text, sha256
+from ..corpus.document import (
+    inside_graphemes,
+    inside_words,
+    is_normalized,
+    normalize_text,
+    sha256,
+)
 from ..corpus.naming import GOLD, KIND_OF_PREFIX, REF
 from ..corpus.schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS, unattributed_ok
 from ..problems import Code, Level, Problem, problem
@@ -108,6 +114,25 @@ def _columns(items: Any, getter: Callable[[Any], Any], fields: tuple[str, ...], 
     return where, list(zip(*rows, strict=True))
 
 
+def range_problem(start: int, end: int, size: int, path: str, base: str) -> Problem | None:
+    """An empty or reversed span, or one ending past the text (offsets are ints >= 0);
+    `base` points at the object holding `start` and `end`. Layers and predictions alike."""
+    if start >= end:
+        return problem(Code.REVERSED_SPAN, path, f"{base}/start",
+                       f"start {start} is not before end {end}")
+    if end > size:
+        return problem(Code.OFFSET_OUT_OF_RANGE, path, f"{base}/end",
+                       f"end {end} is beyond the end of the text ({size} characters)")
+    return None
+
+
+def text_problem(got: str, text: str, start: int, end: int, path: str, ptr: str) -> Problem:
+    """A span's stated text that is not text[start:end]."""
+    return problem(Code.SPAN_TEXT_MISMATCH, path, ptr,
+                   f"text {_short(got)} differs from the document's text[{start}:{end}] = "
+                   f"{_short(text[start:end])}{_utf16_hint(text, start, end, got)}")
+
+
 def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Problem]:
     """The offset rules of mentions and claims, run over each list at once: every rule is a
     pass over columns, and only the items it flags are looked at one by one."""
@@ -126,13 +151,9 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
         if any(map(operator.ge, starts, ends)) or max(ends, default=0) > size:
             fit = []
             for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-                if a >= b:
-                    out.append(problem(Code.REVERSED_SPAN, path, f"/{key}/{where[k]}/start",
-                                       f"start {a} is not before end {b}"))
-                elif b > size:
-                    out.append(problem(Code.OFFSET_OUT_OF_RANGE, path, f"/{key}/{where[k]}/end",
-                                       f"end {b} is beyond the end of the text ({size} "
-                                       "characters)"))
+                bad = range_problem(a, b, size, path, f"/{key}/{where[k]}")
+                if bad is not None:
+                    out.append(bad)
                 else:
                     fit.append(k)
             where, starts, ends, texts, types = ([col[k] for k in fit]
@@ -142,15 +163,12 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
         if any(map(operator.ne, texts, wants)):
             for k, (got, want) in enumerate(zip(texts, wants, strict=True)):
                 if got != want and isinstance(got, str):
-                    a, b = starts[k], ends[k]
                     mismatched.add(k)
-                    out.append(problem(
-                        Code.SPAN_TEXT_MISMATCH, path, f"/{key}/{where[k]}/text",
-                        f"text {_short(got)} differs from the document's text[{a}:{b}] = "
-                        f"{_short(want)}{_utf16_hint(text, a, b, got)}"))
+                    out.append(text_problem(got, text, starts[k], ends[k], path,
+                                            f"/{key}/{where[k]}/text"))
         offsets = set(starts).union(ends)  # all within 0..size now
         inside = inside_graphemes(text, offsets)
-        cut = _cuts_words(text, offsets - inside)
+        cut = inside_words(text, offsets - inside)
         if inside or cut:
             for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
                 for name, off in (("start", a), ("end", b)):
@@ -180,14 +198,6 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
                                        f"{sig[0]}-{sig[1]} and type {sig[2]}"))
                 seen.add(sig)
     return out
-
-
-def _cuts_words(text: str, offsets: set[int]) -> set[int]:
-    """The offsets (0 to len(text)) that fall between two letters or digits."""
-    offs = list(offsets - {0, len(text)})
-    before = map(str.isalnum, map(text.__getitem__, map((1).__rsub__, offs)))
-    after = map(str.isalnum, map(text.__getitem__, offs))
-    return set(itertools.compress(offs, map(operator.and_, before, after)))
 
 
 def _check_references(items: Items, path: str, data: dict[str, Any]) -> list[Problem]:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..corpus.schema import SCHEMAS, load_schema
+from ..corpus.schema import SCHEMAS, load_schema, schema_names
 from ..problems import Code, Problem, problem
 from .reader import escape_pointer_token
 
@@ -25,7 +25,8 @@ FAST_PATHS = True
 def _fast(name: str) -> Any:
     import jsonschema_rs
 
-    registry = jsonschema_rs.Registry([(load_schema(s)["$id"], load_schema(s)) for s in SCHEMAS])
+    registry = jsonschema_rs.Registry([(load_schema(s)["$id"], load_schema(s))
+                                       for s in schema_names()])
     return jsonschema_rs.validator_for(load_schema(name), registry=registry)
 
 
@@ -42,7 +43,8 @@ def _slow(name: str) -> Any:
     from referencing.jsonschema import DRAFT202012
 
     registry: Any = referencing.Registry().with_resources(
-        [(load_schema(s)["$id"], DRAFT202012.create_resource(load_schema(s))) for s in SCHEMAS])
+        [(load_schema(s)["$id"], DRAFT202012.create_resource(load_schema(s)))
+         for s in schema_names()])
     return jsonschema.Draft202012Validator(load_schema(name), registry=registry)
 
 

@@ -1,0 +1,391 @@
+"""`claimstance score`: predictions against the gold of the corpus or of a built dataset.
+
+I/O at the edges (read the gold, read and check the predictions), pure scoring in between
+(`scoring`, `newsclaims`): each document is tallied once, and the figures of every split and
+of the whole corpus come from the pooled tallies of their documents. A gold document
+without a prediction line is scored as an empty prediction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..corpus.items import Items, from_layer
+from ..corpus.layout import Corpus
+from ..corpus.naming import GOLD
+from ..corpus.segmentation import Segmentation
+from ..corpus.segments import segments_many
+from ..corpus.splits import SPLITS, split_of
+from ..problems import Code, Refused, refuse
+from ..validation.predictions import read_predictions
+from ..validation.run import require_valid
+from . import newsclaims
+from .scoring import (
+    PRF,
+    Figures,
+    Interval,
+    LabelScores,
+    Scope,
+    Tally,
+    bootstrap,
+    figures,
+    tally,
+    total,
+)
+
+MODES = ("claimstance", "newsclaims")
+GOLD_SOURCES = ("corpus", "dist")
+
+
+@dataclass(frozen=True)
+class GoldDoc:
+    doc_id: str
+    split: str
+    text: str
+    sha256: str
+    items: Items
+
+
+@dataclass
+class ScopeResult:
+    """The figures of one scope: a split, or the whole corpus (micro over its documents)."""
+
+    name: str
+    doc_ids: list[str]
+    figures: Figures | newsclaims.NewsClaimsFigures
+    intervals: dict[str, Interval] = field(default_factory=dict)
+    unit: str = "document"  # what doc_ids counts: documents, or annotator layers
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({len(self.doc_ids)} {self.unit}(s))"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"scope": self.name} | self.figures.to_dict()
+        if self.intervals:
+            out["bootstrap"] = {k: v.to_dict() for k, v in self.intervals.items()}
+        return out
+
+
+@dataclass
+class ScoreReport:
+    mode: str
+    gold: str
+    predictions: str
+    scopes: list[ScopeResult]
+    missing: list[str] = field(default_factory=list)  # gold documents without a prediction
+    ignored: list[str] = field(default_factory=list)  # predicted documents outside the split
+    replicates: int = 0
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"mode": self.mode, "gold": self.gold,
+                               "predictions": self.predictions,
+                               "without_prediction": self.missing,
+                               "outside_split": self.ignored}
+        if self.replicates:
+            out["bootstrap"] = {"replicates": self.replicates, "seed": self.seed,
+                                "interval": "2.5th-97.5th percentile"}
+        out["scopes"] = [s.to_dict() for s in self.scopes]
+        return out
+
+    def head(self) -> list[str]:
+        lines = [f"{self.predictions} against the gold of the {self.gold}, "
+                 f"{self.mode} definitions: " + ", ".join(s.label for s in self.scopes)]
+        if self.missing:
+            lines.append(f"{len(self.missing)} gold document(s) without a prediction line, "
+                         "scored as empty predictions")
+        if self.ignored:
+            lines.append(f"{len(self.ignored)} predicted document(s) outside the split, "
+                         "not scored")
+        if self.predictions == ANNOTATORS:
+            lines.append("each annotator's layers scored as predictions against gold; "
+                         "'all annotators' pools them: human performance")
+        if self.replicates:
+            lines.append(f"bootstrap: {self.replicates} replicates (seed {self.seed}), "
+                         "95% percentile intervals of F1 in brackets")
+        if self.mode == "newsclaims":
+            lines.append(newsclaims.NOTE)
+        return lines
+
+    def text(self) -> str:
+        out = self.head()
+        for s in self.scopes:
+            out += ["", s.label]
+            out += [f"  {line}" for line in text_table(rows(s))]
+        out += ["", "n/a: nothing to divide by (no gold or no predicted item of that kind)."]
+        return "\n".join(out)
+
+    def markdown(self) -> str:
+        out = ["\n".join(f"- {line}" for line in self.head()), ""]
+        for s in self.scopes:
+            out += [f"**{s.label}**", "", markdown_table(rows(s)),
+                    ""]
+        return "\n".join(out)
+
+
+# --- loading gold --------------------------------------------------------------------------
+
+def gold_from_corpus(root: str | Path | None) -> list[GoldDoc]:
+    """Every document of the corpus with a gold layer (the corpus must validate)."""
+    corpus = Corpus.at(root)
+    require_valid(corpus.root, None, "fix these problems first (claimstance validate): "
+                  "scores against invalid gold mean nothing")
+    out = []
+    for doc_id in corpus.doc_ids():
+        if not corpus.annotation_path(doc_id, GOLD).is_file():
+            continue
+        seed = corpus.read_seed(doc_id)
+        out.append(GoldDoc(doc_id, split_of(doc_id), seed["text"], seed["sha256"],
+                           from_layer(corpus.read_layer(doc_id, GOLD))))
+    return out
+
+
+def gold_from_dist(dist: Path) -> list[GoldDoc]:
+    """Every document of a built dataset folder (the `documents` config's Parquet files)."""
+    import pyarrow.parquet as pq
+
+    folder = dist / "data" / "documents"
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        raise refuse(Code.NO_GOLD, str(dist), f"{dist} holds no built dataset "
+                     "(data/documents/*.parquet): build it with `claimstance build`, or "
+                     "score with --gold corpus")
+    out = []
+    for path in files:
+        shard = pq.ParquetFile(path)
+        meta = json.loads(shard.schema_arrow.metadata[b"huggingface"])["info"]["features"]
+        names = {kind: meta[kind]["feature"][key]["names"] for kind, key in
+                 (("mentions", "type"), ("claims", "type"), ("stances", "label"))}
+        split = path.name.split("-", 1)[0]
+        columns = ["id", "text", "sha256", "mentions", "claims", "stances"]
+        for row in (r for batch in shard.iter_batches(columns=columns)
+                    for r in batch.to_pylist()):
+            layer = {kind: [x | {key: names[kind][x[key]]} for x in row[kind]]
+                     for kind, key in (("mentions", "type"), ("claims", "type"),
+                                       ("stances", "label"))}
+            out.append(GoldDoc(row["id"], split, row["text"], row["sha256"], from_layer(layer)))
+    return sorted(out, key=lambda d: d.doc_id)
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+Summarise = Callable[[Tally, int], Any]
+
+
+def _mode(mode: str) -> Summarise:
+    return newsclaims.figures if mode == "newsclaims" else figures
+
+
+def doc_tally(doc: GoldDoc, pred: Items, seg: Segmentation, mode: str) -> Tally:
+    if mode == "newsclaims":
+        return newsclaims.tally(doc.text, doc.items, pred, seg)
+    return tally(doc.items, pred, seg.tokens)
+
+
+def scopes_of(docs: Sequence[GoldDoc], split: str | None) -> list[tuple[str, list[int]]]:
+    """(name, indexes of docs): the corpus and each split present, or only `split`."""
+    if split is not None:
+        return [(split, [k for k, d in enumerate(docs) if d.split == split])]
+    out = [("corpus", list(range(len(docs))))]
+    for s in SPLITS:
+        ks = [k for k, d in enumerate(docs) if d.split == s]
+        if ks:
+            out.append((s, ks))
+    return out
+
+
+def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "claimstance",
+             split: str | None = None, replicates: int = 0, seed: int = 0,
+             segs: Sequence[Segmentation] | None = None,
+             progress: bool = False) -> list[ScopeResult]:
+    """Figures of every scope; a document without a prediction is scored as empty."""
+    from tqdm import tqdm
+
+    if segs is None:
+        segs = segments_many([(d.text, d.sha256) for d in docs])
+    tallies = [doc_tally(d, preds.get(d.doc_id, Items()), seg, mode)
+               for d, seg in tqdm(list(zip(docs, segs, strict=True)), desc="scoring",
+                                  unit="doc", disable=not progress, leave=False)]
+    summarise = _mode(mode)
+    out = []
+    for name, ks in scopes_of(docs, split):
+        part = [tallies[k] for k in ks]
+        out.append(ScopeResult(name, [docs[k].doc_id for k in ks],
+                               summarise(total(part), len(part)),
+                               bootstrap(part, lambda t, n: summarise(t, n).to_dict(),
+                                         replicates, seed) if replicates else {}))
+    return out
+
+
+def score(root: str | Path | None, predictions: Path, *, gold: str = "corpus",
+          dist: Path | None = None, split: str | None = None, mode: str = "claimstance",
+          replicates: int = 0, seed: int = 0, display: str | None = None,
+          progress: bool = False) -> ScoreReport:
+    """Score a predictions file; refuses (`Refused`) bad predictions with every coded
+    problem (line and pointer), and a scope without gold."""
+    if mode not in MODES or gold not in GOLD_SOURCES:
+        raise ValueError(f"mode {mode!r} / gold {gold!r}: one of {MODES} / {GOLD_SOURCES}")
+    corpus = Corpus.at(root)
+    shown = display or str(predictions)
+    if not predictions.is_file():
+        raise refuse(Code.FILE_NOT_FOUND, shown, f"no predictions file {shown}")
+    docs = (gold_from_dist(dist or corpus.root / "dist") if gold == "dist"
+            else gold_from_corpus(corpus.root))
+    in_scope = [d for d in docs if split is None or d.split == split]
+    if not in_scope:
+        where = f"in the {split} split" if split else "at all"
+        raise refuse(Code.NO_GOLD, shown, f"no document with gold annotations {where} in the "
+                     f"{gold}; nothing to score against")
+    read = read_predictions(predictions, shown, {d.doc_id: d.text for d in docs},
+                            {d.doc_id: d.sha256 for d in docs})
+    if read.problems:
+        raise Refused(f"{len(read.problems)} problem(s) in {shown}; nothing was scored: fix "
+                      "them first", sorted(read.problems, key=lambda p: (p.line or 0,
+                                                                         p.pointer)))
+    wanted = {d.doc_id for d in in_scope}
+    return ScoreReport(
+        mode, gold, shown,
+        evaluate(in_scope, read.items, mode=mode, split=split, replicates=replicates,
+                 seed=seed, progress=progress),
+        missing=sorted(wanted - set(read.items)),
+        ignored=sorted(set(read.items) - wanted), replicates=replicates, seed=seed)
+
+
+# --- annotators against gold ----------------------------------------------------------------
+
+ANNOTATORS = "annotator layers"
+ALL = "all annotators"
+
+
+def human_tallies(text: str, seg: Segmentation, layers: dict[str, dict[str, Any]],
+                  min_annotators: int = 1) -> dict[str, Tally]:
+    """Each annotator's layer of one document scored against its gold layer (none without
+    gold or with fewer than `min_annotators` annotator layers)."""
+    names = [a for a in sorted(layers) if a != GOLD]
+    if GOLD not in layers or len(names) < min_annotators:
+        return {}
+    gold = from_layer(layers[GOLD])
+    return {a: tally(gold, from_layer(layers[a]), seg.tokens) for a in names}
+
+
+def against_gold(root: str | Path | None, doc_ids: Sequence[str] = ()) -> ScoreReport:
+    """`claimstance agree --against gold`: every annotator layer of documents with gold,
+    scored against gold with the scorer's definitions, and all of them pooled."""
+    corpus = Corpus.at(root)
+    ids = list(doc_ids) or corpus.doc_ids()
+    for d in ids:
+        if not corpus.seed_path(d).is_file():
+            raise refuse(Code.DOCUMENT_NOT_FOUND, f"seeds/{d}.json", f"no seed seeds/{d}.json")
+    require_valid(corpus.root, [corpus.seed_path(d) for d in ids],
+                  "fix these problems first: scores of invalid layers mean nothing")
+    seeds = {d: corpus.read_seed(d) for d in ids if corpus.annotation_path(d, GOLD).is_file()}
+    segs = segments_many([(s["text"], s["sha256"]) for s in seeds.values()])
+    per: dict[str, Scope] = {}
+    pooled = Scope(ALL)
+    for (d, seed), seg in zip(seeds.items(), segs, strict=True):
+        layers = {a: corpus.read_layer(d, a) for a in corpus.annotators(d)}
+        for a, t in human_tallies(seed["text"], seg, layers).items():
+            per.setdefault(a, Scope(a)).add(d, t)
+            pooled.add(d, t)
+    if not pooled.doc_ids:
+        raise refuse(Code.NO_GOLD, "annotations", "no document has both a gold layer and an "
+                     "annotator's layer: nothing to score against gold")
+    scopes = [pooled, *(per[a] for a in sorted(per))]
+    return ScoreReport("claimstance", "corpus", ANNOTATORS, [
+        ScopeResult(s.name, s.doc_ids, figures(total(s.tallies), len(s.doc_ids)),
+                    unit="layer" if s is pooled else "document") for s in scopes])
+
+
+# --- tables --------------------------------------------------------------------------------
+
+BLANK = ""  # a cell with no figure in this row (None is a figure that is n/a)
+Row = tuple[str, Any, Any, Any, str, Interval | None]  # figure, P, R, F1, counts, F1 interval
+
+
+def _prf_row(name: str, f: PRF, ci: Interval | None) -> Row:
+    return (name, f.p, f.r, f.f1, f"{f.tp} of {f.pred} predicted, {f.gold} gold", ci)
+
+
+def _label_rows(name: str, s: LabelScores, path: str,
+                intervals: dict[str, Interval]) -> list[Row]:
+    return [(f"{name}, accuracy", BLANK, BLANK, s.accuracy, f"{s.equal} of {s.pairs} pairs",
+             intervals.get(f"{path}.accuracy")),
+            (f"{name}, macro-F1", BLANK, BLANK, s.macro_f1, f"{s.pairs} pairs",
+             intervals.get(f"{path}.macro_f1"))]
+
+
+def rows(s: ScopeResult) -> list[Row]:
+    """The table of one scope: P, R and F1 (or accuracy) with the counts they rest on."""
+    f, ci = s.figures, s.intervals
+    if isinstance(f, newsclaims.NewsClaimsFigures):
+        j = f.journalist
+        return [
+            ("claim sentences", f.sentence_p, f.sentences.r, f.sentence_f1,
+             f"{f.sentences.tp} of {f.sentences.pred} predicted, {f.sentences.gold} gold",
+             ci.get("claim_sentences.f1")),
+            ("claim span", f.span_p.value, f.span_r.value, f.span_f1,
+             f"means over {f.span_p.n} gold claims", ci.get("claim_span.f1")),
+            ("claimer", BLANK, BLANK, f.claimer_f1,
+             f"{f.reported.n} reported + {j.gold} journalist", ci.get("claimer.f1")),
+            ("claimer, reported", BLANK, BLANK, f.reported.value,
+             f"mean over {f.reported.n} claims", ci.get("claimer.reported.f1")),
+            ("claimer, journalist", j.p, j.r, f.journalist_f1,
+             f"{j.tp} of {j.pred} <AUTHOR> predicted, {j.gold} gold",
+             ci.get("claimer.journalist.f1")),
+            ("claimer, in sentence", BLANK, BLANK, f.in_sentence.value,
+             f"mean over {f.in_sentence.n} claims", None),
+            ("claimer, out of sentence", BLANK, BLANK, f.out_of_sentence.value,
+             f"mean over {f.out_of_sentence.n} claims", None),
+        ]
+    t = f.claim_tokens
+    out = [
+        _prf_row("mentions, strict", f.mentions_strict, ci.get("mentions.strict.f1")),
+        _prf_row("mentions, span", f.mentions_span, ci.get("mentions.span.f1")),
+        _prf_row("claims, exact", f.claims_exact, ci.get("claims.exact.f1")),
+        _prf_row("claims, overlap", f.claims_overlap, ci.get("claims.overlap.f1")),
+        ("claims, tokens", t.p, t.r, BLANK,
+         f"{t.overlap} shared of {t.pred} predicted, {t.gold} gold", None),
+        _prf_row("claimant attribution", f.claimant, ci.get("claims.claimant.f1")),
+        _prf_row("stance triples", f.stance_triples, ci.get("stances.triples.f1")),
+        *_label_rows("claim type", f.claim_type, "claims.type", ci),
+        *_label_rows("stance label", f.stance_label, "stances.label", ci),
+    ]
+    for label, prf in f.mention_types.items():
+        if prf.pred or prf.gold:
+            out.append(_prf_row(f"mentions {label}", prf,
+                                ci.get(f"mentions.per_type.{label}.f1")))
+    return out
+
+
+def fmt(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    return "n/a" if x is None else f"{float(x):.3f}"
+
+
+def _ci(ci: Interval | None) -> str:
+    return f"[{ci.low:.3f}, {ci.high:.3f}]" if ci is not None else ""
+
+
+def text_table(table: list[Row]) -> list[str]:
+    width = max(len(r[0]) for r in table)
+    lines = [f"{'figure':<{width}}  {'P':>6} {'R':>6} {'F1':>6}  counts"]
+    for name, p, r, f1, counts, ci in table:
+        extra = f"  F1 {_ci(ci)}" if ci is not None else ""
+        lines.append(f"{name:<{width}}  {fmt(p):>6} {fmt(r):>6} {fmt(f1):>6}  {counts}{extra}")
+    return lines
+
+
+def markdown_table(table: list[Row]) -> str:
+    with_ci = any(r[5] is not None for r in table)
+    head = "| figure | P | R | F1 |" + (" F1 95% CI |" if with_ci else "") + " counts |"
+    lines = [head, "|---|---:|---:|---:|" + ("---|" if with_ci else "") + "---|"]
+    for name, p, r, f1, counts, ci in table:
+        cells = [name, fmt(p), fmt(r), fmt(f1)] + ([_ci(ci)] if with_ci else []) + [counts]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

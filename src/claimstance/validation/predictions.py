@@ -1,0 +1,270 @@
+"""Read a predictions file (JSON Lines, `schema/prediction.schema.json`) strictly.
+
+Each line is read like every corpus file (encoding, syntax, duplicate keys, the schema),
+then checked against the document it names: the doc_id is one of the gold documents and
+not repeated, offsets fit the text, stated texts equal the slices, ids are unique and
+references resolve. Every problem carries the line number and a JSON pointer into that
+line's object. A line with problems gives no items; the caller refuses to score.
+
+A claimant or holder given as a span is the predicted mention with those offsets, or else
+a span the prediction names only there (`Items.implicit`: linked to gold like a mention,
+never counted as a predicted mention). A stance's claim given as a span must be a
+predicted claim's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..corpus.items import Items, Span, implicit_links, to_layer
+from ..corpus.layout import Corpus
+from ..corpus.schema import PREDICTION
+from ..problems import Code, Problem, Refused, problem
+from .reader import load_bytes
+from .rules import range_problem, text_problem
+from .schema_errors import check as schema_check
+
+MAX_LINE_BYTES = 5 * 1024 * 1024  # the size limit of one corpus file
+
+
+@dataclass
+class Predictions:
+    """What a predictions file holds: items by document, and every problem found."""
+
+    items: dict[str, Items] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # doc_id -> line number
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            yield n, raw.rstrip(b"\r\n")
+
+
+def read_predictions(path: Path, display: str, texts: Mapping[str, str],
+                     digests: Mapping[str, str] | None = None) -> Predictions:
+    """Check and resolve every line; `texts` are the documents predictions may name
+    (doc_id -> text), `digests` their sha256."""
+    out = Predictions()
+    for n, raw in _lines(path):
+        if not raw.strip():
+            continue  # a blank line holds nothing to lose
+        f = load_bytes(raw, display, MAX_LINE_BYTES)
+        found = list(f.problems)
+        items = None
+        if f.data is not None:
+            shape = schema_check(PREDICTION, f.data, display)
+            more, items = check_line(f.data, display, texts, digests or {}, out.lines, n,
+                                     resolve=not shape and not found)
+            found += shape + more
+        if found:
+            out.problems += [p.at(n, p.column) for p in f.locate(found)]
+        elif items is not None:
+            doc_id = f.data["doc_id"]
+            out.items[doc_id] = items
+        if isinstance(f.data, dict) and isinstance(f.data.get("doc_id"), str):
+            out.lines.setdefault(f.data["doc_id"], n)
+    return out
+
+
+def _int(x: Any) -> bool:
+    return type(x) is int and x >= 0
+
+
+def _span(x: Any) -> Span | None:
+    """(start, end) of an object with int offsets, else None (the schema reports it)."""
+    if isinstance(x, dict) and _int(x.get("start")) and _int(x.get("end")):
+        return x["start"], x["end"]
+    return None
+
+
+def _list(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    items = data.get(key, [])
+    return [(i, x) for i, x in enumerate(items) if isinstance(x, dict)] \
+        if isinstance(items, list) else []
+
+
+def check_line(data: Any, path: str, texts: Mapping[str, str], digests: Mapping[str, str],
+               seen: Mapping[str, int], line: int, *,
+               resolve: bool = True) -> tuple[list[Problem], Items | None]:
+    """The problems of one parsed line and, when it has none (and `resolve`: the schema
+    found none either), its resolved items."""
+    out: list[Problem] = []
+    if not isinstance(data, dict) or not isinstance(data.get("doc_id"), str):
+        return out, None
+    doc_id = data["doc_id"]
+    if doc_id in seen and seen[doc_id] != line:
+        out.append(problem(Code.DUPLICATE_DOCUMENT, path, "/doc_id",
+                           f"{doc_id!r} is already predicted on line {seen[doc_id]}; keep one "
+                           "line per document"))
+    text = texts.get(doc_id)
+    if text is None:
+        out.append(problem(Code.DOCUMENT_NOT_FOUND, path, "/doc_id",
+                           f"no document {doc_id!r} with gold annotations to score against; "
+                           "check the id (or the --gold source)"))
+        return out, None
+    digest = data.get("sha256")
+    if isinstance(digest, str) and doc_id in digests and digest != digests[doc_id]:
+        out.append(problem(Code.DOCUMENT_SHA256_MISMATCH, path, "/sha256",
+                           f"the prediction was made on another text than {doc_id!r} has now "
+                           f"(its sha256 is {digests[doc_id][:12]}...); predict again"))
+
+    def check_span(x: Any, ptr: str) -> Span | None:
+        """The offsets of x when they fit the text (problems reported), else None."""
+        span = _span(x)
+        if span is None:
+            return None
+        bad = range_problem(span[0], span[1], len(text), path, ptr)
+        if bad is not None:
+            out.append(bad)
+            return None
+        got = x.get("text")
+        if isinstance(got, str) and got != text[span[0]:span[1]]:
+            out.append(text_problem(got, text, span[0], span[1], path, f"{ptr}/text"))
+        return span
+
+    ids: dict[str, dict[str, int]] = {}
+    spans: dict[str, dict[int, Span | None]] = {}
+    for kind in ("mentions", "claims", "stances"):
+        ids[kind] = {}
+        spans[kind] = {}
+        for i, x in _list(data, kind):
+            if kind != "stances":
+                spans[kind][i] = check_span(x, f"/{kind}/{i}")
+            item_id = x.get("id")
+            if isinstance(item_id, str):
+                if item_id in ids[kind]:
+                    out.append(problem(Code.DUPLICATE_ID, path, f"/{kind}/{i}/id",
+                                       f"id {item_id!r} is used by more than one {kind[:-1]} "
+                                       "on this line"))
+                ids[kind].setdefault(item_id, i)
+
+    mentions = _list(data, "mentions")
+    claims = _list(data, "claims")
+    m_spans = [spans["mentions"][i] for i, _ in mentions]
+    c_spans = [spans["claims"][i] for i, _ in claims]
+    m_index = {i: k for k, (i, _) in enumerate(mentions)}
+    c_index = {i: k for k, (i, _) in enumerate(claims)}
+    m_at = _first_at(m_spans, [x.get("type") for _, x in mentions])
+    c_at = _first_at(c_spans, [x.get("type") for _, x in claims])
+    implicit: dict[Span, int] = {}
+
+    def person(ref: Any, ptr: str, role: str) -> int | None:
+        """Index of the mention (or named span) a claimant or holder refers to."""
+        if isinstance(ref, str):
+            if ref in ids["mentions"]:
+                return m_index[ids["mentions"][ref]]
+            code = Code.WRONG_REFERENCE_KIND if ref in ids["claims"] else \
+                Code.DANGLING_REFERENCE
+            out.append(problem(code, path, ptr, f"{role} {ref!r} is not the id of a mention on "
+                               "this line" + (" (it is a claim's)" if code is
+                                              Code.WRONG_REFERENCE_KIND else "")))
+            return None
+        span = check_span(ref, ptr)
+        if span is None:
+            return None
+        if span in m_at:
+            return m_at[span]
+        return len(mentions) + implicit.setdefault(span, len(implicit))
+
+    def claim(ref: Any, ptr: str) -> int | None:
+        if isinstance(ref, str):
+            if ref in ids["claims"]:
+                return c_index[ids["claims"][ref]]
+            code = Code.WRONG_REFERENCE_KIND if ref in ids["mentions"] else \
+                Code.DANGLING_REFERENCE
+            out.append(problem(code, path, ptr, f"claim {ref!r} is not the id of a claim on "
+                               "this line" + (" (it is a mention's)" if code is
+                                              Code.WRONG_REFERENCE_KIND else "")))
+            return None
+        span = check_span(ref, ptr)
+        if span is None:
+            return None
+        if span not in c_at:
+            out.append(problem(Code.UNRESOLVED_SPAN_REFERENCE, path, ptr,
+                               f"no claim predicted on this line has the offsets "
+                               f"{span[0]}-{span[1]}; give a predicted claim's span or id"))
+            return None
+        return c_at[span]
+
+    claimants: list[int | None] = []
+    for i, x in claims:
+        ref = x.get("claimant")
+        claimants.append(None if ref is None else person(ref, f"/claims/{i}/claimant",
+                                                         "claimant"))
+    stances: list[tuple[int, int, str]] = []
+    held: dict[tuple[int, int], int] = {}
+    for i, x in _list(data, "stances"):
+        h = person(x.get("holder"), f"/stances/{i}/holder", "holder")
+        c = claim(x.get("claim"), f"/stances/{i}/claim")
+        if h is None or c is None:
+            continue
+        if (h, c) in held:
+            out.append(problem(Code.DUPLICATE_STANCE, path, f"/stances/{i}",
+                               f"stances {held[(h, c)]} and {i} have the same holder and "
+                               "claim; keep one"))
+        held.setdefault((h, c), i)
+        stances.append((h, c, str(x.get("label"))))
+    if out or not resolve:
+        return out, None
+    labelled = []
+    for kind_spans, kind_items in ((m_spans, mentions), (c_spans, claims)):
+        labelled.append([(sp[0], sp[1], str(x["type"]))
+                         for sp, (_, x) in zip(kind_spans, kind_items, strict=True)
+                         if sp is not None])
+    return out, Items(mentions=labelled[0], claims=labelled[1], claimants=claimants,
+                      stances=stances, implicit=sorted(implicit, key=implicit.__getitem__))
+
+
+def _first_at(spans: list[Span | None], labels: list[Any]) -> dict[Span, int]:
+    """Span -> index of the first item with those offsets, in canonical order (start, end,
+    label, position): what a span reference resolves to."""
+    out: dict[Span, int] = {}
+    order = sorted((s, str(label), k) for k, (s, label) in enumerate(zip(spans, labels,
+                                                                         strict=True))
+                   if s is not None)
+    for s, _, k in order:
+        out.setdefault(s, k)
+    return out
+
+
+class _Seeds(Mapping[str, str]):
+    """doc_id -> text (or sha256) of the corpus's seeds, each read once, when a line names
+    it (`seeds` is the cache the two views share)."""
+
+    def __init__(self, corpus: Corpus, key: str, seeds: dict[str, dict[str, Any]]) -> None:
+        self.corpus, self.key, self.seeds = corpus, key, seeds
+        self.ids = set(corpus.doc_ids())
+
+    def __getitem__(self, doc_id: str) -> str:
+        if doc_id not in self.ids:
+            raise KeyError(doc_id)
+        if doc_id not in self.seeds:
+            self.seeds[doc_id] = self.corpus.read_seed(doc_id)
+        value: str = self.seeds[doc_id][self.key]
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.ids))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def prediction_layers(corpus: Corpus, path: Path) -> tuple[dict[str, dict[str, Any]], int]:
+    """A predictions file as layer-shaped items per document of a (valid) corpus, for Label
+    Studio suggestions and `agree --against predictions`; refused (`Refused`, every coded
+    problem with its line) unless every line is sound. Also returns how many claimants and
+    holders were named only by a span (a layer cannot keep them)."""
+    seeds: dict[str, dict[str, Any]] = {}
+    texts = _Seeds(corpus, "text", seeds)
+    read = read_predictions(path, path.name, texts, _Seeds(corpus, "sha256", seeds))
+    if read.problems:
+        raise Refused(f"{len(read.problems)} problem(s) in {path.name}; fix them first",
+                      sorted(read.problems, key=lambda p: (p.line or 0, p.pointer)))
+    layers = {d: to_layer(items, texts[d]) for d, items in read.items.items()}
+    return layers, sum(implicit_links(items) for items in read.items.values())
