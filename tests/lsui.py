@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 TIMEOUT = 120_000  # ms: the machine may be slow and shared; waits end as soon as they can
 
 
@@ -43,6 +45,7 @@ def login(page: Any, url: str, email: str, password: str) -> None:
 
 def _ready(page: Any) -> None:
     page.wait_for_selector(".lsf-richtext__line", timeout=TIMEOUT)
+    page.wait_for_selector(".lsf-label", timeout=TIMEOUT)
     page.wait_for_selector('[data-testid^="bottombar-"]', timeout=TIMEOUT)
 
 
@@ -102,12 +105,31 @@ def region(page: Any, start: int, end: int) -> Any:
     return page.locator(f'.htx-highlight[data-start="{start}"][data-end="{end}"]').first
 
 
+def press_until(page: Any, key: str, condition: str, what: str) -> None:
+    """Press `key` until the JavaScript `condition` holds: a key pressed while the page is
+    still wiring its hotkeys is lost, so each press is checked, not assumed."""
+    for _ in range(TIMEOUT // 10_000):
+        page.keyboard.press(key)
+        try:
+            page.wait_for_function(condition, timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"pressing {key!r} never {what}")
+
+
+def arm(page: Any, key: str) -> None:
+    """Press a label's key until its label is armed (shown selected)."""
+    press_until(page, key, "() => !!document.querySelector('.lsf-label_selected')",
+                "armed a label")
+
+
 def label(page: Any, key: str, text: str, start: int, end: int) -> None:
     """Press the label's key with nothing selected, then drag over the text: a new region."""
     unselect(page)
     page.evaluate("() => window.getSelection().removeAllRanges()")
     n = page.locator(".htx-highlight").count()
-    page.keyboard.press(key)
+    arm(page, key)
     drag(page, text, start, end)
     page.wait_for_function(f"() => document.querySelectorAll('.htx-highlight').length > {n}",
                            timeout=TIMEOUT)
@@ -131,10 +153,8 @@ def claim_type_key(page: Any, key: str, value: str) -> None:
     """With the claim selected, its type by hotkey; waits until the choice is checked."""
     choices = page.locator(".lsf-choices:not(.lsf-choices_hidden)")
     choices.wait_for(timeout=TIMEOUT)
-    page.keyboard.press(key)
-    page.wait_for_function(
-        f"() => document.querySelector('.lsf-choices:not(.lsf-choices_hidden) "
-        f"input[name=\"{value}\"]')?.checked", timeout=TIMEOUT)
+    press_until(page, key, f"() => document.querySelector('.lsf-choices:not(.lsf-choices_"
+                f"hidden) input[name=\"{value}\"]')?.checked", f"chose {value}")
 
 
 def qid(page: Any, value: str) -> None:
