@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,25 +90,22 @@ def test_cli_review_cycle(tmp_path: Path) -> None:
     assert first.returncode == 1, first.stderr  # conflicts open
     assert "4 conflict(s) open" in first.stdout and "mention 13-20" in first.stdout
     gold = root / "annotations" / DOC / "gold.json"
-    assert validate(root).valid and gold.is_file()
+    assert not gold.exists() and "gold.json not written" in first.stdout
     review = root / "review" / f"{DOC}.json"
     data = json.loads(review.read_text())
     assert [c["resolution"] for c in data["conflicts"]] == [None] * 4
-    same = run(root)  # the same inputs give the same gold: nothing to overwrite
-    assert same.returncode == 1 and "error" not in same.stderr
-    edited = gold.read_text().replace('"ORG"', '"GROUP"')  # a person edits the gold
-    gold.write_text(edited)
-    again = run(root)  # never overwritten without --force
-    assert again.returncode == 1 and "--force" in again.stderr and gold.read_text() == edited
-    assert f"review/{DOC}.json" in again.stderr and review.is_file()
+    same = run(root)  # the same inputs: the same review file, still no gold
+    assert same.returncode == 1 and "error" not in same.stderr and not gold.exists()
+    assert json.loads(review.read_text()) == data
     for c in data["conflicts"]:  # a person resolves every conflict
         c["resolution"] = {"mention": "take:ann-x", "claim": "take:ann-z",
                            "stance": "drop"}[c["kind"]]
     review.write_text(json.dumps(data, indent=2))
-    done = run(root, "--force", "--format", "json")
+    done = run(root, "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(done.stdout)
     assert summary["unresolved"] == [] and summary["resolved"]["review file"] == 4
+    assert summary["gold"] == f"annotations/{DOC}/gold.json"
     g = json.loads(gold.read_text())
     assert spans(g["claims"]) == ["lying:accusation", "The AES met in Bamako:evaluation"]
     assert spans(g["mentions"]) == ["Mali:GPE", "Algeria:GPE", "Niger:GPE", "AES:ORG",
@@ -115,6 +113,76 @@ def test_cli_review_cycle(tmp_path: Path) -> None:
     assert validate(root).valid
     # resolutions are kept in the review file for the next run
     assert all(c["resolution"] for c in json.loads(review.read_text())["conflicts"])
+    edited = gold.read_text().replace('"ORG"', '"GROUP"')  # a person edits the gold
+    gold.write_text(edited)
+    again = run(root)  # never overwritten without --force
+    assert again.returncode == 1 and "--force" in again.stderr and gold.read_text() == edited
+    assert run(root, "--force").returncode == 0 and json.loads(gold.read_text()) == g
+
+
+def test_open_conflicts_never_become_gold_that_builds(tmp_path: Path) -> None:
+    """Gold from the agreed items alone validated and built a dataset that silently lacked
+    every disputed item; now there is no gold until every conflict is settled."""
+    from claimstance.dataset.build import build
+
+    from .layers import A, B
+
+    root = make_corpus(tmp_path, [A | {"annotator": "a000000000a"},
+                                  B | {"annotator": "a000000000b"}])
+    out = run(root, "--format", "json")
+    assert out.returncode == 1 and json.loads(out.stdout)["gold"] is None
+    assert not (root / "annotations" / DOC / "gold.json").exists()
+    result = build(root, tmp_path / "dist")
+    assert result.documents == 0 and result.excluded == [DOC]
+    assert run(root, "--prefer", "a000000000a").returncode == 0
+    assert build(root, tmp_path / "dist").documents == 1
+
+
+def test_a_claim_whose_claimant_was_dropped_can_be_settled(tmp_path: Path) -> None:
+    p = layer("ann-p", [("Mali", 0, "GPE"), ("Algeria", 0, "GPE")],
+              [("lying", "accusation", ("Algeria", 0))], [])
+    q = layer("ann-q", [("Mali", 0, "GPE"), ("Algeria", 0, "PERSON")],
+              [("lying", "accusation", ("Algeria", 0))], [])
+    root = make_corpus(tmp_path, [p, q])
+    review = root / "review" / f"{DOC}.json"
+    assert run(root).returncode == 1
+    data = json.loads(review.read_text())
+    assert [c["id"] for c in data["conflicts"]] == ["mention 13-20", "claim 24-29 claimant"]
+    data["conflicts"][0]["resolution"] = "drop"  # Algeria, the claimant, is dropped
+    review.write_text(json.dumps(data))
+    second = run(root, "--format", "json")
+    assert second.returncode == 1  # so the claim has no claimant: open until settled
+    assert [c["id"] for c in json.loads(second.stdout)["unresolved"]] == ["claim 24-29 claimant"]
+    data["conflicts"][1]["resolution"] = "drop"
+    review.write_text(json.dumps(data))
+    assert run(root).returncode == 0
+    gold = json.loads((root / "annotations" / DOC / "gold.json").read_text())
+    assert spans(gold["mentions"]) == ["Mali:GPE"] and gold["claims"] == []
+
+
+@pytest.mark.parametrize("content", [
+    b"not json", b'{"conflicts": 5}', b'{"conflicts": [5]}',
+    b'{"conflicts": [{"id": "x", "resolution": 5}]}',
+    b'{"conflicts": [], "conflicts": []}', b"[" * 2000 + b"]" * 2000,
+    "{\"conflicts\": [{\"id\": \"caf\u00e9\"}]}".encode("latin-1"), b"fifo", b"folder",
+], ids=["not-json", "not-a-list", "not-an-object", "bad-resolution", "duplicate-key",
+        "deep", "latin-1", "fifo", "folder"])
+def test_a_malformed_review_file_is_a_coded_refusal(tmp_path: Path, content: bytes) -> None:
+    root = _corpus(tmp_path)
+    review = root / "review" / f"{DOC}.json"
+    review.parent.mkdir()
+    if content == b"fifo":
+        os.mkfifo(review)
+    elif content == b"folder":
+        review.mkdir()
+    else:
+        review.write_bytes(content)
+    out = run(root)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert "error [" in out.stderr or "error:" in out.stderr
+    assert not (root / "annotations" / DOC / "gold.json").exists()
+    if content not in (b"fifo", b"folder"):
+        assert review.read_bytes() == content
 
 
 @pytest.mark.parametrize("args,message", [

@@ -143,13 +143,13 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
 
 def test_allow_single_takes_a_lone_layer_and_records_it(corpus: Path, tmp_path: Path) -> None:
     gold = corpus / "annotations" / DOC / "gold.json"
-    as_annotator(gold, "ann-solo", replace=True)
+    as_annotator(gold, "a0000000501", replace=True)
     assert build(corpus, tmp_path / "strict").excluded == [DOC]
     result = build(corpus, tmp_path / "dist", allow_single=True)
     assert result.documents == 1 and result.single == [DOC] and not result.excluded
     ds = datasets.load_dataset(str(tmp_path / "dist"), cache_dir=str(tmp_path / "cache"))
     row = next(r for split in ds.values() for r in split)
-    assert row["annotation_source"] == "single" and row["annotators"] == ["ann-solo"]
+    assert row["annotation_source"] == "single" and row["annotators"] == ["a0000000501"]
     card = (tmp_path / "dist" / "README.md").read_text(encoding="utf-8")
     assert "1 from a single annotator's layer" in card
     manifest = json.loads((tmp_path / "dist" / "manifest.json").read_text())
@@ -160,8 +160,8 @@ def test_card_reports_agreement_computed_by_the_tool(corpus: Path, tmp_path: Pat
     from claimstance.quality.agreement import agreement
 
     gold = corpus / "annotations" / DOC / "gold.json"
-    a = as_annotator(gold, "ann-a")
-    b = as_annotator(gold, "ann-b")
+    a = as_annotator(gold, "a000000000a")
+    b = as_annotator(gold, "a000000000b")
     data = json.loads(b.read_text(encoding="utf-8"))
     data["mentions"][0]["type"] = "LOC"  # one disagreement
     b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -203,8 +203,8 @@ def test_card_has_the_human_row_when_two_annotators_made_the_gold(corpus: Path,
     from claimstance.quality.scoring import figures, tally, total
 
     gold = corpus / "annotations" / DOC / "gold.json"
-    a = as_annotator(gold, "ann-a")
-    b = as_annotator(gold, "ann-b")
+    a = as_annotator(gold, "a000000000a")
+    b = as_annotator(gold, "a000000000b")
     data = json.loads(b.read_text(encoding="utf-8"))
     data["stances"] = data["stances"][1:]  # b forgot a stance
     b.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

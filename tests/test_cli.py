@@ -60,7 +60,7 @@ def test_validate_github_annotations() -> None:
     res = CliRunner().invoke(main, ["validate", "--root", str(case), "--format", "github"])
     assert res.exit_code == 1
     first = res.output.splitlines()[0]
-    assert first.startswith("::error file=annotations/tiny-doc/alice.json,line=9,col=3,"
+    assert first.startswith("::error file=annotations/tiny-doc/a11ce000000.json,line=9,col=3,"
                             "title=duplicate-key::")
 
 

@@ -42,7 +42,7 @@ def test_bio_columns_decode_to_the_non_nested_spans(case: str) -> None:
 
 
 def test_a_span_inside_a_word_is_widened_and_counted() -> None:
-    key = "invalid/span-inside-word/inside-a-word/tiny-doc/alice"
+    key = "invalid/span-inside-word/inside-a-word/tiny-doc/a11ce000000"
     seed, layer = CASES[key]
     text, counts = to_conll([(seed, layer)])
     assert counts["mentions widened to whole tokens in MENTION_BIO"] == 1

@@ -140,10 +140,29 @@ def test_gate_personal_data(licensed: Path, tmp_path: Path,
     assert codes(licensed) == ["publish-personal-data"]
 
 
-def test_gate_annotator_ids_must_be_pseudonyms(licensed: Path) -> None:
-    as_annotator(licensed / "annotations" / DOC / "gold.json", "jane-doe", replace=True)
-    build(licensed, licensed / "dist", allow_single=True)
-    assert codes(licensed, allow_single=True) == ["publish-personal-data"]
+def test_gate_annotator_ids_must_be_pseudonyms(licensed: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real name as a layer beside gold: the build refuses it; a build that let it through
+    (an older claimstance) is refused by publish, from the manifest's list of inputs."""
+    from claimstance.dataset import build as build_mod
+
+    as_annotator(licensed / "annotations" / DOC / "gold.json", "alice-martin")
+    before = {p: p.read_bytes() for p in (licensed / "dist").rglob("*") if p.is_file()}
+    with pytest.raises(Refused) as e:
+        build(licensed, licensed / "dist")
+    assert [p.code for p in e.value.problems] == ["annotator-not-pseudonym",
+                                                  "build-personal-data"]
+    assert {p: p.read_bytes() for p in (licensed / "dist").rglob("*") if p.is_file()} == before
+    monkeypatch.setattr(build_mod, "_refuse_names", lambda report: None)
+    build(licensed, licensed / "dist")
+    monkeypatch.undo()
+    assert "alice-martin" in (licensed / "dist" / "manifest.json").read_text()
+    assert codes(licensed) == ["publish-personal-data"]
+    out = subprocess.run([sys.executable, "-m", "claimstance", "publish", "--to",
+                          str(tmp_path / "out"), "--private", "--allow-unlicensed", "--root",
+                          str(licensed)], capture_output=True, text=True)
+    assert out.returncode == 1 and "publish-personal-data" in out.stderr, out.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_card_metadata_passes_huggingface_hub_checks(licensed: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .corpus.lock import corpus_lock
 from .corpus.schema import schema_names, schema_text
 from .corpus.writing import atomic_write
 from .dataset.card import labels_markdown
@@ -68,11 +69,13 @@ class Sync:
 def sync(root: Path, *, check: bool = False) -> Sync:
     """Rewrite the generated files that differ from their sources (only list them: check)."""
     result = Sync(check=check)
-    for path, text in generated(root).items():
+    wanted = generated(root)
+    for path, text in wanted.items():
         current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current == text:
-            continue
-        result.stale.append(path)
-        if not check:
-            atomic_write(path, text.encode("utf-8"))
+        if current != text:
+            result.stale.append(path)
+    if not check and result.stale:
+        with corpus_lock(root, "docs"):
+            for path in result.stale:
+                atomic_write(path, wanted[path].encode("utf-8"))
     return result

@@ -9,6 +9,7 @@ one place a code is defined (typed, so a misspelt code is a mypy error); the doc
 from __future__ import annotations
 
 import enum
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -115,6 +116,10 @@ class Code(str, enum.Enum):
         "An accusation, evaluation or intention that the article itself makes and nobody "
         "takes a stance on; news articles rarely do that, so check that no claimant was "
         "missed. (Unattributed facts are normal and not reported.)")
+    ANNOTATOR_NOT_PSEUDONYM = ("annotator-not-pseudonym", W, "Layer not named by a pseudonym",
+        "Annotator layers are named by a pseudonym ('a' + 10 hex digits, as `ls pull` makes "
+        "them) or 'gold', so no real name reaches the dataset; build and publish refuse any "
+        "other name. Rename the file and its annotator field.")
     IDS_NOT_CANONICAL = ("ids-not-canonical", W, "Ids not in text order",
         "Ids are numbered m1.., c1.., s1.. in text order; rewrite with `claimstance fmt`.")
     LS_INVALID_EXPORT = ("ls-invalid-export", E, "Not a Label Studio JSON export",
@@ -174,6 +179,12 @@ class Code(str, enum.Enum):
     PUBLISH_VERSION_EXISTS = ("publish-version-exists", E, "Version already published",
         "The target already holds this version with other contents; add a new version to "
         "CHANGELOG.md and rebuild.", "publish")
+    PUBLISH_BAD_MANIFEST = ("publish-bad-manifest", E, "manifest.json not written by a build",
+        "The built folder's manifest.json is not what `claimstance build` writes (not JSON, "
+        "no build marker, or a listed file outside the folder); rebuild.", "publish")
+    PUBLISH_NAMES_UNREADABLE = ("publish-names-unreadable", E, "Names file unreadable",
+        "$CLAIMSTANCE_ANNOTATOR_NAMES names a file that cannot be read as UTF-8 text, so the "
+        "real-name check cannot run; fix the file or unset the variable.", "publish")
     PUBLISH_HUB_ERROR = ("publish-hub-error", E, "The Hub refused",
         "The Hugging Face Hub answered with an error (no token, no rights, or it is "
         "unreachable); the message quotes it.", "publish")
@@ -240,6 +251,23 @@ class Code(str, enum.Enum):
     OUTPUT_NOT_OURS = ("output-not-ours", E, "Output folder not made by claimstance",
         "The output folder exists, is not empty and was not written by this command; choose "
         "another folder, or --force to replace it.", "command")
+    OUTPUT_IN_CORPUS = ("output-in-corpus", E, "Output overlaps the corpus",
+        "The output is, contains or lies inside the corpus's inputs (the root, seeds/, "
+        "annotations/, schema/, review/, .git) or another repository; refused even with "
+        "--force. Choose a folder of its own, such as dist/.", "command")
+    CORPUS_LOCKED = ("corpus-locked", E, "Another command is writing to the corpus",
+        "One command at a time writes to a corpus (build, publish --to, ingest, fmt, "
+        "adjudicate, docs, ls pull, export, import); wait for the other to finish and run "
+        "this one again.",
+        "command")
+    IO_ERROR = ("io-error", E, "A file or folder could not be read or written",
+        "The system refused a read or a write (no permission, read-only or full disk, a "
+        "broken link); the message names the path and the reason. Nothing half-written was "
+        "left behind.", "any command")
+    BUILD_PERSONAL_DATA = ("build-personal-data", E, "Annotator name in the build",
+        "A layer is named by something other than a pseudonym, so the name would reach the "
+        "dataset card and manifest; nothing is built. Rename the layer to its pseudonym.",
+        "command")
     BUILD_INVALID = ("build-invalid", E, "Corpus not valid",
         "Validation finds errors; nothing is built from an invalid corpus.", "command")
     TOO_FEW_LAYERS = ("too-few-layers", E, "Not enough annotator layers",
@@ -298,8 +326,21 @@ class Problem:
         }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def displayable(s: str) -> str:
+    """`s` as text any UTF-8 output can carry: a byte a file name did not decode (Python
+    keeps it as a lone surrogate) is shown as \\xNN, so JSON output stays valid UTF-8."""
+    if s.isascii() or not _SURROGATE.search(s):
+        return s
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}"
+                          if 0xDC80 <= ord(m.group()) <= 0xDCFF else "\ufffd", s)
+
+
 def problem(code: Code, path: str, pointer: str, message: str) -> Problem:
-    return Problem(path=path, pointer=pointer, code=code, message=message)
+    return Problem(path=displayable(path), pointer=displayable(pointer), code=code,
+                   message=displayable(message))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from .corpus.layout import Corpus
 from .corpus.naming import GOLD
 from .corpus.palette import palette, tint
 from .corpus.schema import claim_types, label_set, mention_types, stance_labels
-from .corpus.writing import atomic_write
+from .corpus.writing import atomic_write, check_output, check_output_file
 from .problems import Code, refuse
 from .validation.run import require_valid
 
@@ -309,6 +309,7 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
     layers = [corpus.read_layer(doc_id, a) for a in names]
     page = render_compare(doc, *layers) if compare else render_layer(doc, layers[0])
     target = out or Path(f"{doc_id}.{'-vs-'.join(names)}.html")
+    check_output_file(corpus.root, target)
     _refuse_non_page(target)
     atomic_write(target, page.encode("utf-8"))
     return target
@@ -327,5 +328,6 @@ def _refuse_non_page(target: Path) -> None:
 def site(root: str | Path | None, out: Path) -> list[Path]:
     """Write the browsable site of a valid corpus under `out`."""
     corpus = Corpus.at(root)
+    check_output(corpus.root, out)
     require_valid(corpus.root, None, "the corpus is not valid; fix it before building the site")
     return write_pages(render_site(corpus), out)

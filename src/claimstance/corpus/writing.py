@@ -1,20 +1,44 @@
-"""Writing files: the corpus's one JSON style, atomic writes, and folder swaps.
+"""Writing files: the corpus's one JSON style, atomic writes, output folders and their swaps.
 
-A write never leaves half a file behind and never replaces what a person wrote unless the
-caller says so (`force`).
+A write never leaves half a file behind, never replaces what a person wrote unless the
+caller says so (`force`), and never touches the corpus's own inputs when it writes an output
+folder (`check_output`). Files and folders get the permissions the umask gives, like any
+other tool's.
+
+A folder (dist/, a publish target) is built beside its target in a staging folder and
+swapped in by one `renameat2(RENAME_EXCHANGE)`: the old and new trees trade names in a
+single step, so the target is always one complete tree, and the target stays a real folder
+(what `datasets`, `cp` and people expect; a symlink flip would make `dist` a link). Where
+the kernel or file system cannot exchange, two renames are used and `recover` puts the old
+tree back if a crash fell between them. Every staging folder is named
+`.<target>.claimstance-<kind>-<pid>-<random>` (ignored by git), so leftovers of a killed
+command are found and removed the next time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import functools
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ..problems import Code, Refused, problem
+from ..problems import Code, Refused, problem, refuse
+
+#: The corpus's inputs, relative to its root: an output may not be, hold or lie inside them.
+PROTECTED = ("seeds", "annotations", "schema", "review", ".git")
+#: Staging folders carry this in their name (`.gitignore` lists the pattern).
+STAGING_TAG = ".claimstance-"
+#: Swap folders with one renameat2(RENAME_EXCHANGE) where the system has it (tests turn it
+#: off to exercise the two-rename fallback and its recovery).
+USE_EXCHANGE = True
 
 
 def dumps(obj: Any) -> bytes:
@@ -25,6 +49,18 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n"
 
 
+def umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    with contextlib.suppress(OSError, ValueError), \
+            open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def would_overwrite(path: Path, shown: str | None = None, why: str = "") -> Refused:
     where = shown or str(path)
     message = (f"{where} exists with other content{why}; it was kept (use --force to "
@@ -32,21 +68,35 @@ def would_overwrite(path: Path, shown: str | None = None, why: str = "") -> Refu
     return Refused(message, [problem(Code.WOULD_OVERWRITE, where, "", message)])
 
 
+def io_refused(e: OSError, doing: str, after: str = "") -> Refused:
+    """A refusal (`io-error`) for what the system would not do: the path and the reason."""
+    where = e.filename if isinstance(e.filename, str) else str(e.filename or "")
+    reason = e.strerror or str(e)
+    message = f"{doing} stopped: {where + ': ' if where else ''}{reason}{after}"
+    return refuse(Code.IO_ERROR, where or ".", message)
+
+
 def atomic_write(path: Path, data: bytes, *, force: bool = True, shown: str | None = None,
-                 ) -> bool:
+                 mode: int | None = None) -> bool:
     """Write `data` to `path` atomically. Returns False when the file already holds it.
 
     With force=False an existing file with other content is refused (`would-overwrite`);
-    `shown` is how the refusal names the file (a path relative to the corpus root).
+    `shown` is how the refusal names the file (a path relative to the corpus root). The file
+    keeps the mode it had, or gets `mode`, or what the umask gives a new file.
     """
+    old_mode = None
     if path.is_file():
         if path.read_bytes() == data:
             return False
         if not force:
             raise would_overwrite(path, shown)
+        old_mode = path.stat().st_mode & 0o7777
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{STAGING_TAG}",
+                               suffix=".tmp")
     try:
+        os.fchmod(fd, mode if mode is not None else
+                  old_mode if old_mode is not None else 0o666 & ~umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -58,16 +108,160 @@ def atomic_write(path: Path, data: bytes, *, force: bool = True, shown: str | No
     return True
 
 
+# --- output folders --------------------------------------------------------------------------
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output(root: Path, out: Path, what: str = "--out") -> None:
+    """Refuse (`output-in-corpus`) an output that is, contains or lies inside the corpus's
+    inputs, or holds another repository or corpus, whatever --force says.
+
+    Paths are compared with every symlink followed, so a link cannot smuggle an input in.
+    """
+    try:
+        target = out.absolute().resolve()
+        base = root.absolute().resolve()
+        inputs = [base, *((base / name).resolve() for name in PROTECTED)]
+    except (OSError, RuntimeError) as e:  # a symlink loop
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{what} {out}: {e}") from None
+    why = None
+    if _within(base, target):
+        why = "is or contains the corpus root"
+    else:
+        for p in inputs[1:]:
+            if _within(target, p) or _within(p, target):
+                why = f"overlaps the corpus's {p.relative_to(base) if _within(p, base) else p}"
+                break
+    if why is None and target.is_dir() and any((target / n).exists() for n in
+                                               (".git", "seeds", "annotations")):
+        why = "holds a repository or a corpus"
+    if why is not None:
+        raise refuse(Code.OUTPUT_IN_CORPUS, str(out),
+                     f"{what} {out} {why}; outputs never replace the corpus's inputs, even "
+                     "with --force: choose a folder of its own (such as dist/)")
+
+
+def check_output_file(root: Path, out: Path, what: str = "--out") -> None:
+    """Refuse (`output-in-corpus`) a file to write inside the corpus's inputs (a page in
+    seeds/ would replace or sit among the seeds)."""
+    try:
+        folder = out.absolute().parent.resolve()
+        base = root.absolute().resolve()
+        inputs = [(base / name).resolve() for name in PROTECTED]
+    except (OSError, RuntimeError) as e:
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{what} {out}: {e}") from None
+    if any(_within(folder, p) for p in inputs):
+        raise refuse(Code.OUTPUT_IN_CORPUS, str(out),
+                     f"{what} {out} lies inside the corpus's inputs; write it elsewhere")
+
+
+def refuse_symlink(out: Path, what: str = "--out") -> None:
+    if out.is_symlink():
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out),
+                     f"{what} {out} is a symbolic link; give the folder it points to, or "
+                     "remove the link")
+
+
+def make_staging(target: Path, kind: str) -> Path:
+    """A fresh folder beside `target` to build into (mode from the umask, not mkdtemp's 0700)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(
+        prefix=f".{target.name}{STAGING_TAG}{kind}-{os.getpid()}-", dir=target.parent))
+    staging.chmod(0o777 & ~umask())
+    return staging
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def leftovers(target: Path) -> list[tuple[str, Path]]:
+    """(kind, folder) of each staging folder of `target` whose process is gone."""
+    prefix = f".{target.name}{STAGING_TAG}"
+    out = []
+    try:
+        names = os.listdir(target.parent)
+    except FileNotFoundError:
+        return []
+    for name in sorted(names):
+        if not name.startswith(prefix):
+            continue
+        kind, _, rest = name[len(prefix):].partition("-")
+        pid = rest.partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            out.append((kind, target.parent / name))
+    return out
+
+
+def recover(target: Path) -> list[Path]:
+    """Undo what a killed command left beside `target`: put the old tree back if a crash
+    fell between the two renames of a fallback swap, then remove dead staging folders.
+    Returns what was removed. Callers hold the corpus lock."""
+    found = leftovers(target)
+    if not os.path.lexists(target):
+        for kind, folder in found:
+            if kind == "old" and (folder / target.name).is_dir():
+                (folder / target.name).rename(target)
+                break
+    for _, folder in found:
+        shutil.rmtree(folder, ignore_errors=True)
+    return [folder for _, folder in found]
+
+
+@functools.cache
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the names of `a` and `b` in one atomic step; False where the system cannot."""
+    fn = _renameat2() if USE_EXCHANGE else None
+    if fn is None:
+        return False
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def swap_in(staging: Path, target: Path) -> None:
     """Replace the folder `target` by the finished folder `staging` (same parent).
 
-    The old folder is moved aside before the new one takes its name and removed after, so a
-    crash leaves either the old or the new tree in place, never a mixture.
+    One exchange where possible; otherwise the old folder is moved aside into a staging
+    folder `recover` knows, the new one takes its name, and the old one is removed. Either
+    way a crash leaves the old or the new tree in place, never a mixture; nothing after the
+    swap can fail the command (the old tree's removal is best effort, `recover` finishes it).
     """
-    if target.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        target.rename(trash / target.name)
+    if not os.path.lexists(target):
         staging.rename(target)
-        shutil.rmtree(trash)
-    else:
-        staging.rename(target)
+        return
+    if exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the old tree now
+        return
+    trash = make_staging(target, "old")
+    target.rename(trash / target.name)
+    staging.rename(target)
+    shutil.rmtree(trash, ignore_errors=True)

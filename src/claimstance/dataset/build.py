@@ -10,7 +10,6 @@ writer options: the same inputs give byte-identical files.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,12 +22,20 @@ import orjson
 from .. import __version__
 from ..corpus.items import from_layer
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD
 from ..corpus.parallel import chunks, gc_paused, map_chunks
 from ..corpus.release import read_release
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, split_of
-from ..corpus.writing import swap_in
+from ..corpus.writing import (
+    check_output,
+    io_refused,
+    make_staging,
+    recover,
+    refuse_symlink,
+    swap_in,
+)
 from ..problems import Code, Refused, Report, refuse
 from ..quality.agreement import AgreementReport, agreement
 from ..quality.baseline import predict
@@ -39,7 +46,7 @@ from ..validation.reader import MAX_BYTES
 from ..validation.run import Checked, DocResult, check_doc
 from .columns import Columns
 from .features import CONFIGS, LabelIndex, arrow_schema
-from .manifest import MANIFEST, file_sha256, input_hashes
+from .manifest import GENERATOR, MANIFEST, file_sha256, input_hashes, is_build
 from .parquet import SHARD_BYTES, ShardedWriter, name_shards
 from .result import BuildResult, Reference
 from .stats import Stats
@@ -179,13 +186,18 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     return GroupOut(outs, shards)
 
 
-def _prepare_out(out: Path, force: bool) -> None:
+def _prepare_out(corpus: Corpus, out: Path, force: bool) -> None:
+    """The output must be a folder of its own: never the corpus's inputs (even with
+    --force), and, unless --force, empty or an earlier build (known by its manifest)."""
+    check_output(corpus.root, out)
+    refuse_symlink(out)
     if out.exists() and not out.is_dir():
         raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+    if out.is_dir() and any(out.iterdir()) and not force and not is_build(out):
         raise refuse(Code.OUTPUT_NOT_OURS, str(out),
-                     f"{out} is not empty and was not built by claimstance (no {MANIFEST}); "
-                     "choose another --out or use --force")
+                     f"{out} is not empty and is not a claimstance build (no {MANIFEST} "
+                     "written by `claimstance build` that lists every file in it); choose "
+                     "another --out or use --force")
 
 
 def build(
@@ -202,22 +214,42 @@ def build(
 ) -> BuildResult:
     """Validate and build in one reading of the corpus; refuse (`Refused`) on any error.
 
-    Everything is written to a staging folder that replaces `out` only when all went well.
+    Everything is written to a staging folder that replaces `out` only when all went well,
+    under the corpus's write lock; what an earlier, killed build left is cleaned up first.
     """
     corpus = Corpus.at(root)
     out_dir = Path(out).absolute() if out else corpus.root / "dist"
-    _prepare_out(out_dir, force)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    try:
-        result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
-                        allow_single)
-        swap_in(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with corpus_lock(corpus.root, "build"):
+        try:
+            _prepare_out(corpus, out_dir, force)
+            recover(out_dir)
+            staging = make_staging(out_dir, "build")
+        except OSError as e:
+            raise io_refused(e, "build") from None
+        try:
+            result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
+                            allow_single)
+            swap_in(staging, out_dir)
+        except OSError as e:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise io_refused(e, "build", f"; {corpus.rel(out_dir)} was left as it was"
+                             ) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     result.out = out_dir
     return result
+
+
+def _refuse_names(report: Report) -> None:
+    """A layer named by anything but a pseudonym would put that name in the card's table
+    of annotators and in the manifest: the build stops (validate only warns)."""
+    named = [p for p in report.problems if p.code is Code.ANNOTATOR_NOT_PSEUDONYM]
+    if named:
+        message = (f"{len(named)} annotator layer(s) not named by a pseudonym; nothing was "
+                   "built: rename them (ls pull names layers a + 10 hex digits)")
+        raise Refused(message, [*named, *refuse(Code.BUILD_PERSONAL_DATA, ".", message)
+                                .problems])
 
 
 def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site: bool,
@@ -270,6 +302,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
                    "first (claimstance validate)")
         raise Refused(message, [*report.problems, *refuse(Code.BUILD_INVALID, ".", message)
                                 .problems], report)
+    _refuse_names(report)
     splits: dict[str, dict[str, int]] = defaultdict(dict)
     nbytes: dict[str, dict[str, int]] = defaultdict(dict)
     for config, split in sorted(shards, key=lambda k: (CONFIGS.index(k[0]),
@@ -292,6 +325,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     data_files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
                         if p.is_file())
     manifest = {
+        "generator": GENERATOR,
         "claimstance_version": __version__,
         "version": result.version,
         "inputs": input_hashes(corpus, read),

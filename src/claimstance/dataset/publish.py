@@ -7,27 +7,35 @@ sizes, sha256, operations, card) is the same value for `--dry-run`, the Hub and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import re
 import shutil
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_pseudonym
 from ..corpus.release import SEMVER, read_release
-from ..corpus.writing import swap_in
-from ..problems import Code, Report, problem, refuse
+from ..corpus.writing import (
+    check_output,
+    io_refused,
+    make_staging,
+    recover,
+    refuse_symlink,
+    swap_in,
+)
+from ..problems import Code, Refused, Report, problem, refuse
 from ..validation.run import validate
-from .manifest import MANIFEST, file_sha256, input_hashes
+from .manifest import MANIFEST, file_sha256, input_hashes, load_manifest, made_here, safe_rel
+from .personal import find_email, find_name, names_pattern
 
 # Texts may be published under these SPDX licenses only (redistribution allowed).
 ALLOWED_LICENSES = ("CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0",
                     "PDDL-1.0", "ODC-By-1.0", "ODbL-1.0")
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 NAMES_ENV = "CLAIMSTANCE_ANNOTATOR_NAMES"  # a private file: one real annotator name per line
 PUBLISHED = ".claimstance-published.json"  # in a --to folder: what version it holds
 
@@ -49,6 +57,7 @@ class Publication:
     report: Report = field(default_factory=Report)
     card: str = ""
     documents: int = 0
+    root: Path = field(default_factory=Path)
 
     @property
     def ok(self) -> bool:
@@ -80,16 +89,8 @@ def dry_run_text(p: Publication, *, repo_id: str | None, to_dir: Path | None,
     return "\n".join(lines)
 
 
-def _gate(pub: Publication, code: Code, path: str, message: str) -> None:
-    pub.report.extend([problem(code, path, "", message)])
-
-
-def _manifest(dist: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+def _gate(pub: Publication, code: Code, path: str, message: str, pointer: str = "") -> None:
+    pub.report.extend([problem(code, path, pointer, message)])
 
 
 def prepare(root: str | Path | None, dist: str | Path | None = None, *, private: bool = False,
@@ -100,7 +101,8 @@ def prepare(root: str | Path | None, dist: str | Path | None = None, *, private:
     release = read_release(corpus.root)
     version = release.version
     p = Publication(out, version, f"v{version}" if version else None,
-             f"Publish claimstance dataset {version or '(no version)'}")
+                    f"Publish claimstance dataset {version or '(no version)'}",
+                    root=corpus.root)
     report = validate(corpus.root)
     if not report.valid:
         p.report.extend(report.problems)
@@ -109,17 +111,20 @@ def prepare(root: str | Path | None, dist: str | Path | None = None, *, private:
     if version is None or not SEMVER.match(version):
         _gate(p, Code.PUBLISH_NO_VERSION, "CHANGELOG.md",
               "no semantic version in CHANGELOG.md: add an entry '## [X.Y.Z] - YYYY-MM-DD'")
-    manifest = _manifest(out)
+    manifest, why = load_manifest(out)
     if manifest is None:
-        _gate(p, Code.PUBLISH_NOT_BUILT, corpus.rel(out),
-              f"no {MANIFEST}: build the dataset first (python build_dataset.py)")
+        if why:
+            _gate(p, Code.PUBLISH_BAD_MANIFEST, f"{corpus.rel(out)}/{MANIFEST}",
+                  f"{why}; rebuild with `python build_dataset.py`")
+        else:
+            _gate(p, Code.PUBLISH_NOT_BUILT, corpus.rel(out),
+                  f"no {MANIFEST}: build the dataset first (python build_dataset.py)")
         return p
-    _check_fresh(p, corpus, out, manifest)
+    fresh = _check_fresh(p, corpus, out, manifest)
     _check_documents(p, corpus, manifest, private, allow_unlicensed, allow_single)
-    _check_personal_data(p, out)
+    _check_personal_data(p, corpus, out, manifest, fresh)
     p.files = [PlannedFile(rel, (out / rel).stat().st_size, sha)
-               for rel, sha in sorted(manifest.get("outputs", {}).items())
-               if (out / rel).is_file()]
+               for rel, sha in sorted(manifest["outputs"].items()) if rel in fresh]
     p.files.append(PlannedFile(MANIFEST, (out / MANIFEST).stat().st_size,
                                file_sha256(out / MANIFEST)))
     p.files.sort(key=lambda f: f.path)
@@ -130,8 +135,11 @@ def prepare(root: str | Path | None, dist: str | Path | None = None, *, private:
     return p
 
 
-def _check_fresh(p: Publication, corpus: Corpus, out: Path, manifest: dict[str, Any]) -> None:
-    """The folder was built from the current inputs, and nobody changed it since."""
+def _check_fresh(p: Publication, corpus: Corpus, out: Path, manifest: dict[str, Any],
+                 ) -> set[str]:
+    """The folder was built from the current inputs, and nobody changed it since.
+
+    Returns the outputs that are as the build wrote them (plain files, not links)."""
     current = input_hashes(corpus)
     built = manifest.get("inputs", {})
     changed = sorted(k for k in current.keys() | built.keys() if current.get(k) != built.get(k))
@@ -144,11 +152,15 @@ def _check_fresh(p: Publication, corpus: Corpus, out: Path, manifest: dict[str, 
         _gate(p, Code.PUBLISH_STALE, corpus.rel(out),
               f"built as version {manifest.get('version')}, CHANGELOG.md says {p.version}; "
               "rebuild")
-    for rel, sha in manifest.get("outputs", {}).items():
+    fresh = set()
+    for rel, sha in manifest["outputs"].items():
         f = out / rel
-        if not f.is_file() or file_sha256(f) != sha:
+        if f.is_symlink() or not f.is_file() or file_sha256(f) != sha:
             _gate(p, Code.PUBLISH_STALE, f"{corpus.rel(out)}/{rel}",
                   "differs from what the build wrote (edited after the build?); rebuild")
+        else:
+            fresh.add(rel)
+    return fresh
 
 
 def _check_documents(p: Publication, corpus: Corpus, manifest: dict[str, Any], private: bool,
@@ -179,83 +191,187 @@ def _check_documents(p: Publication, corpus: Corpus, manifest: dict[str, Any], p
                                          "only for --private repositories"))
 
 
-def _private_names() -> list[str]:
+def _private_names(p: Publication) -> list[str]:
+    """The real names in the private file $CLAIMSTANCE_ANNOTATOR_NAMES (one per line, '#'
+    comments). Set but unreadable or not UTF-8 is a failed gate, never a skipped check."""
+    from ..validation.reader import read_bytes
+
     path = os.environ.get(NAMES_ENV)
-    if not path or not Path(path).is_file():
+    if not path:
         return []
-    return [n.strip() for n in Path(path).read_text(encoding="utf-8").splitlines()
-            if n.strip() and not n.startswith("#")]
+    try:
+        raw = read_bytes(path, 16 << 20)
+        if isinstance(raw, int):
+            raise ValueError(f"it is {raw:,} bytes")
+        text = raw.decode("utf-8-sig")
+    except (OSError, ValueError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        if isinstance(e, UnicodeDecodeError):
+            why = f"byte {e.start} is not UTF-8; save the file as UTF-8"
+        _gate(p, Code.PUBLISH_NAMES_UNREADABLE, f"${NAMES_ENV}",
+              f"cannot read the names file {path}: {why}")
+        return []
+    return [n.strip() for n in text.splitlines() if n.strip() and not n.startswith("#")]
 
 
-def _check_personal_data(p: Publication, out: Path) -> None:
-    """No e-mail address or annotator name anywhere; annotators only as pseudonyms."""
+def _parquet_strings(f: Path) -> Iterator[tuple[str, int, Any, str]]:
+    """(column, first row, its values, every string in them joined) per column and batch,
+    nested strings included; the strings come from Arrow's flattened buffers, so the
+    common case (nothing found) never builds a Python object per row."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    names = _private_names()
-    name_re = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b", re.I) \
-        if names else None
-    for f in sorted(out.rglob("*")):
-        if not f.is_file():
+    def strings(arr: Any) -> Iterator[Any]:
+        t = arr.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            yield arr
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            yield from strings(arr.flatten())
+        elif pa.types.is_struct(t):
+            for i in range(t.num_fields):
+                yield from strings(arr.field(i))
+
+    row = 0
+    with pq.ParquetFile(f) as pf:
+        for batch in pf.iter_batches(batch_size=4096):
+            for name, col in zip(batch.schema.names, batch.columns, strict=True):
+                text = "\n".join(s for a in strings(col) for s in a.to_pylist() if s)
+                yield name, row, col, text
+            row += batch.num_rows
+
+
+def _row_strings(v: Any) -> Iterator[str]:
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from _row_strings(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _row_strings(x)
+
+
+def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: dict[str, Any],
+                         fresh: set[str]) -> None:
+    """No e-mail address (in any spelling) or listed real name anywhere, texts included;
+    annotators only as pseudonyms, in the data and in the manifest's list of inputs."""
+    pattern = names_pattern(_private_names(p))
+    where = corpus.rel(out)
+    for rel in sorted(manifest["inputs"]):
+        parts = rel.split("/")
+        if len(parts) == 3 and parts[0] == "annotations" and not is_pseudonym(parts[2][:-5]):
+            _gate(p, Code.PUBLISH_PERSONAL_DATA, f"{where}/{MANIFEST}",
+                  f"built from the layer {rel}, which is not named by a pseudonym; rename it "
+                  "and rebuild", f"/inputs/{rel.replace('~', '~0').replace('/', '~1')}")
+
+    def scan(rel: str, pointer: str, text: str) -> bool:
+        email, name = find_email(text), find_name(pattern, text)
+        if email is not None:
+            _gate(p, Code.PUBLISH_PERSONAL_DATA, f"{where}/{rel}",
+                  f"contains an e-mail address ({email[:3]}...); remove it before publishing",
+                  pointer)
+        if name is not None:
+            _gate(p, Code.PUBLISH_PERSONAL_DATA, f"{where}/{rel}",
+                  f"contains an annotator's name listed in ${NAMES_ENV} ({name[:1]}...)",
+                  pointer)
+        return email is not None or name is not None
+
+    for rel in sorted(fresh | {MANIFEST}):
+        f = out / rel
+        if not rel.endswith(".parquet"):
+            scan(rel, "", f.read_text(encoding="utf-8", errors="replace"))
             continue
-        rel = f.relative_to(out).as_posix()
-        if f.suffix == ".parquet":
-            table = pq.read_table(f)
-            for col in ("annotators",):
-                if col in table.column_names:
-                    for names_ in table.column(col).to_pylist():
-                        for who in names_ or []:
-                            if not is_pseudonym(who):
-                                _gate(p, Code.PUBLISH_PERSONAL_DATA, rel,
-                                      f"annotator {who!r} is not a pseudonym (a + 10 hex "
-                                      "digits, as `ls pull` makes them, or 'gold'); rename the "
-                                      "layer file")
-            text = " ".join(str(v) for c in table.column_names if c not in ("text",)
-                            for v in table.column(c).to_pylist() if isinstance(v, str))
-        else:
-            text = f.read_text(encoding="utf-8", errors="replace")
-        for m in EMAIL.finditer(text):
-            _gate(p, Code.PUBLISH_PERSONAL_DATA, rel,
-                  f"contains an e-mail address ({m.group(0)[:3]}...); remove it before "
-                  "publishing")
-            break
-        if name_re is not None and (m2 := name_re.search(text)):
-            _gate(p, Code.PUBLISH_PERSONAL_DATA, rel,
-                  f"contains an annotator's name listed in ${NAMES_ENV} ({m2.group(0)[:1]}...)")
+        try:
+            for column, first, values, joined in _parquet_strings(f):
+                if column == "annotators":
+                    for i, who in enumerate(values.to_pylist()):
+                        odd = [w for w in who or [] if not is_pseudonym(w)]
+                        if odd:
+                            _gate(p, Code.PUBLISH_PERSONAL_DATA, f"{where}/{rel}",
+                                  f"annotator {odd[0]!r} is not a pseudonym (a + 10 hex "
+                                  "digits, as `ls pull` makes them, or 'gold'); rename the "
+                                  "layer file", f"/{column}/{first + i}")
+                if find_email(joined) is None and find_name(pattern, joined) is None:
+                    continue
+                for i, value in enumerate(values.to_pylist()):  # found: say in which row
+                    if scan(rel, f"/{column}/{first + i}", "\n".join(_row_strings(value))):
+                        break
+        except Exception as e:  # pyarrow raises its own errors for a damaged file
+            _gate(p, Code.PUBLISH_STALE, f"{where}/{rel}",
+                  f"cannot be read as Parquet ({type(e).__name__}: {str(e)[:120]}); rebuild")
 
 
 # --- targets --------------------------------------------------------------------------------
 
+def _copy(src: Path, dest: Path, sha: str) -> bool:
+    """Copy a file (never through a link), and say whether it had the planned sha256."""
+    h = hashlib.sha256()
+    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fin, dest.open("wb") as fout:
+        for chunk in iter(lambda: fin.read(1 << 20), b""):
+            h.update(chunk)
+            fout.write(chunk)
+    return h.hexdigest() == sha
+
+
 def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]:
-    """Write the planned tree to `target` (replacing what an earlier publish put there)."""
+    """Write the planned tree to `target` (replacing what an earlier publish put there).
+
+    Under the corpus's write lock; the target may never be the corpus's inputs or the built
+    folder itself, and only an earlier publish is replaced without --force.
+    """
     target = target.absolute()
-    marker = target / PUBLISHED
-    if target.exists() and any(target.iterdir()):
-        if not marker.is_file() and not force:
-            raise refuse(Code.OUTPUT_NOT_OURS, str(target),
-                         f"{target} is not empty and holds no earlier publish ({PUBLISHED}); "
-                         "choose another --to or use --force")
-        if marker.is_file():
-            old = json.loads(marker.read_text(encoding="utf-8"))
-            same = {f.path: f.sha256 for f in p.files} == old.get("files")
-            if old.get("version") == p.version and not same:
-                raise refuse(Code.PUBLISH_VERSION_EXISTS, str(target),
-                             f"version {p.version} is already published in {target} with "
-                             "other contents; add a new version to CHANGELOG.md, rebuild and "
-                             "publish again")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.publish-", dir=target.parent))
-    try:
-        for f in p.files:
-            dest = staging / f.path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p.dist / f.path, dest)
-        (staging / PUBLISHED).write_text(json.dumps(
-            {"version": p.version, "tag": p.tag, "message": p.message,
-             "files": {f.path: f.sha256 for f in p.files}}, indent=2) + "\n")
-        swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with corpus_lock(p.root, "publish"):
+        check_output(p.root, target, "--to")
+        dist = p.dist.absolute().resolve()
+        there = target.resolve()
+        if there == dist or dist in there.parents or there in dist.parents:
+            raise refuse(Code.OUTPUT_IN_CORPUS, str(target),
+                         f"--to {target} overlaps the built folder {p.dist}; choose a folder "
+                         "of its own")
+        refuse_symlink(target, "--to")
+        try:
+            if target.exists() and not target.is_dir():
+                raise refuse(Code.OUTPUT_NOT_OURS, str(target),
+                             f"{target} exists and is not a folder")
+            if target.is_dir() and any(target.iterdir()):
+                old = made_here(target, PUBLISHED)
+                if old is None and not force:
+                    raise refuse(Code.OUTPUT_NOT_OURS, str(target),
+                                 f"{target} is not empty and holds no earlier publish (a "
+                                 f"{PUBLISHED} listing every file in it); choose another --to "
+                                 "or use --force")
+                same = old is not None and {f.path: f.sha256 for f in p.files} == old["files"]
+                if old is not None and old.get("version") == p.version and not same:
+                    raise refuse(Code.PUBLISH_VERSION_EXISTS, str(target),
+                                 f"version {p.version} is already published in {target} with "
+                                 "other contents; add a new version to CHANGELOG.md, rebuild "
+                                 "and publish again")
+            recover(target)
+            staging = make_staging(target, "publish")
+        except OSError as e:
+            raise io_refused(e, "publish") from None
+        try:
+            for f in p.files:
+                if not safe_rel(f.path):  # the manifest was checked; never trust it twice
+                    raise refuse(Code.PUBLISH_BAD_MANIFEST, f.path,
+                                 f"{f.path!r} is not a file inside the built folder")
+                dest = staging / f.path
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if not _copy(p.dist / f.path, dest, f.sha256):
+                    raise refuse(Code.PUBLISH_STALE, f.path,
+                                 f"{f.path} changed while it was being published (a build "
+                                 "ran?); nothing was published: run publish again")
+            (staging / PUBLISHED).write_text(json.dumps(
+                {"version": p.version, "tag": p.tag, "message": p.message,
+                 "files": {f.path: f.sha256 for f in p.files}}, indent=2) + "\n")
+            swap_in(staging, target)
+        except OSError as e:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise io_refused(e, "publish", f"; {target} was left as it was") from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return [f.path for f in p.files]
 
 
@@ -289,3 +405,11 @@ def to_hub(p: Publication, repo_id: str, *, private: bool, token: str | None = N
         return str(commit.commit_url)
     except HfHubHTTPError as e:
         raise refuse(Code.PUBLISH_HUB_ERROR, repo_id, f"the Hub refused: {e}") from None
+    except Refused:
+        raise
+    except Exception as e:  # no network, no token: the client's own errors, or OSError
+        if not isinstance(e, OSError | ValueError) and not type(e).__module__.startswith(
+                ("httpx", "requests", "urllib3", "huggingface_hub")):
+            raise
+        raise refuse(Code.PUBLISH_HUB_ERROR, repo_id,
+                     f"cannot publish to the Hub: {type(e).__name__}: {e}") from None

@@ -14,9 +14,7 @@ without `--force`. No timestamps: the same layers give byte-identical files.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,9 +23,10 @@ from typing import Any
 
 from .. import __version__
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_annotator
-from ..corpus.writing import swap_in
-from ..dataset.manifest import file_sha256
+from ..corpus.writing import check_output, make_staging, recover, refuse_symlink, swap_in
+from ..dataset.manifest import file_sha256, made_here
 from ..problems import Code, refuse
 from . import brat, doccano
 from .common import Layer, Seed
@@ -128,28 +127,24 @@ def check_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> None
             raise refuse(Code.EXPORT_INTO_CORPUS, str(out),
                          f"{out} is, contains or lies inside {kept}, which export reads; "
                          "choose an OUT folder elsewhere (e.g. export/brat)")
+    check_output(corpus.root, out, "OUT")  # the root, schema/, review/, .git, a repository
+    refuse_symlink(out, "OUT")
     if out.exists() and not out.is_dir():
         raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
-    if (out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file()
+    if (out.is_dir() and any(out.iterdir()) and made_here(out, MARKER) is None
             and not force):
         raise refuse(Code.OUTPUT_NOT_OURS, str(out),
                      f"{out} is not empty and was not written by `claimstance export` (no "
-                     f"{MARKER}); choose another folder or use --force to replace it")
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+                     f"{MARKER} listing every file in it); choose another folder or use "
+                     "--force to replace it")
 
 
 def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
            marker: dict[str, Any]) -> tuple[list[str], Counter[str]]:
     """Write the export into a fresh folder beside OUT, then swap it in."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    recover(out)
+    staging = make_staging(out, "export")  # named so a killed export is cleaned up later
     try:
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; OUT is for sharing
         lost = write_files(fmt, staging, sel, name, progress)
         files = sorted(p.name for p in staging.iterdir())
         marker["files"] = {f: file_sha256(staging / f) for f in files}
@@ -172,17 +167,18 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
         raise refuse(Code.INVALID_FILE_NAME, source,
                      f"{source!r} is not a layer name: gold, or an annotator's pseudonym "
                      "(lower-case letters, digits, '-' and '_')")
-    check_out(out_dir, corpus, dist_dir, force)
-    sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None
-                      else from_corpus(corpus, source, split))
-    if not sel.doc_ids:
-        where = f" in the {split} split" if split else ""
-        raise refuse(Code.EXPORT_NOTHING, str(dist_dir or corpus.root),
-                     f"no document{where} has a {source} layer in the {sel.origin}; nothing "
-                     "was written")
-    marker = {"claimstance_version": __version__, "format": fmt, "source": source,
-              "split": split, "from": sel.origin}
-    files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker)
+    with corpus_lock(corpus.root, "export"):  # no build swaps dist/ while it is read
+        check_out(out_dir, corpus, dist_dir, force)
+        sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None
+                          else from_corpus(corpus, source, split))
+        if not sel.doc_ids:
+            where = f" in the {split} split" if split else ""
+            raise refuse(Code.EXPORT_NOTHING, str(dist_dir or corpus.root),
+                         f"no document{where} has a {source} layer in the {sel.origin}; "
+                         "nothing was written")
+        marker = {"claimstance_version": __version__, "format": fmt, "source": source,
+                  "split": split, "from": sel.origin}
+        files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker)
     return ExportResult(fmt, out_dir, source, split, sel.origin, sel.doc_ids, files,
                         sel.without_layer, lost)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..corpus.document import sha256
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.naming import is_annotator, layer_name
 from ..corpus.writing import atomic_write, dumps, would_overwrite
 from ..problems import Code, Problem, Refused, Report, problem, refuse
@@ -305,8 +306,14 @@ def import_layers(fmt: str, path: str | Path, annotator: str, *,
                      f"{annotator!r} is not an annotator name: a pseudonym of lower-case "
                      "letters, digits, '-' and '_' (2 to 40), or gold")
     corpus = Corpus.at(root)
+    with corpus_lock(corpus.root, "import"):  # between the comparison and the writes too
+        return _import(fmt, Path(path), annotator, corpus, force, progress)
+
+
+def _import(fmt: str, path: Path, annotator: str, corpus: Corpus, force: bool,
+            progress: bool) -> ImportResult:
     result = ImportResult(fmt, annotator)
-    planned = list(plan(fmt, Path(path), annotator, corpus, result, progress))
+    planned = list(plan(fmt, path, annotator, corpus, result, progress))
     clashes = []
     for imported, data in planned:
         target = corpus.root / imported.layer_path

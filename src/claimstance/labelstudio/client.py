@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.naming import is_doc_id, layer_name, seed_name
 from ..corpus.writing import atomic_write, dumps
 from ..problems import Code, Refused, Report, problem, refuse
@@ -60,8 +61,7 @@ def pseudonym_salt(create: bool = False) -> bytes:
     path = salt_file()
     if create and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, secrets.token_hex(32).encode() + b"\n", force=False)
-        path.chmod(0o600)
+        atomic_write(path, secrets.token_hex(32).encode() + b"\n", force=False, mode=0o600)
     if path.is_file():
         salt = path.read_bytes().strip()
         if len(salt) < MIN_SALT:
@@ -478,8 +478,14 @@ def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: b
 
     A file is replaced when it holds what the last pull wrote (its ledger record) or with
     `force`; otherwise it is kept and the message says why, and whether Label Studio holds
-    a newer version than the file.
-    """
+    a newer version than the file. Under the corpus's write lock: a concurrent pull cannot
+    write between the comparison and the write, nor interleave its pull records."""
+    with corpus_lock(corpus.root, "ls pull"):
+        _write_layers(corpus, conv, summary, force=force, progress=progress)
+
+
+def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
+                  progress: bool) -> None:
     summary.counts.update(conv.counts)
     summary.report.extend(conv.problems)
     ledger = Ledger.of(corpus)

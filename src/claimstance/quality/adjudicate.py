@@ -7,24 +7,28 @@ has, identically, goes into gold. Everything else is a conflict, listed with eac
 annotator's version in a review file (`review/<doc_id>.json`, outside `annotations/`) where a
 person writes a resolution ("take:<annotator>" or "drop"); `--prefer ANNOTATOR` resolves the
 rest in favour of one annotator. Resolutions survive re-runs.
+
+gold.json is written only when no conflict is open: gold made of the agreed items alone would
+pass validation and build a dataset that silently lacks every disputed item.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .. import __version__
 from ..corpus.annotation import canonicalize, empty_provenance
 from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD
 from ..corpus.schema import SCHEMA_VERSION
 from ..corpus.writing import atomic_write, dumps
 from ..problems import Code, Level, Problem, Refused, refuse
+from ..validation.reader import load
 from ..validation.rules import check_annotation
 from ..validation.run import validate
 from .matching import match
@@ -67,13 +71,18 @@ class Adjudication:
             "annotators": self.annotators,
             "how": "For each conflict set resolution to \"take:<annotator>\" (use that "
                    "annotator's version; if they have none, leave the item out) or \"drop\", "
-                   "then run `claimstance adjudicate DOC_ID --force` again.",
+                   "then run `claimstance adjudicate DOC_ID` again (--force to replace an "
+                   "existing gold.json). A \"... claimant\" conflict is a claim whose "
+                   "claimant mention is not in gold: take that mention, or \"drop\" the "
+                   "claim. gold.json is written once no conflict is open.",
             "conflicts": [c.to_dict() for c in self.conflicts],
         }
 
     def text(self) -> str:
         a = self.agreed
-        lines = [f"wrote {self.gold_path} from {', '.join(self.annotators)}: "
+        done = (f"wrote {self.gold_path}" if self.gold_path else
+                f"gold.json not written ({len(self.unresolved)} conflict(s) open)")
+        lines = [f"{done} from {', '.join(self.annotators)}: "
                  f"{a['mentions']} mentions, {a['claims']} claims, {a['stances']} stances "
                  "agreed by all"]
         resolved = [c for c in self.conflicts if c.resolved_by]
@@ -85,12 +94,13 @@ class Adjudication:
             lines.append(f"  open  {c.id}  {c.text!r}  {versions}")
         if self.unresolved:
             lines.append(f"{len(self.unresolved)} conflict(s) open: resolve them in "
-                         f"review/{self.doc_id}.json (or --prefer ANNOTATOR), then run again "
-                         "with --force")
+                         f"review/{self.doc_id}.json (or --prefer ANNOTATOR), then run again; "
+                         "gold.json is written once none is open")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"document": self.doc_id, "annotators": self.annotators, "agreed": self.agreed,
+        return {"document": self.doc_id, "annotators": self.annotators,
+                "gold": self.gold_path or None, "agreed": self.agreed,
                 "conflicts": len(self.conflicts),
                 "resolved": {"review file": sum(c.resolved_by == "review file"
                                                 for c in self.conflicts),
@@ -198,8 +208,12 @@ def adjudicate(
             continue
         claimant = v["claimant"]
         if claimant is not None and _key(claimant) not in gold_mentions:
-            conflicts.append(Conflict(f"{name} claimant", "claim", text[key[0]:key[1]],
-                                      {a: versions.get(a) for a in annotators}))
+            c = Conflict(f"{name} claimant", "claim", text[key[0]:key[1]],
+                         {a: versions.get(a) for a in annotators})
+            conflicts.append(c)
+            res = resolutions.get(c.id)
+            if res == "drop" or (res is None and prefer is not None):  # only a drop settles it
+                c.resolution, c.resolved_by = "drop", "review file" if res else "--prefer"
             continue  # its claimant mention did not make it into gold
         gold_claims[key] = v
     stances: dict[tuple[Key, Key], dict[str, Any]] = {}
@@ -246,16 +260,19 @@ def review_path(corpus: Corpus, doc_id: str) -> Path:
 
 
 def read_resolutions(corpus: Corpus, doc_id: str) -> dict[str, str]:
-    """The resolutions a person wrote in review/<doc_id>.json (none when there is no file)."""
+    """The resolutions a person wrote in review/<doc_id>.json (none when there is no file).
+
+    Read like any corpus file (strictly: a FIFO, broken JSON or a duplicated key is refused
+    with its code, never guessed at)."""
     path = review_path(corpus, doc_id)
     rel = corpus.rel(path)
-    try:
-        old = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return {}
-    except (OSError, orjson.JSONDecodeError) as e:
-        raise refuse(Code.INVALID_JSON, rel, f"cannot read the review file ({e}); fix it or "
-                     "delete it to start the review again") from None
+    f = load(path, rel)
+    if f.problems or f.raw is None:
+        raise Refused(f"cannot read the review file {rel}; fix it or delete it to start the "
+                      "review again", f.locate(f.problems))
+    old = f.data
     conflicts = old.get("conflicts") if isinstance(old, dict) else None
     if not isinstance(conflicts, list):
         raise refuse(Code.MISSING_FIELD, rel, "the review file has no list of conflicts; "
@@ -269,7 +286,7 @@ def read_resolutions(corpus: Corpus, doc_id: str) -> dict[str, str]:
         if res is None:
             continue
         if not isinstance(res, str) or not (res == "drop" or res.startswith("take:")):
-            raise refuse(Code.INVALID_VALUE, rel, f"resolution {res!r} must be "
+            raise refuse(Code.INVALID_VALUE, rel, f"resolution {str(res)[:40]!r} must be "
                          "\"take:<annotator>\", \"drop\" or null", f"/conflicts/{i}/resolution")
         out[c["id"]] = res
     return out
@@ -279,12 +296,18 @@ def adjudicate_document(root: str | Path | None, doc_id: str, *,
                         annotators: list[str] | None = None, prefer: str | None = None,
                         force: bool = False) -> Adjudication:
     """Adjudicate one document of the corpus: read and check its layers and the review
-    file, write gold.json (and the review file while conflicts remain).
+    file, write the review file while there are conflicts, and gold.json once none is open.
 
     Raises `Refused` when the layers are not valid, there are fewer than two, or gold.json
     would replace a different file without `force`.
     """
     corpus = Corpus.at(root)
+    with corpus_lock(corpus.root, "adjudicate"):
+        return _adjudicate_document(corpus, doc_id, annotators, prefer, force)
+
+
+def _adjudicate_document(corpus: Corpus, doc_id: str, annotators: list[str] | None,
+                         prefer: str | None, force: bool) -> Adjudication:
     seed_rel = corpus.rel(corpus.seed_path(doc_id))
     if not corpus.seed_path(doc_id).is_file():
         raise refuse(Code.DOCUMENT_NOT_FOUND, seed_rel, f"no seed {seed_rel}")
@@ -314,14 +337,10 @@ def adjudicate_document(root: str | Path | None, doc_id: str, *,
     review = review_path(corpus, doc_id)
     if result.conflicts:  # written first: it carries the resolutions into the next run
         atomic_write(review, dumps(result.review()))
+    if result.unresolved:
+        return result  # no gold from the agreed items alone
     gold = corpus.annotation_path(doc_id, GOLD)
-    try:
-        atomic_write(gold, dumps(result.gold), force=force, shown=corpus.rel(gold))
-    except Refused as e:
-        if result.conflicts:
-            e.message += (f" (review/{doc_id}.json lists the conflicts, for your "
-                          "resolutions)")
-        raise
+    atomic_write(gold, dumps(result.gold), force=force, shown=corpus.rel(gold))
     if not result.conflicts:
         review.unlink(missing_ok=True)
     result.gold_path = corpus.rel(gold)

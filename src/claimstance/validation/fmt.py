@@ -7,12 +7,14 @@ rewriting it would silently keep one of two values or guess at what was meant.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..corpus.annotation import canonicalize
+from ..corpus.lock import corpus_lock
 from ..corpus.schema import ANNOTATION
 from ..corpus.writing import atomic_write, dumps
 from ..problems import Level, Problem
@@ -51,7 +53,27 @@ class Formatted:
         return "\n".join(lines)
 
 
+def corpus_root_of(path: Path) -> Path:
+    """The corpus a layer belongs to (annotations/<doc_id>/<annotator>.json), or, for a file
+    elsewhere, its folder: what a write to it locks."""
+    p = path.absolute()
+    return p.parents[2] if len(p.parents) > 2 and p.parents[1].name == "annotations" \
+        else p.parent
+
+
 def format_files(paths: Iterable[Path], *, check: bool = False) -> Formatted:
+    """Rewrite each file in canonical form (with `check`, only say which would change),
+    holding the write lock of every corpus the files belong to."""
+    paths = list(paths)
+    with contextlib.ExitStack() as locks:
+        if not check:
+            for root in sorted({corpus_root_of(p) for p in paths}):
+                if root.is_dir():
+                    locks.enter_context(corpus_lock(root, "fmt"))
+        return _format(paths, check)
+
+
+def _format(paths: list[Path], check: bool) -> Formatted:
     out = Formatted(check=check)
     for path in paths:
         shown = str(path)

@@ -138,14 +138,19 @@ def plan_annotation_dir(corpus: Corpus, plan: Plan, d: Path | str, *,
     doc_id = os.path.basename(d)
     fast = DOC_ID.match(doc_id) is not None
     odd = []
-    with os.scandir(d) as entries:
-        for e in entries:
-            name = e.name
-            if (fast and name.endswith(".json") and ANNOTATOR.match(name[:-5])
-                    and not e.is_symlink() and e.is_file(follow_symlinks=False)):
-                plan.layers_of(doc_id).add(name[:-5])
-            else:
-                odd.append(e)
+    try:
+        with os.scandir(d) as it:
+            entries = list(it)
+    except OSError as err:
+        plan.problems.append(_unlistable(corpus, Path(d), err))
+        return
+    for e in entries:
+        name = e.name
+        if (fast and name.endswith(".json") and ANNOTATOR.match(name[:-5])
+                and not e.is_symlink() and e.is_file(follow_symlinks=False)):
+            plan.layers_of(doc_id).add(name[:-5])
+        else:
+            odd.append(e)
     for e in sorted(odd, key=lambda e: e.name):
         _plan_annotation(corpus, plan, doc_id, Path(e.path), e)
 
@@ -163,13 +168,13 @@ def plan_all(corpus: Corpus) -> Plan:
         plan.problems.append(problem(
             Code.FILE_NOT_FOUND, "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
-    entries = _listing(corpus.seeds_dir)
+    entries = _listing(corpus, plan, corpus.seeds_dir)
     good = {e.name for e in entries if e.is_file(follow_symlinks=False)
             and e.name.endswith(".json") and DOC_ID.match(e.name[:-5])}
     plan.seeds = {name[:-5] for name in good}
     for e in sorted((e for e in entries if e.name not in good), key=lambda e: e.name):
         _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
-    entries = _listing(corpus.annotations_dir)
+    entries = _listing(corpus, plan, corpus.annotations_dir)
     plan.folders = set(filter(DOC_ID.match, [e.name for e in entries
                                              if e.is_dir(follow_symlinks=False)]))
     for e in sorted((e for e in entries if e.name not in plan.folders), key=lambda e: e.name):
@@ -177,11 +182,21 @@ def plan_all(corpus: Corpus) -> Plan:
     return plan
 
 
-def _listing(folder: Path) -> list[os.DirEntry[str]]:
-    if not folder.is_dir():
+def _unlistable(corpus: Corpus, folder: Path, e: OSError) -> Problem:
+    return problem(Code.IO_ERROR, corpus.rel(folder), "",
+                   f"cannot list this folder ({e.strerror}); its files were not checked: give "
+                   "the reader permission to read it")
+
+
+def _listing(corpus: Corpus, plan: Plan, folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    with os.scandir(folder) as entries:
-        return list(entries)
+    except OSError as e:
+        plan.problems.append(_unlistable(corpus, folder, e))
+        return []
 
 
 def _plan_folder(corpus: Corpus, plan: Plan, p: Path) -> None:

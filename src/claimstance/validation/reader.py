@@ -327,7 +327,7 @@ def load_if_exists(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -
 def _unreadable(display: str, e: OSError) -> JSONFile:
     f = JSONFile(display)
     code = Code.NOT_A_FILE if isinstance(e, NotAFile | IsADirectoryError) else \
-        Code.FILE_NOT_FOUND
+        Code.FILE_NOT_FOUND if isinstance(e, FileNotFoundError) else Code.IO_ERROR
     f.problems.append(problem(code, display, "", f"cannot read file: {e.strerror}"))
     return f
 

@@ -6,8 +6,10 @@ trust, so a contributor sees every problem in one pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import operator
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,8 +21,8 @@ from ..corpus.document import (
     normalize_text,
     sha256,
 )
-from ..corpus.naming import GOLD, KIND_OF_PREFIX, REF
-from ..corpus.schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS, unattributed_ok
+from ..corpus.naming import GOLD, KIND_OF_PREFIX, REF, is_pseudonym
+from ..corpus.schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS, definition, unattributed_ok
 from ..problems import Code, Level, Problem, problem
 from .schema_errors import check as schema_check
 
@@ -37,6 +39,9 @@ def _short(s: str, n: int = 60) -> str:
     return r if len(r) <= n else r[: n - 4] + "...'"
 
 
+DATE = re.compile(definition(DOCUMENT, "date")["pattern"])
+
+
 def check_document(data: Any, path: str, stem: str, digest: str | None = None) -> list[Problem]:
     """Every problem of one seed; `digest` is sha256(text) when the caller has it already."""
     out = schema_check(DOCUMENT, data, path)
@@ -47,6 +52,15 @@ def check_document(data: Any, path: str, stem: str, digest: str | None = None) -
         out.append(problem(Code.ID_MISMATCH, path, "/id",
                            f"id {doc_id!r} differs from the file name {stem!r}.json; rename the "
                            "file or fix the id"))
+    for key in ("published", "added"):
+        value = data.get(key)
+        if isinstance(value, str) and DATE.match(value):  # other shapes: the schema says
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                out.append(problem(Code.INVALID_VALUE, path, f"/{key}",
+                                   f"{key} {value!r} is not a date in the calendar; write the "
+                                   "real date, or null when unknown"))
     text = data.get("text")
     if isinstance(text, str):
         norm = text if is_normalized(text) else normalize_text(text)
@@ -300,6 +314,11 @@ def check_annotation(
     if isinstance(annotator, str) and annotator != stem:
         out.append(problem(Code.ID_MISMATCH, path, "/annotator",
                            f"annotator {annotator!r} differs from the file name {stem!r}.json"))
+    elif isinstance(annotator, str) and not is_pseudonym(annotator):
+        out.append(problem(Code.ANNOTATOR_NOT_PSEUDONYM, path, "/annotator",
+                           f"layer {annotator!r} is not named by a pseudonym (a + 10 hex digits, "
+                           "as `ls pull` makes them); rename the file and this field, or build "
+                           "and publish will refuse it"))
     status = data.get("status")
     if isinstance(status, str) and (status == GOLD) != (stem == GOLD):
         want = "gold" if stem == GOLD else "submitted"
