@@ -11,6 +11,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -60,7 +61,9 @@ def map_chunks(
                     bar.update(weight(part))
             return
         # fork: workers inherit the compiled schemas and imported modules, nothing is re-done
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_as_worker)
+        finished = False
+        try:
             pending: deque[Any] = deque()
             queue = iter(parts)
             for part in queue:
@@ -75,9 +78,23 @@ def map_chunks(
                 for part in queue:
                     pending.append((weight(part), pool.apply_async(fn, (part,))))
                     break
+            finished = True
+        finally:
+            if finished:  # the workers end as they finish their last chunk
+                pool.close()
+            else:  # an error, or the caller stopped early: stop them now
+                pool.terminate()
+            pool.join()
     finally:
         if bar is not None:
             bar.close()
+
+
+def _as_worker() -> None:
+    """A pool worker dies of SIGTERM and ignores Ctrl-C, which the parent handles (it
+    inherits the parent's handlers, which would turn them into exceptions in the worker)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
