@@ -88,19 +88,22 @@ def ls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LSServer]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
     env |= {"LABEL_STUDIO_USERNAME": "admin@example.org", "LABEL_STUDIO_API_KEY": token,
             "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(12),
-            "XDG_CONFIG_HOME": str(home / "config"), "CLAIMSTANCE_PSEUDONYM_SALT": "test-salt"}
+            "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state"),
+            "XDG_DATA_HOME": str(home / "share"), "CLAIMSTANCE_PSEUDONYM_SALT": "test-salt"}
     data = home / "data"
     up = subprocess.run([sys.executable, "-m", "claimstance", "ls", "up", "--port", str(port),
                          "--data-dir", str(data)], env=env, capture_output=True, text=True,
                         timeout=600)
     assert up.returncode == 0, up.stdout + up.stderr + (data / "server.log").read_text()
     assert token not in up.stdout + up.stderr
+    assert "/user/signup/?token=" in up.stdout  # how annotators get an account
     server = LSServer(f"http://127.0.0.1:{port}", token, data,
                       env | {"LABEL_STUDIO_URL": f"http://127.0.0.1:{port}"})
     try:
         yield server
-    finally:
-        down = subprocess.run([sys.executable, "-m", "claimstance", "ls", "down", "--data-dir",
-                               str(data)], env=env, capture_output=True, text=True, timeout=60)
+    finally:  # without --data-dir: `ls down` finds the server `ls up --data-dir` started
+        down = subprocess.run([sys.executable, "-m", "claimstance", "ls", "down"], env=env,
+                              capture_output=True, text=True, timeout=60)
         assert down.returncode == 0, down.stderr
+        assert f"stopped Label Studio at {server.url}" in down.stdout, down.stdout + down.stderr
         assert token not in (data / "server.log").read_text()

@@ -153,3 +153,23 @@ def test_parallel_validation_reports_what_serial_does(synthetic: Path, tmp_path:
     assert not serial.valid and serial.to_dict() == parallel.to_dict()
     assert {p.path for p in serial.problems if p.level.value == "error"} == {
         f"annotations/synthetic-{k:07d}/gold.json" for k in (3, 400, 650)}
+
+
+@pytest.mark.labelstudio
+def test_ls_bench_smoke(tmp_path: Path) -> None:
+    """The Label Studio round-trip benchmark runs end to end against a real server it starts
+    (tiny N: the figures' shape, not timings)."""
+    from claimstance.labelstudio.server import ensure_venv
+
+    ensure_venv(quiet=True)
+    out = tmp_path / "ls.json"
+    proc = subprocess.run([sys.executable, str(BENCH / "ls_bench.py"), "3", "--work",
+                           str(tmp_path / "w"), "--json", str(out)], capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    figures = json.loads(out.read_text())
+    assert figures["n"] == 3 and set(figures["targets"]) == {"push", "pull",
+                                                             "convert_vs_parse"}
+    assert {"server export", "download", "parse", "convert", "write + validate"} <= set(
+        figures["pull_steps"])
+    assert "where a pull's time goes" in proc.stdout

@@ -40,3 +40,21 @@ def test_examples_come_from_the_seed() -> None:
     quoted = re.findall(r'"([^"\n]{8,})"', GUIDE)
     from_seed = [q for q in quoted if q.replace("...", "") in text or q.split(" ...")[0] in text]
     assert len(from_seed) >= 20, "guidelines should quote the corpus, not invented text"
+
+
+def test_annotating_in_label_studio_matches_the_config() -> None:
+    """The hotkey table is the config's, and every illustration is checked in."""
+    from claimstance.labelstudio.config import hotkeys
+
+    section = GUIDE[GUIDE.index("## Annotating in Label Studio"):]
+    section = section[:section.index("\n## ")]
+    for label, key in hotkeys().items():
+        assert re.search(rf"^\| `{re.escape(key)}` \| (claim type )?{re.escape(label)}\b",
+                         section, flags=re.M), f"{label} ({key}) is not in the hotkey table"
+    images = re.findall(r"\]\((docs/images/[^)]+)\)", section)
+    assert len(images) >= 5
+    for image in images:
+        assert (REPO / image).is_file(), image
+    for topic in ("Esc", "Create Relation", "Relations", "Skip", "Update", "Submit",
+                  "your own"):
+        assert topic in section, topic

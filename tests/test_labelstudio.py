@@ -23,14 +23,16 @@ import pytest
 
 from claimstance.corpus.layout import Corpus
 from claimstance.corpus.naming import pseudonym
+from claimstance.corpus.palette import palette, tint
 from claimstance.corpus.schema import claim_types, mention_types, stance_labels
 from claimstance.dataset.build import build
 from claimstance.ingest import ingest
 from claimstance.labelstudio.client import find_project, project_tasks, pull, push
-from claimstance.labelstudio.config import labelstudio_config
+from claimstance.labelstudio.config import hotkeys, labelstudio_config
 from claimstance.labelstudio.convert import results_of
 from claimstance.problems import Refused
 from claimstance.validation.run import validate
+from claimstance.viewer import palette_css
 
 from .conftest import REPO, LSServer
 
@@ -82,6 +84,45 @@ def test_config_control_names_and_labels() -> None:
     assert choices.get("toName") == "text" and choices.get("perRegion") == "true"
     assert [c.get("value") for c in choices] == list(claim_types())
     assert [r.get("value") for r in root.iter("Relation")] == ["claimant", *stance_labels()]
+
+
+def test_config_prevents_the_mistakes_the_pull_would_refuse() -> None:
+    root = ET.fromstring(labelstudio_config())
+    # the QID box sits in a View shown only for a selected mention (Label Studio ignores
+    # whenTagName on the TextArea itself, so a QID box was offered for claims too)
+    (view,) = [v for v in root.iter("View") if v.find("TextArea") is not None]
+    assert (view.get("visibleWhen"), view.get("whenTagName")) == ("region-selected", "mention")
+    assert view.find("TextArea").get("name") == "entity"  # type: ignore[union-attr]
+    relations = root.find("Relations")
+    assert relations is not None and relations.get("choice") == "single"  # one label each
+    keys = [x.get("hotkey") for x in root.iter() if x.tag in ("Label", "Choice")]
+    assert None not in keys and len(set(keys)) == len(keys)
+    assert {x.get("value"): x.get("hotkey") for x in root.iter()
+            if x.tag in ("Label", "Choice")} == hotkeys()
+    assert [hotkeys()[t] for t in claim_types()] == [t[0] for t in claim_types()]
+
+
+def test_label_studio_and_the_viewer_draw_labels_in_the_same_colours() -> None:
+    """One palette from the schema: the config's label and relation colours, and the
+    viewer's CSS (tinted as Label Studio tints regions), are the same colours."""
+    root = ET.fromstring(labelstudio_config())
+    config = {x.get("value"): x.get("background") for x in root.iter()
+              if x.tag in ("Label", "Relation")}
+    colours = palette()
+    assert config == colours["mention_type"] | {"CLAIM": colours["claim"]["claim"]} \
+        | colours["relation"]
+    styles = {x.get("value"): x.get("style") for x in root.iter("Choice")}
+    assert styles == {t: f"border-bottom: 3px solid {c}"
+                      for t, c in colours["claim_type"].items()}
+    css = "\n".join(palette_css())
+    for label, colour in colours["mention_type"].items():
+        assert f".mt-{label}{{background:{tint(colour)}}}" in css
+    assert f".claim{{background:{tint(config['CLAIM'] or '')}}}" in css
+    for label, colour in colours["claim_type"].items():
+        assert f".ct-{label}{{border-bottom-color:{colour}}}" in css
+    for label, colour in colours["relation"].items():
+        assert f".rel-{label}{{color:{colour}}}" in css
+    assert tint("#ff8000") == "rgba(255, 128, 0, 0.3)"  # Label Studio's region opacity
 
 
 def test_ls_config_command_prints_it() -> None:
@@ -279,9 +320,17 @@ def test_round_trip(ls_server: LSServer, client: Any, ls_corpus: Path, project: 
     again = pull(client, corpus, project, salt=SALT)  # re-pulling is a no-op
     assert again.counts["files unchanged"] == 3 and not again.counts["files written"]
 
-    # a person's edit is kept unless --force
+    # Update in Label Studio: the file the last pull wrote follows, without --force
     path = folder / f"{admin}.json"
-    edited = path.read_text().replace('"lead_time_s": 321.5', '"lead_time_s": 1')
+    stored = client.annotations.get(id=prov["annotation"])
+    client.annotations.update(id=prov["annotation"], result=stored.result, lead_time=400.0)
+    updated = pull(client, corpus, project, salt=SALT)
+    assert updated.files["updated"] == [f"annotations/{DOC}/{admin}.json"], updated.text()
+    assert "ls-would-overwrite" not in {p.code for p in updated.report.problems}
+    assert json.loads(path.read_text())["provenance"]["lead_time_s"] == 400.0
+
+    # a person's edit is kept unless --force
+    edited = path.read_text().replace('"lead_time_s": 400.0', '"lead_time_s": 1')
     path.write_text(edited)
     kept = pull(client, corpus, project, salt=SALT)
     assert not kept.ok and path.read_text() == edited
@@ -325,27 +374,44 @@ def test_pull_refuses_tasks_whose_text_changed(client: Any, ls_corpus: Path,
     assert not list((ls_corpus / "annotations" / DOC).glob("a*.json"))
 
 
-def test_cli_push_pull_with_annotations(ls_server: LSServer, client: Any, ls_corpus: Path,
-                                        project: str) -> None:
-    out = cli(ls_server, "ls", "push", "--project", project, "--with-annotations",
-              "--format", "json", cwd=ls_corpus)
+def test_cli_push_overlap_and_gold_suggestions(ls_server: LSServer, client: Any,
+                                               ls_corpus: Path, project: str) -> None:
+    """--annotators-per-task sets the overlap; --from gold pushes gold as predictions that
+    pre-fill new annotations; pushing again changes nothing; annotator layers never go."""
+    a_layer = ls_corpus / "annotations" / DOC / "a0123456789.json"
+    gold = json.loads((ls_corpus / "annotations" / DOC / "gold.json").read_text())
+    a_layer.write_text(json.dumps(gold | {"annotator": "a0123456789", "status": "submitted"},
+                                  ensure_ascii=False, indent=2) + "\n")
+    out = cli(ls_server, "ls", "push", "--project", project, "--from", "gold",
+              "--annotators-per-task", "2", "--format", "json", cwd=ls_corpus)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["counts"]["tasks created"] == 2
     assert summary["counts"]["predictions created"] == 1
-    again = json.loads(cli(ls_server, "ls", "push", "--project", project, "--with-annotations",
-                           "--format", "json", cwd=ls_corpus).stdout)
+    p = client.projects.get(id=summary["project_id"])
+    assert (p.maximum_annotations, p.overlap_cohort_percentage) == (2, 100)
+    assert p.model_version == "gold" and p.show_collab_predictions
+    again = json.loads(cli(ls_server, "ls", "push", "--project", project, "--from", "gold",
+                           "--annotators-per-task", "2", "--format", "json",
+                           cwd=ls_corpus).stdout)
     assert again["counts"]["predictions unchanged"] == 1
-    assert "predictions created" not in again["counts"]
+    assert "predictions created" not in again["counts"] and "overlap updated" not in \
+        again["counts"]
     task = project_tasks(client, summary["project_id"])[DOC]
-    preds = list(client.predictions.list(task=task.id))
-    assert [p.model_version for p in preds] == ["claimstance/gold"]
+    (pred,) = client.predictions.list(task=task.id)
+    assert pred.model_version == "gold" and pred.score == 1.0
+    assert sorted(r.get("labels", [""])[0] for r in pred.result if r["type"] == "relation") \
+        == sorted(["claimant"] * sum(1 for c in gold["claims"] if c["claimant"])
+                  + [s["label"] for s in gold["stances"]])
     pulled = cli(ls_server, "ls", "pull", "--project", project, cwd=ls_corpus)
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
     assert "tasks: 2" in pulled.stdout
     missing = cli(ls_server, "ls", "pull", "--project", "no-such-project", cwd=ls_corpus)
     assert missing.returncode == 1 and "ls push" in missing.stderr
     assert "Traceback" not in missing.stderr
+    retired = cli(ls_server, "ls", "push", "--project", project, "--with-annotations",
+                  cwd=ls_corpus)
+    assert retired.returncode == 2  # annotators' layers are never pushed to others
 
 
 def test_wrong_token_is_a_clear_error(ls_server: LSServer, ls_corpus: Path) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,14 +18,18 @@ from pathlib import Path
 import pytest
 
 from claimstance.corpus.layout import Corpus
-from claimstance.labelstudio.client import pull_export
-from claimstance.problems import CATALOGUE
+from claimstance.labelstudio.client import Summary, pull_export
+from claimstance.labelstudio.ledger import LEDGER
+from claimstance.problems import CATALOGUE, Refused
 from claimstance.validation.run import validate
 
 from .conftest import CASES, REPO
 
 LS_CASES = sorted(p for p in (CASES / "ls").glob("*/*") if p.is_dir())
 SALT = b"test-salt"
+#: Subprocesses get a small environment, and this tree's package.
+BASE_ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "src")}
+DOC = "mali-accuses-algeria-downed-drone"
 
 
 def _tree(root: Path) -> str:
@@ -35,18 +41,40 @@ def _tree(root: Path) -> str:
     return h.hexdigest()
 
 
+def _pull(case: Path, work: Path, tmp_path: Path) -> Summary:
+    """Pull the case's export into `work`, with its users file (kept outside the corpus)."""
+    users = None
+    if (work / "users.json").is_file():
+        users = tmp_path / "users.json"
+        (work / "users.json").rename(users)
+    return pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+
+
 @pytest.mark.parametrize("case", LS_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_ls_case(case: Path, tmp_path: Path) -> None:
     before = _tree(case)
     work = tmp_path / "corpus"
     shutil.copytree(case, work)
     expected = json.loads((case / "expected.json").read_text())
-    summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT)
+    if "refused" in expected:
+        with pytest.raises(Refused) as e:
+            _pull(case, work, tmp_path)
+        assert [p.code for p in e.value.problems] == [expected["refused"]]
+        assert _tree(case) == before
+        return
+    summary = _pull(case, work, tmp_path)
     got = sorted((p.code, p.pointer) for p in summary.report.problems)
     assert got == sorted((e["code"], e["pointer"]) for e in expected["problems"]), summary.text()
     for e in expected["problems"]:
         if "path" in e:
             assert any(p.path == e["path"] for p in summary.report.problems if p.code == e["code"])
+    for p in summary.report.problems:  # an annotator can act on every message
+        if "/annotations/" in p.pointer:
+            assert p.message.split(" ")[0].rstrip(",") in (DOC, "emoji-flags-and-drones"), p
+            if p.code not in ("ls-unknown-user", "ls-invalid-export"):
+                assert re.search(r"annotator a[0-9a-f]{10} \(task \d+, annotation \d+",
+                                 p.message), p
+            assert not re.search(r"\b(Xa1|Zz|Kq9)\b", p.message), p  # never a region id
     if case.parent.name != "valid":
         assert case.parent.name in {c for c, _ in got}
     for key, value in expected.get("counts", {}).items():
@@ -55,10 +83,18 @@ def test_ls_case(case: Path, tmp_path: Path) -> None:
         if (work / "annotations").is_dir() else []
     if "files" in expected:
         assert len(written) == expected["files"]
+    if "annotators" in expected:
+        assert sorted(p.stem for p in written) == expected["annotators"]
     if "edited" in expected:  # a person's edit is never overwritten without --force
         assert (work / expected["edited"]).read_bytes() == (case / expected["edited"]).read_bytes()
-    for p in written:  # whatever a pull writes passes the validator
-        assert "@" not in p.read_text()
+    for rel in expected.get("updated", []):  # a file the last pull wrote follows Label Studio
+        assert (work / rel).read_bytes() != (case / rel).read_bytes()
+        assert rel in summary.files["updated"]
+    for path in written:  # whatever a pull writes passes the validator
+        assert "@" not in path.read_text()
+    ledger = work / LEDGER
+    if ledger.is_file():  # the pull records hold no e-mail
+        assert "@" not in ledger.read_text()
     assert validate(work).valid
     assert _tree(case) == before
 
@@ -68,12 +104,19 @@ def test_every_ls_code_has_a_case() -> None:
     assert ls_codes - {p.parent.name for p in LS_CASES} == set()
 
 
-def test_repull_of_an_export_is_a_no_op(tmp_path: Path) -> None:
-    work = tmp_path / "corpus"
+def _ui_export(tmp_path: Path, name: str = "corpus") -> Path:
+    work = tmp_path / name
     shutil.copytree(CASES / "ls" / "valid" / "ui-export", work)
-    first = pull_export(work / "export.json", Corpus.at(work), salt=SALT)
+    (work / "users.json").rename(tmp_path / f"{name}-users.json")
+    return work
+
+
+def test_repull_of_an_export_is_a_no_op(tmp_path: Path) -> None:
+    work = _ui_export(tmp_path)
+    users = tmp_path / "corpus-users.json"
+    first = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
     snapshot = _tree(work)
-    second = pull_export(work / "export.json", Corpus.at(work), salt=SALT)
+    second = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
     assert second.counts["files unchanged"] == first.counts["files written"] == 3
     assert _tree(work) == snapshot
 
@@ -81,31 +124,90 @@ def test_repull_of_an_export_is_a_no_op(tmp_path: Path) -> None:
 def test_pseudonyms_depend_on_the_salt(tmp_path: Path) -> None:
     names = []
     for salt in (b"one", b"two"):
-        work = tmp_path / salt.decode()
-        shutil.copytree(CASES / "ls" / "valid" / "ui-export", work)
-        pull_export(work / "export.json", Corpus.at(work), salt=salt)
+        work = _ui_export(tmp_path, salt.decode())
+        pull_export(work / "export.json", Corpus.at(work), salt=salt,
+                    users=tmp_path / f"{salt.decode()}-users.json")
         names.append(sorted(p.name for p in (work / "annotations").rglob("*.json")))
     assert names[0] != names[1] and len(names[0]) == len(names[1]) == 3
 
 
 def test_cli_from_export(tmp_path: Path) -> None:
-    work = tmp_path / "corpus"
-    shutil.copytree(CASES / "ls" / "valid" / "ui-export", work)
-    env = {"CLAIMSTANCE_PSEUDONYM_SALT": "test-salt", "PATH": "/usr/bin:/bin",
-           "HOME": str(tmp_path), "PYTHONPATH": str(REPO / "src")}  # this tree's package
-    out = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", "--from-export",
-                          "export.json", "--format", "json"], cwd=work, env=env,
-                         capture_output=True, text=True)
+    work = _ui_export(tmp_path)
+    users = str(tmp_path / "corpus-users.json")
+    env = BASE_ENV | {"CLAIMSTANCE_PSEUDONYM_SALT": "test-salt", "HOME": str(tmp_path)}
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", *args],
+                              cwd=work, env=env | extra, capture_output=True, text=True)
+
+    out = run("--from-export", "export.json", "--users", users, "--format", "json")
     assert out.returncode == 1, out.stderr  # the half-flag span is an error
     summary = json.loads(out.stdout)
     assert summary["counts"]["files written"] == 3
     assert [p["code"] for p in summary["problems"] if p["level"] == "error"] == [
         "span-splits-character"]
-    text = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", "--from-export",
-                           "export.json"], cwd=work, env=env, capture_output=True, text=True)
+    text = run("--from-export", "export.json", "--users", users)
     assert "files unchanged: 3" in text.stdout and "Traceback" not in text.stderr
-    nosalt = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull",
-                             "--from-export", "export.json"], cwd=work,
-                            env=env | {"CLAIMSTANCE_PSEUDONYM_SALT": ""},
-                            capture_output=True, text=True)
+    nosalt = run("--from-export", "export.json", CLAIMSTANCE_PSEUDONYM_SALT="")
     assert nosalt.returncode == 1 and "CLAIMSTANCE_PSEUDONYM_SALT" in nosalt.stderr
+    # without the users file, numeric ids are refused, never given a second pseudonym
+    nousers = run("--from-export", "export.json", "--format", "json")
+    codes = [p["code"] for p in json.loads(nousers.stdout)["problems"]]
+    assert nousers.returncode == 1 and set(codes) >= {"ls-unknown-user"}
+    assert len(list((work / "annotations").rglob("*.json"))) == 3  # no "user:1" layers
+    inside = work / "users.json"
+    shutil.copy(users, inside)  # e-mails inside the corpus could be committed: refused
+    refused = run("--from-export", "export.json", "--users", str(inside))
+    assert refused.returncode == 1 and "ls-invalid-users" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_salt_must_not_be_empty(tmp_path: Path) -> None:
+    work = _ui_export(tmp_path)
+    salt = tmp_path / "config" / "claimstance" / "pseudonym-salt"
+    salt.parent.mkdir(parents=True)
+    salt.write_text("\n")
+    env = BASE_ENV | {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", "--from-export",
+                          "export.json"], cwd=work, env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "ls-no-salt" in out.stderr and "empty" in out.stderr
+    assert not (work / "annotations").exists()
+
+
+def test_fifo_or_non_seed_where_a_seed_should_be(tmp_path: Path) -> None:
+    """A task naming a seed that is a FIFO (or a JSON file that is not a seed) is refused,
+    never waited on or trusted."""
+    for kind in ("fifo", "not-a-seed"):
+        work = _ui_export(tmp_path, kind)
+        seed = work / "seeds" / f"{DOC}.json"
+        seed.unlink()
+        if kind == "fifo":
+            os.mkfifo(seed)
+        else:
+            seed.write_text('["a list, not a seed"]\n')
+        summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT,
+                              users=tmp_path / f"{kind}-users.json")
+        assert "document-not-found" in {p.code for p in summary.report.problems}
+        assert not (work / "annotations" / DOC).exists()
+
+
+def test_one_person_one_pseudonym_across_servers(tmp_path: Path) -> None:
+    """Two servers of one team give the same person different user ids; the pseudonym
+    comes from the e-mail, so both exports give the same files."""
+    names = []
+    for server, offset in (("one", 0), ("two", 40)):
+        work = _ui_export(tmp_path, server)
+        users = json.loads((tmp_path / f"{server}-users.json").read_text())
+        export = json.loads((work / "export.json").read_text())
+        for task in export:
+            for a in task["annotations"]:
+                a["completed_by"] += offset
+        (work / "export.json").write_text(json.dumps(export, ensure_ascii=False))
+        for u in users:
+            u["id"] += offset
+        (tmp_path / f"{server}-users.json").write_text(json.dumps(users))
+        pull_export(work / "export.json", Corpus.at(work), salt=SALT,
+                    users=tmp_path / f"{server}-users.json")
+        names.append(sorted(p.relative_to(work).as_posix()
+                            for p in (work / "annotations").rglob("*.json")))
+    assert names[0] == names[1] and len(names[0]) == 3

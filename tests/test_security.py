@@ -518,7 +518,9 @@ def test_deep_nesting_is_a_coded_problem_for_build_and_pull(corpus: Path,
     raw = json.dumps(tasks).replace('"data": {', '"data": {"title": ' + "[" * 1020 + "]" * 1020
                                     + ", ", 1)
     (work / "export.json").write_text(raw)
-    summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT)
+    (work / "users.json").rename(tmp_path / "users.json")  # e-mails: outside the corpus
+    summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT,
+                          users=tmp_path / "users.json")
     assert summary.counts["files written"] == 3
 
 
@@ -579,7 +581,8 @@ def test_every_writing_command_takes_the_corpus_lock(
         "adjudicate all": ["adjudicate", "--root", built, "--force"],
         "docs": ["docs", "--root", built],
         "ls pull": ["ls", "pull", "--from-export", CASES / "ls" / "valid" / "ui-export" /
-                    "export.json", "--root", built],
+                    "export.json", "--users", CASES / "ls" / "valid" / "ui-export" /
+                    "users.json", "--root", built],
         "export": ["export", "--format", "conll", tmp_path / "conll", "--root", built],
         "import": ["import", "--format", "brat", tmp_path / "brat", "--annotator",
                    "a0000000c0c", "--root", built],
@@ -602,8 +605,11 @@ def test_concurrent_pulls_never_both_write_one_file(tmp_path: Path) -> None:
     for round_ in range(5):
         work = tmp_path / f"round-{round_}"
         shutil.copytree(CASES / "ls" / "valid" / "ui-export", work)
+        users = tmp_path / f"users-{round_}.json"
+        (work / "users.json").rename(users)  # e-mails: outside the corpus
         procs = [subprocess.Popen([sys.executable, "-m", "claimstance", "ls", "pull",
-                                   "--from-export", "export.json", "--format", "json"],
+                                   "--from-export", "export.json", "--users", str(users),
+                                   "--format", "json"],
                                   cwd=work, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outs = [p.communicate(timeout=300) for p in procs]

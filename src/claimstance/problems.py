@@ -136,9 +136,27 @@ class Code(str, enum.Enum):
         "A claim has more than one claimant relation; keep one.", "ls")
     LS_UNLABELLED_RELATION = ("ls-unlabelled-relation", W, "Relation without a label",
         "A relation with no label means nothing to the corpus and is ignored.", "ls")
-    LS_WOULD_OVERWRITE = ("ls-would-overwrite", E, "Pulled layer differs from the file",
-        "The annotation file in the corpus differs from what the export gives; it is kept. "
-        "Re-run with --force to replace it.", "ls")
+    LS_WOULD_OVERWRITE = ("ls-would-overwrite", E, "Pulled layer differs from an edited file",
+        "The annotation file differs from what Label Studio gives, and it was edited by hand "
+        "since a pull wrote it (or no pull wrote it); it is kept. Files a pull wrote and "
+        "nobody edited are updated. Merge by hand, or re-run with --force to replace it.",
+        "ls")
+    LS_UNKNOWN_USER = ("ls-unknown-user", E, "Annotation author unknown",
+        "The export names the annotation's author by a numeric Label Studio user id whose "
+        "e-mail is not known, so no pseudonym can be made (a second one for the same person "
+        "would be wrong). Pull from the server, or give --users with the JSON of "
+        "<server>/api/users/.", "ls")
+    LS_INVALID_USERS = ("ls-invalid-users", E, "Not a Label Studio user list",
+        "The --users file must be the JSON list that <server>/api/users/ returns (objects "
+        "with id and email).", "ls")
+    LS_MENTION_AND_CLAIM = ("ls-mention-and-claim", E, "Region is both a mention and a claim",
+        "One region carries a mention label and CLAIM (a label key was pressed while it was "
+        "selected); delete the region and mark it again with one label, and press Esc "
+        "before the next label key.",
+        "ls")
+    LS_DROPPED_VALUE = ("ls-dropped-value", W, "Optional value dropped",
+        "An optional value (the Wikidata QID box) is malformed, or was typed on a claim; it "
+        "was left out and the rest of the annotation was kept.", "ls")
     PUBLISH_INVALID = ("publish-invalid", E, "Corpus not valid",
         "Validation finds errors; nothing is published from an invalid corpus.", "publish")
     PUBLISH_NOT_BUILT = ("publish-not-built", E, "Dataset not built",

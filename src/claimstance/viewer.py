@@ -16,12 +16,11 @@ from typing import Any
 
 from .corpus.layout import Corpus
 from .corpus.naming import GOLD
-from .corpus.schema import claim_types, colours, label_set, mention_types, stance_labels
+from .corpus.palette import palette, tint
+from .corpus.schema import claim_types, label_set, mention_types, stance_labels
 from .corpus.writing import atomic_write, check_output, check_output_file
 from .problems import Code, refuse
 from .validation.run import require_valid
-
-HIGHLIGHT_ALPHA = "66"  # mentions are highlighted in their Label Studio colour, at 40%
 
 
 @dataclass
@@ -81,11 +80,18 @@ def _style() -> str:
         ".cmp-agree{outline:2px solid #2ca02c}.cmp-type{outline:2px dashed #ff7f0e}",
         ".cmp-only-a{outline:2px solid #d62728}.cmp-only-b{outline:2px solid #1f77b4}",
     ]
-    for t, colour in colours("mention_type").items():
-        rules.append(f".mt-{t}{{background:{colour}{HIGHLIGHT_ALPHA}}}")
-    for t, colour in colours("claim_type").items():
-        rules.append(f".ct-{t}{{border-bottom-color:{colour}}}")
-    return "\n".join(rules)
+    return "\n".join(rules + palette_css())
+
+
+def palette_css() -> list[str]:
+    """The label colours, from the palette Label Studio's config uses too: regions tinted as
+    Label Studio tints them, claim types underlined, relation labels in their colour."""
+    colours = palette()
+    rules = [f".mt-{t}{{background:{tint(c)}}}" for t, c in colours["mention_type"].items()]
+    rules.append(f".claim{{background:{tint(colours['claim']['claim'])}}}")
+    rules += [f".ct-{t}{{border-bottom-color:{c}}}" for t, c in colours["claim_type"].items()]
+    rules += [f".rel-{t}{{color:{c}}}" for t, c in colours["relation"].items()]
+    return rules
 
 
 _SCRIPT = """
@@ -99,11 +105,11 @@ function show(id){
   if(c.claimant) document.querySelectorAll('[data-mention="'+c.claimant.id+'"]')
     .forEach(e=>e.classList.add('focus'));
   let h = '<b>'+id+'</b> <span class="tag">'+esc(c.type)+'</span> '+esc(c.text)+
-    '<br>claimant: <span class="claimant">'+who+'</span><ul class="stances">';
+    '<br>claimant: <span class="claimant rel-claimant">'+who+'</span><ul class="stances">';
   for(const s of c.stances){
     document.querySelectorAll('[data-mention="'+s.holder+'"]').forEach(e=>e.classList.add('focus'));
-    h += '<li data-stance="'+s.id+'">'+esc(s.holder_text)+' ('+s.holder+') <b>'+esc(s.label)+
-      '</b></li>';
+    h += '<li data-stance="'+s.id+'">'+esc(s.holder_text)+' ('+s.holder+') <b class="rel-'+
+      esc(s.label)+'">'+esc(s.label)+'</b></li>';
   }
   h += '</ul>';
   if(!c.stances.length) h += '<i>no stances</i>';
@@ -159,7 +165,8 @@ def _stance_table(ann: dict[str, Any]) -> str:
     claims = {c["id"]: c["text"] for c in ann["claims"]}
     rows = "".join(
         f'<tr data-stance="{_esc(s["id"])}"><td>{_esc(mentions.get(s["holder"], s["holder"]))}'
-        f'</td><td>{_esc(s["label"])}</td><td data-claim="{_esc(s["claim"])}">'
+        f'</td><td class="rel-{_esc(s["label"])}">{_esc(s["label"])}</td>'
+        f'<td data-claim="{_esc(s["claim"])}">'
         f'{_esc(claims.get(s["claim"], s["claim"]))}</td></tr>' for s in ann["stances"])
     labels = ", ".join(stance_labels())
     return (f"<table class='stances'><tr><th>holder</th><th>stance ({labels})</th><th>claim</th>"

@@ -21,8 +21,8 @@ def ls_group() -> None:
 
     \b
     Example:
-      claimstance ls up                 # a local server for one annotator
-      claimstance ls push               # project + one task per seed
+      claimstance ls up                 # a local server; prints the annotators' invite link
+      claimstance ls push --annotators-per-task 2   # project + one task per seed
       claimstance ls pull               # annotations/<doc_id>/<pseudonym>.json
     """
 
@@ -76,73 +76,113 @@ def ls_up(port: int, data_dir: Path | None, username: str, password: str,
 
     The admin user and API token come from LABEL_STUDIO_USERNAME, LABEL_STUDIO_PASSWORD and
     LABEL_STUDIO_API_KEY, or from a prompt. The token is never written to the repository
-    or to the server's log. For a team, run the same server against PostgreSQL (see
-    README, "Label Studio").
+    or to the server's log. Label Studio's analytics, error reports and update checks are
+    off. The virtualenv is ~/.cache/claimstance/label-studio-venv, or an existing one named
+    by CLAIMSTANCE_LS_VENV. The port must be free: a program already listening there is
+    refused, never trusted. Annotators get accounts through the invite link it prints. For
+    a team, run the same server against PostgreSQL (see README, "Label Studio").
 
     \b
     Example:
       LABEL_STUDIO_API_KEY=$(openssl rand -hex 20) claimstance ls up
     """
-    from ..labelstudio.client import pseudonym_salt
-    from ..labelstudio.server import Credentials, ensure_venv, running, start, venv_dir
+    from ..labelstudio.client import invite_link, pseudonym_salt
+    from ..labelstudio.server import Credentials, ensure_venv, lookup, start, venv_dir
+    from ..labelstudio.server import data_dir as default_data
 
-    if (server := running(data_dir)) is not None:
+    found = lookup((data_dir or default_data()).absolute())
+    for why in found.dropped:
+        click.echo(why, err=True)
+    server = found.server
+    if server is not None:
         click.echo(f"Label Studio is already running at {server.url} (pid {server.pid})")
-        return
-    click.echo(f"preparing Label Studio in {venv_dir()} (first time: a few minutes)...",
-               err=True)
-    ensure_venv()
-    server = start(Credentials(username, password, api_key), port=port, data=data_dir)
+    else:
+        click.echo(f"preparing Label Studio in {venv_dir()} (first time: a few minutes)...",
+                   err=True)
+        ensure_venv()
+        server = start(Credentials(username, password, api_key), port=port, data=data_dir)
+        click.echo(f"Label Studio is running at {server.url}")
     pseudonym_salt(create=True)
-    click.echo(f"Label Studio is running at {server.url}\n"
-               f"  export LABEL_STUDIO_URL={server.url}\n"
+    click.echo(f"  export LABEL_STUDIO_URL={server.url}\n"
                "  export LABEL_STUDIO_API_KEY=...   # the token you gave\n"
-               "  claimstance ls push && claimstance ls pull\n"
+               "  claimstance ls push --annotators-per-task 2 && claimstance ls pull\n"
+               f"Annotators create their account with this link: "
+               f"{invite_link(server.url, api_key)}\n"
                "Stop it with `claimstance ls down`.")
 
 
 @ls_group.command("down")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The --data-dir given to `ls up`.")
+              help="The --data-dir given to `ls up` (default: the one server it started).")
 def ls_down(data_dir: Path | None) -> None:
     """Stop the server `claimstance ls up` started.
+
+    Only a process whose command line, data folder and start time show it is that server
+    is signalled; a record naming any other process is removed and nothing is stopped.
 
     \b
     Example:
       claimstance ls down
+      claimstance ls down --data-dir /srv/label-studio
     """
     from ..labelstudio.server import stop
 
-    server = stop(data_dir)
-    click.echo(f"stopped Label Studio at {server.url}" if server else "no server was running")
+    found = stop(data_dir)
+    for why in found.dropped:
+        click.echo(why, err=True)
+    click.echo(f"stopped Label Studio at {found.server.url} (data in {found.server.data})"
+               if found.server else "no server was running")
 
 
 @ls_group.command("push")
 @ls_connection
-@click.option("--with-annotations", is_flag=True,
-              help="Also import existing annotation files as predictions to correct.")
+@click.option("--annotators-per-task", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Give every task to N different annotators (the project's overlap).")
+@click.option("--predictions", "predictions", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=None, metavar="FILE.jsonl",
+              help="Pre-annotations to correct, in the prediction format "
+              "(schema/prediction.schema.json); needs --model-version.")
+@click.option("--model-version", default=None, metavar="NAME",
+              help="The name the predictions are shown under in Label Studio.")
+@click.option("--from", "source", type=click.Choice(["gold"]), default=None,
+              help="Pre-annotate with the adjudicated gold layers (model version 'gold').")
 @root_option
 @format_option("text", "json")
 @quiet_option
-def ls_push(project: str, url: str | None, api_key: str | None, with_annotations: bool,
-            root: Path | None, fmt: str, quiet: bool) -> None:
+def ls_push(project: str, url: str | None, api_key: str | None,
+            annotators_per_task: int | None, predictions: Path | None,
+            model_version: str | None, source: str | None, root: Path | None, fmt: str,
+            quiet: bool) -> None:
     """Create or update the project (generated config) and import each seed as a task.
 
     Idempotent: running it twice creates nothing new. A seed whose text changed since its
-    task was made is reported, never duplicated.
+    task was made is reported, never duplicated. Pre-annotations come only from an explicit
+    source (a predictions file, or gold); annotators' own layers are never shown to each
+    other.
 
     \b
-    Example:
-      claimstance ls push --project claimstance --with-annotations
+    Examples:
+      claimstance ls push --annotators-per-task 2
+      claimstance ls push --predictions model.jsonl --model-version ner-v3
+      claimstance ls push --from gold
     """
     from ..corpus.layout import Corpus
     from ..labelstudio.client import connect, push
+    from ..labelstudio.suggestions import from_gold, from_predictions
     from ..validation.run import require_valid
 
+    if predictions is not None and source is not None:
+        raise click.UsageError("give --predictions or --from, not both")
+    if (predictions is None) != (model_version is None) and source is None:
+        raise click.UsageError("--predictions and --model-version go together")
     require_valid(root, None, "the corpus is not valid; fix it before pushing")
+    corpus = Corpus.at(root)
+    suggestions = (from_predictions(corpus, predictions, model_version or "")
+                   if predictions is not None
+                   else from_gold(corpus, model_version) if source == "gold" else None)
     with connect(url, api_key) as client:
-        summary = push(client, Corpus.at(root), project, with_annotations=with_annotations,
-                       progress=show_progress(quiet))
+        summary = push(client, corpus, project, annotators_per_task=annotators_per_task,
+                       suggestions=suggestions, progress=show_progress(quiet))
     emit(summary, fmt)
     finish(summary.ok)
 
@@ -152,35 +192,47 @@ def ls_push(project: str, url: str | None, api_key: str | None, with_annotations
 @click.option("--from-export", "export", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), default=None,
               help="Convert a JSON export downloaded from the UI instead of asking a server.")
-@click.option("--force", is_flag=True, help="Replace annotation files that differ.")
+@click.option("--users", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="USERS.json",
+              help="With --from-export: the JSON of <server>/api/users/ (saved outside the "
+              "corpus), so the UI export's numeric user ids get the same pseudonyms as a pull "
+              "from the server.")
+@click.option("--force", is_flag=True,
+              help="Also replace annotation files that were edited by hand.")
 @root_option
 @format_option("text", "json")
 @quiet_option
 def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | None,
-            force: bool, root: Path | None, fmt: str, quiet: bool) -> None:
+            users: Path | None, force: bool, root: Path | None, fmt: str,
+            quiet: bool) -> None:
     """Export submitted annotations and write annotations/<doc_id>/<annotator>.json.
 
     Annotators become stable pseudonyms (a keyed hash of their e-mail; the key is
-    $CLAIMSTANCE_PSEUDONYM_SALT or ~/.config/claimstance/pseudonym-salt). Cancelled,
-    skipped and draft annotations are counted, not written. Re-pulling the same export
-    changes nothing.
+    $CLAIMSTANCE_PSEUDONYM_SALT or ~/.config/claimstance/pseudonym-salt), the same on every
+    route. Cancelled, skipped and draft annotations are counted, not written. A file the
+    last pull wrote is updated when its annotation changed in Label Studio (Update); a file
+    edited by hand is kept unless --force. What each pull wrote is recorded in
+    .claimstance/ls-pulls.jsonl (commit it with the files). Re-pulling changes nothing.
 
     \b
     Examples:
       claimstance ls pull
-      claimstance ls pull --from-export project-1-at-2026-11-25.json --format json
+      claimstance ls pull --from-export project-1-at-2026-11-25.json --users ~/users.json
     """
     from ..corpus.layout import Corpus
     from ..labelstudio.client import connect, pseudonym_salt, pull, pull_export
 
+    if users is not None and export is None:
+        raise click.UsageError("--users goes with --from-export (a pull from the server asks "
+                               "the server for its users)")
     salt = pseudonym_salt()
     corpus = Corpus.at(root)
     if export is not None:
-        summary = pull_export(export, corpus, salt=salt, project=project, force=force,
-                              progress=show_progress(quiet))
+        summary = pull_export(export, corpus, salt=salt, project=project, users=users,
+                              force=force, progress=show_progress(quiet))
     else:
         with connect(url, api_key) as client:
             summary = pull(client, corpus, project, salt=salt, force=force,
-                           progress=show_progress(quiet))
+                           progress=show_progress(quiet), url=url)
     emit(summary, fmt)
     finish(summary.ok)

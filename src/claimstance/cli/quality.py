@@ -14,14 +14,18 @@ from .output import emit, finish
 
 @main.command()
 @click.argument("doc_ids", nargs=-1)
-@click.option("--against", type=click.Choice(["gold"]), default=None,
-              help="Score each annotator's layers against gold instead (human performance).")
+@click.option("--against", type=click.Choice(["gold", "predictions"]), default=None,
+              help="Score each annotator's layers against gold instead (human performance), "
+              "or compare them with the suggestions they corrected (--predictions).")
+@click.option("--predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.jsonl",
+              help="With --against predictions: the file pushed by `ls push --predictions`.")
 @root_option
 @jobs_option
 @quiet_option
 @format_option("text", "json", "markdown")
-def agree(doc_ids: tuple[str, ...], against: str | None, root: Path | None,
-          jobs: int | None, quiet: bool, fmt: str) -> None:
+def agree(doc_ids: tuple[str, ...], against: str | None, predictions: Path | None,
+          root: Path | None, jobs: int | None, quiet: bool, fmt: str) -> None:
     """Inter-annotator agreement: span F1 (exact, overlap), Krippendorff's alpha for types
     and stance labels, claimant-link and stance-triple F1, unitizing alpha for spans, F1
     per label; pairwise and over the corpus.
@@ -29,18 +33,31 @@ def agree(doc_ids: tuple[str, ...], against: str | None, root: Path | None,
     Compares annotator layers (not gold) of documents with two or more annotators. Every
     figure comes with the number of items it rests on. With --against gold, every
     annotator layer of documents with gold is scored against gold with the figures of
-    `claimstance score`, one row per annotator and all of them pooled.
+    `claimstance score`, one row per annotator and all of them pooled. With --against
+    predictions, each annotator's layer is compared with the model suggestions they
+    corrected: how much of them they kept.
 
     \b
     Examples:
       claimstance agree
       claimstance agree mali-accuses-algeria-downed-drone --format json
       claimstance agree --against gold --format markdown
+      claimstance agree --against predictions --predictions model.jsonl
     """
+    if (against == "predictions") != (predictions is not None):
+        raise click.UsageError("--against predictions and --predictions FILE.jsonl go together")
     if against == "gold":
         from ..quality.evaluate import against_gold
 
         emit(against_gold(root, doc_ids), fmt)
+        return
+    if against == "predictions" and predictions is not None:
+        from ..corpus.layout import Corpus
+        from ..quality.suggested import against as compare_with
+        from ..validation.predictions import prediction_layers
+
+        layers, _ = prediction_layers(Corpus.at(root), predictions)
+        emit(compare_with(root, layers, "predictions", doc_ids), fmt)
         return
     from ..quality.agreement import corpus_agreement
 

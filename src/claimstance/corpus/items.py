@@ -46,3 +46,30 @@ def from_layer(layer: dict[str, Any]) -> Items:
                    for c in layer["claims"]],
         stances=[(mid[s["holder"]], cid[s["claim"]], s["label"]) for s in layer["stances"]],
     )
+
+
+def to_layer(items: Items, text: str) -> dict[str, list[dict[str, Any]]]:
+    """The layer-shaped mentions, claims and stances of `items` over `text`, ids m1.., c1..,
+    s1.. in the items' order (what Label Studio is shown as suggestions, and what agreement
+    compares). A claimant or holder named only by a span (`implicit`) is no mention, so it is
+    left out: the claim gets no claimant, the stance is dropped (`implicit_links` counts
+    them)."""
+    n = len(items.mentions)
+    return {
+        "mentions": [{"id": f"m{k}", "start": s, "end": e, "text": text[s:e], "type": t}
+                     for k, (s, e, t) in enumerate(items.mentions, 1)],
+        "claims": [{"id": f"c{k}", "start": s, "end": e, "text": text[s:e], "type": t,
+                    "claimant": f"m{who + 1}" if who is not None and who < n else None}
+                   for k, ((s, e, t), who) in enumerate(zip(items.claims, items.claimants,
+                                                            strict=True), 1)],
+        "stances": [{"id": f"s{k}", "holder": f"m{h + 1}", "claim": f"c{c + 1}", "label": label}
+                    for k, (h, c, label) in enumerate([x for x in items.stances if x[0] < n],
+                                                      1)],
+    }
+
+
+def implicit_links(items: Items) -> int:
+    """Claimants and stance holders named only by a span: `to_layer` cannot keep them."""
+    n = len(items.mentions)
+    return (sum(1 for who in items.claimants if who is not None and who >= n)
+            + sum(1 for h, _, _ in items.stances if h >= n))

@@ -34,17 +34,6 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _worker_start() -> None:
-    """SIGTERM ends a worker at once, then any that came while it started is let through.
-
-    A worker forked with the CLI's Python-level handler could lose a SIGTERM that arrived
-    before CPython's after-fork reset (which clears pending signals), survive the pool's
-    terminate and hang its join: workers start with SIGTERM blocked instead (held by the
-    kernel, never lost) and take the default action, which needs no Python to run."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-
-
 def map_chunks(
     fn: Callable[[Sequence[T]], R],
     items: Sequence[T],
@@ -73,8 +62,8 @@ def map_chunks(
             return
         # fork: workers inherit the compiled schemas and imported modules, nothing is re-done
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        try:  # workers (and the pool's threads, which fork replacements) start blocked
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start)
+        try:  # workers (and the pool's threads, which fork replacements) start with it held
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_as_worker)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         finished = False
@@ -95,15 +84,26 @@ def map_chunks(
                     break
             finished = True
         finally:
-            # done: workers take their sentinel and exit; stopped early: SIGTERM ends them
-            if finished:
+            if finished:  # the workers end as they finish their last chunk
                 pool.close()
-            else:
+            else:  # an error, or the caller stopped early: stop them now
                 pool.terminate()
             pool.join()
     finally:
         if bar is not None:
             bar.close()
+
+
+def _as_worker() -> None:
+    """A pool worker dies of SIGTERM and ignores Ctrl-C, which the parent handles (it
+    inherits the parent's handlers, which would turn them into exceptions in the worker).
+
+    It starts with SIGTERM blocked (`map_chunks`), so one the pool sends while it starts is
+    held by the kernel until here: otherwise it reached the inherited Python handler before
+    CPython's after-fork reset cleared it, was lost, and the pool's join hung."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 @contextlib.contextmanager

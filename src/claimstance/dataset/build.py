@@ -24,7 +24,7 @@ from ..corpus.items import from_layer
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD
-from ..corpus.parallel import chunks, gc_paused, map_chunks
+from ..corpus.parallel import CHUNK, chunks, gc_paused, map_chunks
 from ..corpus.release import read_release
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, split_of
@@ -133,7 +133,14 @@ def _account(res: DocResult, out: ChunkOut,
     return gold, source
 
 
-GROUP = 8192  # documents per unit of parallel work; each writes its own shards
+GROUPS = 16  # units of parallel work (each writes its own shards): enough to keep cores busy
+MAX_GROUP = 8192  # documents per group at most, so memory stays flat
+
+
+def group_size(n_docs: int) -> int:
+    """Documents per group: a function of the corpus alone (never of the processes), so the
+    output is the same with one process or many."""
+    return min(MAX_GROUP, max(CHUNK, -(-n_docs // GROUPS // CHUNK) * CHUNK))
 TABLE_DOCS = 1024  # documents of one split converted to Arrow at a time
 
 
@@ -277,7 +284,8 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     single: list[str] = []
     bio = {"mentions": BioCounts(), "claims": BioCounts()}
     baseline, human = Reference(), Reference()
-    groups = [(g, docs[i : i + GROUP]) for g, i in enumerate(range(0, len(docs), GROUP))]
+    size = group_size(len(docs))
+    groups = [(g, docs[i : i + size]) for g, i in enumerate(range(0, len(docs), size))]
     for group in map_chunks(work, groups, size=1, weight=lambda p: len(p[0][1]),
                             jobs=jobs,
                             progress="building" if progress else None):

@@ -2,34 +2,52 @@
 
 Control names are an interface (DESIGN.md): `text`, `mention`, `claim` (one label CLAIM),
 `claim_type` (per region), and relations `claimant`, `support`, `refute`, `neutral`.
+
+The config keeps annotators from the mistakes the pull would refuse: the QID box shows only
+for a selected mention (Label Studio ignores `whenTagName` on a TextArea itself, so it sits
+in a View that honours it), a relation takes one label (`choice="single"`; the default is
+several), and the hotkeys are explicit: digits for the labels, the initial of each claim
+type (f, a, e, i) for the type of the selected claim. Colours come from the one palette.
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from ..corpus.schema import ANNOTATION, colours, definition, label_set
+from ..corpus.palette import palette
+from ..corpus.schema import label_set
 
 CLAIM_LABEL = "CLAIM"
 CLAIMANT = "claimant"
 
 
+def hotkeys() -> dict[str, str]:
+    """Label or claim type -> its key: mention types 1.., CLAIM next, claim types their
+    initial (documented in GUIDELINES.md; a test keeps the two together)."""
+    keys = {label: str(i) for i, label in enumerate([*label_set("mention_type"), CLAIM_LABEL],
+                                                    1)}
+    initials = {t: t[0] for t in label_set("claim_type")}
+    if len(set(initials.values())) != len(initials) or len(keys) > 9:
+        raise ValueError(f"hotkeys collide: {keys | initials}; give the labels other keys")
+    return keys | initials
+
+
 def labelstudio_config() -> str:
-    mentions = label_set("mention_type")
-    claim_types = label_set("claim_type")
-    stances = label_set("stance_label")
+    colours = palette()
+    keys = hotkeys()
     lines = [
         "<!-- Generated from schema/annotation.schema.json by `claimstance ls config`;",
         "     do not edit: change the schema and run `claimstance docs`. -->",
         "<View>",
         '  <Style>.lsf-richtext { line-height: 1.8; }</Style>',
-        '  <Header value="Entity mentions"/>',
+        '  <Header value="Entity mentions: press the label key (or click the label), then'
+        ' select the text; press Esc before the next label key"/>',
         '  <Labels name="mention" toName="text" showInline="true">',
     ]
-    palette = colours("mention_type")
-    for label, hint in mentions.items():
-        lines.append(f"    <Label value={quoteattr(label)} background="
-                     f"{quoteattr(palette[label])} hint={quoteattr(hint)}/>")
+    for label, hint in label_set("mention_type").items():
+        lines.append(f"    <Label value={quoteattr(label)}"
+                     f" background={quoteattr(colours['mention_type'][label])}"
+                     f" hotkey={quoteattr(keys[label])} hint={quoteattr(hint)}/>")
     lines += [
         "  </Labels>",
         '  <Header value="Claims: mark the claim, then choose its type; draw a relation from'
@@ -37,7 +55,8 @@ def labelstudio_config() -> str:
         ' neutral)"/>',
         '  <Labels name="claim" toName="text" showInline="true">',
         f"    <Label value={quoteattr(CLAIM_LABEL)}"
-        f" background={quoteattr(definition(ANNOTATION, 'claim')['x-colour'])}"
+        f" background={quoteattr(colours['claim']['claim'])}"
+        f" hotkey={quoteattr(keys[CLAIM_LABEL])}"
         ' hint="A claim: a span of the text that asserts something"/>',
         "  </Labels>",
         '  <Text name="text" value="$text" granularity="symbol"/>',
@@ -45,17 +64,25 @@ def labelstudio_config() -> str:
         ' showInline="true" visibleWhen="region-selected" whenTagName="claim"'
         f' whenLabelValue={quoteattr(CLAIM_LABEL)}>',
     ]
-    for label, hint in claim_types.items():
-        lines.append(f"    <Choice value={quoteattr(label)} hint={quoteattr(hint)}/>")
+    for label, hint in label_set("claim_type").items():
+        style = f"border-bottom: 3px solid {colours['claim_type'][label]}"
+        lines.append(f"    <Choice value={quoteattr(label)} hotkey={quoteattr(keys[label])}"
+                     f" style={quoteattr(style)} hint={quoteattr(hint)}/>")
     lines += [
         "  </Choices>",
-        '  <TextArea name="entity" toName="text" perRegion="true" maxSubmissions="1"'
-        ' visibleWhen="region-selected" whenTagName="mention" showSubmitButton="false"'
+        '  <View visibleWhen="region-selected" whenTagName="mention">',
+        '    <TextArea name="entity" toName="text" perRegion="true" maxSubmissions="1"'
+        ' showSubmitButton="false"'
         ' placeholder="Wikidata QID of the entity, e.g. Q912 (optional)"/>',
-        "  <Relations>",
-              f'    <Relation value="{CLAIMANT}"'
-              ' hint="From the mention that makes the claim to the claim"/>']
-    for label, hint in stances.items():
-        lines.append(f"    <Relation value={quoteattr(label)} hint={quoteattr(hint)}/>")
+        "  </View>",
+        '  <Relations choice="single">',
+        f"    <Relation value={quoteattr(CLAIMANT)}"
+        f" background={quoteattr(colours['relation'][CLAIMANT])}"
+        ' hint="From the mention that makes the claim to the claim"/>',
+    ]
+    for label, hint in label_set("stance_label").items():
+        lines.append(f"    <Relation value={quoteattr(label)}"
+                     f" background={quoteattr(colours['relation'][label])}"
+                     f" hint={quoteattr(hint)}/>")
     lines += ["  </Relations>", "</View>"]
     return "\n".join(lines) + "\n"

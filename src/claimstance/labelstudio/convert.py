@@ -1,9 +1,12 @@
 """Label Studio <-> corpus JSON, as pure functions: seeds -> tasks, layers -> results, and a
 JSON export -> annotation layers plus coded problems.
 
-The export side trusts nothing an export says about text: spans are re-read from the seed by
-their offsets, and refused (with a code) when the offsets do not fit it. Everything that is
-skipped is counted, so the summary accounts for every annotation in the export.
+The export side trusts nothing an export says: every id and name must match the naming
+rules before a path is built from it, every field must have the shape Label Studio gives it
+(else a coded problem at its pointer), spans are re-read from the seed by their offsets and
+refused when the offsets do not fit it. Every message names what an annotator can find: the
+document, the annotator's pseudonym, the task and annotation ids, and regions by their
+text. Everything that is skipped is counted, so the summary accounts for every annotation.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from ..corpus.annotation import canonicalize
 from ..corpus.document import is_grapheme_boundary
-from ..corpus.naming import QID, pseudonym
+from ..corpus.naming import QID, is_doc_id, pseudonym
 from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_labels
 from ..problems import Code, Level, Problem, problem
 from .config import CLAIM_LABEL, CLAIMANT
@@ -26,15 +29,28 @@ Seed = dict[str, Any]
 # --- identities ----------------------------------------------------------------------------
 
 def identity_of(completed_by: Any, users: dict[int, str]) -> str | None:
-    """E-mail (preferred) or user id of an annotation's author, as exports spell it."""
+    """The e-mail of an annotation's author, as exports spell it (an id, or an object with
+    the e-mail when the export expanded it); None when it cannot be known."""
     if isinstance(completed_by, dict):
         email = completed_by.get("email")
-        if isinstance(email, str) and email:
+        if isinstance(email, str) and email.strip():
             return email
         completed_by = completed_by.get("id")
     if isinstance(completed_by, int) and not isinstance(completed_by, bool):
-        return users.get(completed_by) or f"user:{completed_by}"
+        return users.get(completed_by)
     return None
+
+
+def users_map(users: Iterable[Any]) -> dict[int, str]:
+    """User id -> e-mail, from the SDK's user objects or the JSON of /api/users/."""
+    out: dict[int, str] = {}
+    for u in users:
+        uid = getattr(u, "id", None) if not isinstance(u, dict) else u.get("id")
+        email = getattr(u, "email", None) if not isinstance(u, dict) else u.get("email")
+        if isinstance(uid, int) and not isinstance(uid, bool) and isinstance(email, str) \
+                and email.strip():
+            out[uid] = email
+    return out
 
 
 # --- seeds and layers -> Label Studio ------------------------------------------------------
@@ -44,7 +60,11 @@ def task_of(seed: Seed) -> dict[str, Any]:
 
 
 def results_of(ann: dict[str, Any]) -> list[dict[str, Any]]:
-    """A layer as Label Studio results (for predictions a reviewer corrects)."""
+    """A layer as Label Studio results (pre-annotations an annotator corrects).
+
+    `ann` has mentions, claims and stances shaped like a layer's; region ids are the items'
+    ids, so the same layer always gives the same results.
+    """
     out: list[dict[str, Any]] = []
     for m in ann["mentions"]:
         value = {"start": m["start"], "end": m["end"], "text": m["text"]}
@@ -77,6 +97,8 @@ class Layer:
     annotation: dict[str, Any]
     location: str
     updated_at: str = ""
+    task: int | None = None
+    annotation_id: int | None = None
 
 
 @dataclass
@@ -95,34 +117,59 @@ class _Region:
     ptr: str
 
 
-class _Annotation:
-    """One annotation's results -> a layer, collecting problems on the way."""
+def quote(text: str, limit: int = 60) -> str:
+    """A region's text as messages show it: quoted, on one line, shortened in the middle."""
+    one = " ".join(text.split())
+    if len(one) > limit:
+        one = one[: limit // 2 - 1] + "…" + one[-(limit // 2 - 1):]
+    return f"“{one}”"
 
-    def __init__(self, path: str, ptr: str, text: str, counts: Counter[str]) -> None:
-        self.path, self.ptr, self.text, self.counts = path, ptr, text, counts
+
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+class _Annotation:
+    """One annotation's results -> a layer, collecting problems on the way.
+
+    `who` opens every message: the document, the annotator and where the annotation is.
+    """
+
+    def __init__(self, path: str, ptr: str, text: str, counts: Counter[str], who: str) -> None:
+        self.path, self.ptr, self.text, self.counts, self.who = path, ptr, text, counts, who
         self.problems: list[Problem] = []
         self.regions: dict[str, dict[str, _Region]] = {}
         self.claim_type: dict[str, str] = {}
-        self.entity: dict[str, str] = {}
+        self.entity: dict[str, tuple[str, str]] = {}  # region id -> (QID, pointer)
+        self.spans: dict[str, tuple[int, int]] = {}  # any region's offsets, for messages
 
-    def error(self, code: Code, ptr: str, message: str) -> None:
-        self.problems.append(problem(code, self.path, ptr, message))
+    def report(self, code: Code, ptr: str, message: str) -> None:
+        self.problems.append(problem(code, self.path, ptr, f"{self.who}: {message}"))
+
+    def named(self, rid: Any) -> str:
+        """A region as a person finds it: its text (and label), never its random id."""
+        if not isinstance(rid, str) or rid not in self.spans:
+            return "a region that is not in this annotation"
+        a, b = self.spans[rid]
+        labels = [r.label for r in self.regions.get(rid, {}).values()]
+        return quote(self.text[a:b]) + (f" ({', '.join(labels)})" if labels else "")
 
     def span(self, value: Any, ptr: str) -> tuple[int, int] | None:
         """Offsets checked against the seed text, trimmed of surrounding whitespace."""
         if not isinstance(value, dict):
-            self.error(Code.LS_INVALID_EXPORT, ptr, "a region without a value")
+            self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value", "a region without a value")
             return None
         start, end = value.get("start"), value.get("end")
-        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
-            self.error(Code.LS_INVALID_EXPORT, f"{ptr}/value",
-                       "a text region needs integer start and end offsets")
+        if not (isinstance(start, int) and isinstance(end, int)) or not (
+                _int(start) and _int(end)):
+            self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value",
+                        "a text region needs integer start and end offsets")
             return None
         n = len(self.text)
         if start < 0 or end > n:
-            self.error(Code.OFFSET_OUT_OF_RANGE, f"{ptr}/value/end",
-                       f"offsets {start}-{end} do not fit the seed text ({n} characters); was "
-                       "the task made from another version of the text?")
+            self.report(Code.OFFSET_OUT_OF_RANGE, f"{ptr}/value/end",
+                        f"offsets {start}-{end} do not fit the seed text ({n} characters); "
+                        "was the task made from another version of the text?")
             return None
         a, b = start, end
         while a < b and self.text[a].isspace():
@@ -130,14 +177,15 @@ class _Annotation:
         while b > a and self.text[b - 1].isspace():
             b -= 1
         if a >= b:
-            self.error(Code.REVERSED_SPAN, f"{ptr}/value/start",
-                       f"the region {start}-{end} is empty or only whitespace")
+            self.report(Code.REVERSED_SPAN, f"{ptr}/value/start",
+                        f"the region {start}-{end} is empty or only whitespace")
             return None
         for name, off in (("start", a), ("end", b)):
             if not is_grapheme_boundary(self.text, off):
-                self.error(Code.SPAN_SPLITS_CHARACTER, f"{ptr}/value/{name}",
-                           f"{name} {off} falls inside a character (an emoji or combining "
-                           "sequence): the offsets do not fit the seed text")
+                self.report(Code.SPAN_SPLITS_CHARACTER, f"{ptr}/value/{name}",
+                            f"the region {quote(self.text[start:end])} ({start}-{end}) cuts "
+                            "an emoji, a flag or a letter with its accent in two; select "
+                            "whole characters")
                 return None
         if (a, b) != (start, end):
             self.counts["spans trimmed of whitespace"] += 1
@@ -147,7 +195,7 @@ class _Annotation:
 
     def add_result(self, r: Any, ptr: str, relations: list[tuple[dict[str, Any], str]]) -> None:
         if not isinstance(r, dict):
-            self.error(Code.LS_INVALID_EXPORT, ptr, "a result must be an object")
+            self.report(Code.LS_INVALID_EXPORT, ptr, "a result must be an object")
             return
         kind, name = r.get("type"), r.get("from_name")
         if kind == "relation":
@@ -155,67 +203,94 @@ class _Annotation:
             return
         rid = r.get("id")
         if not isinstance(rid, str) or not rid:
-            self.error(Code.LS_INVALID_EXPORT, f"{ptr}/id", "a region result without an id")
+            self.report(Code.LS_INVALID_EXPORT, f"{ptr}/id", "a region result without an id")
             return
         value = r.get("value")
         if kind == "labels" and name in ("mention", "claim"):
-            labels = value.get("labels") if isinstance(value, dict) else None
-            if not isinstance(labels, list) or len(labels) != 1:
-                self.error(Code.LS_INVALID_EXPORT, f"{ptr}/value/labels",
-                           "a region needs exactly one label")
-                return
-            label = labels[0]
-            allowed = mention_types() if name == "mention" else [CLAIM_LABEL]
-            if label not in allowed:
-                self.error(Code.UNKNOWN_LABEL, f"{ptr}/value/labels/0",
-                           f"{label!r} is not a {name} label ({', '.join(allowed)}); is the "
-                           "project's labeling config out of date? (claimstance ls push)")
-                return
-            span = self.span(value, ptr)
-            if span is not None:
-                self.regions.setdefault(rid, {})[name] = _Region(name, *span, label, ptr)
+            self.labels(rid, name, value, ptr)
         elif kind == "choices" and name == "claim_type":
             choices = value.get("choices") if isinstance(value, dict) else None
-            if not isinstance(choices, list) or len(choices) != 1:
-                self.error(Code.LS_INVALID_EXPORT, f"{ptr}/value/choices",
-                           "a claim needs exactly one claim type")
+            if not isinstance(choices, list) or len(choices) != 1 \
+                    or not isinstance(choices[0], str):
+                self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value/choices",
+                            "a claim needs exactly one claim type")
             elif choices[0] not in claim_types():
-                self.error(Code.UNKNOWN_LABEL, f"{ptr}/value/choices/0",
-                           f"{choices[0]!r} is not a claim type ({', '.join(claim_types())})")
+                self.report(Code.UNKNOWN_LABEL, f"{ptr}/value/choices/0",
+                            f"{choices[0]!r} is not a claim type ({', '.join(claim_types())})")
             else:
                 self.claim_type[rid] = choices[0]
         elif kind == "textarea" and name == "entity":
-            texts = value.get("text") if isinstance(value, dict) else None
-            qids = [t.strip() for t in texts or [] if isinstance(t, str) and t.strip()]
-            if qids and not QID.match(qids[-1]):
-                self.error(Code.INVALID_VALUE, f"{ptr}/value/text",
-                           f"{qids[-1]!r} is not a Wikidata QID (Q followed by digits)")
-            elif qids:
-                self.entity[rid] = qids[-1]
+            self.qid(rid, value, ptr)
         else:
             self.counts["results of other controls ignored"] += 1
+
+    def labels(self, rid: str, name: str, value: Any, ptr: str) -> None:
+        labels = value.get("labels") if isinstance(value, dict) else None
+        if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+            self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value/labels",
+                        "a region needs exactly one label")
+            return
+        label = labels[0]
+        allowed = mention_types() if name == "mention" else (CLAIM_LABEL,)
+        if label not in allowed:
+            self.report(Code.UNKNOWN_LABEL, f"{ptr}/value/labels/0",
+                        f"{label!r} is not a {name} label ({', '.join(allowed)}); is the "
+                        "project's labeling config out of date? (claimstance ls push)")
+            return
+        span = self.span(value, ptr)
+        if span is not None:
+            self.spans[rid] = span
+            self.regions.setdefault(rid, {})[name] = _Region(name, *span, label, ptr)
+
+    def qid(self, rid: str, value: Any, ptr: str) -> None:
+        """The optional Wikidata QID: a malformed one is dropped with a warning."""
+        texts = value.get("text") if isinstance(value, dict) else None
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            self.report(Code.LS_DROPPED_VALUE, f"{ptr}/value/text",
+                        "the Wikidata QID box holds something that is not text; it was "
+                        "dropped (the region is kept)")
+            return
+        qids = [t.strip() for t in texts if t.strip()]
+        if qids:
+            self.entity[rid] = (qids[-1], ptr)
 
     def layer(self, result: list[Any]) -> dict[str, list[dict[str, Any]]] | None:
         relations: list[tuple[dict[str, Any], str]] = []
         for j, r in enumerate(result):
             self.add_result(r, f"{self.ptr}/result/{j}", relations)
-        mentions = {rid: r["mention"] for rid, r in self.regions.items() if "mention" in r}
-        claims = {rid: r["claim"] for rid, r in self.regions.items() if "claim" in r}
+        mentions: dict[str, _Region] = {}
+        claims: dict[str, _Region] = {}
+        both: set[str] = set()
+        for rid, kinds in self.regions.items():
+            if len(kinds) > 1:
+                both.add(rid)
+                m, c = kinds["mention"], kinds["claim"]
+                self.report(Code.LS_MENTION_AND_CLAIM, c.ptr,
+                            f"the region {quote(self.text[c.start:c.end])} carries both the "
+                            f"mention label {m.label} and {CLAIM_LABEL} (a label key was "
+                            "pressed while the region was selected); select it, press "
+                            "Backspace and mark it again with one label (press Esc before "
+                            "the next label key)")
+            elif "mention" in kinds:
+                mentions[rid] = kinds["mention"]
+            else:
+                claims[rid] = kinds["claim"]
+        entities = self.entities(mentions, claims)
         claimant: dict[str, str] = {}
         stances: dict[tuple[str, str], tuple[str, str]] = {}
         for r, ptr in relations:
-            self.relation(r, ptr, mentions, claims, claimant, stances)
+            self.relation(r, ptr, mentions, claims, claimant, stances, both)
         for rid, c in claims.items():
             if rid not in self.claim_type:
-                self.error(Code.LS_CLAIM_WITHOUT_TYPE, c.ptr,
-                           f"the claim {self.text[c.start:c.end]!r} has no claim type; select "
-                           "the claim in Label Studio and choose its type")
+                self.report(Code.LS_CLAIM_WITHOUT_TYPE, c.ptr,
+                            f"the claim {quote(self.text[c.start:c.end])} has no claim type; "
+                            "select the claim and choose its type")
         if any(p.level is Level.ERROR for p in self.problems):
             return None
         return {
             "mentions": [{"id": rid, "start": m.start, "end": m.end,
                           "text": self.text[m.start:m.end], "type": m.label}
-                         | ({"entity": self.entity[rid]} if rid in self.entity else {})
+                         | ({"entity": entities[rid]} if rid in entities else {})
                          for rid, m in mentions.items()],
             "claims": [{"id": rid, "start": c.start, "end": c.end,
                         "text": self.text[c.start:c.end], "type": self.claim_type[rid],
@@ -224,60 +299,116 @@ class _Annotation:
                         for i, ((h, c), (label, _)) in enumerate(sorted(stances.items()), 1)],
         }
 
+    def entities(self, mentions: dict[str, _Region], claims: dict[str, _Region]
+                 ) -> dict[str, str]:
+        """QIDs of mentions; one typed on a claim, or not shaped like a QID, is dropped."""
+        out = {}
+        for rid, (qid, ptr) in self.entity.items():
+            if rid in claims:
+                self.report(Code.LS_DROPPED_VALUE, f"{ptr}/value/text",
+                            f"a Wikidata QID ({qid!r}) was typed on the claim "
+                            f"{self.named(rid)}; only mentions have one, so it was dropped")
+            elif rid in mentions and not QID.match(qid):
+                self.report(Code.LS_DROPPED_VALUE, f"{ptr}/value/text",
+                            f"{qid!r} in the Wikidata QID box of the mention {self.named(rid)}"
+                            " is not a QID (Q followed by digits, e.g. Q912); it was dropped, "
+                            "the mention is kept")
+            elif rid in mentions:
+                out[rid] = qid
+        return out
+
     def relation(self, r: dict[str, Any], ptr: str, mentions: dict[str, _Region],
                  claims: dict[str, _Region], claimant: dict[str, str],
-                 stances: dict[tuple[str, str], tuple[str, str]]) -> None:
-        labels = r.get("labels") or []
-        if not labels:
-            self.counts["relations without a label ignored"] += 1
-            self.problems.append(problem(
-                Code.LS_UNLABELLED_RELATION, self.path, ptr,
-                "a relation without a label (claimant, support, refute or neutral) was "
-                "ignored; label it in Label Studio if it means something"))
+                 stances: dict[tuple[str, str], tuple[str, str]], both: set[str]) -> None:
+        labels = r.get("labels", [])
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            self.report(Code.LS_INVALID_EXPORT, f"{ptr}/labels",
+                        "a relation's labels must be a list of label names")
             return
         a, b = r.get("from_id"), r.get("to_id")
+        for key, end in (("from_id", a), ("to_id", b)):
+            if not isinstance(end, str):
+                self.report(Code.LS_INVALID_EXPORT, f"{ptr}/{key}",
+                            f"a relation's {key} must be the id of a region")
+                return
+        assert isinstance(a, str) and isinstance(b, str)
+        if a in both or b in both:
+            return  # an end is both a mention and a claim: reported once, for the region
+        ends = f"{self.named(a)} → {self.named(b)}"
+        if not labels:
+            self.counts["relations without a label ignored"] += 1
+            self.report(Code.LS_UNLABELLED_RELATION, ptr,
+                        f"the relation {ends} has no label (claimant, support, refute or "
+                        "neutral) and was ignored; label it if it means something")
+            return
         if r.get("direction") == "left":
             a, b = b, a
         if a in claims and b in mentions and not (a in mentions and b in claims):
             a, b = b, a  # drawn from the claim to the mention: the meaning is the same
         if a not in mentions or b not in claims:
-            self.error(Code.LS_BAD_RELATION, ptr,
-                       "a relation must go from a mention to a claim (its claimant, or a "
-                       f"mention that takes a stance); this one links {a!r} to {b!r}")
+            self.report(Code.LS_BAD_RELATION, ptr,
+                        f"the relation {ends} does not link a mention to a claim; relations "
+                        "go from the mention of who makes or judges a claim to the claim")
             return
+        claim_text = quote(self.text[claims[b].start:claims[b].end])
         for label in labels:
             if label == CLAIMANT:
                 if claimant.get(b, a) != a:
-                    self.error(Code.LS_MULTIPLE_CLAIMANTS, ptr,
-                               f"the claim {self.text[claims[b].start:claims[b].end]!r} has "
-                               "more than one claimant; keep one claimant relation")
+                    self.report(Code.LS_MULTIPLE_CLAIMANTS, ptr,
+                                f"the claim {claim_text} has more than one claimant "
+                                f"({self.named(claimant[b])} and {self.named(a)}); keep one "
+                                "claimant relation")
                 claimant[b] = a
             elif label in stance_labels():
                 prev = stances.get((a, b))
                 if prev is not None and prev[0] != label:
-                    self.error(Code.DUPLICATE_STANCE, ptr,
-                               f"the same mention is both {prev[0]!r} and {label!r} towards one "
-                               "claim; keep one")
+                    self.report(Code.DUPLICATE_STANCE, ptr,
+                                f"the mention {self.named(a)} is both {prev[0]!r} and "
+                                f"{label!r} towards the claim {claim_text}; keep one")
                 stances[(a, b)] = (label, ptr)
             else:
-                self.error(Code.UNKNOWN_LABEL, f"{ptr}/labels",
-                           f"{label!r} is not a relation label "
-                           f"({', '.join([CLAIMANT, *stance_labels()])})")
+                self.report(Code.UNKNOWN_LABEL, f"{ptr}/labels",
+                            f"{label!r} on the relation {ends} is not a relation label "
+                            f"({', '.join([CLAIMANT, *stance_labels()])})")
 
 
 def _layer_doc(doc_id: str, digest: str, annotator: str, items: dict[str, Any],
                provenance: dict[str, Any]) -> dict[str, Any]:
-    # region ids are random in exports: number them in text order, then let canonicalize
-    # renumber every reference consistently
+    # region ids are random in exports: give them item ids in the export's order, then let
+    # canonicalize sort them into text order and renumber every reference consistently
+    mid = {m["id"]: f"m{i}" for i, m in enumerate(items["mentions"], 1)}
+    cid = {c["id"]: f"c{i}" for i, c in enumerate(items["claims"], 1)}
     return canonicalize({
         "schema_version": SCHEMA_VERSION, "document": {"id": doc_id, "sha256": digest},
         "annotator": annotator, "status": "submitted", "provenance": provenance,
-        "mentions": items["mentions"], "claims": items["claims"], "stances": items["stances"],
+        "mentions": [m | {"id": mid[m["id"]]} for m in items["mentions"]],
+        "claims": [c | {"id": cid[c["id"]], "claimant": mid.get(c["claimant"])}
+                   for c in items["claims"]],
+        "stances": [s | {"holder": mid[s["holder"]], "claim": cid[s["claim"]]}
+                    for s in items["stances"]],
     })
 
 
 def _number(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 else None
+
+
+@dataclass
+class _Context:
+    """What every task of one export shares."""
+
+    seed_of: Callable[[str], Seed | None]
+    salt: bytes
+    path: str
+    users: dict[int, str]
+    project: str | int | None
+    tool_version: str | None
+    task_url: Callable[[int], str] | None
+    out: Conversion
+    chosen: dict[tuple[str, str], Layer] = field(default_factory=dict)
+
+    def problem(self, code: Code, ptr: str, message: str) -> None:
+        self.out.problems.append(problem(code, self.path, ptr, message))
 
 
 def convert_export(
@@ -289,100 +420,132 @@ def convert_export(
     users: dict[int, str] | None = None,
     project: str | int | None = None,
     tool_version: str | None = None,
+    task_url: Callable[[int], str] | None = None,
 ) -> Conversion:
-    """Label Studio JSON export (a list of tasks) -> submitted layers, problems and counts."""
+    """Label Studio JSON export (a list of tasks) -> submitted layers, problems and counts.
+
+    `users` maps the numeric author ids of an export to e-mails; an author who is not in it
+    (and not spelt out by the export) is refused, never given a second pseudonym.
+    `task_url` makes messages link to a task in the server's UI.
+    """
     out = Conversion()
-    users = users or {}
+    ctx = _Context(seed_of, salt, path, users or {}, project, tool_version, task_url, out)
     if not isinstance(tasks, list):
-        out.problems.append(problem(Code.LS_INVALID_EXPORT, path, "",
-                                    "a Label Studio JSON export is a list of tasks; export "
-                                    "with the JSON format (not JSON-MIN or CSV)"))
+        ctx.problem(Code.LS_INVALID_EXPORT, "",
+                    "a Label Studio JSON export is a list of tasks; export with the JSON "
+                    "format (not JSON-MIN or CSV)")
         return out
-    chosen: dict[tuple[str, str], Layer] = {}
     for i, task in enumerate(tasks):
-        _convert_task(task, f"/{i}", seed_of, salt, path, users, project, tool_version, out,
-                      chosen)
-    out.layers = sorted(chosen.values(), key=lambda x: (x.doc_id, x.annotator))
+        _convert_task(task, f"/{i}", ctx)
+    out.layers = sorted(ctx.chosen.values(), key=lambda x: (x.doc_id, x.annotator))
     return out
 
 
-def _convert_task(task: Any, ptr: str, seed_of: Callable[[str], Seed | None], salt: bytes,
-                  path: str, users: dict[int, str], project: str | int | None,
-                  tool_version: str | None, out: Conversion,
-                  chosen: dict[tuple[str, str], Layer]) -> None:
-    data = task.get("data") if isinstance(task, dict) else None
-    doc_id = data.get("doc_id") if isinstance(data, dict) else None
-    if not isinstance(doc_id, str):
-        out.problems.append(problem(Code.LS_INVALID_EXPORT, path, f"{ptr}/data/doc_id",
-                                    "a task without data.doc_id was not made by "
-                                    "`claimstance ls push`"))
+def _list_field(task: dict[str, Any], key: str, ptr: str, ctx: _Context) -> list[Any] | None:
+    value = task.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        ctx.problem(Code.LS_INVALID_EXPORT, f"{ptr}/{key}",
+                    f"a task's {key} must be a list (found {type(value).__name__})")
+        return None
+    return value
+
+
+def _convert_task(task: Any, ptr: str, ctx: _Context) -> None:
+    if not isinstance(task, dict):
+        ctx.problem(Code.LS_INVALID_EXPORT, ptr, "a task must be an object")
         return
-    assert isinstance(task, dict) and isinstance(data, dict)
+    data = task.get("data")
+    doc_id = data.get("doc_id") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(doc_id, str):
+        ctx.problem(Code.LS_INVALID_EXPORT, f"{ptr}/data/doc_id",
+                    "a task without data.doc_id was not made by `claimstance ls push`")
+        return
+    if not is_doc_id(doc_id):  # checked before any path is built from it
+        ctx.problem(Code.LS_INVALID_EXPORT, f"{ptr}/data/doc_id",
+                    f"{doc_id[:100]!r} is not a document id (lower-case letters, digits and "
+                    "'-'); the task was not made by `claimstance ls push`, or was edited")
+        return
+    out = ctx.out
     out.counts["tasks"] += 1
-    annotations = task.get("annotations") or []
-    out.counts["drafts ignored"] += len(task.get("drafts") or [])
-    seed = seed_of(doc_id)
+    annotations = _list_field(task, "annotations", ptr, ctx)
+    drafts = _list_field(task, "drafts", ptr, ctx)
+    out.counts["drafts ignored"] += len(drafts or [])
+    if annotations is None:
+        return
+    task_id = task.get("id") if _int(task.get("id")) else None
+    seed = ctx.seed_of(doc_id)
     if seed is None:
-        out.problems.append(problem(Code.DOCUMENT_NOT_FOUND, path, f"{ptr}/data/doc_id",
-                                    f"no seed seeds/{doc_id}.json for this task"))
+        ctx.problem(Code.DOCUMENT_NOT_FOUND, f"{ptr}/data/doc_id",
+                    f"{doc_id}: no valid seed seeds/{doc_id}.json for this task (run "
+                    "`claimstance validate`)")
         out.counts["annotations refused"] += len(annotations)
         return
     if data.get("sha256") != seed["sha256"] or data.get("text") != seed["text"]:
-        out.problems.append(problem(
-            Code.LS_TASK_TEXT_CHANGED, path, f"{ptr}/data/sha256",
-            f"the task's text is not the text of seeds/{doc_id}.json any more (sha256 "
-            f"{str(data.get('sha256'))[:12]}... vs {seed['sha256'][:12]}...); its offsets "
-            "cannot be trusted: re-push the seed and re-annotate"))
+        ctx.problem(Code.LS_TASK_TEXT_CHANGED, f"{ptr}/data/sha256",
+                    f"{doc_id}: the text of task {task_id} is not the text of "
+                    f"seeds/{doc_id}.json any more (sha256 {str(data.get('sha256'))[:12]}... "
+                    f"vs {seed['sha256'][:12]}...); its offsets cannot be trusted: re-push "
+                    "the seed and re-annotate")
         out.counts["annotations refused"] += len(annotations)
         return
     for k, a in enumerate(annotations):
-        aptr = f"{ptr}/annotations/{k}"
-        if not isinstance(a, dict) or not isinstance(a.get("result"), list):
-            out.problems.append(problem(Code.LS_INVALID_EXPORT, path, aptr,
-                                        "an annotation needs a result list"))
-            continue
-        if a.get("was_cancelled"):
-            out.counts["cancelled (skipped) annotations ignored"] += 1
-            continue
-        identity = identity_of(a.get("completed_by"), users)
-        if identity is None:
-            out.problems.append(problem(Code.LS_INVALID_EXPORT, path, f"{aptr}/completed_by",
-                                        "an annotation without its author (completed_by)"))
-            continue
-        conv = _Annotation(path, aptr, seed["text"], out.counts)
-        items = conv.layer(a["result"])
-        out.problems += conv.problems
-        if items is None:
-            out.counts["annotations refused"] += 1
-            continue
-        annotator = pseudonym(identity, salt)
-        provenance = {
-            "tool": "label-studio", "tool_version": tool_version, "project": project,
-            "task": task.get("id") if isinstance(task.get("id"), int) else None,
-            "annotation": a.get("id") if isinstance(a.get("id"), int) else None,
-            "created_at": a.get("created_at") if isinstance(a.get("created_at"), str) else None,
-            "updated_at": a.get("updated_at") if isinstance(a.get("updated_at"), str) else None,
-            "lead_time_s": _number(a.get("lead_time")),
-        }
-        layer = Layer(doc_id, annotator, _layer_doc(doc_id, seed["sha256"], annotator, items,
-                                                    provenance), f"{path}::{aptr}",
-                      str(a.get("updated_at") or ""))
-        out.counts["annotations converted"] += 1
-        key = (doc_id, annotator)
-        if key in chosen:
-            out.counts["older annotations by the same annotator superseded"] += 1
-            if (layer.updated_at, layer.location) < (chosen[key].updated_at,
-                                                     chosen[key].location):
-                continue
-        chosen[key] = layer
+        _convert_annotation(a, f"{ptr}/annotations/{k}", doc_id, task_id, seed, ctx)
 
 
-def users_map(users: Iterable[Any]) -> dict[int, str]:
-    """User id -> e-mail, from the SDK's user objects (or dicts)."""
-    out: dict[int, str] = {}
-    for u in users:
-        uid = getattr(u, "id", None) if not isinstance(u, dict) else u.get("id")
-        email = getattr(u, "email", None) if not isinstance(u, dict) else u.get("email")
-        if isinstance(uid, int) and isinstance(email, str) and email:
-            out[uid] = email
-    return out
+def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, seed: Seed,
+                        ctx: _Context) -> None:
+    out = ctx.out
+    where = f"task {task_id}" if task_id is not None else "a task"
+    if isinstance(a, dict) and _int(a.get("id")):
+        where += f", annotation {a['id']}"
+    if task_id is not None and ctx.task_url is not None:
+        where += f", {ctx.task_url(task_id)}"
+    if not isinstance(a, dict) or not isinstance(a.get("result"), list):
+        ctx.problem(Code.LS_INVALID_EXPORT, aptr,
+                    f"{doc_id} ({where}): an annotation needs a result list")
+        out.counts["annotations refused"] += 1
+        return
+    if a.get("was_cancelled"):
+        out.counts["cancelled (skipped) annotations ignored"] += 1
+        return
+    author = a.get("completed_by")
+    identity = identity_of(author, ctx.users)
+    if identity is None:
+        uid = author.get("id") if isinstance(author, dict) else author
+        who = f"Label Studio user {uid}" if _int(uid) else "an unknown user"
+        ctx.problem(Code.LS_UNKNOWN_USER, f"{aptr}/completed_by",
+                    f"{doc_id} ({where}): made by {who}, whose e-mail is not known here, so "
+                    "their pseudonym cannot be made; pull from the server (`claimstance ls "
+                    "pull`), or give --users users.json saved from <server>/api/users/ "
+                    "while logged in")
+        out.counts["annotations refused"] += 1
+        return
+    annotator = pseudonym(identity, ctx.salt)
+    conv = _Annotation(ctx.path, aptr, seed["text"], out.counts,
+                       f"{doc_id}, annotator {annotator} ({where})")
+    items = conv.layer(a["result"])
+    out.problems += conv.problems
+    if items is None:
+        out.counts["annotations refused"] += 1
+        return
+    annotation_id = a["id"] if _int(a.get("id")) else None
+    updated_at = a.get("updated_at") if isinstance(a.get("updated_at"), str) else None
+    provenance = {
+        "tool": "label-studio", "tool_version": ctx.tool_version, "project": ctx.project,
+        "task": task_id, "annotation": annotation_id,
+        "created_at": a.get("created_at") if isinstance(a.get("created_at"), str) else None,
+        "updated_at": updated_at, "lead_time_s": _number(a.get("lead_time")),
+    }
+    layer = Layer(doc_id, annotator,
+                  _layer_doc(doc_id, seed["sha256"], annotator, items, provenance),
+                  f"{ctx.path}::{aptr}", updated_at or "", task_id, annotation_id)
+    out.counts["annotations converted"] += 1
+    key = (doc_id, annotator)
+    if key in ctx.chosen:
+        out.counts["older annotations by the same annotator superseded"] += 1
+        if (layer.updated_at, layer.location) < (ctx.chosen[key].updated_at,
+                                                 ctx.chosen[key].location):
+            return
+    ctx.chosen[key] = layer

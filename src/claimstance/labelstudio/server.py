@@ -2,12 +2,20 @@
 
 Label Studio pins old versions of many libraries, so it never shares the corpus tools'
 environment. Credentials go to the server through its environment, never its command line
-(visible to every user of the machine) and never a file in the repository.
+(visible to every user of the machine) and never a file in the repository. Telemetry
+(analytics, error reports, update checks) is switched off.
+
+The server we start is recorded twice: `server.json` in its data folder (with the process's
+start time) and a pointer in a small registry under $XDG_STATE_HOME, so `ls down` finds a
+server started with `--data-dir` too. Nothing is trusted blindly: the port must be free
+before the start and the child must own it after; a process is signalled only when its
+command line, data folder and start time prove it is the server we started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -17,12 +25,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..problems import Code, Refused, refuse
 
 LS_REQUIREMENT = os.environ.get("CLAIMSTANCE_LS_REQUIREMENT", "label-studio>=1.20,<2")
+VENV_ENV = "CLAIMSTANCE_LS_VENV"
+
+#: Label Studio's telemetry, off: usage analytics (server and browser), the Sentry error
+#: reports of the backend and the frontend, and the PyPI check at every start.
+NO_TELEMETRY = {"COLLECT_ANALYTICS": "false", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "",
+                "LATEST_VERSION_CHECK": "false"}
 
 
 def _failed(message: str, where: str = "label-studio") -> Refused:
@@ -35,12 +49,19 @@ def cache_dir() -> Path:
 
 
 def venv_dir() -> Path:
-    return Path(os.environ.get("CLAIMSTANCE_LS_VENV") or cache_dir() / "label-studio-venv")
+    """$CLAIMSTANCE_LS_VENV (an existing Label Studio virtualenv), else one in the cache."""
+    return Path(os.environ.get(VENV_ENV) or cache_dir() / "label-studio-venv")
 
 
 def data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "claimstance" / "label-studio"
+
+
+def registry_dir() -> Path:
+    """Where the servers `ls up` started are listed (one pointer file per data folder)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "claimstance" / "label-studio-servers"
 
 
 def executable(venv: Path | None = None) -> Path:
@@ -72,6 +93,99 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:port (we can bind it ourselves)."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:  # in use, or not ours to take (a privileged port): either way, no
+            return False
+    return True
+
+
+# --- which process is which ----------------------------------------------------------------
+
+def proc_argv(pid: int) -> list[str] | None:
+    """The command line of a live process (None when it is gone or a zombie)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        if Path("/proc/self").exists():
+            return None
+        out = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True,
+                             text=True, check=False)  # no /proc (macOS): argv joined by spaces
+        return out.stdout.split() or None
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a] or None
+
+
+def start_time(pid: int) -> int | None:
+    """When the process started (clock ticks since boot): a recycled pid has another one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # field 22; comm may hold spaces and ')'
+
+
+def identify(pid: int, data: Path, started: int | None) -> str | None:
+    """None when `pid` is the Label Studio we started for `data`, else why it is not."""
+    argv = proc_argv(pid)
+    if not argv:
+        return "no such process"
+    exe = next((i for i, a in enumerate(argv) if os.path.basename(a) == "label-studio"), None)
+    if exe is None or "start" not in argv[exe + 1:]:
+        return f"process {pid} is not a Label Studio server ({' '.join(argv[:3])})"
+    try:
+        served = argv[argv.index("--data-dir") + 1]
+    except (ValueError, IndexError):
+        return f"process {pid} names no --data-dir"
+    if Path(served).resolve() != data.resolve():
+        return f"process {pid} serves another data folder ({served})"
+    if started is not None and start_time(pid) not in (None, started):
+        return f"process {pid} started after our server did (the pid was reused)"
+    try:
+        if os.getpgid(pid) != pid:
+            return f"process {pid} does not lead its own process group"
+    except OSError:
+        return "no such process"
+    return None
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Inodes of the sockets listening on `port` (None without /proc)."""
+    found: set[str] | None = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found = found or set()
+        for line in lines:
+            cols = line.split()
+            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                found.add(cols[9])
+    return found
+
+
+def owns_port(pid: int, port: int) -> bool | None:
+    """Whether `pid` holds the socket listening on `port` (None: cannot tell here)."""
+    inodes = _listening_inodes(port)
+    if inodes is None:
+        return None
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                return True
+    return False
+
+
+# --- start, find, stop ---------------------------------------------------------------------
+
 @dataclass
 class Credentials:
     username: str  # an e-mail address, as Label Studio wants
@@ -84,9 +198,11 @@ class Server:
     url: str
     pid: int
     data: Path
+    started: int | None = None  # the process's start time, to recognise it later
 
     def to_json(self) -> str:
-        return json.dumps({"url": self.url, "pid": self.pid, "data": str(self.data)})
+        return json.dumps({"url": self.url, "pid": self.pid, "data": str(self.data),
+                           "started": self.started})
 
 
 def healthy(url: str) -> bool:
@@ -97,15 +213,40 @@ def healthy(url: str) -> bool:
         return False
 
 
+def _pointer(data: Path) -> Path:
+    key = hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:16]
+    return registry_dir() / f"{key}.json"
+
+
+def _record(server: Server) -> None:
+    (server.data / "server.json").write_text(server.to_json())
+    pointer = _pointer(server.data)
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    pointer.write_text(json.dumps({"data": str(server.data.resolve())}))
+
+
+def _forget(data: Path) -> None:
+    (data / "server.json").unlink(missing_ok=True)
+    _pointer(data).unlink(missing_ok=True)
+
+
 def start(creds: Credentials, *, port: int | None = None, data: Path | None = None,
           venv: Path | None = None, timeout: float = 180.0,
           extra_env: dict[str, str] | None = None) -> Server:
-    """Start Label Studio on 127.0.0.1 with an admin user and legacy API token; wait for it."""
+    """Start Label Studio on 127.0.0.1 with an admin user and legacy API token; wait for it.
+
+    Refuses a port something else listens on (Label Studio would quietly move to another
+    one, and whatever holds ours would receive the API token).
+    """
     exe = ensure_venv(venv)
-    data = data or data_dir()
+    data = (data or data_dir()).absolute()
     data.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    if not port_is_free(port):
+        raise _failed(f"port {port} on 127.0.0.1 is in use by another program (or not "
+                      "available); stop it or choose another --port (nothing was started, no "
+                      "token was sent)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
     env |= {
         "LABEL_STUDIO_USERNAME": creds.username,
@@ -115,7 +256,7 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LABEL_STUDIO_BASE_DATA_DIR": str(data),
         "DJANGO_DB": env.get("DJANGO_DB", "sqlite"),
-    } | (extra_env or {})
+    } | NO_TELEMETRY | (extra_env or {})
     log = (data / "server.log").open("ab")
     proc = subprocess.Popen(
         [str(exe), "start", "--no-browser", "--data-dir", str(data), "--internal-host",
@@ -127,32 +268,91 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise _failed(f"Label Studio exited with code {proc.returncode}; see "
-                              f"{data / 'server.log'}")
+                          f"{data / 'server.log'}")
         if healthy(url):
-            server = Server(url, proc.pid, data)
-            (data / "server.json").write_text(server.to_json())
+            if owns_port(proc.pid, port) is False:
+                stop_pid(proc.pid)
+                raise _failed(f"another program answers on {url}, not the Label Studio just "
+                              f"started; stopped it. Choose another --port")
+            server = Server(url, proc.pid, data, start_time(proc.pid))
+            _record(server)
             return server
         time.sleep(0.5)
     stop_pid(proc.pid)
     raise _failed(f"Label Studio did not answer on {url} within {timeout:.0f} s; see "
-                      f"{data / 'server.log'}")
+                  f"{data / 'server.log'}")
 
 
-def running(data: Path | None = None) -> Server | None:
-    state = (data or data_dir()) / "server.json"
+@dataclass
+class Lookup:
+    """What looking for a recorded server found: the live one, and stale records dropped."""
+
+    server: Server | None = None
+    dropped: list[str] = field(default_factory=list)  # why each stale record was removed
+
+
+def lookup(data: Path) -> Lookup:
+    """The server recorded in `data`, checked to be ours and alive; stale records go."""
+    out = Lookup()
+    state = data / "server.json"
     if not state.is_file():
-        return None
-    s = json.loads(state.read_text())
-    server = Server(s["url"], int(s["pid"]), Path(s["data"]))
+        _pointer(data).unlink(missing_ok=True)
+        return out
     try:
-        os.kill(server.pid, 0)
-    except OSError:
-        state.unlink()
-        return None
-    return server
+        s = json.loads(state.read_text())
+        server = Server(str(s["url"]), int(s["pid"]), Path(s["data"]),
+                        int(s["started"]) if s.get("started") is not None else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        _forget(data)
+        out.dropped.append(f"{state} was unreadable; removed it")
+        return out
+    why = identify(server.pid, server.data, server.started)
+    if why is not None:
+        _forget(data)
+        out.dropped.append(f"{state} named process {server.pid}, which is not our server "
+                           f"({why}); removed the record, signalled nothing")
+        return out
+    out.server = server
+    return out
+
+
+def recorded() -> list[Path]:
+    """Data folders of the servers `ls up` started (from the registry, plus the default)."""
+    found = {data_dir().absolute()}
+    folder = registry_dir()
+    if folder.is_dir():
+        for p in sorted(folder.glob("*.json")):
+            try:
+                found.add(Path(json.loads(p.read_text())["data"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                p.unlink(missing_ok=True)
+    return sorted(found)
+
+
+def running(data: Path | None = None) -> Lookup:
+    """The live server of `data`; without it, the only live server `ls up` recorded.
+
+    Several live servers and no `data`: refused, naming them (say which with --data-dir).
+    """
+    if data is not None:
+        return lookup(data.absolute())
+    out = Lookup()
+    live = []
+    for d in recorded():
+        found = lookup(d)
+        out.dropped += found.dropped
+        if found.server is not None:
+            live.append(found.server)
+    if len(live) > 1:
+        raise _failed(f"{len(live)} Label Studio servers are running ("
+                      + ", ".join(f"{s.url} with --data-dir {s.data}" for s in live)
+                      + "); say which with --data-dir")
+    out.server = live[0] if live else None
+    return out
 
 
 def stop_pid(pid: int, timeout: float = 20.0) -> None:
+    """Stop a process group we started (callers check first that it is ours)."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except OSError:
@@ -164,19 +364,17 @@ def stop_pid(pid: int, timeout: float = 20.0) -> None:
                 return
         except ChildProcessError:
             pass
-        try:
-            os.killpg(pid, 0)
-        except OSError:
+        if proc_argv(pid) is None:  # gone, or a zombie waiting for its parent
             return
         time.sleep(0.2)
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
 
 
-def stop(data: Path | None = None) -> Server | None:
-    server = running(data)
-    if server is None:
-        return None
-    stop_pid(server.pid)
-    (server.data / "server.json").unlink(missing_ok=True)
-    return server
+def stop(data: Path | None = None) -> Lookup:
+    """Stop the server `running(data)` finds; a record naming another process is dropped."""
+    found = running(data)
+    if found.server is not None:
+        stop_pid(found.server.pid)
+        _forget(found.server.data)
+    return found

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..corpus.items import Items, Span
+from ..corpus.items import Items, Span, implicit_links, to_layer
+from ..corpus.layout import Corpus
 from ..corpus.schema import PREDICTION
-from ..problems import Code, Problem, problem
+from ..problems import Code, Problem, Refused, problem
 from .reader import load_bytes
 from .rules import range_problem, text_problem
 from .schema_errors import check as schema_check
@@ -229,3 +230,41 @@ def _first_at(spans: list[Span | None], labels: list[Any]) -> dict[Span, int]:
     for s, _, k in order:
         out.setdefault(s, k)
     return out
+
+
+class _Seeds(Mapping[str, str]):
+    """doc_id -> text (or sha256) of the corpus's seeds, each read once, when a line names
+    it (`seeds` is the cache the two views share)."""
+
+    def __init__(self, corpus: Corpus, key: str, seeds: dict[str, dict[str, Any]]) -> None:
+        self.corpus, self.key, self.seeds = corpus, key, seeds
+        self.ids = set(corpus.doc_ids())
+
+    def __getitem__(self, doc_id: str) -> str:
+        if doc_id not in self.ids:
+            raise KeyError(doc_id)
+        if doc_id not in self.seeds:
+            self.seeds[doc_id] = self.corpus.read_seed(doc_id)
+        value: str = self.seeds[doc_id][self.key]
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.ids))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def prediction_layers(corpus: Corpus, path: Path) -> tuple[dict[str, dict[str, Any]], int]:
+    """A predictions file as layer-shaped items per document of a (valid) corpus, for Label
+    Studio suggestions and `agree --against predictions`; refused (`Refused`, every coded
+    problem with its line) unless every line is sound. Also returns how many claimants and
+    holders were named only by a span (a layer cannot keep them)."""
+    seeds: dict[str, dict[str, Any]] = {}
+    texts = _Seeds(corpus, "text", seeds)
+    read = read_predictions(path, path.name, texts, _Seeds(corpus, "sha256", seeds))
+    if read.problems:
+        raise Refused(f"{len(read.problems)} problem(s) in {path.name}; fix them first",
+                      sorted(read.problems, key=lambda p: (p.line or 0, p.pointer)))
+    layers = {d: to_layer(items, texts[d]) for d, items in read.items.items()}
+    return layers, sum(implicit_links(items) for items in read.items.values())

@@ -1,0 +1,222 @@
+"""The Label Studio round trip at scale, against a real server started for the run.
+
+    python benchmarks/ls_bench.py N [--work DIR] [--json FILE]
+
+1. `claimstance ls push` of N seeds into a fresh project (timed end to end, as a user runs
+   it; target <= 120 s at N = 10,000).
+2. A second project holding the same N tasks, each with one submitted annotation (imported
+   with the tasks: setting it up is not timed), then `claimstance ls pull` of it (timed end to
+   end: export, conversion, validation, writes; target <= 120 s at N = 10,000; its peak RSS
+   is reported).
+3. Where the pull's time goes, measured in this process with the library's own steps: the
+   server making the export, downloading it, parsing it (orjson), converting it
+   (`convert_export`, target <= 3x the parse), and writing + validating the layers.
+
+Figures are printed with PASS/FAIL against the targets; tests never assert on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench import stage  # noqa: E402  (the same process-per-stage runner as bench.py)
+
+TARGETS = {"push": 120.0, "pull": 120.0, "convert_vs_parse": 3.0}
+PULL_PROJECT = "claimstance-bench-pull"
+
+
+def corpus(work: Path, n: int) -> Path:
+    root = work / f"ls-corpus-{n}"
+    if not (root / ".complete").is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        stage("synth", [sys.executable, str(HERE / "synth.py"), str(n), str(root), "--mix",
+                        "clean"])
+        (root / ".complete").write_text("")
+    return root
+
+
+def server(work: Path) -> tuple[dict[str, str], Path]:
+    """A fresh Label Studio on a free port (`claimstance ls up`), and the environment that
+    points the CLI at it."""
+    from claimstance.labelstudio.server import free_port
+
+    data = work / f"ls-data-{secrets.token_hex(4)}"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
+    env |= {"LABEL_STUDIO_USERNAME": "bench@example.org",
+            "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(12),
+            "LABEL_STUDIO_API_KEY": secrets.token_hex(20),
+            "CLAIMSTANCE_PSEUDONYM_SALT": secrets.token_hex(16),
+            "XDG_CONFIG_HOME": str(data / "config")}
+    up = subprocess.run([sys.executable, "-m", "claimstance", "ls", "up", "--port", str(port),
+                         "--data-dir", str(data)], env=env, capture_output=True, text=True)
+    if up.returncode:
+        raise SystemExit(f"ls up failed:\n{up.stdout}\n{up.stderr}")
+    env["LABEL_STUDIO_URL"] = f"http://127.0.0.1:{port}"
+    return env, data
+
+
+def annotated_project(env: dict[str, str], root: Path) -> int:
+    """A project whose every task carries the gold layer as one submitted annotation."""
+    from claimstance.corpus.layout import Corpus
+    from claimstance.labelstudio.client import connect
+    from claimstance.labelstudio.config import labelstudio_config
+    from claimstance.labelstudio.convert import results_of, task_of
+
+    c = Corpus.at(root)
+    with connect(env["LABEL_STUDIO_URL"], env["LABEL_STUDIO_API_KEY"]) as client:
+        me = client.users.whoami().id
+        project = client.projects.create(title=PULL_PROJECT, label_config=labelstudio_config())
+        batch: list[dict[str, Any]] = []
+        for doc_id in c.doc_ids():
+            task = task_of(c.read_seed(doc_id))
+            task["annotations"] = [{"result": results_of(c.read_layer(doc_id, "gold")),
+                                    "completed_by": me}]
+            batch.append(task)
+            if len(batch) == 500:
+                client.projects.import_tasks(id=project.id, request=batch)
+                batch = []
+        if batch:
+            client.projects.import_tasks(id=project.id, request=batch)
+        return int(project.id)
+
+
+def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[str, float]:
+    """The pull's steps, each timed: export made by the server, download, parse, convert,
+    write + validate."""
+    import orjson
+
+    from claimstance.corpus.layout import Corpus
+    from claimstance.labelstudio.client import (
+        Summary,
+        _seed_reader,
+        connect,
+        write_layers,
+    )
+    from claimstance.labelstudio.convert import convert_export, users_map
+
+    out: dict[str, float] = {}
+    with connect(env["LABEL_STUDIO_URL"], env["LABEL_STUDIO_API_KEY"]) as client:
+        t = time.perf_counter()
+        snap = client.projects.exports.create(id=project_id, title="bench")
+        while client.projects.exports.get(id=project_id, export_pk=snap.id).status not in (
+                "completed", "failed"):
+            time.sleep(0.2)
+        out["server export"] = time.perf_counter() - t
+        t = time.perf_counter()
+        raw = b"".join(client.projects.exports.download(id=project_id, export_pk=snap.id,
+                                                        export_type="JSON"))
+        out["download"] = time.perf_counter() - t
+        users = users_map(client.users.list())
+    out["export MiB"] = len(raw) / 2**20
+    t = time.perf_counter()
+    tasks = orjson.loads(raw)
+    out["parse"] = time.perf_counter() - t
+    del raw
+    c = Corpus.at(root)
+    t = time.perf_counter()
+    conv = convert_export(tasks, _seed_reader(c), salt=env["CLAIMSTANCE_PSEUDONYM_SALT"]
+                          .encode(), path="bench", users=users, project=PULL_PROJECT)
+    out["convert"] = time.perf_counter() - t
+    assert len(conv.layers) == n, (len(conv.layers), conv.problems[:3])
+    target = root.parent / f"{root.name}-breakdown"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(root, target)
+    t = time.perf_counter()
+    summary = Summary("pull", PULL_PROJECT)
+    write_layers(Corpus.at(target), conv, summary, force=False)
+    out["write + validate"] = time.perf_counter() - t
+    shutil.rmtree(target, ignore_errors=True)
+    return out
+
+
+def bench(n: int, work: Path) -> dict[str, Any]:
+    root = corpus(work, n)
+    env, data = server(work)
+    py = [sys.executable, "-m", "claimstance"]
+    saved = dict(os.environ)
+    os.environ.update(env)  # the stages talk to this server
+    try:
+        push = stage("push", [*py, "ls", "push", "--project", "claimstance-bench-push",
+                              "--root", str(root), "--quiet", "--format", "json"])
+        pushed = json.loads(push["stdout"])
+        assert pushed["counts"].get("tasks created") == n, pushed["counts"]
+        project_id = annotated_project(env, root)
+        target = work / f"ls-pull-{n}"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(root, target)
+        pull = stage("pull", [*py, "ls", "pull", "--project", PULL_PROJECT, "--root",
+                              str(target), "--quiet", "--format", "json"])
+        pulled = json.loads(pull["stdout"])
+        assert pulled["counts"].get("files written") == n, pulled["counts"]
+        parts = breakdown(env, project_id, root, n)
+    finally:
+        subprocess.run([sys.executable, "-m", "claimstance", "ls", "down", "--data-dir",
+                        str(data)], env=env, capture_output=True)
+        os.environ.clear()
+        os.environ.update(saved)
+    figures: dict[str, Any] = {
+        "n": n,
+        "push": {"seconds": round(push["seconds"], 2),
+                 "peak_rss_mib": round(push["peak_rss"] / 2**20, 1)},
+        "pull": {"seconds": round(pull["seconds"], 2),
+                 "peak_rss_mib": round(pull["peak_rss"] / 2**20, 1)},
+        "pull_steps": {k: round(v, 3) for k, v in parts.items()},
+        "convert_vs_parse": round(parts["convert"] / parts["parse"], 2),
+    }
+    checks: dict[str, float] = {"push": figures["push"]["seconds"],
+                                "pull": figures["pull"]["seconds"],
+                                "convert_vs_parse": figures["convert_vs_parse"]}
+    figures["targets"] = {k: {"value": v, "limit": TARGETS[k], "pass": v <= TARGETS[k]}
+                          for k, v in checks.items()}
+    figures["pass"] = all(t["pass"] for t in figures["targets"].values())
+    return figures
+
+
+def render(f: dict[str, Any]) -> str:
+    lines = [f"N = {f['n']} tasks, one real Label Studio server on 127.0.0.1", "",
+             f"ls push into a fresh project: {f['push']['seconds']:.1f} s "
+             f"(peak RSS {f['push']['peak_rss_mib']:.0f} MiB)",
+             f"ls pull of annotated tasks:   {f['pull']['seconds']:.1f} s "
+             f"(peak RSS {f['pull']['peak_rss_mib']:.0f} MiB)", "",
+             "where a pull's time goes:"]
+    for k, v in f["pull_steps"].items():
+        lines.append(f"  {k:<18}{v:>10.3f}" + ("" if k.endswith("MiB") else " s"))
+    lines += [f"  conversion / parse: x{f['convert_vs_parse']}", ""]
+    what = {"push": "ls push of N seeds <= 120 s", "pull": "ls pull of N tasks <= 120 s",
+            "convert_vs_parse": "conversion <= 3x parsing the export"}
+    for k, t in f["targets"].items():
+        lines.append(f"{'PASS' if t['pass'] else 'FAIL'}  {what[k]} (measured {t['value']})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark the Label Studio round trip.",
+                                 epilog="example: python benchmarks/ls_bench.py 10000")
+    ap.add_argument("n", type=int, help="tasks to push and to pull")
+    ap.add_argument("--work", type=Path, default=Path(".bench"), help="working folder")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error("N must be at least 1")
+    figures = bench(args.n, args.work.absolute())
+    print(render(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if figures["pass"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
