@@ -238,7 +238,7 @@ import claimstance.cli as cli
 from claimstance.corpus.parallel import map_chunks
 cli._main_pid = os.getpid()  # as `claimstance` runs: its SIGTERM handler inherited by workers
 signal.signal(signal.SIGTERM, cli._terminate)
-for _ in range(100):
+for _ in range(300):
     assert list(map_chunks(sum, [1] * 600, jobs=2)) == [256, 256, 88]
     stopped = map_chunks(sum, [1] * 2000, jobs=2)
     assert next(stopped) == 256
