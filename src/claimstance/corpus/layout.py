@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..problems import Code, Refused, problem
 from .naming import ANNOTATOR, DOC_ID
 
 
@@ -71,6 +72,21 @@ class Corpus:
             e.name[:-5] for e in os.scandir(self.seeds_dir)
             if e.name.endswith(".json") and DOC_ID.match(e.name[:-5])
         )
+
+    def select(self, doc_ids: Iterable[str] = ()) -> list[str]:
+        """The documents a command works on: those named (once each, in order), or all.
+
+        Refuses (`Refused`, one DOCUMENT_NOT_FOUND per missing seed) before any work, so a
+        typo in one id never leaves a run half done.
+        """
+        named = list(dict.fromkeys(doc_ids))
+        missing = [self.rel(self.seed_path(d)) for d in named if not self.seed_path(d).is_file()]
+        if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise Refused(f"no seed {missing[0]}{more}",
+                          [problem(Code.DOCUMENT_NOT_FOUND, m, "", f"no seed {m}")
+                           for m in missing])
+        return named or self.doc_ids()
 
     def annotators(self, doc_id: str) -> list[str]:
         d = self.annotations_dir / doc_id

@@ -30,7 +30,7 @@ from ..corpus.naming import GOLD
 from ..corpus.parallel import map_chunks
 from ..corpus.schema import SCHEMA_VERSION
 from ..corpus.writing import atomic_write, dumps, io_refused
-from ..problems import Code, Level, Problem, Refused, problem, refuse
+from ..problems import Code, Level, Problem, Refused, refuse
 from ..validation.reader import load
 from ..validation.rules import check_annotation
 from ..validation.run import validate
@@ -309,7 +309,7 @@ def adjudicate_document(root: str | Path | None, doc_id: str, *,
     """
     corpus = Corpus.at(root)
     with corpus_lock(corpus.root, "adjudicate"):
-        _require_seeds(corpus, [doc_id])
+        corpus.select([doc_id])
         names = _layers(corpus, doc_id, annotators)
         _require_valid(corpus, [doc_id])
         _check_names(doc_id, names, prefer)
@@ -317,16 +317,6 @@ def adjudicate_document(root: str | Path | None, doc_id: str, *,
             return _merge(corpus, doc_id, names, prefer, force)
         except OSError as e:
             raise io_refused(e, "adjudicate") from None
-
-
-def _require_seeds(corpus: Corpus, doc_ids: Iterable[str]) -> None:
-    missing = [corpus.rel(corpus.seed_path(d)) for d in doc_ids
-               if not corpus.seed_path(d).is_file()]
-    if missing:
-        raise Refused(f"no seed {missing[0]}" + (f" (and {len(missing) - 1} more)"
-                                                 if len(missing) > 1 else ""),
-                      [problem(Code.DOCUMENT_NOT_FOUND, m, "", f"no seed {m}")
-                       for m in missing])
 
 
 def _layers(corpus: Corpus, doc_id: str, annotators: list[str] | None) -> list[str]:
@@ -510,7 +500,7 @@ def adjudicate_corpus(root: str | Path | None, doc_ids: Iterable[str] = (), *,
     corpus = Corpus.at(root)
     named = list(dict.fromkeys(doc_ids))
     with corpus_lock(corpus.root, "adjudicate"):
-        _require_seeds(corpus, named)
+        corpus.select(named)
         work: list[tuple[str, tuple[str, ...]]] = []
         result = CorpusAdjudication(prefer=prefer)
         for d in named or corpus.doc_ids():

@@ -28,7 +28,7 @@ from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
 from ..corpus.parallel import gc_paused, map_chunks
 from ..corpus.schema import claim_types, mention_types, stance_labels
-from ..problems import Code, Refused, Report, refuse
+from ..problems import Refused, Report
 from ..validation.plan import Work, plan_for, unpack
 from ..validation.run import Checked, check_doc
 from .scoring import Tally, pair, tally
@@ -359,10 +359,7 @@ def corpus_agreement(root: str | Path | None, doc_ids: Iterable[str] = (), *,
     come back, so memory does not grow with the corpus.
     """
     corpus = Corpus.at(root)
-    ids = list(dict.fromkeys(doc_ids)) or corpus.doc_ids()
-    for d in ids:
-        if not corpus.seed_path(d).is_file():
-            raise refuse(Code.DOCUMENT_NOT_FOUND, f"seeds/{d}.json", f"no seed seeds/{d}.json")
+    ids = corpus.select(doc_ids)
     plan, work = plan_for(corpus, [corpus.seed_path(d) for d in ids])
     checked = Report()
     checked.extend(plan.problems)

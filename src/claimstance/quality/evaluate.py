@@ -277,10 +277,7 @@ def against_gold(root: str | Path | None, doc_ids: Sequence[str] = ()) -> ScoreR
     """`claimstance agree --against gold`: every annotator layer of documents with gold,
     scored against gold with the scorer's definitions, and all of them pooled."""
     corpus = Corpus.at(root)
-    ids = list(doc_ids) or corpus.doc_ids()
-    for d in ids:
-        if not corpus.seed_path(d).is_file():
-            raise refuse(Code.DOCUMENT_NOT_FOUND, f"seeds/{d}.json", f"no seed seeds/{d}.json")
+    ids = corpus.select(doc_ids)
     require_valid(corpus.root, [corpus.seed_path(d) for d in ids],
                   "fix these problems first: scores of invalid layers mean nothing")
     seeds = {d: corpus.read_seed(d) for d in ids if corpus.annotation_path(d, GOLD).is_file()}
