@@ -49,42 +49,45 @@ def merged(units: Iterable[Span]) -> tuple[list[Span], int]:
     return out, joins
 
 
-def partition(units: Sequence[Span], length: int) -> list[Segment]:
-    """Non-overlapping sorted units and the gaps between them, tiling [0, length)."""
-    out: list[Segment] = []
+def gaps(units: Sequence[Span], length: int) -> list[int]:
+    """Lengths of the gaps between non-overlapping sorted units in [0, length)."""
+    out = []
     pos = 0
     for start, end in units:
         if start > pos:
-            out.append((pos, start - pos, False))
-        out.append((start, end - start, True))
+            out.append(start - pos)
         pos = end
     if pos < length:
-        out.append((pos, length - pos, False))
+        out.append(length - pos)
     return out
 
 
-def delta2(g: Segment, h: Segment) -> int:
-    d = g[0] - h[0]
-    lg, lh = g[1], h[1]
-    if g[2] and h[2] and -lg < d < lh:
-        return d * d + (d + lg - lh) ** 2
-    if g[2] and not h[2] and 0 <= d <= lh - lg:
-        return lg * lg
-    if h[2] and not g[2] and lh - lg <= d <= 0:
-        return lh * lh
-    return 0
-
-
-def observed(a: Sequence[Segment], b: Sequence[Segment]) -> int:
-    """Sum of delta2 over the pairs of segments that overlap (all others give 0): a merge
-    walk in which every overlapping pair is current together exactly once."""
+def observed(a: Sequence[Span], b: Sequence[Span]) -> int:
+    """Sum of delta2 over every pair of segments, from the units alone (non-overlapping,
+    sorted, within the text): two overlapping units give their begin and end differences
+    squared; a unit that overlaps no unit of the other annotator lies inside one of their
+    gaps and gives its length squared; everything else gives 0. A merge walk meets every
+    overlapping pair of units exactly once."""
     total = i = j = 0
+    hit_a = hit_b = False  # a[i] (b[j]) overlaps a unit of the other annotator
     while i < len(a) and j < len(b):
-        total += delta2(a[i], b[j])
-        if a[i][0] + a[i][1] <= b[j][0] + b[j][1]:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        if a_start < b_end and b_start < a_end:
+            total += (a_start - b_start) ** 2 + (a_end - b_end) ** 2
+            hit_a = hit_b = True
+        if a_end <= b_end:
+            if not hit_a:
+                total += (a_end - a_start) ** 2
             i += 1
+            hit_a = False
         else:
+            if not hit_b:
+                total += (b_end - b_start) ** 2
             j += 1
+            hit_b = False
+    for rest, k, hit in ((a, i, hit_a), (b, j, hit_b)):
+        total += sum((end - start) ** 2 for start, end in rest[k + hit:])
     return total
 
 
@@ -100,15 +103,15 @@ class Unitizing:
     joined: int = 0  # overlapping units of one annotator merged
 
     def add(self, length: int, a: Iterable[Span], b: Iterable[Span]) -> None:
-        """One text of `length` characters and two annotators' units of this category."""
+        """One text of `length` characters and two annotators' units of this category
+        (spans within the text)."""
         ua, ja = merged(a)
         ub, jb = merged(b)
-        pa, pb = partition(ua, length), partition(ub, length)
         self.length += length
-        self.observed += observed(pa, pb)
+        self.observed += observed(ua, ub)
         self.joined += ja + jb
-        for _, size, unit in (*pa, *pb):
-            (self.units if unit else self.gaps)[size] += 1
+        self.units.update([end - start for start, end in ua + ub])
+        self.gaps.update(gaps(ua, length) + gaps(ub, length))
 
     def merge(self, other: Unitizing) -> None:
         self.length += other.length
