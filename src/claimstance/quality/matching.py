@@ -32,22 +32,32 @@ def _order(items: Sequence[Item]) -> list[tuple[int, int, str, int]]:
     return sorted(zip(*columns, range(len(items)), strict=True))
 
 
-def _groups(items: Sequence[Item], by_label: bool) -> dict[Item, list[int]]:
-    """Indexes of the items by their offsets (and label, with `by_label`), in canonical
-    order within each group: by index where the key holds the whole item, else by (label,
-    index)."""
-    out: dict[Item, list[int]] = {}
-    for k, item in enumerate(items):
-        key = item if by_label else item[:2]
-        if key in out:
-            out[key].append(k)
-        else:
-            out[key] = [k]
-    if not by_label and items and len(items[0]) > 2:
-        for key, group in out.items():
-            if len(group) > 1:
-                group.sort(key=lambda k: (items[k][2:], k))  # type: ignore[misc]
-    return out
+def _keys(items: Sequence[Item], by_label: bool) -> Sequence[Item]:
+    """What exact matching compares: the items, or (without `by_label`) their offsets."""
+    if by_label or not items or len(items[0]) == 2:
+        return items
+    return [item[:2] for item in items]
+
+
+def _exact(gold: Sequence[Item], pred: Sequence[Item], by_label: bool) -> list[tuple[int, int]]:
+    """Exact pairs by dict: among the items of one key, the k-th gold item (in canonical
+    order) pairs with the k-th predicted one. Each round pairs the first item of every key
+    both sides have; only keys repeated on both sides need another round."""
+    g_keys, p_keys = _keys(gold, by_label), _keys(pred, by_label)
+    g_ix = sorted(range(len(gold)), key=gold.__getitem__)  # canonical order (sort is stable)
+    p_ix = sorted(range(len(pred)), key=pred.__getitem__)
+    pairs: list[tuple[int, int]] = []
+    while g_ix and p_ix:
+        # the first index of each key: dict keeps the last value given, so feed them reversed
+        g_first = dict(zip(map(g_keys.__getitem__, reversed(g_ix)), reversed(g_ix), strict=True))
+        p_first = dict(zip(map(p_keys.__getitem__, reversed(p_ix)), reversed(p_ix), strict=True))
+        pairs += [(i, p_first[key]) for key, i in g_first.items() if key in p_first]
+        if len(g_first) == len(g_ix) or len(p_first) == len(p_ix):
+            break
+        g_ix = [i for i in g_ix if g_first[g_keys[i]] != i]
+        p_ix = [j for j in p_ix if p_first[p_keys[j]] != j]
+    pairs.sort()
+    return pairs
 
 
 def match(gold: Sequence[Item], pred: Sequence[Item], *, overlap: bool = False,
@@ -55,20 +65,13 @@ def match(gold: Sequence[Item], pred: Sequence[Item], *, overlap: bool = False,
     """One-to-one pairs (gold index, predicted index), sorted by gold index.
 
     Exact: each gold item, in canonical order, takes the first free predicted item (in
-    canonical order) with the same offsets (and label, with `by_label`); so among the items
-    of one key, the k-th gold item pairs with the k-th predicted one (found by dict, without
-    sorting). Overlap: every pair sharing a character is a candidate; candidates are taken
-    by larger overlap, then by the gold item's and then the predicted item's canonical
-    position, skipping items already paired.
+    canonical order) with the same offsets (and label, with `by_label`). Overlap: every
+    pair sharing a character is a candidate; candidates are taken by larger overlap, then
+    by the gold item's and then the predicted item's canonical position, skipping items
+    already paired.
     """
     if not overlap:
-        free = _groups(pred, by_label)
-        pairs: list[tuple[int, int]] = []
-        for key, group in _groups(gold, by_label).items():
-            if key in free:
-                pairs += zip(group, free[key])
-        pairs.sort()
-        return pairs
+        return _exact(gold, pred, by_label)
     g_order, p_order = _order(gold), _order(pred)
     # reach[k]: the furthest end among the first k + 1 predicted items; items before the
     # first whose reach passes a gold start end before it (no overlap), so the scan starts

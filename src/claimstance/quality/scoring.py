@@ -23,9 +23,11 @@ denominator is n/a (None), never 0 or 1.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -138,25 +140,41 @@ def _token_range(starts: list[int], ends: list[int], span: Span) -> tuple[int, i
     return bisect.bisect_right(ends, span[0]), bisect.bisect_left(starts, span[1])
 
 
-def _count(t: Tally, key: str, labels: Iterable[str]) -> None:
-    """Set `key` (a pattern with one {}) for each label, to how often it occurs; keys are
-    fresh, so the tally of one document is built without a miss per item."""
-    for label, k in Counter(labels).items():
-        t[key.format(label)] = k
+class _Keys(dict[Any, str]):
+    """The tally key of each label (or tuple of labels) for one pattern, formatted once."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def __missing__(self, labels: str | tuple[str, ...]) -> str:
+        key = self[labels] = self.pattern.format(*labels) if isinstance(labels, tuple) \
+            else self.pattern.format(labels)
+        return key
 
 
-def _labels(t: Tally, name: str, pairs: list[tuple[str, str]]) -> None:
-    """Labels of paired items (gold, predicted): pairs, equal, and per label gold, pred, tp
-    (keys only for what occurs)."""
-    if not pairs:
-        return
-    t[f"{name}.pairs"] = len(pairs)
-    _count(t, name + ".{}.gold", [g for g, _ in pairs])
-    _count(t, name + ".{}.pred", [p for _, p in pairs])
-    same = [g for g, p in pairs if g == p]
-    if same:
-        t[f"{name}.equal"] = len(same)
-        _count(t, name + ".{}.tp", same)
+@functools.cache
+def _keys(pattern: str) -> _Keys:
+    return _Keys(pattern)
+
+
+def _each(pattern: str, labels: Iterable[Any]) -> Iterator[str]:
+    """The key of each label: `Counter` counts them all in one pass."""
+    return map(_keys(pattern).__getitem__, labels)
+
+
+def label_pairs(name: str, pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
+    """Keys to count for the labels of paired items (gold, predicted): `name.pairs`, and
+    `name.equal` where they agree; per label `.gold`, `.pred`, and `.tp` where they agree."""
+    gold, pred, tp = (_keys(f"{name}.{{}}.{x}") for x in ("gold", "pred", "tp"))
+    n_pairs, n_equal = f"{name}.pairs", f"{name}.equal"
+    for g, p in pairs:
+        yield n_pairs
+        yield gold[g]
+        yield pred[p]
+        if g == p:
+            yield n_equal
+            yield tp[g]
 
 
 @dataclass(frozen=True)
@@ -193,11 +211,6 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
     t["mentions.pred"] = len(pm)
     t["mentions.strict"] = len(strict)
     t["mentions.span"] = len(span)
-    _count(t, "mention_type.{}.gold", [m[2] for m in gm])
-    _count(t, "mention_type.{}.pred", [m[2] for m in pm])
-    _count(t, "mention_type.{}.tp", [gm[i][2] for i, _ in strict])
-    for (g, p), k in Counter([(gm[i][2], pm[j][2]) for i, j in span]).items():
-        t[f"mention_confusion.{g}.{p}"] = k
 
     gc, pc = gold.claims, pred.claims
     pairs = found.claims
@@ -221,7 +234,6 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
             overlap += max(0, min(g1, p1) - max(g0, p0))
         if pairs:
             t["tokens.overlap"] = overlap
-    _labels(t, "claim_type", [(gc[i][2], pc[j][2]) for i, j in pairs])
 
     linked = dict(found.linked)
     claimant_tp = 0
@@ -244,7 +256,14 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
     stance_pairs = [(label, predicted[(h, c)]) for h, c, label in gold.stances
                     if (h, c) in predicted]
     t["stances.tp"] = sum(1 for g, p in stance_pairs if g == p)
-    _labels(t, "stance_label", stance_pairs)
+    # every per-label count in one pass (keys only for labels that occur)
+    t.update(Counter(itertools.chain(
+        _each("mention_type.{}.gold", [m[2] for m in gm]),
+        _each("mention_type.{}.pred", [m[2] for m in pm]),
+        _each("mention_type.{}.tp", [gm[i][2] for i, _ in strict]),
+        _each("mention_confusion.{}.{}", [(gm[i][2], pm[j][2]) for i, j in span]),
+        label_pairs("claim_type", [(gc[i][2], pc[j][2]) for i, j in pairs]),
+        label_pairs("stance_label", stance_pairs))))
     return t
 
 
