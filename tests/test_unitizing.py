@@ -72,8 +72,15 @@ def test_texts_are_one_continuum_whose_gaps_end_with_each_text() -> None:
 
 
 def partition(units: list[Span], length: int) -> list[tuple[int, int, bool]]:
-    out, pos = [], 0
+    """Units (overlapping ones joined) and the gaps between them."""
+    joined: list[Span] = []
     for s, e in sorted(units):
+        if joined and s < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], e))
+        else:
+            joined.append((s, e))
+    out, pos = [], 0
+    for s, e in joined:
         if s > pos:
             out.append((pos, s - pos, False))
         out.append((s, e - s, True))
@@ -118,7 +125,10 @@ def layers(draw: st.DrawFn) -> tuple[int, list[Span], list[Span]]:
     def units() -> list[Span]:
         cuts = sorted(set(draw(st.lists(st.integers(0, length), max_size=8))))
         pieces = list(itertools.pairwise(cuts))
-        return [p for p in pieces if draw(st.booleans())]
+        chosen = [p for p in pieces if draw(st.booleans())]
+        if len(cuts) > 2 and draw(st.booleans()):  # one unit across others: merged first
+            chosen.insert(draw(st.integers(0, len(chosen))), (cuts[0], cuts[-2]))
+        return chosen
 
     return length, units(), units()
 

@@ -31,23 +31,19 @@ from ..corpus.schema import claim_types, mention_types, stance_labels
 from ..problems import Refused, Report
 from ..validation.plan import Work, plan_for, unpack
 from ..validation.run import Checked, check_doc
-from .scoring import Tally, pair, tally
+from .scoring import Tally, label_pairs, pair, tally
 from .unitizing import Unitizing, pooled
 
 Layer = dict[str, Any]
 Span = tuple[int, int]
 
 
-@dataclass
+@dataclass(frozen=True)
 class SpanCounts:
     """Matched and total items for F1: 2 * matched / (items of A + items of B)."""
 
     matched: int = 0
     total: int = 0  # items of A + items of B
-
-    def add(self, matched: int, n_a: int, n_b: int) -> None:
-        self.matched += matched
-        self.total += n_a + n_b
 
     @property
     def f1(self) -> float | None:
@@ -73,30 +69,19 @@ def alpha(units: Iterable[tuple[str, str]] | Counter[tuple[str, str]]) -> float 
         totals[b] += k
         if a != b:
             disagree += 2 * k
-    n = sum(totals.values())
-    expected = n * n - sum(v * v for v in totals.values())  # sum over c != k of n_c n_k
+    return alpha_from(totals.values(), disagree)
+
+
+def alpha_from(totals: Iterable[int], disagree: int) -> float | None:
+    """`alpha` from what it rests on: n_c (how often each value occurs, both coders
+    together) and sum_{c != k} o[c, k] (twice the disagreeing units); so the counts a tally
+    keeps of paired labels (per label gold + pred, pairs - equal) give it too."""
+    n_c = list(totals)
+    n = sum(n_c)
+    expected = n * n - sum(v * v for v in n_c)  # sum over c != k of n_c n_k
     if not n or not expected:
         return None
     return 1 - (n - 1) * disagree / expected
-
-
-@dataclass
-class LabelUnits:
-    """Paired items' labels as counts of (first, second) pairs: mergeable, and as small as
-    the label set, whatever the corpus size."""
-
-    units: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-    def to_dict(self, with_alpha: bool = True) -> dict[str, Any]:
-        """Alpha is skipped where values are open-ended (claimants: one per mention)."""
-        n = sum(self.units.values())
-        agree = sum(k for (a, b), k in self.units.items() if a == b)
-        return {"alpha": _round(alpha(self.units)) if with_alpha else None,
-                "observed_agreement": _round(agree / n if n else None), "items": n}
-
-
-#: The scorer's counts agreement reports (the others would only travel and be added up).
-SCORED = ("claims.", "claimant.", "stances.", "mention_type.", "claim_type.", "stance_label.")
 
 
 def _units() -> dict[str, Unitizing]:
@@ -105,18 +90,13 @@ def _units() -> dict[str, Unitizing]:
 
 @dataclass
 class Agreement:
-    """Agreement figures of one pair (or pooled over pairs), mergeable."""
+    """Agreement figures of one pair (or pooled over pairs), mergeable: the scorer's counts
+    with the first annotator as gold (`scoring.tally`: spans, claims, claimants, stances
+    and the labels of paired items), the mentions paired by overlap and their types (as
+    `linked_type`, counted like the scorer's labels), and unitizing."""
 
     documents: int = 0
-    mention_exact: SpanCounts = field(default_factory=SpanCounts)
-    mention_overlap: SpanCounts = field(default_factory=SpanCounts)
-    claim_exact: SpanCounts = field(default_factory=SpanCounts)
-    claim_overlap: SpanCounts = field(default_factory=SpanCounts)
-    mention_type: LabelUnits = field(default_factory=LabelUnits)
-    claim_type: LabelUnits = field(default_factory=LabelUnits)
-    claimant: LabelUnits = field(default_factory=LabelUnits)
-    stance: LabelUnits = field(default_factory=LabelUnits)
-    scored: Tally = field(default_factory=Tally)  # the first annotator as gold
+    counts: Tally = field(default_factory=Tally)
     mention_units: dict[str, Unitizing] = field(default_factory=_units)
     claim_units: Unitizing = field(default_factory=Unitizing)
 
@@ -125,24 +105,36 @@ class Agreement:
         one document pooled for the corpus count it once)."""
         if documents:
             self.documents += other.documents
-        for name in ("mention_exact", "mention_overlap", "claim_exact", "claim_overlap"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            mine.add(theirs.matched, theirs.total, 0)
-        for name in ("mention_type", "claim_type", "claimant", "stance"):
-            getattr(self, name).units.update(getattr(other, name).units)
-        self.scored.add(other.scored)
+        self.counts.add(other.counts)
+        mine = self.mention_units
         for t, u in other.mention_units.items():
-            self.mention_units.setdefault(t, Unitizing()).merge(u)
+            if t not in mine:
+                mine[t] = Unitizing()
+            mine[t].merge(u)
         self.claim_units.merge(other.claim_units)
 
-    def _f1(self, tp: str, kind: str) -> dict[str, Any]:
-        t = self.scored
-        return SpanCounts(t[tp], t[f"{kind}.gold"] + t[f"{kind}.pred"]).to_dict()
+    def _spans(self, matched: str, kind: str) -> dict[str, Any]:
+        t = self.counts
+        return SpanCounts(t[matched], t[f"{kind}.gold"] + t[f"{kind}.pred"]).to_dict()
+
+    def _labels(self, name: str) -> dict[str, Any]:
+        """Alpha and observed agreement of the labels of paired items, from their counts:
+        n_c = pairs labelled c by either annotator, disagreeing pairs = pairs - equal."""
+        t = self.counts
+        n, equal = t[f"{name}.pairs"], t[f"{name}.equal"]
+        n_c: Counter[str] = Counter()
+        for key, k in t.items():
+            head, _, label_side = key.partition(".")
+            label, _, side = label_side.rpartition(".")
+            if head == name and label and side in ("gold", "pred"):
+                n_c[label] += k
+        return {"alpha": _round(alpha_from(n_c.values(), 2 * (n - equal))),
+                "observed_agreement": _round(equal / n if n else None), "items": n}
 
     def per_label(self) -> dict[str, dict[str, Any]]:
         """F1 per label (2 x both / (first's + second's)): mention types over exact spans,
         claim types over paired claims, stance labels over stances on the same pair."""
-        t = self.scored
+        t = self.counts
         return {name: {label: SpanCounts(t[f"{name}.{label}.tp"],
                                          t[f"{name}.{label}.gold"] + t[f"{name}.{label}.pred"])
                        .to_dict() for label in labels}
@@ -151,21 +143,24 @@ class Agreement:
                                      ("stance_label", stance_labels()))}
 
     def to_dict(self) -> dict[str, Any]:
-        claimant = self.claimant.to_dict(with_alpha=False)
+        t = self.counts
+        paired_claims = t["claims.overlap"]
         mentions_u = pooled(self.mention_units.values())
         return {
             "documents": self.documents,
-            "mention_spans": {"exact": self.mention_exact.to_dict(),
-                              "overlap": self.mention_overlap.to_dict()},
-            "mention_type": self.mention_type.to_dict(),
-            "claim_spans": {"exact": self.claim_exact.to_dict(),
-                            "overlap": self.claim_overlap.to_dict()},
-            "claimant": {"agreement": claimant["observed_agreement"],
-                         "items": claimant["items"]},
-            "claimant_link": self._f1("claimant.tp", "claims"),
-            "claim_type": self.claim_type.to_dict(),
-            "stance_label": self.stance.to_dict(),
-            "stance_triples": self._f1("stances.tp", "stances"),
+            "mention_spans": {"exact": self._spans("mentions.span", "mentions"),
+                              "overlap": self._spans("mentions.linked", "mentions")},
+            "mention_type": self._labels("linked_type"),
+            "claim_spans": {"exact": self._spans("claims.exact", "claims"),
+                            "overlap": self._spans("claims.overlap", "claims")},
+            # paired claims whose claimants are both the article or paired mentions
+            "claimant": {"agreement": _round(t["claimant.tp"] / paired_claims
+                                             if paired_claims else None),
+                         "items": paired_claims},
+            "claimant_link": self._spans("claimant.tp", "claims"),
+            "claim_type": self._labels("claim_type"),
+            "stance_label": self._labels("stance_label"),
+            "stance_triples": self._spans("stances.tp", "stances"),
             "per_label": self.per_label(),
             "unitizing": {
                 "mentions": {"alpha": _round(None if mentions_u is None else float(mentions_u)),
@@ -179,49 +174,30 @@ class Agreement:
         }
 
 
-def _spans(items: list[dict[str, Any]]) -> list[Span]:
-    return [(x["start"], x["end"]) for x in items]
-
-
 def compare(a: Layer, b: Layer, length: int) -> Agreement:
-    """Agreement of two layers of one document whose text has `length` characters."""
-    out = Agreement(documents=1)
-    ma, mb = a["mentions"], b["mentions"]
-    ca, cb = a["claims"], b["claims"]
+    """Agreement of two layers of one document whose text has `length` characters.
+
+    Mentions and claims are paired and counted by the scorer (`scoring.pair`, `tally`: A
+    as gold); B names no span outside its mentions, so its linked mentions are the mentions
+    paired by overlap, and a claim pair's claimants agree exactly when the scorer counts a
+    claimant link; stance labels are compared on the stances both made on paired mentions
+    and claims, as the scorer does."""
     items_a, items_b = from_layer(a), from_layer(b)
-    pairs = pair(items_a, items_b)  # B names no span outside its mentions: linked = overlap
-    exact_m, over_m = pairs.spans, pairs.linked
-    out.mention_exact.add(len(exact_m), len(ma), len(mb))
-    out.mention_overlap.add(len(over_m), len(ma), len(mb))
-    out.mention_type.units.update((ma[i]["type"], mb[j]["type"]) for i, j in over_m)
-    exact_c, over_c = pairs.claims_exact, pairs.claims
-    out.claim_exact.add(len(exact_c), len(ca), len(cb))
-    out.claim_overlap.add(len(over_c), len(ca), len(cb))
-    out.claim_type.units.update((ca[i]["type"], cb[j]["type"]) for i, j in over_c)
-    # ids differ between layers: a mention of A and of B are "the same" when matched
-    m_ix = {ma[i]["id"]: k for k, (i, _) in enumerate(over_m)}
-    m_jx = {mb[j]["id"]: k for k, (_, j) in enumerate(over_m)}
-
-    def who(mid: str | None, ix: dict[str, int], side: str) -> str:
-        if mid is None:
-            return "the article"
-        return f"mention {ix[mid]}" if mid in ix else f"unmatched {side}:{mid}"
-
-    out.claimant.units.update((who(ca[i]["claimant"], m_ix, "a"),
-                               who(cb[j]["claimant"], m_jx, "b")) for i, j in over_c)
-    c_ix = {ca[i]["id"]: k for k, (i, _) in enumerate(over_c)}
-    c_jx = {cb[j]["id"]: k for k, (_, j) in enumerate(over_c)}
-    sa = {(m_ix[s["holder"]], c_ix[s["claim"]]): s["label"] for s in a["stances"]
-          if s["holder"] in m_ix and s["claim"] in c_ix}
-    sb = {(m_jx[s["holder"]], c_jx[s["claim"]]): s["label"] for s in b["stances"]
-          if s["holder"] in m_jx and s["claim"] in c_jx}
-    out.stance.units.update((sa[k], sb[k]) for k in sa.keys() & sb.keys())
-    out.scored = Tally({k: v for k, v in tally(items_a, items_b, paired=pairs).items()
-                        if k.startswith(SCORED)})
-    for t in mention_types():
-        out.mention_units[t].add(length, [(m["start"], m["end"]) for m in ma if m["type"] == t],
-                                 [(m["start"], m["end"]) for m in mb if m["type"] == t])
-    out.claim_units.add(length, _spans(ca), _spans(cb))
+    pairs = pair(items_a, items_b)
+    counts = tally(items_a, items_b, paired=pairs)
+    ma, mb = items_a.mentions, items_b.mentions
+    counts["mentions.linked"] = len(pairs.linked)
+    counts.update(Counter(label_pairs("linked_type",
+                                      [(ma[i][2], mb[j][2]) for i, j in pairs.linked])))
+    units: dict[str, tuple[list[Span], list[Span]]] = {t: ([], []) for t in mention_types()}
+    for side, mentions in ((0, ma), (1, mb)):
+        for start, end, t in mentions:
+            if t in units:
+                units[t][side].append((start, end))
+    out = Agreement(documents=1, counts=counts)
+    for t, (ua, ub) in units.items():
+        out.mention_units[t].add(length, ua, ub)
+    out.claim_units.add(length, [c[:2] for c in items_a.claims], [c[:2] for c in items_b.claims])
     return out
 
 

@@ -23,8 +23,11 @@ denominator is n/a (None), never 0 or 1.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -137,14 +140,41 @@ def _token_range(starts: list[int], ends: list[int], span: Span) -> tuple[int, i
     return bisect.bisect_right(ends, span[0]), bisect.bisect_left(starts, span[1])
 
 
-def _labels(t: Tally, name: str, pairs: Iterable[tuple[str, str]]) -> None:
+class _Keys(dict[Any, str]):
+    """The tally key of each label (or tuple of labels) for one pattern, formatted once."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def __missing__(self, labels: str | tuple[str, ...]) -> str:
+        key = self[labels] = self.pattern.format(*labels) if isinstance(labels, tuple) \
+            else self.pattern.format(labels)
+        return key
+
+
+@functools.cache
+def _keys(pattern: str) -> _Keys:
+    return _Keys(pattern)
+
+
+def _each(pattern: str, labels: Iterable[Any]) -> Iterator[str]:
+    """The key of each label: `Counter` counts them all in one pass."""
+    return map(_keys(pattern).__getitem__, labels)
+
+
+def label_pairs(name: str, pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
+    """Keys to count for the labels of paired items (gold, predicted): `name.pairs`, and
+    `name.equal` where they agree; per label `.gold`, `.pred`, and `.tp` where they agree."""
+    gold, pred, tp = (_keys(f"{name}.{{}}.{x}") for x in ("gold", "pred", "tp"))
+    n_pairs, n_equal = f"{name}.pairs", f"{name}.equal"
     for g, p in pairs:
-        t[f"{name}.pairs"] += 1
-        t[f"{name}.{g}.gold"] += 1
-        t[f"{name}.{p}.pred"] += 1
+        yield n_pairs
+        yield gold[g]
+        yield pred[p]
         if g == p:
-            t[f"{name}.equal"] += 1
-            t[f"{name}.{g}.tp"] += 1
+            yield n_equal
+            yield tp[g]
 
 
 @dataclass(frozen=True)
@@ -176,26 +206,18 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
     found = paired or pair(gold, pred)
     t = Tally()
     gm, pm = gold.mentions, pred.mentions
-    t["mentions.gold"] += len(gm)
-    t["mentions.pred"] += len(pm)
     strict, span = found.strict, found.spans
-    t["mentions.strict"] += len(strict)
-    t["mentions.span"] += len(span)
-    for _, _, label in gm:
-        t[f"mention_type.{label}.gold"] += 1
-    for _, _, label in pm:
-        t[f"mention_type.{label}.pred"] += 1
-    for i, _ in strict:
-        t[f"mention_type.{gm[i][2]}.tp"] += 1
-    for i, j in span:
-        t[f"mention_confusion.{gm[i][2]}.{pm[j][2]}"] += 1
+    t["mentions.gold"] = len(gm)
+    t["mentions.pred"] = len(pm)
+    t["mentions.strict"] = len(strict)
+    t["mentions.span"] = len(span)
 
     gc, pc = gold.claims, pred.claims
-    t["claims.gold"] += len(gc)
-    t["claims.pred"] += len(pc)
-    t["claims.exact"] += len(found.claims_exact)
     pairs = found.claims
-    t["claims.overlap"] += len(pairs)
+    t["claims.gold"] = len(gc)
+    t["claims.pred"] = len(pc)
+    t["claims.exact"] = len(found.claims_exact)
+    t["claims.overlap"] = len(pairs)
     if tokens is not None:
         starts, ends = (list(x) for x in zip(*tokens, strict=True)) if tokens else ([], [])
 
@@ -203,33 +225,45 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
             first, last = _token_range(starts, ends, (s[0], s[1]))
             return max(0, last - first)
 
-        t["tokens.gold"] += sum(map(size, gc))
-        t["tokens.pred"] += sum(map(size, pc))
+        t["tokens.gold"] = sum(map(size, gc))
+        t["tokens.pred"] = sum(map(size, pc))
+        overlap = 0
         for i, j in pairs:
             g0, g1 = _token_range(starts, ends, gc[i][:2])
             p0, p1 = _token_range(starts, ends, pc[j][:2])
-            t["tokens.overlap"] += max(0, min(g1, p1) - max(g0, p0))
-    _labels(t, "claim_type", ((gc[i][2], pc[j][2]) for i, j in pairs))
+            overlap += max(0, min(g1, p1) - max(g0, p0))
+        if pairs:
+            t["tokens.overlap"] = overlap
 
     linked = dict(found.linked)
+    claimant_tp = 0
     for i, j in pairs:
         g, p = gold.claimants[i], pred.claimants[j]
         if (g is None and p is None) or (g is not None and p is not None
                                          and linked.get(g) == p):
-            t["claimant.tp"] += 1
+            claimant_tp += 1
+    if claimant_tp:
+        t["claimant.tp"] = claimant_tp
 
     person_of = {j: i for i, j in linked.items()}
     claim_of = {j: i for i, j in pairs}
-    t["stances.gold"] += len(gold.stances)
-    t["stances.pred"] += len(pred.stances)
+    t["stances.gold"] = len(gold.stances)
+    t["stances.pred"] = len(pred.stances)
     predicted: dict[tuple[int, int], str] = {}
     for h, c, label in pred.stances:
         if h in person_of and c in claim_of:
             predicted.setdefault((person_of[h], claim_of[c]), label)
     stance_pairs = [(label, predicted[(h, c)]) for h, c, label in gold.stances
                     if (h, c) in predicted]
-    t["stances.tp"] += sum(1 for g, p in stance_pairs if g == p)
-    _labels(t, "stance_label", stance_pairs)
+    t["stances.tp"] = sum(1 for g, p in stance_pairs if g == p)
+    # every per-label count in one pass (keys only for labels that occur)
+    t.update(Counter(itertools.chain(
+        _each("mention_type.{}.gold", [m[2] for m in gm]),
+        _each("mention_type.{}.pred", [m[2] for m in pm]),
+        _each("mention_type.{}.tp", [gm[i][2] for i, _ in strict]),
+        _each("mention_confusion.{}.{}", [(gm[i][2], pm[j][2]) for i, j in span]),
+        label_pairs("claim_type", [(gc[i][2], pc[j][2]) for i, j in pairs]),
+        label_pairs("stance_label", stance_pairs))))
     return t
 
 

@@ -49,77 +49,112 @@ def merged(units: Iterable[Span]) -> tuple[list[Span], int]:
     return out, joins
 
 
-def partition(units: Sequence[Span], length: int) -> list[Segment]:
-    """Non-overlapping sorted units and the gaps between them, tiling [0, length)."""
-    out: list[Segment] = []
+def gaps(units: Sequence[Span], length: int) -> list[int]:
+    """Lengths of the gaps between non-overlapping sorted units in [0, length)."""
+    out = []
     pos = 0
     for start, end in units:
         if start > pos:
-            out.append((pos, start - pos, False))
-        out.append((start, end - start, True))
+            out.append(start - pos)
         pos = end
     if pos < length:
-        out.append((pos, length - pos, False))
+        out.append(length - pos)
     return out
 
 
-def delta2(g: Segment, h: Segment) -> int:
-    d = g[0] - h[0]
-    lg, lh = g[1], h[1]
-    if g[2] and h[2] and -lg < d < lh:
-        return d * d + (d + lg - lh) ** 2
-    if g[2] and not h[2] and 0 <= d <= lh - lg:
-        return lg * lg
-    if h[2] and not g[2] and lh - lg <= d <= 0:
-        return lh * lh
-    return 0
-
-
-def observed(a: Sequence[Segment], b: Sequence[Segment]) -> int:
-    """Sum of delta2 over the pairs of segments that overlap (all others give 0): a merge
-    walk in which every overlapping pair is current together exactly once."""
+def observed(a: Sequence[Span], b: Sequence[Span]) -> int:
+    """Sum of delta2 over every pair of segments, from the units alone (non-overlapping,
+    sorted, within the text): two overlapping units give their begin and end differences
+    squared; a unit that overlaps no unit of the other annotator lies inside one of their
+    gaps and gives its length squared; everything else gives 0. A merge walk meets every
+    overlapping pair of units exactly once."""
     total = i = j = 0
+    hit_a = hit_b = False  # a[i] (b[j]) overlaps a unit of the other annotator
     while i < len(a) and j < len(b):
-        total += delta2(a[i], b[j])
-        if a[i][0] + a[i][1] <= b[j][0] + b[j][1]:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        if a_start < b_end and b_start < a_end:
+            total += (a_start - b_start) ** 2 + (a_end - b_end) ** 2
+            hit_a = hit_b = True
+        if a_end <= b_end:
+            if not hit_a:
+                total += (a_end - a_start) ** 2
             i += 1
+            hit_a = False
         else:
+            if not hit_b:
+                total += (b_end - b_start) ** 2
             j += 1
+            hit_b = False
+    for rest, k, hit in ((a, i, hit_a), (b, j, hit_b)):
+        total += sum((end - start) ** 2 for start, end in rest[k + hit:])
     return total
+
+
+#: Lengths a `Unitizing` keeps as a list before it counts them: lists grow in C and
+#: `Counter.update` counts a list in C, where adding the counts of each pair of layers
+#: would be a dictionary update in Python for every distinct length of every pair.
+BATCH = 4096
 
 
 @dataclass
 class Unitizing:
     """What alpha_U of one category needs, summed over texts: mergeable, and as small as
-    the number of distinct unit and gap lengths."""
+    the number of distinct unit and gap lengths (and a batch of lengths not yet counted)."""
 
     length: int = 0
     observed: int = 0  # sum of delta2, one order of the two annotators
-    units: Counter[int] = field(default_factory=Counter)  # length -> how many units
-    gaps: Counter[int] = field(default_factory=Counter)
     joined: int = 0  # overlapping units of one annotator merged
+    unit_counts: Counter[int] = field(default_factory=Counter)  # length -> how many units
+    gap_counts: Counter[int] = field(default_factory=Counter)
+    new_units: list[int] = field(default_factory=list)  # lengths not counted yet
+    new_gaps: list[int] = field(default_factory=list)
 
     def add(self, length: int, a: Iterable[Span], b: Iterable[Span]) -> None:
-        """One text of `length` characters and two annotators' units of this category."""
+        """One text of `length` characters and two annotators' units of this category
+        (spans within the text)."""
         ua, ja = merged(a)
         ub, jb = merged(b)
-        pa, pb = partition(ua, length), partition(ub, length)
         self.length += length
-        self.observed += observed(pa, pb)
+        self.observed += observed(ua, ub)
         self.joined += ja + jb
-        for _, size, unit in (*pa, *pb):
-            (self.units if unit else self.gaps)[size] += 1
+        self._take([end - start for start, end in ua + ub], gaps(ua, length) + gaps(ub, length))
 
     def merge(self, other: Unitizing) -> None:
         self.length += other.length
         self.observed += other.observed
-        self.units.update(other.units)
-        self.gaps.update(other.gaps)
         self.joined += other.joined
+        if other.unit_counts or other.gap_counts:
+            self.unit_counts.update(other.unit_counts)
+            self.gap_counts.update(other.gap_counts)
+        self._take(other.new_units, other.new_gaps)
+
+    def _take(self, units: list[int], gaps: list[int]) -> None:
+        self.new_units += units
+        self.new_gaps += gaps
+        if len(self.new_units) + len(self.new_gaps) > BATCH:
+            self._count()
+
+    def _count(self) -> None:
+        self.unit_counts.update(self.new_units)
+        self.gap_counts.update(self.new_gaps)
+        self.new_units.clear()
+        self.new_gaps.clear()
+
+    @property
+    def units(self) -> Counter[int]:
+        """Length -> how many units."""
+        self._count()
+        return self.unit_counts
+
+    @property
+    def gaps(self) -> Counter[int]:
+        self._count()
+        return self.gap_counts
 
     @property
     def n_units(self) -> int:
-        return sum(self.units.values())
+        return sum(self.unit_counts.values()) + len(self.new_units)
 
     @property
     def d_o(self) -> Fraction | None:
@@ -133,20 +168,21 @@ class Unitizing:
         if not n:
             return None
         total_len = self.length
-        sizes = sorted(self.gaps)
+        units, gaps = self.units, self.gaps
+        sizes = sorted(gaps)
         count_from = [0] * (len(sizes) + 1)  # gaps at least sizes[k] long, and their length
         length_from = [0] * (len(sizes) + 1)
         for k in range(len(sizes) - 1, -1, -1):
-            g, c = sizes[k], self.gaps[sizes[k]]
+            g, c = sizes[k], gaps[sizes[k]]
             count_from[k] = count_from[k + 1] + c
             length_from[k] = length_from[k + 1] + g * c
         acc = 0  # 3 x the sum, kept in integers
-        for u, c in self.units.items():
+        for u, c in units.items():
             k = bisect.bisect_left(sizes, u)
             fits = length_from[k] - (u - 1) * count_from[k]  # sum over gaps >= u of gap-u+1
             acc += c * ((n - 1) * u * (u - 1) * (2 * u - 1) + 3 * u * u * fits)
         denominator = 2 * total_len * (2 * total_len - 1) - sum(
-            c * u * (u - 1) for u, c in self.units.items())
+            c * u * (u - 1) for u, c in units.items())
         return Fraction(2 * acc, 3 * total_len * denominator) if denominator else None
 
     @property
