@@ -73,7 +73,7 @@ class Columns:
         offsets = np.concatenate([seg.offsets for seg in self.segs])
         tokens = np.array([len(seg.offsets) // 2 for seg in self.segs], dtype=np.int64)
         moved = offsets + np.repeat(base, 2 * tokens)
-        return Layout(base, bounds[~is_last], bounds[~is_first], doc_of,
+        return Layout(int(lengths.sum()), base, bounds[~is_last], bounds[~is_first], doc_of,
                       np.concatenate([[0], np.cumsum(per_doc)]), offsets, moved[0::2],
                       moved[1::2])
 
@@ -151,42 +151,39 @@ class Columns:
                  "claim_text": pc.take(c.field("text"), claim),
                  "claim_type": pc.take(c.field("type"), claim)}
         out["stances"] = pa.table(cols, schema=schemas["stances"])
-        arrays = [lists[f.name] if f.name in lists else
+        text = pa.array([d["text"] for d in self.docs], fields["text"].type)  # tokens cut it
+        arrays = [lists[f.name] if f.name in lists else text if f.name == "text" else
                   pa.array([d[f.name] for d in self.docs], f.type) for f in doc_schema]
         out["documents"] = pa.table(arrays, schema=doc_schema)
         tags = {name: tag(lay.sentence_starts_moved, lay.starts, lay.ends,
                           lay.spans(arr.field("start"), arr.field("end"), arr.field("type"),
                                     parents[key]), bio[name])
                 for name, key, arr in (("mentions", "m", m), ("claims", "c", c))}
-        out["tokens"] = self.token_table(doc_ids, schemas["tokens"], lay, tags)
+        out["tokens"] = self.token_table(doc_ids, text, schemas["tokens"], lay, tags)
         return {config: out[config] for config in CONFIGS}
 
-    def token_texts(self, lay: Layout) -> pa.Array:
-        """Every token's text, cut by Arrow from the documents' UTF-8 (no Python string per
-        token): code-point offsets become byte offsets through the cumulative UTF-8 lengths
-        of all texts, and the pieces between consecutive offsets alternate token, gap."""
+    def token_texts(self, text: pa.Array, lay: Layout) -> pa.Array:
+        """Every token's text, cut by Arrow from the UTF-8 of the documents' `text` column
+        (no Python string per token): code point k starts at the k-th byte that does not
+        continue a character, and the pieces between consecutive offsets alternate token,
+        gap."""
         import numpy as np
         import pyarrow as pa
 
         if not len(lay.offsets):
             return pa.array([], pa.string())
-        joined = "".join(d["text"] for d in self.docs)
+        _, ends, data = text.buffers()
+        size = int(np.frombuffer(ends, dtype=np.int32, count=len(text) + 1)[-1])
         where: Ints = np.empty(len(lay.offsets), dtype=np.int64)
         where[0::2], where[1::2] = lay.starts, lay.ends
-        if not joined.isascii():  # code point -> byte offset: sum of the UTF-8 widths before
-            points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-            widths = (points >= 0x80).view(np.uint8) + np.uint8(1)
-            widths += (points >= 0x800).view(np.uint8)
-            widths += (points >= 0x10000).view(np.uint8)
-            byte_at = np.zeros(len(points) + 1, dtype=np.int64)
-            np.cumsum(widths, dtype=np.int64, out=byte_at[1:])
-            where = byte_at[where]
-        pieces = pa.StringArray.from_buffers(
-            len(where) - 1, pa.py_buffer(where.astype(np.int32)),
-            pa.py_buffer(joined.encode("utf-8")))
+        if size != lay.chars:  # not all ASCII: code point -> byte offset
+            utf8 = np.frombuffer(data, dtype=np.uint8, count=size)
+            where = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), size)[where]
+        pieces = pa.StringArray.from_buffers(len(where) - 1,
+                                             pa.py_buffer(where.astype(np.int32)), data)
         return pieces.take(pa.array(np.arange(0, len(where) - 1, 2)))
 
-    def token_table(self, doc_ids: pa.Array, schema: pa.Schema, lay: Layout,
+    def token_table(self, doc_ids: pa.Array, text: pa.Array, schema: pa.Schema, lay: Layout,
                     tags: dict[str, Any]) -> pa.Table:
         """One row per sentence: tokens, their offsets and BIO tags (class ids)."""
         import numpy as np
@@ -209,7 +206,7 @@ class Columns:
         return pa.table({
             "doc_id": pc.take(doc_ids, pa.array(lay.doc_of_sentence)),
             "sentence": pa.array(lay.sentence_in_doc().astype(np.int32)),
-            "tokens": per_row(self.token_texts(lay), "tokens"),
+            "tokens": per_row(self.token_texts(text, lay), "tokens"),
             "offsets": per_row(pairs, "offsets"),
             "mention_tags": per_row(class_ids(tags["mentions"]), "mention_tags"),
             "claim_tags": per_row(class_ids(tags["claims"]), "claim_tags"),
@@ -222,6 +219,7 @@ class Layout:
     texts before it), so numpy finds sentences and tokens for all of them at once: the
     documents' offsets never interleave."""
 
+    chars: int  # of all texts
     base: Ints  # where each text starts
     sentence_starts: Ints  # in its own text, every sentence of every document
     sentence_ends: Ints
