@@ -133,10 +133,10 @@ def test_columnar_tables_equal_the_row_reference(corpus: Path) -> None:
     want: dict[str, list[dict[str, object]]] = {c: [] for c in CONFIGS}
     bio = {"mentions": BioCounts(), "claims": BioCounts()}
     for doc, ann in docs:
-        cols.add(doc, ann, segment(doc["text"]), bio)
+        cols.add(doc, ann, segment(doc["text"]))
         for config, batch in rows(doc, ann, ix).items():
             want[config] += batch
-    for config, table in cols.tables().items():
+    for config, table in cols.tables(bio).items():
         expected = pa.Table.from_pylist(want[config], schema=arrow_schema(config))
         assert table.equals(expected), config
 

@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import bisect
 import functools
-import sys
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .document import is_grapheme_boundary
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.integer[Any]]
+    Bools = npt.NDArray[np.bool_]
 
 SPACY_VERSION = "3.8.18"
 RULES_VERSION = "1"  # bump when the rules above change: segmentations are cached by it
 OPENERS = frozenset("\"'\u201c\u2018([{\u00ab")  # quotes, brackets, guillemet
+FAST_PATHS = True  # off: every span goes through the full outermost-first rule (tests)
 
 Span = tuple[int, int]
 
@@ -49,25 +57,70 @@ def segmenter_version() -> str:
     return f"spacy-{version('spacy')}+rules-{RULES_VERSION}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Segmentation:
-    sentences: list[Span]  # tile the text
-    tokens: list[Span]  # the non-whitespace tokens, in order
+    """Sentences and tokens as flat int32 arrays, as the cache stores them, so the build
+    works on whole batches of documents without a Python object per token; `sentences`
+    and `tokens` give the same as lists of (start, end) pairs, made on first use."""
+
+    bounds: Ints  # where each sentence starts, then the text's length: sentences tile it
+    offsets: Ints  # start, end of every non-whitespace token, in order
+
+    @classmethod
+    def of(cls, sentence_starts: Sequence[int], offsets: Sequence[int],
+           length: int) -> Segmentation:
+        import numpy as np
+
+        return cls(np.array([*sentence_starts, length], dtype=np.int32),
+                   np.array(offsets, dtype=np.int32))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Segmentation) and len(self.bounds) == len(other.bounds)
+                and bool((self.bounds == other.bounds).all())
+                and len(self.offsets) == len(other.offsets)
+                and bool((self.offsets == other.offsets).all()))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+    @functools.cached_property
+    def starts(self) -> Ints:
+        """Every token's start."""
+        return self.offsets[0::2]
+
+    @functools.cached_property
+    def ends(self) -> Ints:
+        """Every token's end."""
+        return self.offsets[1::2]
+
+    @functools.cached_property
+    def sentences(self) -> list[Span]:
+        return list(itertools.pairwise(self.bounds.tolist()))
+
+    @functools.cached_property
+    def tokens(self) -> list[Span]:
+        return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
+
+    @functools.cached_property
+    def _sentence_starts(self) -> list[int]:
+        return self.bounds[:-1].tolist()  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def _token_starts(self) -> list[int]:
+        return self.starts.tolist()  # type: ignore[no-any-return]
 
     def sentence_of(self, offset: int) -> int:
         """Index of the sentence an offset (a span's start) falls in."""
-        return bisect.bisect_right(self.sentences, (offset, sys.maxsize)) - 1
+        return bisect.bisect_right(self._sentence_starts, offset) - 1
 
     def tokens_in(self, sentence: int) -> tuple[int, int]:
         """Token indexes [first, last) of a sentence."""
-        start, end = self.sentences[sentence]
-        return (bisect.bisect_left(self.tokens, (start, start)),
-                bisect.bisect_left(self.tokens, (end, end)))
+        return (bisect.bisect_left(self._token_starts, int(self.bounds[sentence])),
+                bisect.bisect_left(self._token_starts, int(self.bounds[sentence + 1])))
 
 
 def segment(text: str) -> Segmentation:
     if not text:
-        return Segmentation([], [])
+        return Segmentation.of([], [], 0)
     doc = _pipeline()(text)
     pieces: list[list[Any]] = []  # [start, end, is_space, sentencizer starts here]
     for t in doc:
@@ -96,13 +149,79 @@ def segment(text: str) -> Segmentation:
                 and (pieces[j - 1][2] or pieces[j - 1][1] < pieces[j][0])):  # space before it
             i = j
         cuts.add(pieces[i][0])
-    bounds = sorted(cuts)
-    sentences = list(zip(bounds, [*bounds[1:], len(text)], strict=True))
-    tokens = [(a, b) for a, b, space, _ in pieces if not space]
-    return Segmentation(sentences, tokens)
+    offsets = [x for a, b, space, _ in pieces if not space for x in (a, b)]
+    return Segmentation.of(sorted(cuts), offsets, len(text))
 
 
 # --- spans over tokens ----------------------------------------------------------------------
+
+def bio_names(labels: Sequence[str]) -> list[str]:
+    """ClassLabel names of BIO tags: O, then B-X and I-X for each label in schema order (so
+    label k's B- tag is class 1 + 2k and its I- tag 2 + 2k)."""
+    return ["O", *(f"{p}-{label}" for label in labels for p in ("B", "I"))]
+
+
+@dataclass
+class BioIds:
+    """BIO tags of tokens as class ids (`bio_names` order), and the fate of every span."""
+
+    ids: Ints  # one per token
+    kept: Bools  # per span: tagged (the others are nested, overlapping or on no token)
+    misaligned: Bools  # per span: kept, but a boundary falls inside a token
+
+
+def bio_ids(starts: Ints, ends: Ints, span_starts: Ints, span_ends: Ints,
+            span_labels: Ints) -> BioIds:
+    """Tag tokens (`starts`, `ends`: sorted, not overlapping; they may be many documents'
+    tokens placed one after another) with spans (label k: the k-th label), outermost first
+    (longer, then earlier, then schema order), computed by numpy.
+
+    A span that shares a token with a span already tagged is not tagged (nor one that covers
+    no token); a span whose boundary falls inside a token tags the whole token. Only spans
+    that share a token with another one need the order: the others are tagged at once
+    (`FAST_PATHS`; tests/test_bio.py proves it gives what the full rule gives).
+    """
+    import numpy as np
+
+    first = np.searchsorted(ends, span_starts, "right")  # first token ending after the start
+    last = np.searchsorted(starts, span_ends, "left")  # one past the last starting before end
+    live = first < last
+    contested = live & ~_alone(first, last, live) if FAST_PATHS else live
+    kept = live & ~contested
+    if contested.any():
+        order = np.lexsort((span_labels, span_starts, span_starts - span_ends))
+        taken = np.zeros(len(starts), dtype=bool)
+        for i, a, b in zip(*(x[order[contested[order]]].tolist() for x in
+                             (np.arange(len(first)), first, last)), strict=True):
+            if not taken[a:b].any():
+                taken[a:b] = True
+                kept[i] = True
+    k = np.flatnonzero(kept)
+    a, b, label = first[k], last[k], np.asarray(span_labels)[k].astype(np.int64)
+    misaligned = np.zeros(len(first), dtype=bool)
+    misaligned[k] = (starts[a] != span_starts[k]) | (ends[b - 1] != span_ends[k])
+    ids = np.zeros(len(starts), dtype=np.int64)
+    width = b - a
+    covered = np.arange(int(width.sum())) + np.repeat(a - (np.cumsum(width) - width), width)
+    ids[covered] = np.repeat(2 + 2 * label, width)  # I-
+    ids[a] = 1 + 2 * label  # B-
+    return BioIds(ids, kept, misaligned)
+
+
+def _alone(first: Ints, last: Ints, live: Bools) -> Bools:
+    """Which live spans share no token with another live span (their fate needs no order)."""
+    import numpy as np
+
+    idx = np.flatnonzero(live)
+    o = idx[np.lexsort((last[idx], first[idx]))]
+    f, b = first[o], last[o]
+    ok = np.ones(len(o), dtype=bool)
+    ok[1:] &= f[1:] >= np.maximum.accumulate(b)[:-1]  # after every earlier one
+    ok[:-1] &= b[:-1] <= f[1:]  # before every later one
+    out = np.zeros(len(first), dtype=bool)
+    out[o] = ok
+    return out
+
 
 @dataclass
 class Tagged:
@@ -116,28 +235,27 @@ class Tagged:
 
 def encode_bio(tokens: Sequence[Span], spans: Sequence[tuple[int, int, str]],
                labels: Sequence[str]) -> Tagged:
-    """Tag tokens with spans, outermost first (longer, then earlier, then schema order).
+    """Tag tokens with spans, outermost first (`bio_ids`, for one document).
 
     A span that shares a token with a span already tagged is counted in `nested`, never
     dropped silently; a span whose boundary falls inside a token tags the whole token and is
-    counted in `misaligned`.
+    counted in `misaligned`. `nested` and `misaligned` list spans outermost first.
     """
+    import numpy as np
+
     order = {label: i for i, label in enumerate(labels)}
-    out = Tagged(["O"] * len(tokens), [], [], [])
-    starts, ends = zip(*tokens, strict=True) if tokens else ((), ())
-    for start, end, label in sorted(spans, key=lambda s: (s[0] - s[1], s[0], order[s[2]])):
-        first = bisect.bisect_right(ends, start)  # first token ending after the start
-        last = bisect.bisect_left(starts, end)  # one past the last token starting before end
-        if first >= last or any(t != "O" for t in out.tags[first:last]):
-            out.nested.append((start, end, label))
-            continue
-        if starts[first] != start or ends[last - 1] != end:
-            out.misaligned.append((start, end, label))
-        out.tags[first] = f"B-{label}"
-        out.tags[first + 1:last] = [f"I-{label}"] * (last - first - 1)
-        out.kept.append((start, end, label))
-    out.kept.sort()
-    return out
+    items = [(a, b, label) for a, b, label in spans]
+    offsets = np.array(tokens, dtype=np.int64).reshape(-1, 2)
+    s = np.array([x[:2] for x in items], dtype=np.int64).reshape(-1, 2)
+    labelled = np.array([order[x[2]] for x in items], dtype=np.int64)
+    found = bio_ids(offsets[:, 0], offsets[:, 1], s[:, 0], s[:, 1], labelled)
+    names = bio_names(labels)
+    outermost = np.lexsort((labelled, s[:, 0], s[:, 0] - s[:, 1])).tolist()
+    kept, misaligned = found.kept.tolist(), found.misaligned.tolist()
+    return Tagged([names[i] for i in found.ids.tolist()],
+                  sorted(items[i] for i in outermost if kept[i]),
+                  [items[i] for i in outermost if not kept[i]],
+                  [items[i] for i in outermost if misaligned[i]])
 
 
 def decode_bio(tokens: Sequence[Span], tags: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -157,8 +275,3 @@ def decode_bio(tokens: Sequence[Span], tags: Sequence[str]) -> list[tuple[int, i
     if current is not None:
         out.append((current[0], current[1], current[2]))
     return out
-
-
-def bio_names(labels: Sequence[str]) -> list[str]:
-    """ClassLabel names of BIO tags: O, then B-X and I-X for each label in schema order."""
-    return ["O", *(f"{p}-{label}" for label in labels for p in ("B", "I"))]

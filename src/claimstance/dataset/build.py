@@ -100,7 +100,9 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     for (res, layer, source), seg in zip(kept, segs, strict=True):
         split = split_of(res.doc_id)
         text = res.seed["text"]
-        columns.setdefault(split, Columns(ix)).add(res.seed, layer, seg, out.bio, source)
+        if split not in columns:
+            columns[split] = Columns(ix)
+        columns[split].add(res.seed, layer, seg, source)
         if reference in (None, split):  # the card reports one scope: score only that
             predicted = predict(text, seg)
             out.baseline.add(split, [tally(from_layer(layer), predicted, seg.tokens)])
@@ -168,7 +170,7 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     outs: list[ChunkOut] = []
 
     def flush(split: str) -> None:
-        tables = columns.pop(split).tables()
+        tables = columns.pop(split).tables(outs[-1].bio)
         outs[-1].stats.add_tables(tables, ix)
         for config, table in tables.items():
             w = writers.get((config, split))

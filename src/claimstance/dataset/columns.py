@@ -9,18 +9,16 @@ proves the tables equal a reference made row by row (tests/reference_rows.py).
 
 from __future__ import annotations
 
-import json
-from array import array
-from itertools import chain
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..corpus.segmentation import Segmentation
 from .features import CONFIGS, DOC_COLUMNS, LabelIndex, arrow_schema
 from .tokens import BioCounts, tag
 
 if TYPE_CHECKING:
-    import numpy as np
     import pyarrow as pa
+
+    from ..corpus.segmentation import Ints, Segmentation
 
 Row = dict[str, Any]
 
@@ -40,25 +38,14 @@ class Columns:
         self.mentions: list[Row] = []
         self.claims: list[Row] = []
         self.stances: list[Row] = []
-        self.offsets: dict[str, list[int]] = {"m": [0], "c": [0], "s": [0], "z": [0]}
-        self.in_sentence: dict[str, list[int]] = {"m": [], "c": []}  # each item's sentence
-        self.sentences: list[int] = []  # start, end of every sentence, flat
-        # the tokens config: one row per sentence
-        self.row_doc: list[int] = []
-        self.row_sentence: list[int] = []
-        self.row_tokens: list[int] = [0]  # where each row's tokens start, and the end
-        self.doc_tokens: list[int] = []  # tokens per document
-        self.token_offsets = array("i")  # start, end of every token, flat
-        self.tags: dict[str, list[str]] = {"m": [], "c": []}
+        self.offsets: dict[str, list[int]] = {"m": [0], "c": [0], "s": [0]}
+        self.segs: list[Segmentation] = []  # each document's sentences and tokens
 
     def __len__(self) -> int:
         return len(self.docs)
 
-    def add(self, doc: Row, ann: Row, seg: Segmentation, bio: dict[str, BioCounts],
-            source: str = "gold") -> None:
-        """One document: its row, its items, and its sentences as token rows (with BIO
-        tags; `bio` counts the spans the tags cannot hold)."""
-        k = len(self.docs)
+    def add(self, doc: Row, ann: Row, seg: Segmentation, source: str = "gold") -> None:
+        """One document: its row, its items, its sentences and tokens."""
         self.docs.append({k: doc.get(k) for k in DOC_COLUMNS}
                          | {"annotation_source": source, "annotators": annotators_of(ann)})
         self.mentions += ann["mentions"]
@@ -67,43 +54,55 @@ class Columns:
         self.offsets["m"].append(len(self.mentions))
         self.offsets["c"].append(len(self.claims))
         self.offsets["s"].append(len(self.stances))
-        self.in_sentence["m"] += [seg.sentence_of(m["start"]) for m in ann["mentions"]]
-        self.in_sentence["c"] += [seg.sentence_of(c["start"]) for c in ann["claims"]]
-        self.sentences += chain.from_iterable(seg.sentences)
-        self.offsets["z"].append(len(self.sentences) // 2)
-        self.doc_tokens.append(len(seg.tokens))
-        self.token_offsets.extend(chain.from_iterable(seg.tokens))
-        base = self.row_tokens[-1]
-        n = len(seg.sentences)
-        self.row_doc += [k] * n
-        self.row_sentence += range(n)
-        self.row_tokens += [base + seg.tokens_in(i)[1] for i in range(n)]
-        self.tags["m"] += tag(seg, [(m["start"], m["end"], m["type"]) for m in ann["mentions"]],
-                              list(self.ix.mention), bio["mentions"])
-        self.tags["c"] += tag(seg, [(c["start"], c["end"], c["type"]) for c in ann["claims"]],
-                              list(self.ix.claim), bio["claims"])
+        self.segs.append(seg)
 
-    def tables(self) -> dict[str, pa.Table]:
+    def layout(self) -> Layout:
+        """The sentences and tokens of every document, placed one after another."""
+        import numpy as np
+
+        lengths = np.array([len(d["text"]) for d in self.docs], dtype=np.int64)
+        base = np.cumsum(lengths) - lengths
+        bounds = np.concatenate([seg.bounds for seg in self.segs]).astype(np.int64)
+        per_doc = np.array([len(seg.bounds) - 1 for seg in self.segs], dtype=np.int64)
+        last = np.cumsum(per_doc + 1) - 1  # each document's length, in `bounds`
+        is_last = np.zeros(len(bounds), dtype=bool)
+        is_last[last] = True
+        is_first = np.zeros(len(bounds), dtype=bool)
+        is_first[last - per_doc] = True
+        doc_of = np.repeat(np.arange(len(self.docs)), per_doc)
+        offsets = np.concatenate([seg.offsets for seg in self.segs])
+        tokens = np.array([len(seg.offsets) // 2 for seg in self.segs], dtype=np.int64)
+        moved = offsets + np.repeat(base, 2 * tokens)
+        return Layout(int(lengths.sum()), base, bounds[~is_last], bounds[~is_first], doc_of,
+                      np.concatenate([[0], np.cumsum(per_doc)]), offsets, moved[0::2],
+                      moved[1::2])
+
+    def tables(self, bio: dict[str, BioCounts]) -> dict[str, pa.Table]:
+        """Every config's table of these documents; `bio` counts the spans the tags of the
+        tokens config cannot hold."""
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         schemas = {config: arrow_schema(config) for config in CONFIGS}
         ix = self.ix
+        lay = self.layout()
         doc_schema = schemas["documents"]
         fields = {f.name: f for f in doc_schema}
         doc_ids = pa.array([d["id"] for d in self.docs], pa.string())
+        parents = {key: np.repeat(np.arange(len(self.docs)), np.diff(self.offsets[key]))
+                   for key in self.offsets}
 
-        def items(name: str, rows: list[Row], labels: dict[str, list[str]],
-                  extra: dict[str, pa.Array] | None = None) -> pa.StructArray:
-            """Struct array of the items, label fields as class ids, in the schema's order;
-            `extra` gives fields the items do not carry."""
-            extra = extra or {}
+        def items(name: str, key: str, rows: list[Row], labels: dict[str, list[str]],
+                  ) -> pa.StructArray:
+            """Struct array of the items, label fields as class ids, in the schema's order
+            (with the index of the sentence each starts in, where the schema has it)."""
             struct = fields[name].type.value_type
             as_text = pa.struct([pa.field(f.name, pa.string() if f.name in labels else f.type)
-                                 for f in struct if f.name not in extra])
+                                 for f in struct if f.name != "sentence"])
             raw = pa.array(rows, type=as_text)
-            children = [extra[f.name] if f.name in extra else
-                        pc.index_in(raw.field(f.name), value_set=pa.array(labels[f.name]))
+            children = [lay.sentence_of(raw.field("start"), parents[key]) if f.name == "sentence"
+                        else pc.index_in(raw.field(f.name), value_set=pa.array(labels[f.name]))
                         .cast(f.type) if f.name in labels else raw.field(f.name)
                         for f in struct]
             return pa.StructArray.from_arrays(children, fields=list(struct))
@@ -112,102 +111,152 @@ class Columns:
             """'<document index>:<item id>', unique across the documents of this split."""
             return pc.binary_join_element_wise(parents.cast(pa.string()), ids, ":")
 
-        m = items("mentions", self.mentions, {"type": list(ix.mention)},
-                  {"sentence": pa.array(self.in_sentence["m"], pa.int32())})
-        c = items("claims", self.claims, {"type": list(ix.claim)},
-                  {"sentence": pa.array(self.in_sentence["c"], pa.int32())})
-        s = items("stances", self.stances, {"label": list(ix.stance)})
-        z = pa.array(self.sentences, pa.int32())
-        sentences = pa.StructArray.from_arrays([z[0::2], z[1::2]], names=["start", "end"])
+        m = items("mentions", "m", self.mentions, {"type": list(ix.mention)})
+        c = items("claims", "c", self.claims, {"type": list(ix.claim)})
+        s = items("stances", "s", self.stances, {"label": list(ix.stance)})
+        sentences = pa.StructArray.from_arrays(
+            [pa.array(lay.sentence_starts.astype(np.int32)),
+             pa.array(lay.sentence_ends.astype(np.int32))], names=["start", "end"])
         lists = {}
-        parents = {}
-        for key, name, arr in (("m", "mentions", m), ("c", "claims", c), ("s", "stances", s),
-                               ("z", "sentences", sentences)):
+        parent = {}
+        for key, name, arr in (("m", "mentions", m), ("c", "claims", c), ("s", "stances", s)):
             lists[name] = pa.ListArray.from_arrays(pa.array(self.offsets[key], pa.int32()), arr,
                                                    type=fields[name].type)
-            parents[name] = pc.list_parent_indices(lists[name])
+            parent[name] = pa.array(parents[key].astype(np.int64))
+        lists["sentences"] = pa.ListArray.from_arrays(
+            pa.array(lay.first_sentence.astype(np.int32)), sentences,
+            type=fields["sentences"].type)
 
-        m_keys = keys(parents["mentions"], m.field("id"))
-        c_keys = keys(parents["claims"], c.field("id"))
+        m_keys = keys(parent["mentions"], m.field("id"))
+        c_keys = keys(parent["claims"], c.field("id"))
 
         def lookup(parent: pa.Array, ref: pa.Array, in_keys: pa.Array, values: pa.Array) -> Any:
             return pc.take(values, pc.index_in(keys(parent, ref), value_set=in_keys))
 
         out: dict[str, pa.Table] = {}
-        cols: dict[str, Any] = {"doc_id": pc.take(doc_ids, parents["mentions"])}
+        cols: dict[str, Any] = {"doc_id": pc.take(doc_ids, parent["mentions"])}
         cols |= {f.name: m.field(f.name) for f in m.type}
         out["mentions"] = pa.table(cols, schema=schemas["mentions"])
-        cols = {"doc_id": pc.take(doc_ids, parents["claims"])}
+        cols = {"doc_id": pc.take(doc_ids, parent["claims"])}
         cols |= {f.name: c.field(f.name) for f in c.type}
-        cols["claimant_text"] = lookup(parents["claims"], c.field("claimant"), m_keys,
+        cols["claimant_text"] = lookup(parent["claims"], c.field("claimant"), m_keys,
                                        m.field("text"))
         out["claims"] = pa.table(cols, schema=schemas["claims"])
-        cols = {"doc_id": pc.take(doc_ids, parents["stances"])}
+        cols = {"doc_id": pc.take(doc_ids, parent["stances"])}
         cols |= {f.name: s.field(f.name) for f in s.type}
-        holder = pc.index_in(keys(parents["stances"], s.field("holder")), value_set=m_keys)
-        claim = pc.index_in(keys(parents["stances"], s.field("claim")), value_set=c_keys)
+        holder = pc.index_in(keys(parent["stances"], s.field("holder")), value_set=m_keys)
+        claim = pc.index_in(keys(parent["stances"], s.field("claim")), value_set=c_keys)
         cols |= {"holder_text": pc.take(m.field("text"), holder),
                  "holder_type": pc.take(m.field("type"), holder),
                  "claim_text": pc.take(c.field("text"), claim),
                  "claim_type": pc.take(c.field("type"), claim)}
         out["stances"] = pa.table(cols, schema=schemas["stances"])
-        arrays = [lists[f.name] if f.name in lists else
+        text = pa.array([d["text"] for d in self.docs], fields["text"].type)  # tokens cut it
+        arrays = [lists[f.name] if f.name in lists else text if f.name == "text" else
                   pa.array([d[f.name] for d in self.docs], f.type) for f in doc_schema]
         out["documents"] = pa.table(arrays, schema=doc_schema)
-        out["tokens"] = self.token_table(doc_ids, schemas["tokens"])
+        tags = {name: tag(lay.sentence_starts_moved, lay.starts, lay.ends,
+                          lay.spans(arr.field("start"), arr.field("end"), arr.field("type"),
+                                    parents[key]), bio[name])
+                for name, key, arr in (("mentions", "m", m), ("claims", "c", c))}
+        out["tokens"] = self.token_table(doc_ids, text, schemas["tokens"], lay, tags)
         return {config: out[config] for config in CONFIGS}
 
-    def token_texts(self, offsets: np.ndarray[Any, Any]) -> pa.Array:
-        """Every token's text, cut by Arrow from the documents' UTF-8 (no Python string per
-        token): code-point offsets become byte offsets through the cumulative UTF-8 lengths
-        of all texts, and the pieces between consecutive offsets alternate token, gap."""
+    def token_texts(self, text: pa.Array, lay: Layout) -> pa.Array:
+        """Every token's text, cut by Arrow from the UTF-8 of the documents' `text` column
+        (no Python string per token): code point k starts at the k-th byte that does not
+        continue a character, and the pieces between consecutive offsets alternate token,
+        gap."""
         import numpy as np
         import pyarrow as pa
 
-        if not len(offsets):
+        if not len(lay.offsets):
             return pa.array([], pa.string())
-        texts = [d["text"] for d in self.docs]
-        joined = "".join(texts)
-        starts = np.cumsum([0] + [len(t) for t in texts[:-1]], dtype=np.int64)
-        where = offsets.astype(np.int64) + np.repeat(starts, 2 * np.asarray(self.doc_tokens))
-        if not joined.isascii():  # code point -> byte offset: sum of the UTF-8 widths before
-            points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-            widths = (points >= 0x80).view(np.uint8) + np.uint8(1)
-            widths += (points >= 0x800).view(np.uint8)
-            widths += (points >= 0x10000).view(np.uint8)
-            byte_at = np.zeros(len(points) + 1, dtype=np.int64)
-            np.cumsum(widths, dtype=np.int64, out=byte_at[1:])
-            where = byte_at[where]
-        pieces = pa.StringArray.from_buffers(
-            len(where) - 1, pa.py_buffer(where.astype(np.int32)),
-            pa.py_buffer(joined.encode("utf-8")))
+        _, ends, data = text.buffers()
+        size = int(np.frombuffer(ends, dtype=np.int32, count=len(text) + 1)[-1])
+        where: Ints = np.empty(len(lay.offsets), dtype=np.int64)
+        where[0::2], where[1::2] = lay.starts, lay.ends
+        if size != lay.chars:  # not all ASCII: code point -> byte offset
+            utf8 = np.frombuffer(data, dtype=np.uint8, count=size)
+            where = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), size)[where]
+        pieces = pa.StringArray.from_buffers(len(where) - 1,
+                                             pa.py_buffer(where.astype(np.int32)), data)
         return pieces.take(pa.array(np.arange(0, len(where) - 1, 2)))
 
-    def token_table(self, doc_ids: pa.Array, schema: pa.Schema) -> pa.Table:
-        """One row per sentence: tokens, their offsets and BIO tags as class ids."""
+    def token_table(self, doc_ids: pa.Array, text: pa.Array, schema: pa.Schema, lay: Layout,
+                    tags: dict[str, Any]) -> pa.Table:
+        """One row per sentence: tokens, their offsets and BIO tags (class ids)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        rows = pa.array(self.row_tokens, pa.int32())
+        rows = pa.array(lay.row_tokens().astype(np.int32))
         fields = {f.name: f.type for f in schema}
 
         def per_row(values: pa.Array, name: str) -> pa.Array:
             return pa.ListArray.from_arrays(rows, values, type=fields[name])
 
-        def tag_ids(tags: list[str], name: str) -> pa.Array:
-            names = json.loads(schema.metadata[b"huggingface"])["info"]["features"][name][
-                "feature"]["names"]
-            return per_row(pc.index_in(pa.array(tags, pa.string()),
-                                       value_set=pa.array(names)).cast(pa.int64()), name)
+        def class_ids(ids: Ints) -> pa.Array:
+            """Tags as an int64 array with an all-valid bitmap, as `index_in` made them: the
+            card's `num_bytes` and the shards' roll-over count Arrow's bytes."""
+            valid = pa.py_buffer(np.full(-(-len(ids) // 8), 0xFF, dtype=np.uint8))
+            return pa.Array.from_buffers(pa.int64(), len(ids), [valid, pa.py_buffer(ids)])
 
-        offsets = np.frombuffer(self.token_offsets, dtype=np.int32)
-        pairs = pa.FixedSizeListArray.from_arrays(pa.array(offsets), 2)
+        pairs = pa.FixedSizeListArray.from_arrays(pa.array(lay.offsets), 2)
         return pa.table({
-            "doc_id": pc.take(doc_ids, pa.array(self.row_doc, pa.int32())),
-            "sentence": pa.array(self.row_sentence, pa.int32()),
-            "tokens": per_row(self.token_texts(offsets), "tokens"),
+            "doc_id": pc.take(doc_ids, pa.array(lay.doc_of_sentence)),
+            "sentence": pa.array(lay.sentence_in_doc().astype(np.int32)),
+            "tokens": per_row(self.token_texts(text, lay), "tokens"),
             "offsets": per_row(pairs, "offsets"),
-            "mention_tags": tag_ids(self.tags["m"], "mention_tags"),
-            "claim_tags": tag_ids(self.tags["c"], "claim_tags"),
+            "mention_tags": per_row(class_ids(tags["mentions"]), "mention_tags"),
+            "claim_tags": per_row(class_ids(tags["claims"]), "claim_tags"),
         }, schema=schema)
+
+
+@dataclass
+class Layout:
+    """A batch's documents placed one after another (each text's offsets moved past the
+    texts before it), so numpy finds sentences and tokens for all of them at once: the
+    documents' offsets never interleave."""
+
+    chars: int  # of all texts
+    base: Ints  # where each text starts
+    sentence_starts: Ints  # in its own text, every sentence of every document
+    sentence_ends: Ints
+    doc_of_sentence: Ints
+    first_sentence: Ints  # each document's first sentence, and the end
+    offsets: Ints  # int32 start, end of every token, each in its own text
+    starts: Ints  # moved
+    ends: Ints  # moved
+
+    @property
+    def sentence_starts_moved(self) -> Ints:
+        return self.sentence_starts + self.base[self.doc_of_sentence]
+
+    def sentence_in_doc(self) -> Ints:
+        import numpy as np
+
+        return np.arange(len(self.doc_of_sentence)) - self.first_sentence[self.doc_of_sentence]
+
+    def row_tokens(self) -> Ints:
+        """Where each sentence's tokens start, and the end (a token starts inside the
+        sentence it belongs to)."""
+        import numpy as np
+
+        ends = self.sentence_ends + self.base[self.doc_of_sentence]
+        return np.concatenate([[0], np.searchsorted(self.starts, ends, "left")])
+
+    def sentence_of(self, start: pa.Array, parents: Ints) -> pa.Array:
+        """The sentence (of its own document) each item starts in."""
+        import numpy as np
+        import pyarrow as pa
+
+        found = np.searchsorted(self.sentence_starts_moved, start.to_numpy() + self.base[parents],
+                                "right") - 1 - self.first_sentence[parents]
+        return pa.array(found.astype(np.int32))
+
+    def spans(self, start: pa.Array, end: pa.Array, label: pa.Array,
+              parents: Ints) -> tuple[Ints, Ints, Ints]:
+        """Items as (start, end, label index), moved as their documents are."""
+        moved = self.base[parents]
+        return start.to_numpy() + moved, end.to_numpy() + moved, label.to_numpy()

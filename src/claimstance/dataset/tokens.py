@@ -10,10 +10,13 @@ nothing is left out silently, and every span stays in the mentions and claims co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..corpus.segmentation import Segmentation, encode_bio
+from ..corpus.segmentation import bio_ids
+
+if TYPE_CHECKING:
+    from ..corpus.segmentation import Ints
 
 COUNTS = ("spans", "tagged", "nested", "crossing", "misaligned")
 
@@ -29,15 +32,28 @@ class BioCounts:
             self.counts[k] += v
 
 
-def tag(seg: Segmentation, spans: Sequence[tuple[int, int, str]], labels: Sequence[str],
-        counts: BioCounts) -> list[str]:
-    """The BIO tag of every token of the document (counting what could not be tagged)."""
-    inside = [x for x in spans if seg.sentence_of(x[0]) == seg.sentence_of(x[1] - 1)]
-    tagged = encode_bio(seg.tokens, inside, labels)
+def tag(sentences: Ints, starts: Ints, ends: Ints, spans: tuple[Ints, Ints, Ints],
+        counts: BioCounts) -> Ints:
+    """The BIO class id of every token, counting what could not be tagged.
+
+    `sentences` (where each sentence starts), `starts` and `ends` (the tokens') and the
+    spans' (start, end, label index) are those of any number of documents placed one after
+    another (each document's offsets moved past the previous text), so one call tags a
+    whole batch: a span crosses a sentence when its first and last character fall in
+    different sentences, which holds across documents too.
+    """
+    import numpy as np
+
+    start, end, label = spans
+    inside = (np.searchsorted(sentences, start, "right")
+              == np.searchsorted(sentences, end - 1, "right"))
+    n, n_inside = len(start), int(inside.sum())
+    found = bio_ids(starts, ends, start[inside], end[inside], label[inside])
+    tagged = int(found.kept.sum())
     c = counts.counts
-    c["spans"] += len(spans)
-    c["tagged"] += len(tagged.kept)
-    c["nested"] += len(tagged.nested)
-    c["crossing"] += len(spans) - len(inside)
-    c["misaligned"] += len(tagged.misaligned)
-    return tagged.tags
+    c["spans"] += n
+    c["tagged"] += tagged
+    c["nested"] += n_inside - tagged
+    c["crossing"] += n - n_inside
+    c["misaligned"] += int(found.misaligned.sum())
+    return found.ids
