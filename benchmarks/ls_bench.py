@@ -31,7 +31,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import stage  # noqa: E402  (the same process-per-stage runner as bench.py)
+from bench import finish, stage  # noqa: E402  (the same process-per-stage runner as bench.py)
 
 TARGETS = {"push": 120.0, "pull": 120.0, "convert_vs_parse": 3.0}
 PULL_PROJECT = "claimstance-bench-pull"
@@ -211,11 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")
-    figures = bench(args.n, args.work.absolute())
-    print(render(figures))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if figures["pass"] else 1
+    return finish(bench(args.n, args.work.absolute()), render, args.json)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import FLOOR, HERE, stage
+from bench import FLOOR, HERE, finish, stage
 from synth import TEAM
 
 ANNOTATORS = 3
@@ -145,11 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if len(set(args.n)) < 2 or min(args.n) < 1 or args.reps < 1:
         ap.error("give two or more different N of at least 1, and --reps of at least 1")
-    figures = bench(args.n, args.work.absolute(), args.reps)
-    print(render(figures))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if figures["pass"] else 1
+    return finish(bench(args.n, args.work.absolute(), args.reps), render, args.json)
 
 
 if __name__ == "__main__":
