@@ -12,6 +12,8 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
+import orjson
+
 from ..problems import Code, Problem, Report
 
 
@@ -58,7 +60,7 @@ def format_json(problems: Iterable[Problem], report: Report) -> Iterator[str]:
     yield '{\n  "problems": ['
     sep = "\n"
     for p in problems:
-        yield sep + "    " + json.dumps(p.to_dict(), ensure_ascii=False)
+        yield sep + "    " + orjson.dumps(p.to_dict()).decode()
         sep = ",\n"
     tail = json.dumps({"valid": report.valid, "stats": report.stats()}, ensure_ascii=False,
                       indent=2)
