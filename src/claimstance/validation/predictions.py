@@ -153,17 +153,22 @@ def check_line(data: Any, path: str, texts: Mapping[str, str], digests: Mapping[
     c_at = _first_at(c_spans, [x.get("type") for _, x in claims])
     implicit: dict[Span, int] = {}
 
+    index = {"mentions": m_index, "claims": c_index}
+
+    def by_id(ref: str, ptr: str, role: str, want: str, other: str) -> int | None:
+        """Index of the item of kind `want` whose id is `ref`; a coded problem otherwise."""
+        if ref in ids[want]:
+            return index[want][ids[want][ref]]
+        wrong = ref in ids[other]
+        out.append(problem(Code.WRONG_REFERENCE_KIND if wrong else Code.DANGLING_REFERENCE,
+                           path, ptr, f"{role} {ref!r} is not the id of a {want[:-1]} on this "
+                           "line" + (f" (it is a {other[:-1]}'s)" if wrong else "")))
+        return None
+
     def person(ref: Any, ptr: str, role: str) -> int | None:
         """Index of the mention (or named span) a claimant or holder refers to."""
         if isinstance(ref, str):
-            if ref in ids["mentions"]:
-                return m_index[ids["mentions"][ref]]
-            code = Code.WRONG_REFERENCE_KIND if ref in ids["claims"] else \
-                Code.DANGLING_REFERENCE
-            out.append(problem(code, path, ptr, f"{role} {ref!r} is not the id of a mention on "
-                               "this line" + (" (it is a claim's)" if code is
-                                              Code.WRONG_REFERENCE_KIND else "")))
-            return None
+            return by_id(ref, ptr, role, "mentions", "claims")
         span = check_span(ref, ptr)
         if span is None:
             return None
@@ -173,14 +178,7 @@ def check_line(data: Any, path: str, texts: Mapping[str, str], digests: Mapping[
 
     def claim(ref: Any, ptr: str) -> int | None:
         if isinstance(ref, str):
-            if ref in ids["claims"]:
-                return c_index[ids["claims"][ref]]
-            code = Code.WRONG_REFERENCE_KIND if ref in ids["mentions"] else \
-                Code.DANGLING_REFERENCE
-            out.append(problem(code, path, ptr, f"claim {ref!r} is not the id of a claim on "
-                               "this line" + (" (it is a mention's)" if code is
-                                              Code.WRONG_REFERENCE_KIND else "")))
-            return None
+            return by_id(ref, ptr, "claim", "claims", "mentions")
         span = check_span(ref, ptr)
         if span is None:
             return None
