@@ -15,9 +15,11 @@ items of every pair and document.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -106,29 +108,21 @@ class Agreement:
         if documents:
             self.documents += other.documents
         self.counts.add(other.counts)
-        mine = self.mention_units
-        for t, u in other.mention_units.items():
-            if t not in mine:
-                mine[t] = Unitizing()
-            mine[t].merge(u)
+        for t, u in other.mention_units.items():  # both hold every mention type
+            self.mention_units[t].merge(u)
         self.claim_units.merge(other.claim_units)
 
     def _spans(self, matched: str, kind: str) -> dict[str, Any]:
         t = self.counts
         return SpanCounts(t[matched], t[f"{kind}.gold"] + t[f"{kind}.pred"]).to_dict()
 
-    def _labels(self, name: str) -> dict[str, Any]:
+    def _labels(self, name: str, labels: Iterable[str]) -> dict[str, Any]:
         """Alpha and observed agreement of the labels of paired items, from their counts:
         n_c = pairs labelled c by either annotator, disagreeing pairs = pairs - equal."""
         t = self.counts
         n, equal = t[f"{name}.pairs"], t[f"{name}.equal"]
-        n_c: Counter[str] = Counter()
-        for key, k in t.items():
-            head, _, label_side = key.partition(".")
-            label, _, side = label_side.rpartition(".")
-            if head == name and label and side in ("gold", "pred"):
-                n_c[label] += k
-        return {"alpha": _round(alpha_from(n_c.values(), 2 * (n - equal))),
+        n_c = [t[f"{name}.{label}.gold"] + t[f"{name}.{label}.pred"] for label in labels]
+        return {"alpha": _round(alpha_from(n_c, 2 * (n - equal))),
                 "observed_agreement": _round(equal / n if n else None), "items": n}
 
     def per_label(self) -> dict[str, dict[str, Any]]:
@@ -150,7 +144,7 @@ class Agreement:
             "documents": self.documents,
             "mention_spans": {"exact": self._spans("mentions.span", "mentions"),
                               "overlap": self._spans("mentions.linked", "mentions")},
-            "mention_type": self._labels("linked_type"),
+            "mention_type": self._labels("linked_type", mention_types()),
             "claim_spans": {"exact": self._spans("claims.exact", "claims"),
                             "overlap": self._spans("claims.overlap", "claims")},
             # paired claims whose claimants are both the article or paired mentions
@@ -158,8 +152,8 @@ class Agreement:
                                              if paired_claims else None),
                          "items": paired_claims},
             "claimant_link": self._spans("claimant.tp", "claims"),
-            "claim_type": self._labels("claim_type"),
-            "stance_label": self._labels("stance_label"),
+            "claim_type": self._labels("claim_type", claim_types()),
+            "stance_label": self._labels("stance_label", stance_labels()),
             "stance_triples": self._spans("stances.tp", "stances"),
             "per_label": self.per_label(),
             "unitizing": {
@@ -213,6 +207,15 @@ class AgreementReport:
         for k, v in other.pairs.items():
             self.pairs.setdefault(k, Agreement()).merge(v)
 
+    def add(self, doc_id: str, pairs: Iterable[tuple[tuple[str, str], Agreement]]) -> None:
+        """One document's compared pairs: each to its pair's figures and to the corpus's
+        (where the document counts once)."""
+        self.documents.append(doc_id)
+        self.corpus.documents += 1
+        for key, one in pairs:
+            self.pairs.setdefault(key, Agreement()).merge(one)
+            self.corpus.merge(one, documents=False)
+
     def text(self) -> str:
         return table_text(self)
 
@@ -235,12 +238,8 @@ def agreement(docs: Iterable[tuple[str, dict[str, Layer]]], lengths: Mapping[str
     for doc_id, layers in docs:
         if len(layers) < 2:
             continue
-        report.documents.append(doc_id)
-        report.corpus.documents += 1
-        for x, y in itertools.combinations(sorted(layers), 2):
-            one = compare(layers[x], layers[y], lengths[doc_id])
-            report.pairs.setdefault((x, y), Agreement()).merge(one)
-            report.corpus.merge(one, documents=False)
+        report.add(doc_id, (((x, y), compare(layers[x], layers[y], lengths[doc_id]))
+                            for x, y in itertools.combinations(sorted(layers), 2)))
     return report
 
 
@@ -248,33 +247,29 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
 
-Figure = Callable[[dict[str, Any]], Any]
-FIGURES: tuple[tuple[str, Figure, Figure], ...] = (
-    ("mention spans, exact F1", lambda d: d["mention_spans"]["exact"]["f1"],
-     lambda d: d["mention_spans"]["exact"]["items"]),
-    ("mention spans, overlap F1", lambda d: d["mention_spans"]["overlap"]["f1"],
-     lambda d: d["mention_spans"]["overlap"]["items"]),
-    ("mention type, alpha", lambda d: d["mention_type"]["alpha"],
-     lambda d: d["mention_type"]["items"]),
-    ("claim spans, exact F1", lambda d: d["claim_spans"]["exact"]["f1"],
-     lambda d: d["claim_spans"]["exact"]["items"]),
-    ("claim spans, overlap F1", lambda d: d["claim_spans"]["overlap"]["f1"],
-     lambda d: d["claim_spans"]["overlap"]["items"]),
-    ("claimant, agreement", lambda d: d["claimant"]["agreement"],
-     lambda d: d["claimant"]["items"]),
-    ("claim type, alpha", lambda d: d["claim_type"]["alpha"],
-     lambda d: d["claim_type"]["items"]),
-    ("stance label, alpha", lambda d: d["stance_label"]["alpha"],
-     lambda d: d["stance_label"]["items"]),
-    ("claimant link, F1", lambda d: d["claimant_link"]["f1"],
-     lambda d: d["claimant_link"]["items"]),
-    ("stance triples, F1", lambda d: d["stance_triples"]["f1"],
-     lambda d: d["stance_triples"]["items"]),
-    ("mention spans, alpha_U", lambda d: d["unitizing"]["mentions"]["alpha"],
-     lambda d: d["unitizing"]["mentions"]["units"]),
-    ("claim spans, alpha_U", lambda d: d["unitizing"]["claims"]["alpha"],
-     lambda d: d["unitizing"]["claims"]["units"]),
+#: The figures tables show: label, where the figure's object sits in `to_dict()`, its value's
+#: key and the key of the items it rests on.
+FIGURES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("mention spans, exact F1", ("mention_spans", "exact"), "f1", "items"),
+    ("mention spans, overlap F1", ("mention_spans", "overlap"), "f1", "items"),
+    ("mention type, alpha", ("mention_type",), "alpha", "items"),
+    ("claim spans, exact F1", ("claim_spans", "exact"), "f1", "items"),
+    ("claim spans, overlap F1", ("claim_spans", "overlap"), "f1", "items"),
+    ("claimant, agreement", ("claimant",), "agreement", "items"),
+    ("claim type, alpha", ("claim_type",), "alpha", "items"),
+    ("stance label, alpha", ("stance_label",), "alpha", "items"),
+    ("claimant link, F1", ("claimant_link",), "f1", "items"),
+    ("stance triples, F1", ("stance_triples",), "f1", "items"),
+    ("mention spans, alpha_U", ("unitizing", "mentions"), "alpha", "units"),
+    ("claim spans, alpha_U", ("unitizing", "claims"), "alpha", "units"),
 )
+
+
+def _figures(d: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    """(label, value, items) of each figure of one pair's (or the corpus's) `to_dict()`."""
+    for label, path, value, items in FIGURES:
+        at = functools.reduce(operator.getitem, path, d)
+        yield label, at[value], at[items]
 
 
 def _fmt(x: float | None) -> str:
@@ -287,9 +282,10 @@ def table_markdown(report: AgreementReport) -> str:
     cols = [("corpus", d["corpus"])] + [(" vs ".join(p["annotators"]), p) for p in d["pairs"]]
     head = "| figure | " + " | ".join(f"{name} (n)" for name, _ in cols) + " |"
     lines = [head, "|---|" + "---:|" * len(cols)]
-    for label, value, items in FIGURES:
-        lines.append(f"| {label} | " + " | ".join(f"{_fmt(value(c))} ({items(c)})"
-                                                 for _, c in cols) + " |")
+    rows = zip(*(_figures(c) for _, c in cols), strict=True)
+    for row in rows:
+        lines.append(f"| {row[0][0]} | " + " | ".join(f"{_fmt(value)} ({items})"
+                                                     for _, value, items in row) + " |")
     lines += ["", "F1 per label, all pairs pooled (n: items of both annotators):", "",
               "| label set | label | F1 (n) |", "|---|---|---:|"]
     lines += [f"| {name} | {label} | {_fmt(v['f1'])} ({v['items']}) |"
@@ -311,8 +307,8 @@ def table_text(report: AgreementReport) -> str:
     for name, fig in [("corpus (all pairs pooled)", d["corpus"])] + [
             (" vs ".join(p["annotators"]) + f" ({p['documents']} doc)", p) for p in d["pairs"]]:
         out.append(name)
-        for label, value, items in FIGURES:
-            out.append(f"  {label:<28}{_fmt(value(fig)):>8}   n={items(fig)}")
+        for label, value, items in _figures(fig):
+            out.append(f"  {label:<28}{_fmt(value):>8}   n={items}")
         out.append("")
     out.append("F1 per label, all pairs pooled")
     out += [f"  {name + ' ' + label:<28}{_fmt(v['f1']):>8}   n={v['items']}"

@@ -16,7 +16,7 @@ from typing import Any
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
 from ..validation.run import require_valid
-from .agreement import Agreement, AgreementReport, compare, table_markdown, table_text
+from .agreement import AgreementReport, compare, table_markdown, table_text
 
 Layer = dict[str, Any]
 
@@ -56,11 +56,7 @@ def against(root: str | Path | None, reference: Mapping[str, Layer], name: str,
         names = [a for a in corpus.annotators(doc_id) if a != GOLD]
         if not names:
             continue
-        out.documents.append(doc_id)
-        out.corpus.documents += 1
         length = len(corpus.read_seed(doc_id)["text"])
-        for annotator in names:
-            one = compare(reference[doc_id], corpus.read_layer(doc_id, annotator), length)
-            out.pairs.setdefault((name, annotator), Agreement()).merge(one)
-            out.corpus.merge(one, documents=False)
+        out.add(doc_id, (((name, a), compare(reference[doc_id], corpus.read_layer(doc_id, a),
+                                             length)) for a in names))
     return ChangeReport(name, out)
