@@ -55,6 +55,18 @@ def test_validate_json_shape_and_exit_one() -> None:
     assert p["line"] is not None
 
 
+def test_text_summary_counts_each_code() -> None:
+    """The per-code lines come from the report's counts: a streamed validation keeps no
+    problem objects, and the summary must not lose them."""
+    case = CASES / "invalid/span-text-mismatch/collapsed-space"
+    res = CliRunner().invoke(main, ["validate", "--root", str(case)])
+    assert res.exit_code == 1
+    tail = res.output.splitlines()[-3:]
+    assert tail[0].startswith("checked ") and tail[0].endswith("1 error, 0 warnings")
+    assert tail[1].split() == ["1", "span-text-mismatch", "(error)"]
+    assert tail[2] == "INVALID"
+
+
 def test_validate_github_annotations() -> None:
     case = CASES / "invalid/duplicate-key/top-level"
     res = CliRunner().invoke(main, ["validate", "--root", str(case), "--format", "github"])

@@ -9,7 +9,6 @@ complete once the problems are exhausted, close the output.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 import orjson
@@ -31,7 +30,7 @@ def summary(report: Report) -> str:
     head = (f"checked {n(report.files, 'file')} ({n(report.documents, 'document')}, "
             f"{n(report.annotations, 'annotation')}): {n(report.errors, 'error')}, "
             f"{n(report.warnings, 'warning')}")
-    by_code = Counter(p.code for p in report.problems)
+    by_code = report.by_code
     lines = [head]
     for code, k in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0].value)):
         lines.append(f"  {k:>5}  {code.value} ({code.level.value})")
