@@ -86,6 +86,28 @@ def test_changed_seed_rechecks_its_annotations(repo: Path) -> None:
     assert (out["stats"]["documents"], out["stats"]["annotations"]) == (1, 1)
 
 
+def test_a_seed_or_folder_given_plans_its_layers_as_a_full_validation_does(
+        corpus: Path, tmp_path: Path) -> None:
+    """A seed path (what --changed and pre-commit pass) brings its layers through the same
+    listing as a full validation: a layer linked from outside the corpus and a badly named
+    file are reported, not read or skipped."""
+    folder = corpus / "annotations" / DOC
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}", encoding="utf-8")
+    (folder / "b0b000000000.json").symlink_to(outside)
+    (folder / "Bad.json").write_text("{}", encoding="utf-8")
+
+    def found(*paths: Path) -> set[tuple[str, str]]:
+        return {(p.code.value, p.path) for p in validate(corpus, list(paths) or None).problems}
+
+    want = {("outside-root", f"annotations/{DOC}/b0b000000000.json"),
+            ("invalid-file-name", f"annotations/{DOC}/Bad.json")}
+    assert want <= found()
+    for given in (corpus / "seeds" / f"{DOC}.json", corpus / "seeds",
+                  corpus / "annotations"):
+        assert found(given) == found(), given
+
+
 def test_changed_defaults_to_merge_base_with_main(repo: Path) -> None:
     _add_one_mention(repo / "annotations" / DOC / "gold.json")
     git(repo, "commit", "-q", "-am", "edit")

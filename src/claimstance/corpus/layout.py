@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +97,3 @@ class Corpus:
             if e.name.endswith(".json") and ANNOTATOR.match(e.name[:-5]) and e.is_file()
         )
 
-    def iter_seed_entries(self) -> Iterator[os.DirEntry[str]]:
-        if self.seeds_dir.is_dir():
-            yield from sorted(os.scandir(self.seeds_dir), key=lambda e: e.name)
-
-    def iter_annotation_dirs(self) -> Iterator[os.DirEntry[str]]:
-        if self.annotations_dir.is_dir():
-            yield from sorted(os.scandir(self.annotations_dir), key=lambda e: e.name)

@@ -99,8 +99,9 @@ def _plan_seed(corpus: Corpus, plan: Plan, path: Path, *, with_layers: bool,
         plan.problems.append(err)
         return
     plan.seeds.add(stem)
-    if with_layers:
-        plan.layers_of(stem).update(corpus.annotators(stem))
+    folder = corpus.annotations_dir / stem
+    if with_layers and (folder.is_dir() or folder.is_symlink()):
+        plan_annotation_dir(corpus, plan, folder)  # as a full validation lists it
 
 
 def _plan_annotation(corpus: Corpus, plan: Plan, doc_id: str, path: Path,
@@ -168,18 +169,33 @@ def plan_all(corpus: Corpus) -> Plan:
         plan.problems.append(problem(
             Code.FILE_NOT_FOUND, "seeds", "",
             f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
+    _plan_seeds(corpus, plan)
+    _plan_annotations(corpus, plan)
+    return plan
+
+
+def _plan_seeds(corpus: Corpus, plan: Plan) -> None:
+    """Every seed in seeds/, from its listing."""
     entries = _listing(corpus, plan, corpus.seeds_dir)
     good = {e.name for e in entries if e.is_file(follow_symlinks=False)
             and e.name.endswith(".json") and DOC_ID.match(e.name[:-5])}
-    plan.seeds = {name[:-5] for name in good}
+    plan.seeds |= {name[:-5] for name in good}
     for e in sorted((e for e in entries if e.name not in good), key=lambda e: e.name):
         _plan_seed(corpus, plan, Path(e.path), with_layers=False, entry=e)
+
+
+def _plan_annotations(corpus: Corpus, plan: Plan, only: set[str] | None = None) -> None:
+    """Every document's folder in annotations/, from its listing (workers list each folder);
+    with `only`, just those documents' folders, and nothing else is looked at."""
     entries = _listing(corpus, plan, corpus.annotations_dir)
-    plan.folders = set(filter(DOC_ID.match, [e.name for e in entries
-                                             if e.is_dir(follow_symlinks=False)]))
-    for e in sorted((e for e in entries if e.name not in plan.folders), key=lambda e: e.name):
+    folders = set(filter(DOC_ID.match, [e.name for e in entries
+                                        if e.is_dir(follow_symlinks=False)]))
+    if only is not None:
+        plan.folders |= folders & only
+        return
+    plan.folders |= folders
+    for e in sorted((e for e in entries if e.name not in folders), key=lambda e: e.name):
         _plan_folder(corpus, plan, Path(e.path))
-    return plan
 
 
 def _unlistable(corpus: Corpus, folder: Path, e: OSError) -> Problem:
@@ -232,14 +248,14 @@ def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
         if not parts and path.is_dir():
             plan.merge(plan_all(corpus))
         elif parts[0] == "seeds" and len(parts) == 1 and path.is_dir():
-            for e in corpus.iter_seed_entries():
-                _plan_seed(corpus, plan, Path(e.path), with_layers=True, entry=e)
+            seeds = Plan()
+            _plan_seeds(corpus, seeds)
+            _plan_annotations(corpus, seeds, only=seeds.seeds)  # each seed brings its layers
+            plan.merge(seeds)
         elif parts[0] == "seeds" and len(parts) == 2:
             _plan_seed(corpus, plan, path, with_layers=True)
         elif parts[0] == "annotations" and len(parts) == 1 and path.is_dir():
-            for e in corpus.iter_annotation_dirs():
-                if e.is_dir():
-                    plan_annotation_dir(corpus, plan, Path(e.path))
+            _plan_annotations(corpus, plan)
         elif parts[0] == "annotations" and len(parts) == 2 and path.is_dir():
             plan_annotation_dir(corpus, plan, path)
         elif parts[0] == "annotations" and len(parts) == 3:
