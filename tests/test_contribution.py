@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from claimstance.cli import main
+from claimstance.validation.gitdiff import changed_paths
 from claimstance.validation.run import validate
 
 from .conftest import REPO
@@ -106,6 +107,21 @@ def test_a_seed_or_folder_given_plans_its_layers_as_a_full_validation_does(
     for given in (corpus / "seeds" / f"{DOC}.json", corpus / "seeds",
                   corpus / "annotations"):
         assert found(given) == found(), given
+
+
+def test_changed_finds_new_files_of_a_corpus_in_a_subfolder(corpus: Path,
+                                                            tmp_path: Path) -> None:
+    """git names untracked files relative to where it runs unless asked for full names:
+    a corpus below the repository's top must still see a new layer."""
+    top = tmp_path / "project"
+    shutil.copytree(corpus, top / "data")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "corpus")
+    gold = top / "data" / "annotations" / DOC / "gold.json"
+    new = gold.with_name("b0b000000000.json")
+    shutil.copy(gold, new)
+    assert changed_paths(top / "data", "main") == [new]
 
 
 def test_changed_defaults_to_merge_base_with_main(repo: Path) -> None:

@@ -39,7 +39,8 @@ def changed_paths(root: Path, base: str | None = None) -> list[Path]:
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
     base = base or default_base(root)
     names = _git(root, "diff", "--name-only", "--no-renames", "-z", base, "--").split("\0")
-    names += _git(root, "ls-files", "--others", "--exclude-standard", "-z").split("\0")
+    names += _git(root, "ls-files", "--others", "--exclude-standard", "--full-name",
+                  "-z").split("\0")  # like diff, relative to the top, not to root
     out: set[Path] = set()
     for name in filter(None, names):
         path = (top / name) if not Path(name).is_absolute() else Path(name)
