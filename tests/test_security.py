@@ -782,3 +782,23 @@ def test_ingest_refuses_what_validate_would_reject(tmp_path: Path) -> None:
     refused(cli("ingest", ok, "--id", "dated", "--published", "2026-02-31", "--root",
                 tmp_path), "invalid-value")
     assert list((tmp_path / "seeds").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["../../outside", "fifo-doc"])
+def test_import_reads_only_the_seed_its_document_names(corpus: Path, tmp_path: Path,
+                                                       name: str) -> None:
+    """The seed an imported document names is read as `ls pull` reads one: a malformed id
+    never becomes a path, and a FIFO where a seed should be is refused, not waited on."""
+    out = tmp_path / "exported"
+    assert cli("export", out, "--format", "doccano", "--root", corpus).exit_code == 0
+    line = json.loads((out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    line["doc_id"], line["text"] = name, line["text"] + " (edited)"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    before = snapshot(corpus)
+    fifo = corpus / "seeds" / "fifo-doc.json"
+    os.mkfifo(fifo)
+    refused(cli("import", "--format", "doccano", bad, "--annotator", "b0b000000000",
+                "--root", corpus), "import-text-mismatch")
+    fifo.unlink()  # (a snapshot would wait on it too)
+    assert snapshot(corpus) == before

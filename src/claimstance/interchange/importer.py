@@ -29,6 +29,7 @@ from ..corpus.lock import corpus_lock
 from ..corpus.naming import is_annotator, layer_name
 from ..corpus.writing import atomic_write, dumps, would_overwrite
 from ..problems import Code, Problem, Refused, Report, problem, refuse
+from ..validation.reader import seed_or_none
 from ..validation.run import validate
 from . import brat, doccano
 from .common import Items, Seed, difference, text_key, to_layer
@@ -203,12 +204,7 @@ class Seeds:
         self._by_hash: dict[str, str] | None = None
 
     def read(self, doc_id: str) -> Seed | None:
-        try:
-            seed: Seed = self.corpus.read_seed(doc_id)
-        except (OSError, ValueError):
-            return None
-        text = seed.get("text") if isinstance(seed, dict) else None
-        return seed if isinstance(text, str) and seed.get("id") == doc_id else None
+        return seed_or_none(self.corpus, doc_id)
 
     def _index(self) -> dict[str, str]:
         if self._by_hash is None:

@@ -24,10 +24,10 @@ import orjson
 
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
-from ..corpus.naming import is_doc_id, layer_name, seed_name
+from ..corpus.naming import layer_name, seed_name
 from ..corpus.writing import atomic_write, dumps
 from ..problems import Code, Refused, Report, problem, refuse
-from ..validation.reader import NotAFile, load, read_bytes
+from ..validation.reader import NotAFile, load, read_bytes, seed_or_none
 from ..validation.run import validate
 from .config import labelstudio_config
 from .convert import Conversion, Layer, convert_export, results_of, task_of, users_map
@@ -447,14 +447,7 @@ def _seed_reader(corpus: Corpus) -> Any:
 
     def seed_of(doc_id: str) -> dict[str, Any] | None:
         if doc_id not in cache:
-            seed = None
-            if is_doc_id(doc_id):
-                f = load(corpus.seed_path(doc_id), seed_name(doc_id))
-                d = f.data
-                if not f.problems and isinstance(d, dict) and d.get("id") == doc_id \
-                        and isinstance(d.get("text"), str) and isinstance(d.get("sha256"), str):
-                    seed = d
-            cache[doc_id] = seed
+            cache[doc_id] = seed_or_none(corpus, doc_id)
         return cache[doc_id]
 
     return seed_of

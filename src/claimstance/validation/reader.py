@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from ..corpus.layout import Corpus
+from ..corpus.naming import is_doc_id, seed_name
 from ..corpus.writing import dumps
 from ..problems import Code, Problem, problem
 
@@ -336,3 +338,18 @@ def _parse(raw: bytes | int, display: str, max_bytes: int) -> JSONFile:
     if isinstance(raw, int):
         return _too_large(display, raw, max_bytes)
     return load_bytes(raw, display, max_bytes)
+
+
+def seed_or_none(corpus: Corpus, doc_id: str) -> dict[str, Any] | None:
+    """The seed `doc_id` names (an id from outside: an export, an imported file), or None
+    when there is no readable seed of that id: a malformed id never becomes a path, and a
+    FIFO, a folder or a JSON file that is not that seed is refused, never waited on or
+    trusted."""
+    if not is_doc_id(doc_id):
+        return None
+    f = load(corpus.seed_path(doc_id), seed_name(doc_id))
+    d = f.data
+    if not f.problems and isinstance(d, dict) and d.get("id") == doc_id \
+            and isinstance(d.get("text"), str) and isinstance(d.get("sha256"), str):
+        return d
+    return None
