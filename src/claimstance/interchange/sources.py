@@ -21,8 +21,8 @@ from ..corpus.naming import GOLD, layer_name
 from ..corpus.schema import SCHEMA_VERSION
 from ..corpus.splits import SPLITS, split_of
 from ..dataset.manifest import MANIFEST, file_sha256
-from ..problems import Code, Refused, refuse
-from ..validation.run import validate
+from ..problems import Code, refuse
+from ..validation.run import require_valid
 from .common import Layer, Seed
 
 SINGLE = "single"  # annotation_source of a document built from one annotator's layer
@@ -50,11 +50,9 @@ def from_corpus(corpus: Corpus, source: str, split: str | None) -> Selection:
     chosen = sorted((d for d in ids if corpus.annotation_path(d, source).is_file()),
                     key=export_order)
     if chosen:
-        report = validate(corpus.root, [corpus.root / layer_name(d, source) for d in chosen])
-        if not report.valid:
-            raise Refused(f"{len(chosen)} {source} layer(s) to export do not validate: fix "
-                          "them first (claimstance validate); nothing was exported",
-                          report.problems, report)
+        require_valid(corpus.root, [corpus.root / layer_name(d, source) for d in chosen],
+                      f"{len(chosen)} {source} layer(s) to export do not validate: fix them "
+                      "first (claimstance validate); nothing was exported")
 
     def pairs() -> Iterator[tuple[Seed, Layer]]:
         for d in chosen:

@@ -33,11 +33,12 @@ from ..corpus.writing import atomic_write, dumps, io_refused
 from ..problems import Code, Level, Problem, Refused, refuse
 from ..validation.reader import load
 from ..validation.rules import check_annotation
-from ..validation.run import validate
+from ..validation.run import require_valid
 from .matching import match
 
 Layer = dict[str, Any]
 Span = tuple[int, int]
+WHY = "fix these problems first (claimstance validate); nothing was written"
 
 
 @dataclass
@@ -311,7 +312,7 @@ def adjudicate_document(root: str | Path | None, doc_id: str, *,
     with corpus_lock(corpus.root, "adjudicate"):
         corpus.select([doc_id])
         names = _layers(corpus, doc_id, annotators)
-        _require_valid(corpus, [doc_id])
+        require_valid(corpus.root, [corpus.seed_path(doc_id)], WHY)
         _check_names(doc_id, names, prefer)
         try:
             return _merge(corpus, doc_id, names, prefer, force)
@@ -327,16 +328,6 @@ def _layers(corpus: Corpus, doc_id: str, annotators: list[str] | None) -> list[s
         rel = corpus.rel(corpus.annotation_path(doc_id, missing[0]))
         raise refuse(Code.FILE_NOT_FOUND, rel, f"no layer {rel}")
     return names
-
-
-def _require_valid(corpus: Corpus, doc_ids: list[str], progress: bool = False,
-                   jobs: int | None = None) -> None:
-    """One validation of every seed and layer of these documents."""
-    report = validate(corpus.root, [corpus.seed_path(d) for d in doc_ids], progress=progress,
-                      jobs=jobs)
-    if not report.valid:
-        raise Refused("fix these problems first (claimstance validate); nothing was written",
-                      report.problems, report)
 
 
 def _check_names(doc_id: str, names: list[str], prefer: str | None) -> None:
@@ -498,12 +489,12 @@ def adjudicate_corpus(root: str | Path | None, doc_ids: Iterable[str] = (), *,
     document where `prefer` has no layer keeps its conflicts open.
     """
     corpus = Corpus.at(root)
-    named = list(dict.fromkeys(doc_ids))
+    named = list(doc_ids)
     with corpus_lock(corpus.root, "adjudicate"):
-        corpus.select(named)
+        ids = corpus.select(named)
         work: list[tuple[str, tuple[str, ...]]] = []
         result = CorpusAdjudication(prefer=prefer)
-        for d in named or corpus.doc_ids():
+        for d in ids:
             present = [a for a in corpus.annotators(d) if a != GOLD]
             names = annotators or present
             if not named and (len(names) < 2 or not set(names) <= set(present)):
@@ -515,7 +506,8 @@ def adjudicate_corpus(root: str | Path | None, doc_ids: Iterable[str] = (), *,
                          f"--prefer {prefer}: no layer of that annotator in the "
                          f"{len(work)} document(s) to adjudicate")
         if work:
-            _require_valid(corpus, [d for d, _ in work], progress, jobs)
+            require_valid(corpus.root, [corpus.seed_path(d) for d, _ in work], WHY,
+                          progress=progress, jobs=jobs)
         result.without_prefer = sum(prefer is not None and prefer not in names
                                     for _, names in work)
         for chunk in map_chunks(partial(_merge_chunk, corpus, prefer, force), work,

@@ -180,8 +180,9 @@ def validate(
     return run.report
 
 
-def require_valid(root: str | Path | None, paths: Iterable[str | Path] | None, why: str) -> None:
+def require_valid(root: str | Path | None, paths: Iterable[str | Path] | None, why: str, *,
+                  progress: bool = False, jobs: int | None = None) -> None:
     """Refuse, with the validator's coded problems, to work on files that are not valid."""
-    report = validate(root, paths)
+    report = validate(root, paths, progress=progress, jobs=jobs)
     if not report.valid:
         raise Refused(why, report.problems, report)
