@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from . import main
-from .options import format_option, quiet_option, root_option, show_progress
+from .options import F, format_option, quiet_option, root_option, show_progress
 from .output import emit, finish
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @main.group("ls")

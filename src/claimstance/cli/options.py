@@ -34,11 +34,5 @@ def jobs_option(f: F) -> F:
                         help="Processes to use (default: every core for large corpora).")(f)
 
 
-def force_option(what: str) -> Callable[[F], F]:
-    def deco(f: F) -> F:
-        return click.option("--force", is_flag=True, help=f"Replace {what}.")(f)
-    return deco
-
-
 def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()

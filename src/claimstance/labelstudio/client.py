@@ -302,7 +302,6 @@ def _push_suggestions(client: Any, project: Any, tasks: dict[str, Any],
     """One prediction per task under `suggestions.model_version`; an unchanged one is left
     alone, a changed one replaced, so pushing again changes nothing. The project's model
     version is set to it, which makes Label Studio pre-fill new annotations with it."""
-    summary.report.extend(suggestions.problems)
     if suggestions.implicit:
         summary.counts["claimants and holders given only as spans (not shown)"] += \
             suggestions.implicit

@@ -8,13 +8,12 @@ annotator's layer: that would bias the independent annotation agreement figures 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
-from ..problems import Problem
 from ..validation.predictions import prediction_layers
 
 Items = dict[str, list[dict[str, Any]]]  # {"mentions", "claims", "stances"}, layer-shaped
@@ -27,7 +26,6 @@ class Suggestions:
     model_version: str
     layers: dict[str, Items]
     score: float | None = None
-    problems: list[Problem] = field(default_factory=list)
     implicit: int = 0  # claimants and holders named only by a span: not drawn
 
 

@@ -58,11 +58,6 @@ class JSONFile:
     canonical: bool = False  # raw == dumps(data): positions come from serialising
     _positions: dict[str, int] | None = None  # byte offsets, for files in another style
 
-    @property
-    def ok(self) -> bool:
-        return self.raw is not None and not any(p.code is Code.INVALID_JSON
-                                                for p in self.problems)
-
     def offset(self, ptr: str) -> int | None:
         """Byte offset of the JSON value at `ptr`, or of its nearest ancestor."""
         if self.raw is None:
