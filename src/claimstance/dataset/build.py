@@ -325,7 +325,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     result = BuildResult(staging, dict(splits), dict(nbytes), [], n_docs, excluded, licenses,
                          languages, stats.to_dict(), agree, single,
                          read_release(corpus.root), {k: v.counts for k, v in bio.items()},
-                         baseline, human)
+                         baseline, human, reference)
     write_card(corpus, staging, result)
     write_croissant(staging, result)
     if site:

@@ -222,14 +222,13 @@ def evaluation_section(result: BuildResult) -> str:
     """How to score predictions, what the figures mean, and the reference rows (a simple
     baseline and annotators against gold), scored by `claimstance score` at build time."""
     base, human = result.baseline, result.human
-    scope = "test" if base.documents.get("test") else None
-    where = "the test split" if scope else "all documents (there is no test split yet)"
+    where = ("the test split" if result.reference == "test" else
+             "all documents (there is no test split yet)")
 
     def pooled(ref: Reference) -> tuple[Tally, int, int]:
-        splits = [scope] if scope else list(ref.tallies)
-        return (total(ref.tallies[s] for s in splits if s in ref.tallies),
-                sum(ref.documents.get(s, 0) for s in splits),
-                sum(ref.layers.get(s, 0) for s in splits))
+        """The build scored only the reference split: everything it holds is in scope."""
+        return (total(ref.tallies.values()), sum(ref.documents.values()),
+                sum(ref.layers.values()))
 
     b_tally, n_docs, _ = pooled(base)
     columns = [("baseline", rows(ScopeResult("baseline", [], figures(b_tally, n_docs))))]

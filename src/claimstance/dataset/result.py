@@ -54,6 +54,7 @@ class BuildResult:
     bio: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> BIO counts
     baseline: Reference = field(default_factory=Reference)
     human: Reference = field(default_factory=Reference)
+    reference: str | None = None  # the split the reference rows were scored on (None: all)
 
     @property
     def version(self) -> str | None:
