@@ -31,20 +31,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import finish, stage  # noqa: E402  (the same process-per-stage runner as bench.py)
+from bench import corpus, finish, stage  # noqa: E402  (the same process-per-stage runner as bench.py)
 
 TARGETS = {"push": 120.0, "pull": 120.0, "convert_vs_parse": 3.0}
 PULL_PROJECT = "claimstance-bench-pull"
-
-
-def corpus(work: Path, n: int) -> Path:
-    root = work / f"ls-corpus-{n}"
-    if not (root / ".complete").is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        stage("synth", [sys.executable, str(HERE / "synth.py"), str(n), str(root), "--mix",
-                        "clean"])
-        (root / ".complete").write_text("")
-    return root
 
 
 def server(work: Path) -> tuple[dict[str, str], Path]:
@@ -143,7 +133,7 @@ def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[
 
 
 def bench(n: int, work: Path) -> dict[str, Any]:
-    root = corpus(work, n)
+    root = corpus(work, n, "clean")  # the same corpus bench.py writes
     env, data = server(work)
     py = [sys.executable, "-m", "claimstance"]
     saved = dict(os.environ)
