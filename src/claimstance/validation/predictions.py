@@ -23,11 +23,9 @@ from ..corpus.items import Items, Span, implicit_links, to_layer
 from ..corpus.layout import Corpus
 from ..corpus.schema import PREDICTION
 from ..problems import Code, Problem, Refused, problem
-from .reader import load_bytes
+from .reader import MAX_BYTES, load_bytes
 from .rules import range_problem, text_problem
 from .schema_errors import check as schema_check
-
-MAX_LINE_BYTES = 5 * 1024 * 1024  # the size limit of one corpus file
 
 
 @dataclass
@@ -53,7 +51,7 @@ def read_predictions(path: Path, display: str, texts: Mapping[str, str],
     for n, raw in _lines(path):
         if not raw.strip():
             continue  # a blank line holds nothing to lose
-        f = load_bytes(raw, display, MAX_LINE_BYTES)
+        f = load_bytes(raw, display, MAX_BYTES)  # a line may be as large as a corpus file
         found = list(f.problems)
         items = None
         if f.data is not None:
