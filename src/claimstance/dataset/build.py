@@ -106,7 +106,7 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
         if reference in (None, split):  # the card reports one scope: score only that
             predicted = predict(text, seg)
             out.baseline.add(split, [tally(from_layer(layer), predicted, seg.tokens)])
-            out.human.add(split, list(human_tallies(text, seg, res.layers, 2).values()))
+            out.human.add(split, list(human_tallies(seg, res.layers, 2).values()))
     return out
 
 

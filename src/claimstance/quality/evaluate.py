@@ -262,7 +262,7 @@ ANNOTATORS = "annotator layers"
 ALL = "all annotators"
 
 
-def human_tallies(text: str, seg: Segmentation, layers: dict[str, dict[str, Any]],
+def human_tallies(seg: Segmentation, layers: dict[str, dict[str, Any]],
                   min_annotators: int = 1) -> dict[str, Tally]:
     """Each annotator's layer of one document scored against its gold layer (none without
     gold or with fewer than `min_annotators` annotator layers)."""
@@ -284,9 +284,9 @@ def against_gold(root: str | Path | None, doc_ids: Sequence[str] = ()) -> ScoreR
     segs = segments_many([(s["text"], s["sha256"]) for s in seeds.values()])
     per: dict[str, Scope] = {}
     pooled = Scope(ALL)
-    for (d, seed), seg in zip(seeds.items(), segs, strict=True):
+    for d, seg in zip(seeds, segs, strict=True):
         layers = {a: corpus.read_layer(d, a) for a in corpus.annotators(d)}
-        for a, t in human_tallies(seed["text"], seg, layers).items():
+        for a, t in human_tallies(seg, layers).items():
             per.setdefault(a, Scope(a)).add(d, t)
             pooled.add(d, t)
     if not pooled.doc_ids:
