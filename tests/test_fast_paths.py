@@ -170,13 +170,16 @@ def test_is_canonical_says_exactly_when_canonicalize_changes_nothing(
     assert is_canonical(layer) == ({k: once[k] for k in items} == items)
 
 
-@settings(max_examples=1000, deadline=None)
-@given(st.text(max_size=16))
-def test_inside_words_agrees_with_isalnum(text: str) -> None:
-    """The word-cut rule asks `inside_words` (a regex split, cached per text) what
-    `str.isalnum` on both sides of each offset would say."""
-    from claimstance.corpus.document import inside_words
+@settings(max_examples=1500, deadline=None)
+@given(st.text(max_size=16) | st.lists(st.sampled_from(GRAPHEME_PARTS), max_size=14).map("".join))
+def test_span_edges_agree_with_segmenting_and_isalnum(text: str) -> None:
+    """The span-boundary rules ask `span_edges`, which segments only next to non-ASCII
+    characters, what full UAX #29 segmentation and `str.isalnum` on both sides say."""
+    from claimstance.corpus.document import span_edges
 
     offsets = set(range(len(text) + 1))
-    assert inside_words(text, offsets) == {
-        o for o in offsets if 0 < o < len(text) and text[o - 1].isalnum() and text[o].isalnum()}
+    bounds = {0} | {m.end() for m in regex.finditer(r"\X", text)}
+    inside = offsets - bounds
+    assert span_edges(text, offsets) == (inside, {
+        o for o in offsets - inside
+        if 0 < o < len(text) and text[o - 1].isalnum() and text[o].isalnum()})

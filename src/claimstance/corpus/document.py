@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import operator
@@ -114,31 +113,15 @@ def is_grapheme_boundary(text: str, i: int) -> bool:
     return pos == i
 
 
-_JOINABLE = re.compile("[\r\u0300-\U0010ffff]")  # what may join a neighbour into one character
-
-
-@functools.lru_cache(maxsize=32)
-def _around(pattern: re.Pattern[str], text: str) -> tuple[frozenset[int], frozenset[int]]:
-    """Offsets just before, and just after, a character the pattern (one character wide)
-    matches: found in C by splitting, and cached, since a document's layers share its text."""
-    pieces = pattern.split(text)
-    after = list(itertools.accumulate(map((1).__add__, map(len, pieces[:-1]))))
-    return frozenset(map((-1).__add__, after)), frozenset(after)
-
-
-def inside_graphemes(text: str, offsets: set[int]) -> set[int]:
-    """Of many offsets (0 to len(text)), those inside a user-perceived character. Only those
-    next to a character from U+0300 up (or a CR) are segmented; `is_grapheme_boundary`
-    answers the others from the two characters alone."""
-    before, after = _around(_JOINABLE, text)
-    return {o for o in (offsets & before) | (offsets & after)
-            if not is_grapheme_boundary(text, o)}
-
-
-def inside_words(text: str, offsets: set[int]) -> set[int]:
-    """Of many offsets (0 to len(text)), those between two letters or digits (a pass of
-    `str.isalnum` on each side, in C: cheaper than indexing the whole text)."""
+def span_edges(text: str, offsets: set[int]) -> tuple[set[int], set[int]]:
+    """Of many offsets (0 to len(text)): those inside a user-perceived character, and of the
+    others those between two letters or digits. Both are read from the two characters
+    around each offset; only offsets next to a non-ASCII character (or inside CR LF) are
+    segmented, by `is_grapheme_boundary`."""
     offs = list(offsets - {0, len(text)})
-    before = map(str.isalnum, map(text.__getitem__, map((1).__rsub__, offs)))
-    after = map(str.isalnum, map(text.__getitem__, offs))
-    return set(itertools.compress(offs, map(operator.and_, before, after)))
+    pairs = [text[o - 1 : o + 1] for o in offs]
+    odd = itertools.compress(offs, map(operator.not_, map(str.isascii, pairs)))
+    inside = {o for o in odd if not is_grapheme_boundary(text, o)}
+    if "\r\n" in text:
+        inside.update(itertools.compress(offs, map("\r\n".__eq__, pairs)))
+    return inside, set(itertools.compress(offs, map(str.isalnum, pairs))) - inside

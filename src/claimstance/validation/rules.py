@@ -15,11 +15,10 @@ from typing import Any
 
 from ..corpus import annotation as annotation_mod
 from ..corpus.document import (
-    inside_graphemes,
-    inside_words,
     is_normalized,
     normalize_text,
     sha256,
+    span_edges,
 )
 from ..corpus.naming import GOLD, KIND_OF_PREFIX, REF, is_pseudonym
 from ..corpus.schema import ANNOTATION, DOCUMENT, SUPPORTED_VERSIONS, definition, unattributed_ok
@@ -172,7 +171,7 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
                     fit.append(k)
             where, starts, ends, texts, types = ([col[k] for k in fit]
                                                  for col in (where, starts, ends, texts, types))
-        wants = list(map(text.__getitem__, map(slice, starts, ends)))
+        wants = [text[a:b] for a, b in zip(starts, ends, strict=True)]
         mismatched = set()  # wrong offsets: boundary warnings would only be noise
         if any(map(operator.ne, texts, wants)):
             for k, (got, want) in enumerate(zip(texts, wants, strict=True)):
@@ -181,8 +180,7 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
                     out.append(text_problem(got, text, starts[k], ends[k], path,
                                             f"/{key}/{where[k]}/text"))
         offsets = set(starts).union(ends)  # all within 0..size now
-        inside = inside_graphemes(text, offsets)
-        cut = inside_words(text, offsets - inside)
+        inside, cut = span_edges(text, offsets)
         if inside or cut:
             for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
                 for name, off in (("start", a), ("end", b)):
