@@ -802,3 +802,19 @@ def test_import_reads_only_the_seed_its_document_names(corpus: Path, tmp_path: P
                 "--root", corpus), "import-text-mismatch")
     fifo.unlink()  # (a snapshot would wait on it too)
     assert snapshot(corpus) == before
+
+
+@pytest.mark.parametrize("value", ["", "relative/cache", "."])
+def test_a_relative_or_empty_xdg_variable_is_ignored(value: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The XDG specification says so, and it keeps caches, the salt and Label Studio's data
+    out of whatever folder (a corpus) the command runs in."""
+    from claimstance.corpus.userdirs import user_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for kind, default in (("cache", ".cache"), ("config", ".config"),
+                          ("data", ".local/share"), ("state", ".local/state")):
+        monkeypatch.setenv(f"XDG_{kind.upper()}_HOME", value)
+        assert user_dir(kind) == tmp_path / default / "claimstance"  # type: ignore[arg-type]
+        monkeypatch.setenv(f"XDG_{kind.upper()}_HOME", str(tmp_path / "x"))
+        assert user_dir(kind) == tmp_path / "x" / "claimstance"  # type: ignore[arg-type]

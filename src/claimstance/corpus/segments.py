@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .segmentation import Segmentation, segment, segmenter_version
+from .userdirs import user_dir
 
 NO_CACHE = "CLAIMSTANCE_NO_CACHE"
 FILE = "segments.sqlite"
@@ -31,8 +32,7 @@ def cache_path() -> Path | None:
     """Where the cache lives, or None when it is turned off."""
     if os.environ.get(NO_CACHE, "") not in ("", "0"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "claimstance" / FILE
+    return user_dir("cache") / FILE
 
 
 def _connection() -> sqlite3.Connection | None:

@@ -25,6 +25,7 @@ import orjson
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import layer_name, seed_name
+from ..corpus.userdirs import user_dir
 from ..corpus.writing import atomic_write, dumps
 from ..problems import Code, Refused, Report, problem, refuse
 from ..validation.reader import NotAFile, load, read_bytes, seed_or_none
@@ -40,8 +41,7 @@ MIN_SALT = 8  # characters; `ls up` makes 64
 
 
 def salt_file() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "claimstance" / "pseudonym-salt"
+    return user_dir("config") / "pseudonym-salt"
 
 
 def pseudonym_salt(create: bool = False) -> bytes:

@@ -28,6 +28,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus.userdirs import user_dir
 from ..problems import Code, Refused, refuse
 
 LS_REQUIREMENT = os.environ.get("CLAIMSTANCE_LS_REQUIREMENT", "label-studio>=1.20,<2")
@@ -44,8 +45,7 @@ def _failed(message: str, where: str = "label-studio") -> Refused:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "claimstance"
+    return user_dir("cache")
 
 
 def venv_dir() -> Path:
@@ -54,14 +54,12 @@ def venv_dir() -> Path:
 
 
 def data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "claimstance" / "label-studio"
+    return user_dir("data") / "label-studio"
 
 
 def registry_dir() -> Path:
     """Where the servers `ls up` started are listed (one pointer file per data folder)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "claimstance" / "label-studio-servers"
+    return user_dir("state") / "label-studio-servers"
 
 
 def executable(venv: Path | None = None) -> Path:
