@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,44 @@ def refuse_symlink(out: Path, what: str = "--out") -> None:
         raise refuse(Code.OUTPUT_NOT_OURS, str(out),
                      f"{what} {out} is a symbolic link; give the folder it points to, or "
                      "remove the link")
+
+
+def claim_output(root: Path, out: Path, what: str, *, ours: Callable[[Path], bool],
+                 ours_is: str, force: bool) -> None:
+    """Refuse an output folder a command may not replace: never the corpus's inputs (even
+    with --force), no symlink or file, and, unless --force, empty or `ours` (an earlier
+    output of the same command, known by its contents, never by a file name alone).
+    `ours_is` says what that is, for the message."""
+    check_output(root, out, what)
+    refuse_symlink(out, what)
+    if out.exists() and not out.is_dir():
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force and not ours(out):
+        raise refuse(Code.OUTPUT_NOT_OURS, str(out),
+                     f"{out} is not empty and is not {ours_is}; choose another {what} or use "
+                     "--force to replace it")
+
+
+@contextlib.contextmanager
+def staged_output(target: Path, kind: str, doing: str, shown: str | None = None,
+                  ) -> Iterator[Path]:
+    """A fresh staging folder beside `target` to write into, swapped in when the block ends
+    and removed when it fails; what a killed run left is recovered first. A system error
+    becomes a coded refusal saying that `target` (`shown`) was left as it was."""
+    try:
+        recover(target)
+        staging = make_staging(target, kind)
+    except OSError as e:
+        raise io_refused(e, doing) from None
+    try:
+        yield staging
+        swap_in(staging, target)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise io_refused(e, doing, f"; {shown or target} was left as it was") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def make_staging(target: Path, kind: str) -> Path:

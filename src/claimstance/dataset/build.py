@@ -9,7 +9,6 @@ writer options: the same inputs give byte-identical files.
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,12 +28,9 @@ from ..corpus.release import read_release
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, split_of
 from ..corpus.writing import (
-    check_output,
+    claim_output,
     io_refused,
-    make_staging,
-    recover,
-    refuse_symlink,
-    swap_in,
+    staged_output,
 )
 from ..problems import Code, Refused, Report, refuse
 from ..quality.agreement import AgreementReport, agreement
@@ -195,20 +191,6 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     return GroupOut(outs, shards)
 
 
-def _prepare_out(corpus: Corpus, out: Path, force: bool) -> None:
-    """The output must be a folder of its own: never the corpus's inputs (even with
-    --force), and, unless --force, empty or an earlier build (known by its manifest)."""
-    check_output(corpus.root, out)
-    refuse_symlink(out)
-    if out.exists() and not out.is_dir():
-        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force and not is_build(out):
-        raise refuse(Code.OUTPUT_NOT_OURS, str(out),
-                     f"{out} is not empty and is not a claimstance build (no {MANIFEST} "
-                     "written by `claimstance build` that lists every file in it); choose "
-                     "another --out or use --force")
-
-
 def build(
     root: str | Path | None = None,
     out: str | Path | None = None,
@@ -230,22 +212,14 @@ def build(
     out_dir = Path(out).absolute() if out else corpus.root / "dist"
     with corpus_lock(corpus.root, "build"):
         try:
-            _prepare_out(corpus, out_dir, force)
-            recover(out_dir)
-            staging = make_staging(out_dir, "build")
+            claim_output(corpus.root, out_dir, "--out", ours=is_build, force=force,
+                         ours_is=f"a claimstance build (a {MANIFEST} written by `claimstance "
+                         "build` that lists every file in it)")
         except OSError as e:
             raise io_refused(e, "build") from None
-        try:
+        with staged_output(out_dir, "build", "build", corpus.rel(out_dir)) as staging:
             result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
                             allow_single)
-            swap_in(staging, out_dir)
-        except OSError as e:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise io_refused(e, "build", f"; {corpus.rel(out_dir)} was left as it was"
-                             ) from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
     result.out = out_dir
     return result
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,9 @@ from ..corpus.naming import GOLD, is_pseudonym
 from ..corpus.release import SEMVER, read_release
 from ..corpus.writing import (
     check_output,
+    claim_output,
     io_refused,
-    make_staging,
-    recover,
-    refuse_symlink,
-    swap_in,
+    staged_output,
 )
 from ..problems import Code, Refused, Report, problem, refuse
 from ..validation.run import validate
@@ -329,29 +326,21 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
             raise refuse(Code.OUTPUT_IN_CORPUS, str(target),
                          f"--to {target} overlaps the built folder {p.dist}; choose a folder "
                          "of its own")
-        refuse_symlink(target, "--to")
         try:
-            if target.exists() and not target.is_dir():
-                raise refuse(Code.OUTPUT_NOT_OURS, str(target),
-                             f"{target} exists and is not a folder")
-            if target.is_dir() and any(target.iterdir()):
-                old = made_here(target, PUBLISHED)
-                if old is None and not force:
-                    raise refuse(Code.OUTPUT_NOT_OURS, str(target),
-                                 f"{target} is not empty and holds no earlier publish (a "
-                                 f"{PUBLISHED} listing every file in it); choose another --to "
-                                 "or use --force")
-                same = old is not None and {f.path: f.sha256 for f in p.files} == old["files"]
-                if old is not None and old.get("version") == p.version and not same:
-                    raise refuse(Code.PUBLISH_VERSION_EXISTS, str(target),
-                                 f"version {p.version} is already published in {target} with "
-                                 "other contents; add a new version to CHANGELOG.md, rebuild "
-                                 "and publish again")
-            recover(target)
-            staging = make_staging(target, "publish")
+            claim_output(p.root, target, "--to", force=force,
+                         ours=lambda folder: made_here(folder, PUBLISHED) is not None,
+                         ours_is=f"an earlier publish (a {PUBLISHED} that lists every file "
+                         "in it)")
+            old = made_here(target, PUBLISHED) if target.is_dir() else None
         except OSError as e:
             raise io_refused(e, "publish") from None
-        try:
+        same = old is not None and {f.path: f.sha256 for f in p.files} == old["files"]
+        if old is not None and old.get("version") == p.version and not same:
+            raise refuse(Code.PUBLISH_VERSION_EXISTS, str(target),
+                         f"version {p.version} is already published in {target} with other "
+                         "contents; add a new version to CHANGELOG.md, rebuild and publish "
+                         "again")
+        with staged_output(target, "publish", "publish") as staging:
             for f in p.files:
                 if not safe_rel(f.path):  # the manifest was checked; never trust it twice
                     raise refuse(Code.PUBLISH_BAD_MANIFEST, f.path,
@@ -365,13 +354,6 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
             (staging / PUBLISHED).write_text(json.dumps(
                 {"version": p.version, "tag": p.tag, "message": p.message,
                  "files": {f.path: f.sha256 for f in p.files}}, indent=2) + "\n")
-            swap_in(staging, target)
-        except OSError as e:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise io_refused(e, "publish", f"; {target} was left as it was") from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
     return [f.path for f in p.files]
 
 

@@ -26,9 +26,10 @@ Decisions:
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+from typing import Any
 
 from ..problems import Code, Problem
+from ..validation.reader import is_json_int
 from .common import At, Items, ItemsBuilder, Layer, Seed, empty_items, relations, text_problem
 
 
@@ -58,10 +59,6 @@ def to_doccano(seed: Seed, layer: Layer) -> dict[str, Any]:
     }
 
 
-def _int(x: Any) -> TypeGuard[int]:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
 def _list(b: ItemsBuilder, record: dict[str, Any], key: str, line: int | None) -> list[Any]:
     value = record.get(key, [])
     if not isinstance(value, list):
@@ -80,7 +77,8 @@ def _entities(b: ItemsBuilder, record: dict[str, Any], cp: dict[int, int],
         fields = e if isinstance(e, dict) else {}
         eid, label = fields.get("id"), fields.get("label")
         start, end = fields.get("start_offset"), fields.get("end_offset")
-        if not (_int(eid) and isinstance(label, str) and _int(start) and _int(end)):
+        if not (is_json_int(eid) and isinstance(label, str) and is_json_int(start)
+                and is_json_int(end)):
             b.problem(Code.IMPORT_BAD_LINE, at, f"an entity needs an integer id, a label and "
                                                 f"integer start_offset and end_offset: {e!r}")
             continue
@@ -132,7 +130,7 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
         at = At(f"/relations/{k}", line)
         fields = r if isinstance(r, dict) else {}
         a, c, type_ = fields.get("from_id"), fields.get("to_id"), fields.get("type")
-        if not (_int(a) and _int(c) and isinstance(type_, str)):
+        if not (is_json_int(a) and is_json_int(c) and isinstance(type_, str)):
             b.problem(Code.IMPORT_BAD_LINE, at, f"a relation needs integer from_id and to_id "
                                                 f"and a type: {r!r}")
             continue
@@ -142,8 +140,9 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
         fields = x if isinstance(x, dict) else {}
         start, end = fields.get("start_offset"), fields.get("end_offset")
         label, qid = fields.get("label"), fields.get("qid")
-        target = (spans.get((cp[start], cp[end], label), "") if _int(start) and _int(end)
-                  and isinstance(label, str) and start in cp and end in cp else "")
+        target = (spans.get((cp[start], cp[end], label), "")
+                  if is_json_int(start) and is_json_int(end) and isinstance(label, str)
+                  and start in cp and end in cp else "")
         if not isinstance(qid, str) or not target:
             b.problem(Code.IMPORT_BAD_LINK, at, f"the entity link {x!r} matches no entity of "
                                                 "the same offsets and label; it was not imported")

@@ -14,7 +14,6 @@ without `--force`. No timestamps: the same layers give byte-identical files.
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from .. import __version__
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_annotator
-from ..corpus.writing import check_output, make_staging, recover, refuse_symlink, swap_in
+from ..corpus.writing import claim_output, staged_output
 from ..dataset.manifest import file_sha256, made_here
 from ..problems import Code, refuse
 from . import brat, doccano
@@ -127,32 +126,20 @@ def check_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> None
             raise refuse(Code.EXPORT_INTO_CORPUS, str(out),
                          f"{out} is, contains or lies inside {kept}, which export reads; "
                          "choose an OUT folder elsewhere (e.g. export/brat)")
-    check_output(corpus.root, out, "OUT")  # the root, schema/, review/, .git, a repository
-    refuse_symlink(out, "OUT")
-    if out.exists() and not out.is_dir():
-        raise refuse(Code.OUTPUT_NOT_OURS, str(out), f"{out} exists and is not a folder")
-    if (out.is_dir() and any(out.iterdir()) and made_here(out, MARKER) is None
-            and not force):
-        raise refuse(Code.OUTPUT_NOT_OURS, str(out),
-                     f"{out} is not empty and was not written by `claimstance export` (no "
-                     f"{MARKER} listing every file in it); choose another folder or use "
-                     "--force to replace it")
+    claim_output(corpus.root, out, "OUT", force=force,
+                 ours=lambda folder: made_here(folder, MARKER) is not None,
+                 ours_is=f"an export (a {MARKER} written by `claimstance export` that lists "
+                 "every file in it)")
 
 
 def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
            marker: dict[str, Any]) -> tuple[list[str], Counter[str]]:
     """Write the export into a fresh folder beside OUT, then swap it in."""
-    recover(out)
-    staging = make_staging(out, "export")  # named so a killed export is cleaned up later
-    try:
+    with staged_output(out, "export", "export") as staging:
         lost = write_files(fmt, staging, sel, name, progress)
         files = sorted(p.name for p in staging.iterdir())
         marker["files"] = {f: file_sha256(staging / f) for f in files}
         (staging / MARKER).write_bytes(json.dumps(marker, indent=2).encode("utf-8") + b"\n")
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [*files, MARKER], lost
 
 

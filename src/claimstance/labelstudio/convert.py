@@ -21,6 +21,7 @@ from ..corpus.document import is_grapheme_boundary
 from ..corpus.naming import QID, is_doc_id, pseudonym
 from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_labels
 from ..problems import Code, Level, Problem, problem
+from ..validation.reader import is_json_int
 from .config import CLAIM_LABEL, CLAIMANT
 
 Seed = dict[str, Any]
@@ -125,10 +126,6 @@ def quote(text: str, limit: int = 60) -> str:
     return f"“{one}”"
 
 
-def _int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
 class _Annotation:
     """One annotation's results -> a layer, collecting problems on the way.
 
@@ -161,7 +158,7 @@ class _Annotation:
             return None
         start, end = value.get("start"), value.get("end")
         if not (isinstance(start, int) and isinstance(end, int)) or not (
-                _int(start) and _int(end)):
+                is_json_int(start) and is_json_int(end)):
             self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value",
                         "a text region needs integer start and end offsets")
             return None
@@ -474,7 +471,7 @@ def _convert_task(task: Any, ptr: str, ctx: _Context) -> None:
     out.counts["drafts ignored"] += len(drafts or [])
     if annotations is None:
         return
-    task_id = task.get("id") if _int(task.get("id")) else None
+    task_id = task.get("id") if is_json_int(task.get("id")) else None
     seed = ctx.seed_of(doc_id)
     if seed is None:
         ctx.problem(Code.DOCUMENT_NOT_FOUND, f"{ptr}/data/doc_id",
@@ -498,7 +495,7 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
                         ctx: _Context) -> None:
     out = ctx.out
     where = f"task {task_id}" if task_id is not None else "a task"
-    if isinstance(a, dict) and _int(a.get("id")):
+    if isinstance(a, dict) and is_json_int(a.get("id")):
         where += f", annotation {a['id']}"
     if task_id is not None and ctx.task_url is not None:
         where += f", {ctx.task_url(task_id)}"
@@ -514,7 +511,7 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
     identity = identity_of(author, ctx.users)
     if identity is None:
         uid = author.get("id") if isinstance(author, dict) else author
-        who = f"Label Studio user {uid}" if _int(uid) else "an unknown user"
+        who = f"Label Studio user {uid}" if is_json_int(uid) else "an unknown user"
         ctx.problem(Code.LS_UNKNOWN_USER, f"{aptr}/completed_by",
                     f"{doc_id} ({where}): made by {who}, whose e-mail is not known here, so "
                     "their pseudonym cannot be made; pull from the server (`claimstance ls "
@@ -530,7 +527,7 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
     if items is None:
         out.counts["annotations refused"] += 1
         return
-    annotation_id = a["id"] if _int(a.get("id")) else None
+    annotation_id = a["id"] if is_json_int(a.get("id")) else None
     updated_at = a.get("updated_at") if isinstance(a.get("updated_at"), str) else None
     provenance = {
         "tool": "label-studio", "tool_version": ctx.tool_version, "project": ctx.project,

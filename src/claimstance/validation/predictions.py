@@ -23,7 +23,7 @@ from ..corpus.items import Items, Span, implicit_links, to_layer
 from ..corpus.layout import Corpus
 from ..corpus.schema import PREDICTION
 from ..problems import Code, Problem, Refused, problem
-from .reader import MAX_BYTES, load_bytes
+from .reader import MAX_BYTES, is_json_int, load_bytes
 from .rules import range_problem, text_problem
 from .schema_errors import check as schema_check
 
@@ -69,13 +69,13 @@ def read_predictions(path: Path, display: str, texts: Mapping[str, str],
     return out
 
 
-def _int(x: Any) -> bool:
-    return type(x) is int and x >= 0
+def _offset(x: Any) -> bool:
+    return is_json_int(x) and x >= 0
 
 
 def _span(x: Any) -> Span | None:
     """(start, end) of an object with int offsets, else None (the schema reports it)."""
-    if isinstance(x, dict) and _int(x.get("start")) and _int(x.get("end")):
+    if isinstance(x, dict) and _offset(x.get("start")) and _offset(x.get("end")):
         return x["start"], x["end"]
     return None
 

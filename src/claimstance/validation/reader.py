@@ -17,7 +17,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -45,6 +45,11 @@ def escape_pointer_token(token: str | int) -> str:
 
 def pointer_tokens(ptr: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]]
+
+
+def is_json_int(x: Any) -> TypeGuard[int]:
+    """A JSON integer as parsed: Python's `True` is an int too, but JSON's `true` is none."""
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 @dataclass
