@@ -218,12 +218,35 @@ def test_a_forgotten_stance_lowers_the_triples() -> None:
 def test_gold_from_the_built_dataset_gives_the_same_figures(tmp_path: Path,
                                                             gold_from: str) -> None:
     from claimstance.dataset.build import build
+    from claimstance.dataset.built import gold_docs
 
     dist = tmp_path / "dist"
     build(CORPUS, dist)
-    got = score(CORPUS, EVAL / "pred.jsonl", gold=gold_from, dist=dist).to_dict()
+    gold = gold_docs(dist) if gold_from == "dist" else None
+    got = score(CORPUS, EVAL / "pred.jsonl", gold=gold, gold_name=gold_from).to_dict()
     want = run("pred.jsonl").to_dict()
-    assert got["scopes"] == want["scopes"]
+    assert got["scopes"] == want["scopes"] and got["gold"] == gold_from
+
+
+@pytest.mark.parametrize("damage", ["no build", "garbage shard", "edited shard", "foreign"])
+def test_scoring_against_a_damaged_build_is_refused_with_a_code(tmp_path: Path,
+                                                                 damage: str) -> None:
+    """`--gold dist` reads what the build wrote, checked against its manifest, or nothing."""
+    from claimstance.dataset.build import build
+
+    dist = tmp_path / "dist"
+    if damage == "foreign":
+        (dist / "data" / "documents").mkdir(parents=True)
+        (dist / "data" / "documents" / "train-00000-of-00001.parquet").write_text("x")
+    elif damage != "no build":
+        build(CORPUS, dist)
+        shard = next((dist / "data" / "documents").glob("train-*.parquet"))
+        raw = shard.read_bytes()
+        shard.write_bytes(b"garbage" if damage == "garbage shard" else raw[:-9] + b"X" + raw[-8:])
+    out = cli("--pred", str(EVAL / "pred.jsonl"), "--root", str(CORPUS), "--gold", "dist",
+              "--dist", str(dist), "--format", "json")
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert json.loads(out.stdout)["problems"][0]["code"] == "export-bad-dist"
 
 
 PRED_CASES = sorted(p for p in (CASES / "pred").glob("*/*") if p.is_dir())
@@ -283,7 +306,7 @@ def test_cli_formats_and_refusals(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "[file-not-found]" in missing.stderr
     no_dist = cli("--pred", pred, "--root", str(CORPUS), "--gold", "dist", "--dist",
                   str(tmp_path / "nothing"))
-    assert no_dist.returncode == 1 and "[no-gold]" in no_dist.stderr
+    assert no_dist.returncode == 1 and "[export-bad-dist]" in no_dist.stderr
     no_split = cli("--pred", pred, "--root", str(CORPUS), "--split", "validation")
     assert no_split.returncode == 1 and "[no-gold]" in no_split.stderr
     assert "Traceback" not in missing.stderr + no_dist.stderr + no_split.stderr

@@ -197,9 +197,9 @@ class Code(str, enum.Enum):
         "A stance's claim given as a span must have the offsets of a claim predicted on the "
         "same line (or give the claim's id).", "score")
     NO_GOLD = ("no-gold", E, "Nothing to score against",
-        "No document has gold annotations in the chosen scope: the corpus has no gold.json "
-        "(in this split), or the built dataset (--gold dist) is missing; adjudicate or "
-        "build first, or choose another --split.", "score")
+        "No document has gold annotations in the chosen scope: the corpus (or the built "
+        "dataset, --gold dist) has none in this split; adjudicate or build first, or choose "
+        "another --split.", "score")
     # claimstance import: another tool's annotations of a seed -> an annotator layer
     IMPORT_UNREADABLE = ("import-unreadable", E, "Import input cannot be read",
         "A file to import is missing, is not UTF-8, or is not in the format at all (a brat "
@@ -242,8 +242,9 @@ class Code(str, enum.Enum):
         "No document has a layer of --source (in --split, if given); nothing was written.",
         "export")
     EXPORT_BAD_DIST = ("export-bad-dist", E, "Not a built dataset folder",
-        "The --dist folder has no manifest.json, or its documents Parquet files are missing "
-        "or differ from what the build wrote; rebuild it with `claimstance build`.", "export")
+        "The built folder read by export --dist or score --gold dist has no manifest.json "
+        "from a build, or its documents Parquet files are missing or differ from what the "
+        "build wrote; rebuild it with `claimstance build`.", "export")
     # refusals of commands that write (ingest, fmt, build, adjudicate, view, ...)
     WOULD_OVERWRITE = ("would-overwrite", E, "File exists with other content",
         "The command would replace a file that holds something else; it was kept. Re-run "

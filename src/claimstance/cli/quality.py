@@ -152,8 +152,11 @@ def score(pred: Path, gold: str, dist: Path | None, split: str | None, mode: str
       claimstance score --pred predictions.jsonl --split test --bootstrap 1000
       claimstance score --pred predictions.jsonl --gold dist --mode newsclaims --format json
     """
+    from ..corpus.layout import Corpus
+    from ..dataset.built import gold_docs
     from ..quality.evaluate import score as run
 
-    emit(run(root, pred, gold=gold, dist=dist, split=split, mode=mode,
+    docs = gold_docs(dist or Corpus.at(root).root / "dist") if gold == "dist" else None
+    emit(run(root, pred, gold=docs, gold_name=gold, split=split, mode=mode,
              replicates=replicates, seed=seed, display=str(pred),
              progress=show_progress(quiet)), fmt)

@@ -8,7 +8,6 @@ without a prediction line is scored as an empty prediction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,6 @@ from .scoring import (
 )
 
 MODES = ("claimstance", "newsclaims")
-GOLD_SOURCES = ("corpus", "dist")
 
 
 @dataclass(frozen=True)
@@ -145,33 +143,6 @@ def gold_from_corpus(root: str | Path | None) -> list[GoldDoc]:
     return out
 
 
-def gold_from_dist(dist: Path) -> list[GoldDoc]:
-    """Every document of a built dataset folder (the `documents` config's Parquet files)."""
-    import pyarrow.parquet as pq
-
-    folder = dist / "data" / "documents"
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        raise refuse(Code.NO_GOLD, str(dist), f"{dist} holds no built dataset "
-                     "(data/documents/*.parquet): build it with `claimstance build`, or "
-                     "score with --gold corpus")
-    out = []
-    for path in files:
-        shard = pq.ParquetFile(path)
-        meta = json.loads(shard.schema_arrow.metadata[b"huggingface"])["info"]["features"]
-        names = {kind: meta[kind]["feature"][key]["names"] for kind, key in
-                 (("mentions", "type"), ("claims", "type"), ("stances", "label"))}
-        split = path.name.split("-", 1)[0]
-        columns = ["id", "text", "sha256", "mentions", "claims", "stances"]
-        for row in (r for batch in shard.iter_batches(columns=columns)
-                    for r in batch.to_pylist()):
-            layer = {kind: [x | {key: names[kind][x[key]]} for x in row[kind]]
-                     for kind, key in (("mentions", "type"), ("claims", "type"),
-                                       ("stances", "label"))}
-            out.append(GoldDoc(row["id"], split, row["text"], row["sha256"], from_layer(layer)))
-    return sorted(out, key=lambda d: d.doc_id)
-
-
 # --- scoring --------------------------------------------------------------------------------
 
 Summarise = Callable[[Tally, int], Any]
@@ -222,25 +193,26 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
     return out
 
 
-def score(root: str | Path | None, predictions: Path, *, gold: str = "corpus",
-          dist: Path | None = None, split: str | None = None, mode: str = "claimstance",
-          replicates: int = 0, seed: int = 0, display: str | None = None,
-          progress: bool = False) -> ScoreReport:
-    """Score a predictions file; refuses (`Refused`) bad predictions with every coded
-    problem (line and pointer), and a scope without gold."""
-    if mode not in MODES or gold not in GOLD_SOURCES:
-        raise ValueError(f"mode {mode!r} / gold {gold!r}: one of {MODES} / {GOLD_SOURCES}")
+def score(root: str | Path | None, predictions: Path, *,
+          gold: Sequence[GoldDoc] | None = None, gold_name: str = "corpus",
+          split: str | None = None, mode: str = "claimstance", replicates: int = 0,
+          seed: int = 0, display: str | None = None, progress: bool = False) -> ScoreReport:
+    """Score a predictions file against `gold` (the corpus's gold layers when None; a built
+    folder's with `dataset.built.gold_docs`, named `gold_name` in the report); refuses
+    (`Refused`) bad predictions with every coded problem (line and pointer), and a scope
+    without gold."""
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r}: one of {MODES}")
     corpus = Corpus.at(root)
     shown = display or str(predictions)
     if not predictions.is_file():
         raise refuse(Code.FILE_NOT_FOUND, shown, f"no predictions file {shown}")
-    docs = (gold_from_dist(dist or corpus.root / "dist") if gold == "dist"
-            else gold_from_corpus(corpus.root))
+    docs = gold_from_corpus(corpus.root) if gold is None else gold
     in_scope = [d for d in docs if split is None or d.split == split]
     if not in_scope:
         where = f"in the {split} split" if split else "at all"
         raise refuse(Code.NO_GOLD, shown, f"no document with gold annotations {where} in the "
-                     f"{gold}; nothing to score against")
+                     f"{gold_name}; nothing to score against")
     read = read_predictions(predictions, shown, {d.doc_id: d.text for d in docs},
                             {d.doc_id: d.sha256 for d in docs})
     if read.problems:
@@ -249,7 +221,7 @@ def score(root: str | Path | None, predictions: Path, *, gold: str = "corpus",
                                                                          p.pointer)))
     wanted = {d.doc_id for d in in_scope}
     return ScoreReport(
-        mode, gold, shown,
+        mode, gold_name, shown,
         evaluate(in_scope, read.items, mode=mode, split=split, replicates=replicates,
                  seed=seed, progress=progress),
         missing=sorted(wanted - set(read.items)),
