@@ -36,6 +36,7 @@ from .conftest import REPO
 KEYS = st.text(alphabet=st.sampled_from('ab:/~"\\é😀 \n'), max_size=4)
 SCALARS = (st.none() | st.booleans() | st.integers(-10**6, 10**6)
            | st.floats(allow_nan=False, allow_infinity=False, width=32)
+           | st.integers(0, 200).map(float)  # whole floats: the schema takes them for ints
            | st.text(alphabet=st.sampled_from('xy:"\\{}[],é😀\u0301 \n\t'), max_size=6))
 JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(KEYS, inner, max_size=4), max_leaves=25)

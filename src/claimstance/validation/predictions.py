@@ -24,7 +24,7 @@ from ..corpus.layout import Corpus
 from ..corpus.schema import PREDICTION
 from ..problems import Code, Problem, Refused, problem
 from .reader import MAX_BYTES, is_json_int, load_bytes
-from .rules import range_problem, text_problem
+from .rules import integer_problem, range_problem, text_problem
 from .schema_errors import check as schema_check
 
 
@@ -115,6 +115,9 @@ def check_line(data: Any, path: str, texts: Mapping[str, str], digests: Mapping[
         """The offsets of x when they fit the text (problems reported), else None."""
         span = _span(x)
         if span is None:
+            if isinstance(x, dict):
+                out.extend(bad for bad in (integer_problem(x.get(k), path, f"{ptr}/{k}")
+                                           for k in ("start", "end")) if bad is not None)
             return None
         bad = range_problem(span[0], span[1], len(text), path, ptr)
         if bad is not None:

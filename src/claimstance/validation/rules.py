@@ -139,6 +139,20 @@ def range_problem(start: int, end: int, size: int, path: str, base: str) -> Prob
     return None
 
 
+def integer_problem(value: Any, path: str, ptr: str) -> Problem | None:
+    """An offset JSON Schema takes for an integer though it is no JSON integer: a whole
+    number written with a fraction or an exponent (0.0, 1e2), or one too large for the
+    parser's integers. Layers and predictions alike."""
+    if type(value) is not float or not value.is_integer():
+        return None
+    if abs(value) >= 2**63:
+        return problem(Code.WRONG_TYPE, path, ptr,
+                       f"{value:.0f} is far too large for an offset into a text")
+    return problem(Code.WRONG_TYPE, path, ptr,
+                   f"{value!r} is a number written with a fraction or an exponent; offsets "
+                   f"are integers written without them: {int(value)}")
+
+
 def text_problem(got: str, text: str, start: int, end: int, path: str, ptr: str) -> Problem:
     """A span's stated text that is not text[start:end]."""
     return problem(Code.SPAN_TEXT_MISMATCH, path, ptr,
@@ -154,10 +168,16 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
     for key in ("mentions", "claims"):
         where, cols = items[key]
         starts, ends, texts, types = cols["start"], cols["end"], cols["text"], cols["type"]
-        if not (shaped or (set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
-                           and min(starts, default=0) >= 0)):  # the schema reports the others
-            keep = [k for k, (a, b) in enumerate(zip(starts, ends, strict=True))
-                    if type(a) is int and type(b) is int and a >= 0]
+        ints = set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
+        if not (ints and (shaped or min(starts, default=0) >= 0)):
+            keep = []  # the schema reports the others, bar numbers it takes for integers
+            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+                if type(a) is int and type(b) is int and a >= 0:
+                    keep.append(k)
+                for name, value in (("start", a), ("end", b)):
+                    bad = integer_problem(value, path, f"/{key}/{where[k]}/{name}")
+                    if bad is not None:
+                        out.append(bad)
             where = [where[k] for k in keep]
             starts, ends, texts, types = ([col[k] for k in keep]
                                           for col in (starts, ends, texts, types))
