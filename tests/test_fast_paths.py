@@ -184,3 +184,24 @@ def test_span_edges_agree_with_segmenting_and_isalnum(text: str) -> None:
     assert span_edges(text, offsets) == (inside, {
         o for o in offsets - inside
         if 0 < o < len(text) and text[o - 1].isalnum() and text[o].isalnum()})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_many_problems_are_located_as_a_few_are(data: st.DataObject) -> None:
+    """Past `MARKED` problems in a file, one scan and a line index locate them all (time
+    linear in the file); they must give every problem the line and column markers give."""
+    from claimstance.problems import Code, problem
+    from claimstance.validation import reader
+
+    raw = dumps(GOLD) if data.draw(st.booleans()) else json.dumps(GOLD).encode()
+    ptrs = data.draw(st.lists(st.sampled_from(pointers(GOLD)), min_size=1, max_size=40))
+    found = [problem(Code.INVALID_VALUE, "x.json", p, "m") for p in ptrs]
+    few, many = (reader.load_bytes(raw, "x.json") for _ in range(2))
+    one_by_one = [q for p in found for q in few.locate([p])]
+    saved = reader.MARKED
+    try:
+        reader.MARKED = 0
+        assert many.locate(found) == one_by_one
+    finally:
+        reader.MARKED = saved

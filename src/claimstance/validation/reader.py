@@ -10,6 +10,7 @@ fall back to counting colons (for duplicate keys) and to a scanner that indexes 
 
 from __future__ import annotations
 
+import bisect
 import errno
 import json
 import os
@@ -67,7 +68,7 @@ class JSONFile:
         """Byte offset of the JSON value at `ptr`, or of its nearest ancestor."""
         if self.raw is None:
             return None
-        if self.canonical:
+        if self.canonical and self._positions is None:
             return _offset_by_marker(self.data, ptr)
         if self._positions is None:
             self._positions = scan(self.raw).positions
@@ -81,20 +82,45 @@ class JSONFile:
         return None if off is None or self.raw is None else line_col(self.raw, off)
 
     def locate(self, problems: list[Problem]) -> list[Problem]:
-        """Fill in line and column for problems that point into this file."""
+        """Fill in line and column for problems that point into this file.
+
+        A marker costs a serialisation of the file per problem, the scanner one pass for
+        all of them (slower per file): past MARKED problems in one file, the scanner, so a
+        file with thousands of warnings costs time linear in its size, not quadratic.
+        """
+        wanted = [p for p in problems if p.line is None and p.path == self.path]
+        starts = None
+        if len(wanted) > MARKED and self.raw is not None:
+            if self._positions is None:
+                self._positions = scan(self.raw).positions
+            starts = line_starts(self.raw)
         out = []
         for p in problems:
             if p.line is None and p.path == self.path:
-                pos = self.position(p.pointer)
-                if pos is not None:
-                    p = p.at(*pos)
+                off = self.offset(p.pointer)
+                if off is not None and self.raw is not None:
+                    p = p.at(*line_col(self.raw, off, starts))
             out.append(p)
         return out
 
 
-def line_col(raw: bytes, offset: int) -> tuple[int, int]:
-    start = raw.rfind(b"\n", 0, offset) + 1
-    return raw.count(b"\n", 0, offset) + 1, len(raw[start:offset].decode("utf-8", "replace")) + 1
+MARKED = 16  # problems in one file located by markers; more are located by one scan
+
+
+def line_col(raw: bytes, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """(line, column) of a byte offset; `starts` (where each line starts) spares a count
+    from the top of the file for each of many offsets."""
+    if starts is None:
+        start = raw.rfind(b"\n", 0, offset) + 1
+        line = raw.count(b"\n", 0, offset) + 1
+    else:
+        line = bisect.bisect_right(starts, offset)
+        start = starts[line - 1]
+    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
+
+def line_starts(raw: bytes) -> list[int]:
+    return [0, *(m.end() for m in re.finditer(b"\n", raw))]
 
 
 def _offset_by_marker(data: Any, ptr: str) -> int | None:
