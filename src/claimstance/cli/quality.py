@@ -130,9 +130,9 @@ def adjudicate(doc_ids: tuple[str, ...], annotators: str | None, prefer: str | N
 @click.option("--mode", type=click.Choice(["claimstance", "newsclaims"]), default="claimstance",
               show_default=True,
               help="Figure definitions: claimstance's, or NewsClaims' (Reddy et al., 2022).")
-@click.option("--bootstrap", "replicates", type=click.IntRange(min=0), default=0,
+@click.option("--bootstrap", "replicates", type=click.IntRange(0, 100_000), default=0,
               metavar="N", help="Add 95% bootstrap intervals from N replicates (documents "
-              "resampled).")
+              "resampled; 1,000 to 10,000 is usual, at most 100,000).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the bootstrap's random draws.")
 @root_option

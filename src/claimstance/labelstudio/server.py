@@ -300,7 +300,7 @@ def lookup(data: Path) -> Lookup:
         s = json.loads(state.read_text())
         server = Server(str(s["url"]), int(s["pid"]), Path(s["data"]),
                         int(s["started"]) if s.get("started") is not None else None)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         _forget(data)
         out.dropped.append(f"{state} was unreadable; removed it")
         return out
@@ -322,7 +322,7 @@ def recorded() -> list[Path]:
         for p in sorted(folder.glob("*.json")):
             try:
                 found.add(Path(json.loads(p.read_text())["data"]))
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 p.unlink(missing_ok=True)
     return sorted(found)
 

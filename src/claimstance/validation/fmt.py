@@ -79,7 +79,7 @@ def _format(paths: list[Path], check: bool) -> Formatted:
         shown = str(path)
         f = load(path, shown)
         found = list(f.problems)
-        if f.data is not None and not found:
+        if f.parsed and not found:
             found = schema_check(ANNOTATION, f.data, shown)
         errors = [p for p in f.locate(found) if p.level is Level.ERROR]
         if errors or f.raw is None:

@@ -54,7 +54,7 @@ def read_predictions(path: Path, display: str, texts: Mapping[str, str],
         f = load_bytes(raw, display, MAX_BYTES)  # a line may be as large as a corpus file
         found = list(f.problems)
         items = None
-        if f.data is not None:
+        if f.parsed:
             shape = schema_check(PREDICTION, f.data, display)
             more, items = check_line(f.data, display, texts, digests or {}, out.lines, n,
                                      resolve=not shape and not found)

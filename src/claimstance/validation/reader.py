@@ -61,6 +61,7 @@ class JSONFile:
     raw: bytes | None = None  # set once the bytes are known to be UTF-8
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
+    parsed: bool = False  # the bytes are JSON: `data` holds them, even when it is None
     canonical: bool = False  # raw == dumps(data): positions come from serialising
     _positions: dict[str, int] | None = None  # byte offsets, for files in another style
 
@@ -253,7 +254,7 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
         f.data = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         return _diagnose(f, raw, e)
-    f.raw = raw
+    f.raw, f.parsed = raw, True
     try:
         f.canonical = FAST_PATHS and dumps(f.data) == raw
     except orjson.JSONEncodeError:  # deeper than orjson writes: not the corpus style

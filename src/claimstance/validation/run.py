@@ -62,13 +62,13 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
     text: str | None = None
     digest: str | None = None
     if sf is not None:
-        if sf.data is not None and isinstance(sf.data, dict):
+        if isinstance(sf.data, dict):
             t = sf.data.get("text")
             if isinstance(t, str):
                 text, digest = t, sha256(t)
         if dp.report_seed:
             found = (check_document(sf.data, sf.path, doc_id, digest)
-                     if sf.data is not None else [])
+                     if sf.parsed else [])
             res.found.append(("document", _located(sf, found)))
         if keep and sf.raw is not None:
             res.seed = sf.data
@@ -78,7 +78,7 @@ def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYT
         rel = f"annotations/{doc_id}/{annotator}.json"
         af = load(ap, rel, max_bytes)
         found = []
-        if af.data is not None:
+        if af.parsed:
             found = check_annotation(af.data, af.path, stem=annotator, folder=doc_id, text=text,
                                      text_sha256=digest, seed_exists=seed_exists)
         res.found.append(("annotation", _located(af, found)))
