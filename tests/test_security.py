@@ -818,3 +818,22 @@ def test_a_relative_or_empty_xdg_variable_is_ignored(value: str, tmp_path: Path,
         assert user_dir(kind) == tmp_path / default / "claimstance"  # type: ignore[arg-type]
         monkeypatch.setenv(f"XDG_{kind.upper()}_HOME", str(tmp_path / "x"))
         assert user_dir(kind) == tmp_path / "x" / "claimstance"  # type: ignore[arg-type]
+
+
+def test_site_never_overwrites_pages_a_person_wrote(corpus: Path, tmp_path: Path) -> None:
+    """`site --out` replaces only a site it wrote (by its marker's content), unless --force."""
+    mine = tmp_path / "mysite"
+    (mine / "docs").mkdir(parents=True)
+    (mine / "index.html").write_text("<h1>my own page</h1>")
+    refused(cli("site", "--root", corpus, "--out", mine), "output-not-ours")
+    assert (mine / "index.html").read_text() == "<h1>my own page</h1>"
+    out = tmp_path / "site"
+    assert cli("site", "--root", corpus, "--out", out).exit_code == 0
+    pages = sorted(p.relative_to(out) for p in out.rglob("*.html"))
+    assert pages and cli("site", "--root", corpus, "--out", out).exit_code == 0
+    assert sorted(p.relative_to(out) for p in out.rglob("*.html")) == pages
+    (out / "notes.txt").write_text("mine")  # no longer only what site wrote
+    refused(cli("site", "--root", corpus, "--out", out), "output-not-ours")
+    assert (out / "notes.txt").read_text() == "mine"
+    assert cli("site", "--root", corpus, "--out", mine, "--force").exit_code == 0
+    assert "my own page" not in (mine / "index.html").read_text()

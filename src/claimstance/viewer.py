@@ -7,6 +7,7 @@ render correctly and every span can be found by its data-* id.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
@@ -15,10 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from .corpus.layout import Corpus
+from .corpus.lock import corpus_lock
 from .corpus.naming import GOLD
 from .corpus.palette import palette, tint
 from .corpus.schema import claim_types, label_set, mention_types, stance_labels
-from .corpus.writing import atomic_write, check_output, check_output_file
+from .corpus.writing import (
+    atomic_write,
+    check_output_file,
+    claim_output,
+    staged_output,
+)
+from .dataset.manifest import made_here
 from .problems import Code, refuse
 from .validation.run import require_valid
 
@@ -325,9 +333,26 @@ def _refuse_non_page(target: Path) -> None:
                      "choose another --out")
 
 
-def site(root: str | Path | None, out: Path) -> list[Path]:
-    """Write the browsable site of a valid corpus under `out`."""
+SITE_MARKER = ".claimstance-site.json"  # in a site folder: every page it holds, by sha256
+
+
+def site(root: str | Path | None, out: Path, *, force: bool = False) -> list[Path]:
+    """Write the browsable site of a valid corpus as the folder `out`, replaced as a whole
+    (pages of documents since removed go too), and only when an earlier `site` wrote it
+    or with `force`: a folder of pages a person wrote is never overwritten."""
     corpus = Corpus.at(root)
-    check_output(corpus.root, out)
-    require_valid(corpus.root, None, "the corpus is not valid; fix it before building the site")
-    return write_pages(render_site(corpus), out)
+    target = Path(out).absolute()
+    with corpus_lock(corpus.root, "site"):
+        claim_output(corpus.root, target, "--out", force=force,
+                     ours=lambda folder: made_here(folder, SITE_MARKER) is not None,
+                     ours_is=f"a site (a {SITE_MARKER} written by `claimstance site` that "
+                     "lists every file in it)")
+        require_valid(corpus.root, None,
+                      "the corpus is not valid; fix it before building the site")
+        pages = render_site(corpus)
+        with staged_output(target, "site", "site") as staging:
+            write_pages(pages, staging)
+            files = {rel: hashlib.sha256(text.encode("utf-8")).hexdigest()
+                     for rel, text in sorted(pages.items())}
+            (staging / SITE_MARKER).write_text(json.dumps({"files": files}, indent=2) + "\n")
+    return [target / rel for rel in sorted(pages)]

@@ -158,9 +158,14 @@ def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, ou
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
               show_default=True, help="Folder for index.html and docs/<doc_id>.html.")
+@click.option("--force", is_flag=True,
+              help="Replace --out even if it holds files `claimstance site` did not write.")
 @root_option
-def site(out: Path, root: Path | None) -> None:
+def site(out: Path, force: bool, root: Path | None) -> None:
     """Write a browsable site: an index of every document with counts, linking to each view.
+
+    --out is replaced as a whole; a folder another program or a person filled is refused
+    unless --force.
 
     \b
     Example:
@@ -168,5 +173,5 @@ def site(out: Path, root: Path | None) -> None:
     """
     from ..viewer import site as run
 
-    written = run(root, out)
+    written = run(root, out, force=force)
     click.echo(f"wrote {len(written)} page(s) under {out}")
