@@ -185,10 +185,30 @@ def test_a_malformed_review_file_is_a_coded_refusal(tmp_path: Path, content: byt
         assert review.read_bytes() == content
 
 
+@pytest.mark.parametrize("take", ["take:nobody", "take:", "take:gold", "take:ann-x:y"])
+def test_a_take_that_names_no_merged_annotator_is_refused_and_kept(tmp_path: Path,
+                                                                    take: str) -> None:
+    """It used to be dropped silently (the review file rewritten with null)."""
+    root = _corpus(tmp_path)
+    review = root / "review" / f"{DOC}.json"
+    assert run(root).returncode == 1
+    data = json.loads(review.read_text())
+    data["conflicts"][0]["resolution"] = take
+    review.write_text(json.dumps(data))
+    before = review.read_bytes()
+    out = run(root)
+    assert out.returncode == 1 and "[invalid-value]" in out.stderr, out.stderr
+    assert "/conflicts/0/resolution" in out.stderr and review.read_bytes() == before
+    many = subprocess.run([sys.executable, "-m", "claimstance", "adjudicate", "--root",
+                           str(root)], capture_output=True, text=True)
+    assert many.returncode == 1 and review.read_bytes() == before, many.stdout + many.stderr
+
+
 @pytest.mark.parametrize("args,message", [
     (("--annotators", "ann-x"), "needs two or more"),
     (("--prefer", "nobody"), "not one of"),
     (("--annotators", "ann-x,ghost"), "no layer"),
+    (("--annotators", "ann-x,ann-x"), "more than once"),
 ])
 def test_cli_refusals(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     out = run(_corpus(tmp_path), *args)

@@ -42,7 +42,12 @@ def emit_refusal(e: Refused, fmt: str = "text") -> None:
         for p in e.problems:
             if p.message != e.message or len(e.problems) > 1:
                 click.echo(format_problem(p), err=True)
-    code = f" [{e.problems[-1].code.value}]" if len(e.problems) == 1 else ""
+    code = ""
+    if len(e.problems) == 1:  # its code and where, as file::/json/pointer
+        p = e.problems[0]
+        where = p.path if p.path not in ("", ".") else ""
+        where += f"::{p.pointer}" if p.pointer else ""
+        code = f" [{p.code.value}]" + (f" {where}" if where else "")
     click.echo(f"error{code}: {e.message}", err=True)
 
 

@@ -266,11 +266,13 @@ def review_path(corpus: Corpus, doc_id: str) -> Path:
     return corpus.root / "review" / f"{doc_id}.json"
 
 
-def read_resolutions(corpus: Corpus, doc_id: str) -> dict[str, str]:
-    """The resolutions a person wrote in review/<doc_id>.json (none when there is no file).
+def read_resolutions(corpus: Corpus, doc_id: str, names: Iterable[str]) -> dict[str, str]:
+    """The resolutions a person wrote in review/<doc_id>.json (none when there is no file);
+    `take:` must name one of the annotators merged (`names`).
 
     Read like any corpus file (strictly: a FIFO, broken JSON or a duplicated key is refused
-    with its code, never guessed at)."""
+    with its code, never guessed at), and never dropped: a resolution that cannot apply
+    refuses the run, and the file stays as the person wrote it."""
     path = review_path(corpus, doc_id)
     rel = corpus.rel(path)
     if not os.path.lexists(path):
@@ -295,6 +297,10 @@ def read_resolutions(corpus: Corpus, doc_id: str) -> dict[str, str]:
         if not isinstance(res, str) or not (res == "drop" or res.startswith("take:")):
             raise refuse(Code.INVALID_VALUE, rel, f"resolution {str(res)[:40]!r} must be "
                          "\"take:<annotator>\", \"drop\" or null", f"/conflicts/{i}/resolution")
+        if res.startswith("take:") and res[5:] not in names:
+            raise refuse(Code.INVALID_VALUE, rel, f"resolution {res[:60]!r} names no annotator "
+                         f"merged here: take:{' or take:'.join(sorted(names))}, or drop",
+                         f"/conflicts/{i}/resolution")
         out[c["id"]] = res
     return out
 
@@ -331,6 +337,11 @@ def _layers(corpus: Corpus, doc_id: str, annotators: list[str] | None) -> list[s
 
 
 def _check_names(doc_id: str, names: list[str], prefer: str | None) -> None:
+    twice = sorted({a for a in names if names.count(a) > 1})
+    if twice:  # one layer twice is no second opinion
+        raise refuse(Code.INVALID_VALUE, f"annotations/{doc_id}",
+                     f"--annotators names {', '.join(twice)} more than once; name each "
+                     "annotator once")
     if len(names) < 2:
         raise refuse(Code.TOO_FEW_LAYERS, f"annotations/{doc_id}",
                      f"{doc_id} has {len(names)} annotator layer(s); adjudication needs two or "
@@ -347,7 +358,7 @@ def _merge(corpus: Corpus, doc_id: str, names: list[str], prefer: str | None,
     seed = corpus.read_seed(doc_id)
     layers = {a: corpus.read_layer(doc_id, a) for a in names}
     result = adjudicate(doc_id, seed["text"], seed["sha256"], layers, prefer=prefer,
-                        resolutions=read_resolutions(corpus, doc_id))
+                        resolutions=read_resolutions(corpus, doc_id, names))
     if result.problems:
         raise Refused("the merged layer is not valid; nothing was written", result.problems)
     review = review_path(corpus, doc_id)
@@ -490,6 +501,11 @@ def adjudicate_corpus(root: str | Path | None, doc_ids: Iterable[str] = (), *,
     """
     corpus = Corpus.at(root)
     named = list(doc_ids)
+    twice = sorted({a for a in annotators or () if annotators and annotators.count(a) > 1})
+    if twice:
+        raise refuse(Code.INVALID_VALUE, "annotations",
+                     f"--annotators names {', '.join(twice)} more than once; name each "
+                     "annotator once")
     with corpus_lock(corpus.root, "adjudicate"):
         ids = corpus.select(named)
         work: list[tuple[str, tuple[str, ...]]] = []
