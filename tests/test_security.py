@@ -837,3 +837,13 @@ def test_site_never_overwrites_pages_a_person_wrote(corpus: Path, tmp_path: Path
     assert (out / "notes.txt").read_text() == "mine"
     assert cli("site", "--root", corpus, "--out", mine, "--force").exit_code == 0
     assert "my own page" not in (mine / "index.html").read_text()
+
+
+@pytest.mark.parametrize("args", [("../seeds/x",), ("/etc/passwd",),
+                                  ("{doc}", "--annotator", "../x"),
+                                  ("{doc}", "--compare", "gold", "../../x")])
+def test_view_builds_no_path_from_a_name_that_is_none(corpus: Path, args: tuple[str, ...]
+                                                      ) -> None:
+    doc = next(corpus.glob("seeds/*.json")).stem
+    refused(cli("view", *(a.format(doc=doc) for a in args), "--root", corpus,
+                "--out", corpus.parent / "page.html"), "invalid-file-name")

@@ -17,7 +17,7 @@ from typing import Any
 
 from .corpus.layout import Corpus
 from .corpus.lock import corpus_lock
-from .corpus.naming import GOLD
+from .corpus.naming import GOLD, is_annotator, is_doc_id
 from .corpus.palette import palette, tint
 from .corpus.schema import claim_types, label_set, mention_types, stance_labels
 from .corpus.writing import (
@@ -304,6 +304,13 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
     The layers must be valid; an existing page is replaced, any other file is not.
     """
     corpus = Corpus.at(root)
+    if not is_doc_id(doc_id):  # never a path built from a name that is none
+        raise refuse(Code.INVALID_FILE_NAME, doc_id, f"{doc_id!r} is not a document id "
+                     "(the name of a seeds/ file without .json)")
+    for name in (annotator, *(compare or ())):
+        if name is not None and not is_annotator(name):
+            raise refuse(Code.INVALID_FILE_NAME, name, f"{name!r} is not a layer name: gold, "
+                         "or an annotator's pseudonym (lower-case letters, digits, '-', '_')")
     seed = corpus.seed_path(doc_id)
     if not seed.is_file():
         raise refuse(Code.DOCUMENT_NOT_FOUND, corpus.rel(seed), f"no seed {corpus.rel(seed)}")

@@ -171,6 +171,10 @@ def read_doccano(path: Path, problems: list[Problem]) -> list[Document]:
         if data is None:
             continue
         where = shown(file)
+        if not data.strip():
+            problems.append(problem(Code.IMPORT_UNREADABLE, where, "",
+                                    f"{where} holds no doccano record (it is empty); nothing "
+                                    "was imported"))
         for line, raw in enumerate(data.splitlines(), 1):
             if not raw.strip():
                 continue
