@@ -152,6 +152,8 @@ def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, ou
     """
     from ..viewer import view as run
 
+    if annotator is not None and compare is not None:
+        raise click.UsageError("give --annotator (one layer) or --compare (two), not both")
     click.echo(f"wrote {run(root, doc_id, annotator=annotator, compare=compare, out=out)}")
 
 
