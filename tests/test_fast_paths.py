@@ -175,15 +175,21 @@ def test_is_canonical_says_exactly_when_canonicalize_changes_nothing(
 @given(st.text(max_size=16) | st.lists(st.sampled_from(GRAPHEME_PARTS), max_size=14).map("".join))
 def test_span_edges_agree_with_segmenting_and_isalnum(text: str) -> None:
     """The span-boundary rules ask `span_edges`, which segments only next to non-ASCII
-    characters, what full UAX #29 segmentation and `str.isalnum` on both sides say."""
-    from claimstance.corpus.document import span_edges
+    characters (offset by offset, or the whole text when there are many), what full UAX #29
+    segmentation and `str.isalnum` on both sides say."""
+    from claimstance.corpus import document
 
     offsets = set(range(len(text) + 1))
     bounds = {0} | {m.end() for m in regex.finditer(r"\X", text)}
     inside = offsets - bounds
-    assert span_edges(text, offsets) == (inside, {
-        o for o in offsets - inside
-        if 0 < o < len(text) and text[o - 1].isalnum() and text[o].isalnum()})
+    want = (inside, {o for o in offsets - inside
+                     if 0 < o < len(text) and text[o - 1].isalnum() and text[o].isalnum()})
+    saved = document.SEGMENT_ALL
+    try:
+        for document.SEGMENT_ALL in (0, 10**9):
+            assert document.span_edges(text, offsets) == want
+    finally:
+        document.SEGMENT_ALL = saved
 
 
 @settings(max_examples=100, deadline=None)

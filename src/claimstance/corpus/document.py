@@ -113,15 +113,22 @@ def is_grapheme_boundary(text: str, i: int) -> bool:
     return pos == i
 
 
+SEGMENT_ALL = 32  # offsets to segment in one text past which the whole text is segmented
+
+
 def span_edges(text: str, offsets: set[int]) -> tuple[set[int], set[int]]:
     """Of many offsets (0 to len(text)): those inside a user-perceived character, and of the
-    others those between two letters or digits. Both are read from the two characters
-    around each offset; only offsets next to a non-ASCII character (or inside CR LF) are
-    segmented, by `is_grapheme_boundary`."""
+    others those between two letters or digits. Word cuts, and most boundaries, are read
+    from the two characters around each offset; offsets next to a non-ASCII character (or
+    inside CR LF) are segmented, one by one from a known boundary by `is_grapheme_boundary`,
+    or, when there are many (a text mostly outside ASCII), by segmenting the text once."""
     offs = list(offsets - {0, len(text)})
     pairs = [text[o - 1 : o + 1] for o in offs]
-    odd = itertools.compress(offs, map(operator.not_, map(str.isascii, pairs)))
-    inside = {o for o in odd if not is_grapheme_boundary(text, o)}
+    odd = list(itertools.compress(offs, map(operator.not_, map(str.isascii, pairs))))
+    if len(odd) > SEGMENT_ALL:
+        inside = set(odd) - {m.end() for m in _GRAPHEME.finditer(text)}
+    else:
+        inside = {o for o in odd if not is_grapheme_boundary(text, o)}
     if "\r\n" in text:
         inside.update(itertools.compress(offs, map("\r\n".__eq__, pairs)))
     return inside, set(itertools.compress(offs, map(str.isalnum, pairs))) - inside
