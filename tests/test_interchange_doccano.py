@@ -153,3 +153,18 @@ def test_a_sequence_labeling_export_is_not_mistaken_for_an_empty_layer() -> None
     items, problems = from_doccano(record, seed, line=1)
     assert items == {"mentions": [], "claims": [], "stances": []}
     assert [(p.code.value, p.pointer) for p in problems] == [("import-bad-line", "/label")]
+
+
+def test_a_text_with_unicode_line_separators_reads_back_as_one_record(tmp_path: Any) -> None:
+    """JSON Lines split at \\n only: export writes U+2028, U+0085 and U+001C unescaped
+    (ensure_ascii=False), and str.splitlines() would cut a record there."""
+    from claimstance.interchange.importer import read_doccano
+
+    text = "Mali\u2028said\x85Algeria\x1clied."
+    record = {"text": text, "entities": [], "relations": []}
+    path = tmp_path / "x.jsonl"
+    path.write_bytes((json.dumps(record, ensure_ascii=False) + "\r\n" +
+                      json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+    problems: list[Any] = []
+    docs = read_doccano(path, problems)
+    assert problems == [] and [d.text for d in docs] == [text, text]

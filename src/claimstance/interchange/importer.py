@@ -175,7 +175,8 @@ def read_doccano(path: Path, problems: list[Problem]) -> list[Document]:
             problems.append(problem(Code.IMPORT_UNREADABLE, where, "",
                                     f"{where} holds no doccano record (it is empty); nothing "
                                     "was imported"))
-        for line, raw in enumerate(data.splitlines(), 1):
+        # JSON Lines end at \n (or \r\n) only: a text may hold U+2028 or U+0085 unescaped
+        for line, raw in enumerate(data.removesuffix("\n").split("\n"), 1):
             if not raw.strip():
                 continue
             try:
