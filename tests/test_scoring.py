@@ -14,6 +14,7 @@ The fixture (splits by the corpus rule: fx-mali-drone -> train, the others -> te
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from fractions import Fraction as F
@@ -222,13 +223,14 @@ def test_gold_from_the_built_dataset_gives_the_same_figures(tmp_path: Path,
 
     dist = tmp_path / "dist"
     build(CORPUS, dist)
-    gold = gold_docs(dist) if gold_from == "dist" else None
+    gold = (lambda: gold_docs(dist)) if gold_from == "dist" else None
     got = score(CORPUS, EVAL / "pred.jsonl", gold=gold, gold_name=gold_from).to_dict()
     want = run("pred.jsonl").to_dict()
     assert got["scopes"] == want["scopes"] and got["gold"] == gold_from
 
 
-@pytest.mark.parametrize("damage", ["no build", "garbage shard", "edited shard", "foreign"])
+@pytest.mark.parametrize("damage", ["no build", "garbage shard", "edited shard", "foreign",
+                                    "fifo shard"])
 def test_scoring_against_a_damaged_build_is_refused_with_a_code(tmp_path: Path,
                                                                  damage: str) -> None:
     """`--gold dist` reads what the build wrote, checked against its manifest, or nothing."""
@@ -242,7 +244,12 @@ def test_scoring_against_a_damaged_build_is_refused_with_a_code(tmp_path: Path,
         build(CORPUS, dist)
         shard = next((dist / "data" / "documents").glob("train-*.parquet"))
         raw = shard.read_bytes()
-        shard.write_bytes(b"garbage" if damage == "garbage shard" else raw[:-9] + b"X" + raw[-8:])
+        if damage == "fifo shard":  # never waited on
+            shard.unlink()
+            os.mkfifo(shard)
+        else:
+            shard.write_bytes(b"garbage" if damage == "garbage shard" else
+                              raw[:-9] + b"X" + raw[-8:])
     out = cli("--pred", str(EVAL / "pred.jsonl"), "--root", str(CORPUS), "--gold", "dist",
               "--dist", str(dist), "--format", "json")
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
@@ -273,7 +280,7 @@ def test_every_score_code_has_a_case() -> None:
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "claimstance", "score", *args],
-                          capture_output=True, text=True, cwd=cwd)
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_cli_refuses_bad_lines_with_codes_and_exit_one(tmp_path: Path) -> None:
@@ -307,6 +314,9 @@ def test_cli_formats_and_refusals(tmp_path: Path) -> None:
     no_dist = cli("--pred", pred, "--root", str(CORPUS), "--gold", "dist", "--dist",
                   str(tmp_path / "nothing"))
     assert no_dist.returncode == 1 and "[export-bad-dist]" in no_dist.stderr
+    neither = cli("--pred", str(tmp_path / "nope.jsonl"), "--root", str(CORPUS), "--gold",
+                  "dist", "--dist", str(tmp_path / "nothing"))
+    assert neither.returncode == 1 and "[file-not-found]" in neither.stderr  # named first
     no_split = cli("--pred", pred, "--root", str(CORPUS), "--split", "validation")
     assert no_split.returncode == 1 and "[no-gold]" in no_split.stderr
     assert "Traceback" not in missing.stderr + no_dist.stderr + no_split.stderr

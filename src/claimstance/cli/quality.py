@@ -156,7 +156,8 @@ def score(pred: Path, gold: str, dist: Path | None, split: str | None, mode: str
     from ..dataset.built import gold_docs
     from ..quality.evaluate import score as run
 
-    docs = gold_docs(dist or Corpus.at(root).root / "dist") if gold == "dist" else None
-    emit(run(root, pred, gold=docs, gold_name=gold, split=split, mode=mode,
+    folder = dist or Corpus.at(root).root / "dist"
+    emit(run(root, pred, gold=(lambda: gold_docs(folder)) if gold == "dist" else None,
+             gold_name=gold, split=split, mode=mode,
              replicates=replicates, seed=seed, display=str(pred),
              progress=show_progress(quiet)), fmt)

@@ -7,8 +7,10 @@ marker and the files it lists), never by its name alone, before a new build repl
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,13 @@ INPUT_DOCS = ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff")  # prose the card 
 
 
 def file_sha256(path: Path) -> str:
+    """The sha256 of a regular file; anything else (a FIFO, a folder) is an OSError, never
+    a wait on a pipe nobody writes."""
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

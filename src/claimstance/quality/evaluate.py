@@ -194,20 +194,20 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
 
 
 def score(root: str | Path | None, predictions: Path, *,
-          gold: Sequence[GoldDoc] | None = None, gold_name: str = "corpus",
+          gold: Callable[[], Sequence[GoldDoc]] | None = None, gold_name: str = "corpus",
           split: str | None = None, mode: str = "claimstance", replicates: int = 0,
           seed: int = 0, display: str | None = None, progress: bool = False) -> ScoreReport:
-    """Score a predictions file against `gold` (the corpus's gold layers when None; a built
-    folder's with `dataset.built.gold_docs`, named `gold_name` in the report); refuses
-    (`Refused`) bad predictions with every coded problem (line and pointer), and a scope
-    without gold."""
+    """Score a predictions file against the gold documents `gold` reads (the corpus's gold
+    layers when None; a built folder's with `dataset.built.gold_docs`), named `gold_name`
+    in the report; refuses (`Refused`) a missing file, bad predictions with every coded
+    problem (line and pointer), and a scope without gold."""
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}: one of {MODES}")
     corpus = Corpus.at(root)
     shown = display or str(predictions)
     if not predictions.is_file():
         raise refuse(Code.FILE_NOT_FOUND, shown, f"no predictions file {shown}")
-    docs = gold_from_corpus(corpus.root) if gold is None else gold
+    docs = gold_from_corpus(corpus.root) if gold is None else gold()
     in_scope = [d for d in docs if split is None or d.split == split]
     if not in_scope:
         where = f"in the {split} split" if split else "at all"

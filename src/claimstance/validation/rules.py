@@ -143,11 +143,11 @@ def integer_problem(value: Any, path: str, ptr: str) -> Problem | None:
     """An offset JSON Schema takes for an integer though it is no JSON integer: a whole
     number written with a fraction or an exponent (0.0, 1e2), or one too large for the
     parser's integers. Layers and predictions alike."""
-    if type(value) is not float or not value.is_integer():
-        return None
-    if abs(value) >= 2**63:
+    if type(value) is not float or not value.is_integer() or value < 0:
+        return None  # the schema reports fractions and negative numbers
+    if value >= 2**63:
         return problem(Code.WRONG_TYPE, path, ptr,
-                       f"{value:.0f} is far too large for an offset into a text")
+                       "a number of 2^63 or more is far too large for an offset into a text")
     return problem(Code.WRONG_TYPE, path, ptr,
                    f"{value!r} is a number written with a fraction or an exponent; offsets "
                    f"are integers written without them: {int(value)}")
