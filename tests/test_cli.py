@@ -92,6 +92,34 @@ def test_not_a_corpus_is_an_error_not_an_empty_success(tmp_path: Path) -> None:
 
 def test_usage_error_exits_two() -> None:
     assert CliRunner().invoke(main, ["validate", "--format", "xml"]).exit_code == 2
+    for args in (["score", "--pred", "p.jsonl", "--bootstrap", "100001"],
+                 ["view", "some-doc", "--annotator", "gold", "--compare", "a0", "b0"]):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 2 and "Error:" in res.output, (args, res.output)
+
+
+def test_a_refusal_ends_with_its_code_and_file_pointer(tmp_path: Path) -> None:
+    """The last line a person reads says what, where (file::/json/pointer) and why."""
+    review = tmp_path / "review" / "x.json"
+    review.parent.mkdir()
+    review.write_text('{"conflicts": [{"id": "c", "resolution": 5}]}')
+    for name in ("seeds", "annotations"):
+        (tmp_path / name).mkdir()
+    from claimstance.cli.output import emit_refusal
+    from claimstance.corpus.layout import Corpus
+    from claimstance.problems import Refused
+    from claimstance.quality.adjudicate import read_resolutions
+
+    with pytest.raises(Refused) as e:
+        read_resolutions(Corpus.at(tmp_path), "x", ["a", "b"])
+
+    @click.command()
+    def show() -> None:
+        emit_refusal(e.value)
+
+    res = CliRunner().invoke(show)
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith("error [invalid-value] review/x.json::/conflicts/0/resolution: "), last
 
 
 def test_list_codes() -> None:

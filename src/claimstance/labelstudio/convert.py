@@ -157,8 +157,7 @@ class _Annotation:
             self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value", "a region without a value")
             return None
         start, end = value.get("start"), value.get("end")
-        if not (isinstance(start, int) and isinstance(end, int)) or not (
-                is_json_int(start) and is_json_int(end)):
+        if not (is_json_int(start) and is_json_int(end)):
             self.report(Code.LS_INVALID_EXPORT, f"{ptr}/value",
                         "a text region needs integer start and end offsets")
             return None

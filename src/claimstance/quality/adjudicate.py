@@ -336,12 +336,16 @@ def _layers(corpus: Corpus, doc_id: str, annotators: list[str] | None) -> list[s
     return names
 
 
-def _check_names(doc_id: str, names: list[str], prefer: str | None) -> None:
+def _once(names: list[str], where: str) -> None:
+    """One layer named twice is no second opinion."""
     twice = sorted({a for a in names if names.count(a) > 1})
-    if twice:  # one layer twice is no second opinion
-        raise refuse(Code.INVALID_VALUE, f"annotations/{doc_id}",
-                     f"--annotators names {', '.join(twice)} more than once; name each "
-                     "annotator once")
+    if twice:
+        raise refuse(Code.INVALID_VALUE, where, f"--annotators names {', '.join(twice)} more "
+                     "than once; name each annotator once")
+
+
+def _check_names(doc_id: str, names: list[str], prefer: str | None) -> None:
+    _once(names, f"annotations/{doc_id}")
     if len(names) < 2:
         raise refuse(Code.TOO_FEW_LAYERS, f"annotations/{doc_id}",
                      f"{doc_id} has {len(names)} annotator layer(s); adjudication needs two or "
@@ -501,11 +505,7 @@ def adjudicate_corpus(root: str | Path | None, doc_ids: Iterable[str] = (), *,
     """
     corpus = Corpus.at(root)
     named = list(doc_ids)
-    twice = sorted({a for a in annotators or () if annotators and annotators.count(a) > 1})
-    if twice:
-        raise refuse(Code.INVALID_VALUE, "annotations",
-                     f"--annotators names {', '.join(twice)} more than once; name each "
-                     "annotator once")
+    _once(annotators or [], "annotations")
     with corpus_lock(corpus.root, "adjudicate"):
         ids = corpus.select(named)
         work: list[tuple[str, tuple[str, ...]]] = []
