@@ -238,19 +238,34 @@ import claimstance.cli as cli
 from claimstance.corpus.parallel import map_chunks
 cli._main_pid = os.getpid()  # as `claimstance` runs: its SIGTERM handler inherited by workers
 signal.signal(signal.SIGTERM, cli._terminate)
-for _ in range(300):
+
+def fails(part):
+    if part[0] == 2:
+        raise ValueError("a chunk failed")
+    return sum(part)
+
+for i in range(300):
     assert list(map_chunks(sum, [1] * 600, jobs=2)) == [256, 256, 88]
     stopped = map_chunks(sum, [1] * 2000, jobs=2)
     assert next(stopped) == 256
-    stopped.close()  # a run stopped early terminates its workers
+    stopped.close()  # a run stopped early ends its workers
+    if i % 3 == 0:
+        try:
+            list(map_chunks(fails, [1] * 512 + [2] * 1500, jobs=2))
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("the failure was lost")
 print("done")
 """
 
 
 def test_worker_pools_end_without_hanging() -> None:
     """Pools ended by SIGTERM to their workers, and one forked an instant before could lose
-    it (CPython clears pending signals after fork), so `agree`, `validate` or `build` hung
-    now and then. The timeout only turns such a hang into a failure."""
+    it (CPython clears pending signals after fork); one killed while writing its result
+    left the result queue's lock taken, and the pool's shutdown waited for it. Either way
+    `agree`, `validate` or `build` hung now and then, when a run stopped early. The
+    timeout only turns such a hang into a failure."""
     out = subprocess.run([sys.executable, "-c", POOLS], capture_output=True, text=True,
                          timeout=600)
     assert out.returncode == 0 and out.stdout == "done\n", out.stderr

@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -61,46 +62,76 @@ def map_chunks(
                     bar.update(weight(part))
             return
         # fork: workers inherit the compiled schemas and imported modules, nothing is re-done
+        ctx = multiprocessing.get_context("fork")
+        stop = ctx.Event()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         try:  # workers (and the pool's threads, which fork replacements) start with it held
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_as_worker)
+            pool = ctx.Pool(jobs, initializer=_as_worker, initargs=(stop,))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        finished = False
+        pending: deque[Any] = deque()
         try:
-            pending: deque[Any] = deque()
             queue = iter(parts)
             for part in queue:
-                pending.append((weight(part), pool.apply_async(fn, (part,))))
+                pending.append((weight(part), pool.apply_async(_run, (fn, part))))
                 if len(pending) >= 2 * jobs:
                     break
             while pending:
-                size, result = pending.popleft()
+                size, result = pending[0]
                 yield result.get()
+                pending.popleft()
                 if bar is not None:
                     bar.update(size)
                 for part in queue:
-                    pending.append((weight(part), pool.apply_async(fn, (part,))))
+                    pending.append((weight(part), pool.apply_async(_run, (fn, part))))
                     break
-            finished = True
         finally:
-            if finished:  # the workers end as they finish their last chunk
-                pool.close()
-            else:  # an error, or the caller stopped early: stop them now
-                pool.terminate()
-            pool.join()
+            _end(pool, stop, [r for _, r in pending])
     finally:
         if bar is not None:
             bar.close()
 
 
-def _as_worker() -> None:
+GRACE = 60.0  # seconds the chunks running when a run stops early get to finish
+
+_stop: Any = None  # in a worker: the run's stop event
+
+
+def _end(pool: Any, stop: Any, unfinished: list[Any]) -> None:
+    """End a pool without killing a worker that may hold one of its queues' locks.
+
+    A run that finished, or stopped early (an error, Ctrl-C, a caller that stopped reading),
+    sets `stop`: chunks not started are skipped, and the running ones finish (they are
+    bounded: one chunk per worker). `Pool.terminate` killed workers at any point, and one
+    killed while writing its result left the result queue's lock taken, so the pool's own
+    shutdown waited for it forever (test_worker_pools_end_without_hanging). Only a chunk
+    that does not end within GRACE seconds is killed.
+    """
+    stop.set()
+    deadline = time.monotonic() + GRACE
+    for result in unfinished:
+        result.wait(max(0.0, deadline - time.monotonic()))
+    if all(result.ready() for result in unfinished):
+        pool.close()  # idle workers take their sentinels and exit
+    else:
+        pool.terminate()
+    pool.join()
+
+
+def _run(fn: Callable[[Sequence[T]], R], part: Sequence[T]) -> R | None:
+    """A chunk in a worker, skipped once the run stopped."""
+    return None if _stop.is_set() else fn(part)
+
+
+def _as_worker(stop: Any) -> None:
     """A pool worker dies of SIGTERM and ignores Ctrl-C, which the parent handles (it
     inherits the parent's handlers, which would turn them into exceptions in the worker).
 
     It starts with SIGTERM blocked (`map_chunks`), so one the pool sends while it starts is
     held by the kernel until here: otherwise it reached the inherited Python handler before
     CPython's after-fork reset cleared it, was lost, and the pool's join hung."""
+    global _stop
+    _stop = stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
