@@ -88,6 +88,10 @@ def test_not_a_corpus_is_an_error_not_an_empty_success(tmp_path: Path) -> None:
     assert [p["code"] for p in json.loads(res.output)["problems"]] == ["file-not-found"]
     res = CliRunner().invoke(main, ["build", "--root", str(tmp_path)])
     assert res.exit_code == 1 and not (tmp_path / "dist").exists()
+    for args in (["docs"], ["docs", "--check"]):  # neither writes nor says "out of date"
+        res = CliRunner().invoke(main, [*args, "--root", str(tmp_path)])
+        assert res.exit_code == 1 and "[file-not-found]" in res.output, res.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_usage_error_exits_two() -> None:
