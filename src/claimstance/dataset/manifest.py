@@ -7,10 +7,8 @@ marker and the files it lists), never by its name alone, before a new build repl
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import orjson
 
 from ..corpus.layout import Corpus
 from ..corpus.schema import SCHEMAS, schema_text
+from ..validation.reader import NotAFile, open_regular, read_bytes
 
 MANIFEST = "manifest.json"
 GENERATOR = "claimstance build"  # the manifest's marker: this folder was made by a build
@@ -28,10 +27,8 @@ def file_sha256(path: Path) -> str:
     """The sha256 of a regular file; anything else (a FIFO, a folder) is an OSError, never
     a wait on a pipe nobody writes."""
     h = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd, _ = open_regular(path)
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -64,8 +61,6 @@ def safe_rel(rel: object) -> bool:
 
 def load_manifest(folder: Path) -> tuple[dict[str, Any] | None, str]:
     """(manifest, "") for a build's manifest; (None, why not) otherwise ("" when absent)."""
-    from ..validation.reader import NotAFile, read_bytes
-
     try:
         raw = read_bytes(folder / MANIFEST, 64 << 20)
     except (FileNotFoundError, NotADirectoryError):
@@ -106,8 +101,6 @@ def made_here(folder: Path, marker: str, key: str = "files") -> dict[str, Any] |
     """The content of `folder/marker` when the folder holds what that marker lists (under
     `key`, plain relative paths) and nothing else; None otherwise. How a publish target or
     an export folder is recognised before it is replaced: by content, never by a name."""
-    from ..validation.reader import read_bytes
-
     try:
         raw = read_bytes(folder / marker, 16 << 20)
         data = orjson.loads(raw) if isinstance(raw, bytes) else None

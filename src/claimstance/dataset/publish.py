@@ -26,6 +26,7 @@ from ..corpus.writing import (
     staged_output,
 )
 from ..problems import Code, Refused, Report, problem, refuse
+from ..validation.reader import open_regular
 from ..validation.run import validate
 from .manifest import MANIFEST, file_sha256, input_hashes, load_manifest, made_here, safe_rel
 from .personal import find_email, find_name, names_pattern
@@ -301,9 +302,10 @@ def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: di
 # --- targets --------------------------------------------------------------------------------
 
 def _copy(src: Path, dest: Path, sha: str) -> bool:
-    """Copy a file (never through a link), and say whether it had the planned sha256."""
+    """Copy a regular file (never through a link, never a FIFO waited on), and say whether
+    it had the planned sha256."""
     h = hashlib.sha256()
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    fd, _ = open_regular(src, os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as fin, dest.open("wb") as fout:
         for chunk in iter(lambda: fin.read(1 << 20), b""):
             h.update(chunk)

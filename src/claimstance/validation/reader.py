@@ -310,17 +310,29 @@ class NotAFile(OSError):
     """A path that names a folder, FIFO, socket or device, not a file to read."""
 
 
+def open_regular(path: str | Path, flags: int = 0) -> tuple[int, os.stat_result]:
+    """A descriptor of `path` open for reading, and its stat, when it is a regular file;
+    a folder, FIFO, socket or device is `NotAFile` (opened without blocking, so a FIFO
+    nobody writes is never waited on)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotAFile(errno.EINVAL, "not a regular file", str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
 def read_bytes(path: str | Path, max_bytes: int) -> bytes | int:
     """The bytes of `path`, or its size when that is over `max_bytes`.
 
     Plain fd calls: one open, one fstat, usually one read (a short read of a regular file
     is its end), where `open()` also asks whether the file is a terminal and where it is.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a FIFO must not hang us
+    fd, st = open_regular(path)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotAFile(errno.EINVAL, "not a regular file", str(path))
         size = st.st_size
         if size > max_bytes:
             return size
