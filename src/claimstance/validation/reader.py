@@ -77,11 +77,6 @@ class JSONFile:
             ptr = ptr.rsplit("/", 1)[0]
         return self._positions.get(ptr)
 
-    def position(self, ptr: str) -> tuple[int, int] | None:
-        """(line, column), 1-based, column in characters, of the value at `ptr`."""
-        off = self.offset(ptr)
-        return None if off is None or self.raw is None else line_col(self.raw, off)
-
     def locate(self, problems: list[Problem]) -> list[Problem]:
         """Fill in line and column for problems that point into this file.
 
@@ -109,8 +104,8 @@ MARKED = 16  # problems in one file located by markers; more are located by one 
 
 
 def line_col(raw: bytes, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
-    """(line, column) of a byte offset; `starts` (where each line starts) spares a count
-    from the top of the file for each of many offsets."""
+    """(line, column), 1-based, column in characters, of a byte offset; `starts` (where
+    each line starts) spares a count from the top of the file for each of many offsets."""
     if starts is None:
         start = raw.rfind(b"\n", 0, offset) + 1
         line = raw.count(b"\n", 0, offset) + 1
