@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from ..problems import Code, Refused, problem
+from ..problems import Code, Problem, Refused, problem
 from .naming import ANNOTATOR, DOC_ID
 
 
@@ -35,6 +35,13 @@ class Corpus:
     @property
     def annotations_dir(self) -> Path:
         return self.root / "annotations"
+
+    def not_a_corpus(self) -> Problem | None:
+        """Why the root is no corpus (it has no seeds/ folder), or None when it is one."""
+        if self.seeds_dir.is_dir():
+            return None
+        return problem(Code.FILE_NOT_FOUND, "seeds", "", f"no seeds/ folder in {self.root}: "
+                       "is this the corpus root? (use --root DIR)")
 
     def seed_path(self, doc_id: str) -> Path:
         return self.seeds_dir / f"{doc_id}.json"

@@ -165,10 +165,9 @@ def plan_all(corpus: Corpus) -> Plan:
     the common case costs nothing here; a worker lists each document's folder itself.
     """
     plan = Plan()
-    if not corpus.seeds_dir.is_dir():
-        plan.problems.append(problem(
-            Code.FILE_NOT_FOUND, "seeds", "",
-            f"no seeds/ folder in {corpus.root}: is this the corpus root? (use --root DIR)"))
+    missing = corpus.not_a_corpus()
+    if missing is not None:
+        plan.problems.append(missing)
     _plan_seeds(corpus, plan)
     _plan_annotations(corpus, plan)
     return plan
