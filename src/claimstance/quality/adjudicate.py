@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -266,7 +266,7 @@ def review_path(corpus: Corpus, doc_id: str) -> Path:
     return corpus.root / "review" / f"{doc_id}.json"
 
 
-def read_resolutions(corpus: Corpus, doc_id: str, names: Iterable[str]) -> dict[str, str]:
+def read_resolutions(corpus: Corpus, doc_id: str, names: Collection[str]) -> dict[str, str]:
     """The resolutions a person wrote in review/<doc_id>.json (none when there is no file);
     `take:` must name one of the annotators merged (`names`).
 
