@@ -357,7 +357,7 @@ def site(root: str | Path | None, out: Path, *, force: bool = False) -> list[Pat
         require_valid(corpus.root, None,
                       "the corpus is not valid; fix it before building the site")
         pages = render_site(corpus)
-        with staged_output(target, "site", "site") as staging:
+        with staged_output(target, "site") as staging:
             write_pages(pages, staging)
             files = {rel: hashlib.sha256(text.encode("utf-8")).hexdigest()
                      for rel, text in sorted(pages.items())}

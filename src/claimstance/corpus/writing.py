@@ -182,22 +182,22 @@ def claim_output(root: Path, out: Path, what: str, *, ours: Callable[[Path], boo
 
 
 @contextlib.contextmanager
-def staged_output(target: Path, kind: str, doing: str, shown: str | None = None,
-                  ) -> Iterator[Path]:
-    """A fresh staging folder beside `target` to write into, swapped in when the block ends
-    and removed when it fails; what a killed run left is recovered first. A system error
-    becomes a coded refusal saying that `target` (`shown`) was left as it was."""
+def staged_output(target: Path, command: str, shown: str | None = None) -> Iterator[Path]:
+    """A fresh staging folder beside `target` to write into (named after the `command`),
+    swapped in when the block ends and removed when it fails; what a killed run left is
+    recovered first. A system error becomes a coded refusal saying that `target` (`shown`)
+    was left as it was."""
     try:
         recover(target)
-        staging = make_staging(target, kind)
+        staging = make_staging(target, command)
     except OSError as e:
-        raise io_refused(e, doing) from None
+        raise io_refused(e, command) from None
     try:
         yield staging
         swap_in(staging, target)
     except OSError as e:
         shutil.rmtree(staging, ignore_errors=True)
-        raise io_refused(e, doing, f"; {shown or target} was left as it was") from None
+        raise io_refused(e, command, f"; {shown or target} was left as it was") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -217,7 +217,7 @@ def build(
                          "build` that lists every file in it)")
         except OSError as e:
             raise io_refused(e, "build") from None
-        with staged_output(out_dir, "build", "build", corpus.rel(out_dir)) as staging:
+        with staged_output(out_dir, "build", corpus.rel(out_dir)) as staging:
             result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
                             allow_single)
     result.out = out_dir

@@ -342,7 +342,7 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
                          f"version {p.version} is already published in {target} with other "
                          "contents; add a new version to CHANGELOG.md, rebuild and publish "
                          "again")
-        with staged_output(target, "publish", "publish") as staging:
+        with staged_output(target, "publish") as staging:
             for f in p.files:
                 if not safe_rel(f.path):  # the manifest was checked; never trust it twice
                     raise refuse(Code.PUBLISH_BAD_MANIFEST, f.path,

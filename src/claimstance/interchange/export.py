@@ -135,7 +135,7 @@ def check_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> None
 def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
            marker: dict[str, Any]) -> tuple[list[str], Counter[str]]:
     """Write the export into a fresh folder beside OUT, then swap it in."""
-    with staged_output(out, "export", "export") as staging:
+    with staged_output(out, "export") as staging:
         lost = write_files(fmt, staging, sel, name, progress)
         files = sorted(p.name for p in staging.iterdir())
         marker["files"] = {f: file_sha256(staging / f) for f in files}
