@@ -160,75 +160,79 @@ def text_problem(got: str, text: str, start: int, end: int, path: str, ptr: str)
                    f"{_short(text[start:end])}{_utf16_hint(text, start, end, got)}")
 
 
+def _only(kept: list[int], *columns: list[Any]) -> list[list[Any]]:
+    return [[col[k] for k in kept] for col in columns]
+
+
 def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Problem]:
-    """The offset rules of mentions and claims, run over each list at once: every rule is a
-    pass over columns, and only the items it flags are looked at one by one."""
+    """The offset rules of mentions and claims, run over both lists at once: every rule is
+    a pass over columns, and only the items it flags are looked at one by one."""
     out: list[Problem] = []
     size = len(text)
-    for key in ("mentions", "claims"):
-        where, cols = items[key]
-        starts, ends, texts, types = cols["start"], cols["end"], cols["text"], cols["type"]
-        ints = set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
-        if not (ints and (shaped or min(starts, default=0) >= 0)):
-            keep = []  # the schema reports the others, bar numbers it takes for integers
-            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-                if type(a) is int and type(b) is int and a >= 0:
-                    keep.append(k)
-                for name, value in (("start", a), ("end", b)):
-                    bad = integer_problem(value, path, f"/{key}/{where[k]}/{name}")
-                    if bad is not None:
-                        out.append(bad)
-            where = [where[k] for k in keep]
-            starts, ends, texts, types = ([col[k] for k in keep]
-                                          for col in (starts, ends, texts, types))
-        if any(map(operator.ge, starts, ends)) or max(ends, default=0) > size:
-            fit = []
-            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-                bad = range_problem(a, b, size, path, f"/{key}/{where[k]}")
+    (mw, m), (cw, c) = items["mentions"], items["claims"]
+    keys = ["mentions"] * len(mw) + ["claims"] * len(cw)
+    where = mw + cw
+    starts, ends = [*m["start"], *c["start"]], [*m["end"], *c["end"]]
+    texts, types = [*m["text"], *c["text"]], [*m["type"], *c["type"]]
+    ints = set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
+    if not (ints and (shaped or min(starts, default=0) >= 0)):
+        keep = []  # the schema reports the others, bar numbers it takes for integers
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            if type(a) is int and type(b) is int and a >= 0:
+                keep.append(k)
+            for name, value in (("start", a), ("end", b)):
+                bad = integer_problem(value, path, f"/{keys[k]}/{where[k]}/{name}")
                 if bad is not None:
                     out.append(bad)
-                else:
-                    fit.append(k)
-            where, starts, ends, texts, types = ([col[k] for k in fit]
-                                                 for col in (where, starts, ends, texts, types))
-        wants = [text[a:b] for a, b in zip(starts, ends, strict=True)]
-        mismatched = set()  # wrong offsets: boundary warnings would only be noise
-        if any(map(operator.ne, texts, wants)):
-            for k, (got, want) in enumerate(zip(texts, wants, strict=True)):
-                if got != want and isinstance(got, str):
-                    mismatched.add(k)
-                    out.append(text_problem(got, text, starts[k], ends[k], path,
-                                            f"/{key}/{where[k]}/text"))
-        offsets = set(starts).union(ends)  # all within 0..size now
-        inside, cut = span_edges(text, offsets)
-        if inside or cut:
-            for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-                for name, off in (("start", a), ("end", b)):
-                    if off in inside:
-                        out.append(problem(
-                            Code.SPAN_SPLITS_CHARACTER, path, f"/{key}/{where[k]}/{name}",
-                            f"{name} {off} falls inside the character sequence "
-                            f"{_short(text[max(0, off - 2) : off + 2])}; move it to a "
-                            "boundary"))
-                    elif off in cut and k not in mismatched:
-                        out.append(problem(
-                            Code.SPAN_INSIDE_WORD, path, f"/{key}/{where[k]}/{name}",
-                            f"{name} {off} cuts the word in "
-                            f"{_short(text[max(0, off - 8) : off + 8])}"))
-        if any(map(operator.ne, map(str.strip, wants), wants)):
-            for k, want in enumerate(wants):
-                if want != want.strip() and k not in mismatched:
-                    out.append(problem(Code.SPAN_WHITESPACE, path, f"/{key}/{where[k]}/start",
-                                       f"span {_short(want)} starts or ends with whitespace"))
-        sigs = list(zip(starts, ends, types, strict=True))
-        if len(set(sigs)) < len(sigs):
-            seen: set[tuple[int, int, Any]] = set()
-            for k, sig in enumerate(sigs):
-                if sig in seen:
-                    out.append(problem(Code.DUPLICATE_SPAN, path, f"/{key}/{where[k]}",
-                                       f"another {key[:-1]} has the same offsets "
-                                       f"{sig[0]}-{sig[1]} and type {sig[2]}"))
-                seen.add(sig)
+        keys, where, starts, ends, texts, types = _only(keep, keys, where, starts, ends,
+                                                      texts, types)
+    if any(map(operator.ge, starts, ends)) or max(ends, default=0) > size:
+        fit = []
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            bad = range_problem(a, b, size, path, f"/{keys[k]}/{where[k]}")
+            if bad is not None:
+                out.append(bad)
+            else:
+                fit.append(k)
+        keys, where, starts, ends, texts, types = _only(fit, keys, where, starts, ends,
+                                                      texts, types)
+    mismatched = set()  # wrong offsets: boundary warnings would only be noise
+    wants = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+    if any(map(operator.ne, texts, wants)):
+        for k, (got, want) in enumerate(zip(texts, wants, strict=True)):
+            if got != want and isinstance(got, str):
+                mismatched.add(k)
+                out.append(text_problem(got, text, starts[k], ends[k], path,
+                                        f"/{keys[k]}/{where[k]}/text"))
+    inside, cut = span_edges(text, set(starts).union(ends))  # all within 0..size now
+    if inside or cut:
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            for name, off in (("start", a), ("end", b)):
+                if off in inside:
+                    out.append(problem(
+                        Code.SPAN_SPLITS_CHARACTER, path, f"/{keys[k]}/{where[k]}/{name}",
+                        f"{name} {off} falls inside the character sequence "
+                        f"{_short(text[max(0, off - 2) : off + 2])}; move it to a boundary"))
+                elif off in cut and k not in mismatched:
+                    out.append(problem(
+                        Code.SPAN_INSIDE_WORD, path, f"/{keys[k]}/{where[k]}/{name}",
+                        f"{name} {off} cuts the word in "
+                        f"{_short(text[max(0, off - 8) : off + 8])}"))
+    if any(map(operator.ne, map(str.strip, wants), wants)):
+        for k, want in enumerate(wants):
+            if want != want.strip() and k not in mismatched:
+                out.append(problem(Code.SPAN_WHITESPACE, path, f"/{keys[k]}/{where[k]}/start",
+                                   f"span {_short(want)} starts or ends with whitespace"))
+    sigs = list(zip(keys, starts, ends, types, strict=True))
+    if len(set(sigs)) < len(sigs):
+        seen: set[tuple[str, int, int, Any]] = set()
+        for k, sig in enumerate(sigs):
+            if sig in seen:
+                key, start, end, kind = sig
+                out.append(problem(Code.DUPLICATE_SPAN, path, f"/{key}/{where[k]}",
+                                   f"another {key[:-1]} has the same offsets {start}-{end} "
+                                   f"and type {kind}"))
+            seen.add(sig)
     return out
 
 
