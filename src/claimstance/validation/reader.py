@@ -121,21 +121,26 @@ def line_starts(raw: bytes) -> list[int]:
 
 def _offset_by_marker(data: Any, ptr: str) -> int | None:
     """Where the value at `ptr` starts in dumps(data): the containers on its path are copied
-    with the value replaced by a marker, and the marker is found in their serialisation."""
+    with the value replaced by a marker, and the marker is found in their serialisation.
+    Only what comes before the value is copied: the bytes before the marker are the same."""
     root: Any = [data]
     parent, key = root, 0
     for token in pointer_tokens(ptr):
         child = parent[key]
         if isinstance(child, dict):
-            copy: Any = dict(child)
-            if token not in copy:
+            if token not in child:
                 break
+            copy: Any = {}
+            for name, value in child.items():
+                copy[name] = value
+                if name == token:
+                    break
             k: Any = token
         elif isinstance(child, list):
-            copy = list(child)
-            if not (token.isdigit() and int(token) < len(copy)):
+            if not (token.isdigit() and int(token) < len(child)):
                 break
             k = int(token)
+            copy = child[: k + 1]
         else:
             break
         parent[key] = copy
