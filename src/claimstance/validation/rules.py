@@ -236,15 +236,16 @@ def _check_spans(items: Items, path: str, text: str, shaped: bool) -> list[Probl
     return out
 
 
-def _check_references(items: Items, path: str, data: dict[str, Any]) -> list[Problem]:
+def _check_references(items: Items, path: str, data: dict[str, Any],
+                      shaped: bool = False) -> list[Problem]:
     """The rules of ids and references (claimants, holders, claims), run over each list at
-    once; only what a pass flags is looked at one by one."""
+    once; only what a pass flags is looked at one by one. `shaped`: every id is a string."""
     out: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for key in ("mentions", "claims", "stances"):
         where, cols = items[key]
         found = cols["id"]
-        ids[key] = {x for x in found if isinstance(x, str)}
+        ids[key] = set(found) if shaped else {x for x in found if isinstance(x, str)}
         if len(ids[key]) < len(found):
             seen: set[str] = set()
             for i, x in zip(where, found, strict=True):
@@ -284,8 +285,8 @@ def _check_references(items: Items, path: str, data: dict[str, Any]) -> list[Pro
                      & resolves(claim, "claims", f"/stances/{i}/claim", "claim"))
     pairs = list(itertools.compress(zip(s_where, holders, targets, strict=True), ok))
     claimant_of = dict(zip(cids, claimants, strict=True))
-    if (len({(h, c) for _, h, c in pairs}) < len(pairs)
-            or any(claimant_of.get(c) == h for _, h, c in pairs)):
+    if (len(set(zip(holders, targets, strict=True))) < len(holders)
+            or any(map(operator.eq, map(claimant_of.get, targets), holders))):
         held: set[tuple[Any, Any]] = set()
         for i, holder, claim in pairs:
             if (holder, claim) in held:
@@ -296,6 +297,8 @@ def _check_references(items: Items, path: str, data: dict[str, Any]) -> list[Pro
                 out.append(problem(Code.SELF_STANCE, path, f"/stances/{i}",
                                    f"{holder} is the claimant of {claim}; its own claim needs "
                                    "no stance"))
+    if None not in claimants:
+        return out
     stanced = {c for _, _, c in pairs}
     ok_alone = unattributed_ok()
     for i, cid, claimant, ctype in zip(c_where, cids, claimants, ctypes, strict=True):
@@ -365,7 +368,7 @@ def check_annotation(
         else:
             doc_ok = True
     items = read_items(data, shaped=shaped)
-    out.extend(_check_references(items, path, data))
+    out.extend(_check_references(items, path, data, shaped))
     if doc_ok and text is not None:
         out.extend(_check_spans(items, path, text, shaped))
     if not any(p.level is Level.ERROR for p in out) and not annotation_mod.is_canonical(data):
