@@ -45,8 +45,7 @@ def emit_refusal(e: Refused, fmt: str = "text") -> None:
     code = ""
     if len(e.problems) == 1:  # its code and where, as file::/json/pointer
         p = e.problems[0]
-        where = p.path if p.path not in ("", ".") else ""
-        where += f"::{p.pointer}" if p.pointer else ""
+        where = p.location.removeprefix(".") if p.path == "." else p.location  # "." is no file
         code = f" [{p.code.value}]" + (f" {where}" if where else "")
     click.echo(f"error{code}: {e.message}", err=True)
 
