@@ -329,11 +329,10 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
                          f"--to {target} overlaps the built folder {p.dist}; choose a folder "
                          "of its own")
         try:
-            claim_output(p.root, target, "--to", force=force,
-                         ours=lambda folder: made_here(folder, PUBLISHED) is not None,
+            old = made_here(target, PUBLISHED) if target.is_dir() else None
+            claim_output(p.root, target, "--to", force=force, ours=lambda _: old is not None,
                          ours_is=f"an earlier publish (a {PUBLISHED} that lists every file "
                          "in it)")
-            old = made_here(target, PUBLISHED) if target.is_dir() else None
         except OSError as e:
             raise io_refused(e, "publish") from None
         same = old is not None and {f.path: f.sha256 for f in p.files} == old["files"]
