@@ -61,7 +61,7 @@ def server(work: Path) -> tuple[dict[str, str], Path]:
 def annotated_project(env: dict[str, str], root: Path) -> int:
     """A project whose every task carries the gold layer as one submitted annotation."""
     from claimstance.corpus.layout import Corpus
-    from claimstance.labelstudio.client import connect
+    from claimstance.labelstudio.api import connect
     from claimstance.labelstudio.config import labelstudio_config
     from claimstance.labelstudio.convert import results_of, task_of
 
@@ -89,13 +89,11 @@ def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[
     import orjson
 
     from claimstance.corpus.layout import Corpus
-    from claimstance.labelstudio.client import (
-        Summary,
-        _seed_reader,
-        connect,
-        write_layers,
-    )
-    from claimstance.labelstudio.convert import convert_export, users_map
+    from claimstance.labelstudio.api import connect
+    from claimstance.labelstudio.convert import convert_export
+    from claimstance.labelstudio.identity import users_map
+    from claimstance.labelstudio.pull import _seed_reader, write_layers
+    from claimstance.labelstudio.summary import Summary
 
     out: dict[str, float] = {}
     with connect(env["LABEL_STUDIO_URL"], env["LABEL_STUDIO_API_KEY"]) as client:

@@ -70,7 +70,7 @@ class LSServer:
 
     @contextlib.contextmanager
     def client(self) -> Iterator[Any]:
-        from claimstance.labelstudio.client import connect
+        from claimstance.labelstudio.api import connect
 
         with connect(self.url, self.token) as client:
             yield client

@@ -27,9 +27,11 @@ from claimstance.corpus.palette import palette, tint
 from claimstance.corpus.schema import claim_types, mention_types, stance_labels
 from claimstance.dataset.build import build
 from claimstance.ingest import ingest
-from claimstance.labelstudio.client import find_project, project_tasks, pull, push
+from claimstance.labelstudio.api import find_project, project_tasks
 from claimstance.labelstudio.config import hotkeys, labelstudio_config
 from claimstance.labelstudio.convert import results_of
+from claimstance.labelstudio.pull import pull
+from claimstance.labelstudio.push import push
 from claimstance.problems import Refused
 from claimstance.validation.run import validate
 from claimstance.viewer import palette_css
@@ -415,7 +417,7 @@ def test_cli_push_overlap_and_gold_suggestions(ls_server: LSServer, client: Any,
 
 
 def test_wrong_token_is_a_clear_error(ls_server: LSServer, ls_corpus: Path) -> None:
-    from claimstance.labelstudio.client import connect
+    from claimstance.labelstudio.api import connect
 
     with pytest.raises(Refused, match="HTTP 401"), connect(ls_server.url, "0" * 40) as bad:
         push(bad, Corpus.at(ls_corpus), "x")

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from claimstance.corpus.layout import Corpus
-from claimstance.labelstudio.client import Summary, pull_export
 from claimstance.labelstudio.ledger import LEDGER
+from claimstance.labelstudio.pull import pull_export
+from claimstance.labelstudio.summary import Summary
 from claimstance.problems import CATALOGUE, Refused
 from claimstance.validation.run import validate
 

@@ -27,7 +27,7 @@ import pytest
 from claimstance.corpus.naming import pseudonym
 from claimstance.corpus.palette import palette
 from claimstance.ingest import ingest
-from claimstance.labelstudio.client import create_annotator, find_project, project_tasks
+from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
 
 from . import lsui
 from .conftest import REPO, LSServer

@@ -35,7 +35,7 @@ from claimstance.dataset.build import build
 from claimstance.dataset.manifest import is_build
 from claimstance.dataset.personal import find_email, find_name, names_pattern
 from claimstance.dataset.publish import prepare
-from claimstance.labelstudio.client import pull_export
+from claimstance.labelstudio.pull import pull_export
 from claimstance.problems import Refused
 
 from .conftest import CASES, REPO

@@ -82,7 +82,8 @@ def ls_up(port: int, data_dir: Path | None, username: str, password: str,
     Example:
       LABEL_STUDIO_API_KEY=$(openssl rand -hex 20) claimstance ls up
     """
-    from ..labelstudio.client import invite_link, pseudonym_salt
+    from ..labelstudio.api import invite_link
+    from ..labelstudio.identity import pseudonym_salt
     from ..labelstudio.server import Credentials, ensure_venv, lookup, start, venv_dir
     from ..labelstudio.server import data_dir as default_data
 
@@ -163,7 +164,8 @@ def ls_push(project: str, url: str | None, api_key: str | None,
       claimstance ls push --from gold
     """
     from ..corpus.layout import Corpus
-    from ..labelstudio.client import connect, push
+    from ..labelstudio.api import connect
+    from ..labelstudio.push import push
     from ..labelstudio.suggestions import from_gold, from_predictions
     from ..validation.run import require_valid
 
@@ -216,7 +218,9 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
       claimstance ls pull --from-export project-1-at-2026-11-25.json --users ~/users.json
     """
     from ..corpus.layout import Corpus
-    from ..labelstudio.client import connect, pseudonym_salt, pull, pull_export
+    from ..labelstudio.api import connect
+    from ..labelstudio.identity import pseudonym_salt
+    from ..labelstudio.pull import pull, pull_export
 
     if users is not None and export is None:
         raise click.UsageError("--users goes with --from-export (a pull from the server asks "

@@ -12,7 +12,7 @@ text. Everything that is skipped is counted, so the summary accounts for every a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,35 +23,9 @@ from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_l
 from ..problems import Code, Level, Problem, problem
 from ..validation.reader import is_json_int
 from .config import CLAIM_LABEL, CLAIMANT
+from .identity import identity_of
 
 Seed = dict[str, Any]
-
-
-# --- identities ----------------------------------------------------------------------------
-
-def identity_of(completed_by: Any, users: dict[int, str]) -> str | None:
-    """The e-mail of an annotation's author, as exports spell it (an id, or an object with
-    the e-mail when the export expanded it); None when it cannot be known."""
-    if isinstance(completed_by, dict):
-        email = completed_by.get("email")
-        if isinstance(email, str) and email.strip():
-            return email
-        completed_by = completed_by.get("id")
-    if isinstance(completed_by, int) and not isinstance(completed_by, bool):
-        return users.get(completed_by)
-    return None
-
-
-def users_map(users: Iterable[Any]) -> dict[int, str]:
-    """User id -> e-mail, from the SDK's user objects or the JSON of /api/users/."""
-    out: dict[int, str] = {}
-    for u in users:
-        uid = getattr(u, "id", None) if not isinstance(u, dict) else u.get("id")
-        email = getattr(u, "email", None) if not isinstance(u, dict) else u.get("email")
-        if isinstance(uid, int) and not isinstance(uid, bool) and isinstance(email, str) \
-                and email.strip():
-            out[uid] = email
-    return out
 
 
 # --- seeds and layers -> Label Studio ------------------------------------------------------

@@ -1,0 +1,154 @@
+"""The Label Studio server's API, through its SDK: a connection, calls whose failures
+become coded refusals (never a traceback), and the few reads every command shares."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ..problems import Code, refuse
+
+DEFAULT_PROJECT = "claimstance"
+
+
+@contextlib.contextmanager
+def connect(url: str | None, api_key: str | None) -> Iterator[Any]:
+    """An SDK client for the server (its HTTP connections are closed on exit)."""
+    import httpx
+    from label_studio_sdk import LabelStudio
+
+    if not url or not api_key:
+        raise refuse(Code.LS_NO_CREDENTIALS, "label-studio",
+                     "give --url and --api-key, or set LABEL_STUDIO_URL and "
+                     "LABEL_STUDIO_API_KEY (see `claimstance ls up`)")
+    with httpx.Client(timeout=120, follow_redirects=True) as http:
+        yield LabelStudio(base_url=url.rstrip("/"), api_key=api_key,  # type: ignore[no-untyped-call]
+                          httpx_client=http)
+
+
+def call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        return fn(*args, **kwargs)
+    except ApiError as e:
+        body = e.body if isinstance(e.body, dict) else {}
+        detail = body.get("validation_errors") or body.get("detail") or e.body
+        raise refuse(Code.LS_API_ERROR, "label-studio",
+                     f"Label Studio refused to {what} (HTTP {e.status_code}): {detail}") from None
+    except OSError as e:
+        raise refuse(Code.LS_UNREACHABLE, "label-studio",
+                     f"cannot reach Label Studio to {what}: {e}") from None
+    except Exception as e:  # httpx transport errors are not OSErrors
+        if type(e).__module__.startswith("httpx"):
+            raise refuse(Code.LS_UNREACHABLE, "label-studio",
+                         f"cannot reach Label Studio to {what}: {e}") from None
+        raise
+
+
+def progress_bar(progress: bool, total: int, desc: str) -> Any:
+    if not progress or total < 50:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="item", leave=False)
+
+
+def invite_link(url: str, api_key: str) -> str:
+    """The link annotators open to create their own account (and choose their password)."""
+    with connect(url, api_key) as client:
+        invite = call("get the invite link", client.organizations.invites.get_invite_link)
+    return f"{url.rstrip('/')}/user/signup/?token={invite.token}"
+
+
+def create_annotator(url: str, api_key: str, email: str, password: str) -> int:
+    """Sign an annotator up through the invite link, as a person would; returns the user id.
+
+    (Label Studio's user API ignores passwords, so accounts it makes cannot log in.)
+    """
+    import httpx
+
+    link = invite_link(url, api_key)
+    try:
+        with httpx.Client(timeout=60) as http:
+            http.get(link)  # sets the CSRF cookie
+            r = http.post(link, headers={"Referer": link}, data={
+                "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "", "email": email,
+                "password": password})
+            if r.status_code != 302:
+                raise refuse(Code.LS_API_ERROR, "label-studio",
+                             f"Label Studio refused the sign-up of {email} (HTTP "
+                             f"{r.status_code}): is the address taken, or the password too "
+                             "weak?")
+            me = http.get(f"{url.rstrip('/')}/api/current-user/whoami").json()
+    except httpx.HTTPError as e:
+        raise refuse(Code.LS_UNREACHABLE, "label-studio",
+                     f"cannot reach Label Studio to sign {email} up: {e}") from None
+    return int(me["id"])
+
+
+def find_project(client: Any, title: str) -> Any | None:
+    matches = [p for p in call("list projects", client.projects.list) if p.title == title]
+    if len(matches) > 1:
+        raise refuse(Code.LS_NO_PROJECT, "label-studio",
+                     f"{len(matches)} projects are titled {title!r}; rename all but one")
+    return matches[0] if matches else None
+
+
+def project_tasks(client: Any, project_id: int) -> dict[str, Any]:
+    """doc_id -> task, for every task of the project."""
+    out: dict[str, Any] = {}
+    for t in call("list tasks", client.tasks.list, project=project_id, fields="all"):
+        data = t.data or {}
+        if isinstance(data.get("doc_id"), str):
+            out.setdefault(data["doc_id"], t)
+    return out
+
+
+def server_version(client: Any) -> str | None:
+    try:
+        v = client.versions.get()
+    except Exception:  # an old or unusual server: the version is a nicety
+        return None
+    for key in ("release", "label-studio-os-package"):
+        value = getattr(v, key.replace("-", "_"), None)
+        if isinstance(value, dict):
+            value = value.get("version")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
+                    progress: bool = False) -> Any:
+    """A JSON export snapshot of the project (tasks with their annotations), parsed."""
+    snap = call("create an export", client.projects.exports.create, id=project_id,
+                title="claimstance pull")
+    deadline = time.monotonic() + timeout
+    status = snap.status
+    wait: Any = None
+    if progress and status not in ("completed", "failed"):
+        from tqdm import tqdm
+
+        wait = tqdm(desc="waiting for the export", unit="s", leave=False,
+                    bar_format="{desc}: {elapsed}")
+    while status not in ("completed", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        if wait is not None:
+            wait.update(0.5)
+        status = call("check the export", client.projects.exports.get, id=project_id,
+                      export_pk=snap.id).status
+    if wait is not None:
+        wait.close()
+    if status != "completed":
+        raise refuse(Code.LS_API_ERROR, "label-studio",
+                     f"the export of project {project_id} did not complete ({status})")
+    chunks = call("download the export", client.projects.exports.download, id=project_id,
+                  export_pk=snap.id, export_type="JSON")
+    data = b"".join(chunks)
+    call("delete the export", client.projects.exports.delete, id=project_id, export_pk=snap.id)
+    return orjson.loads(data)

@@ -1,0 +1,97 @@
+"""Who annotated: the pseudonym secret, and the e-mails behind Label Studio's user ids.
+
+An annotator's layer is named by a keyed hash of their e-mail (`corpus.naming.pseudonym`);
+the key is the maintainers' shared secret, never in the repository. Exports name authors by
+user id (or, expanded, by e-mail): these helpers map them to e-mails, on every route alike,
+so the same person gets the same pseudonym from the API and from a UI export.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..corpus.userdirs import user_dir
+from ..corpus.writing import atomic_write
+from ..problems import Code, Refused, refuse
+from ..validation.reader import load
+
+SALT_ENV = "CLAIMSTANCE_PSEUDONYM_SALT"
+MIN_SALT = 8  # characters; `ls up` makes 64
+
+
+def salt_file() -> Path:
+    return user_dir("config") / "pseudonym-salt"
+
+
+def pseudonym_salt(create: bool = False) -> bytes:
+    """The secret that turns annotator identities into pseudonyms (shared by maintainers).
+
+    From $CLAIMSTANCE_PSEUDONYM_SALT, else ~/.config/claimstance/pseudonym-salt. It is never
+    in the repository: with it, anyone could test guesses of who an annotator is. An empty
+    or very short secret is refused for the same reason.
+    """
+    value = os.environ.get(SALT_ENV)
+    if value:
+        if len(value.strip()) < MIN_SALT:
+            raise refuse(Code.LS_NO_SALT, SALT_ENV,
+                         f"{SALT_ENV} is shorter than {MIN_SALT} characters: anyone could "
+                         "recompute the pseudonyms; use the maintainers' shared secret")
+        return value.encode("utf-8")
+    path = salt_file()
+    if create and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, secrets.token_hex(32).encode() + b"\n", force=False, mode=0o600)
+    if path.is_file():
+        salt = path.read_bytes().strip()
+        if len(salt) < MIN_SALT:
+            raise refuse(Code.LS_NO_SALT, str(path),
+                         f"{path} is empty or shorter than {MIN_SALT} characters: anyone "
+                         "could recompute the pseudonyms; put the maintainers' shared secret "
+                         "in it (or delete it and run `claimstance ls up` to make a new one)")
+        return salt
+    raise refuse(Code.LS_NO_SALT, str(path),
+                 f"no pseudonym salt: set {SALT_ENV} (the maintainers' shared secret) or "
+                 f"create {path}; `claimstance ls up` makes one on a new machine")
+
+
+def identity_of(completed_by: Any, users: dict[int, str]) -> str | None:
+    """The e-mail of an annotation's author, as exports spell it (an id, or an object with
+    the e-mail when the export expanded it); None when it cannot be known."""
+    if isinstance(completed_by, dict):
+        email = completed_by.get("email")
+        if isinstance(email, str) and email.strip():
+            return email
+        completed_by = completed_by.get("id")
+    if isinstance(completed_by, int) and not isinstance(completed_by, bool):
+        return users.get(completed_by)
+    return None
+
+
+def users_map(users: Iterable[Any]) -> dict[int, str]:
+    """User id -> e-mail, from the SDK's user objects or the JSON of /api/users/."""
+    out: dict[int, str] = {}
+    for u in users:
+        uid = getattr(u, "id", None) if not isinstance(u, dict) else u.get("id")
+        email = getattr(u, "email", None) if not isinstance(u, dict) else u.get("email")
+        if isinstance(uid, int) and not isinstance(uid, bool) and isinstance(email, str) \
+                and email.strip():
+            out[uid] = email
+    return out
+
+
+def read_users(path: Path) -> dict[int, str]:
+    """User id -> e-mail from the JSON of <server>/api/users/ saved to a file."""
+    f = load(path, str(path), max_bytes=1 << 28)
+    if f.problems:
+        raise Refused(f"cannot read the users file {path}", f.problems)
+    data = f.data.get("results") if isinstance(f.data, dict) else f.data
+    users = users_map(data) if isinstance(data, list) else {}
+    if not users:
+        raise refuse(Code.LS_INVALID_USERS, str(path),
+                     f"{path} is not the user list of a Label Studio server: save what "
+                     "<server>/api/users/ shows while you are logged in")
+    return users

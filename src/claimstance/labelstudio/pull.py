@@ -1,0 +1,183 @@
+"""`ls pull`: export a snapshot (or read a UI export), convert it with
+`labelstudio.convert_export` and write one file per (document, annotator). A file the last
+pull wrote and nobody edited is updated when its annotation changed in Label Studio; a file a
+person edited is kept unless `force` (see `ledger`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..corpus.layout import Corpus
+from ..corpus.lock import corpus_lock
+from ..corpus.naming import layer_name
+from ..corpus.writing import atomic_write, dumps
+from ..problems import Code, problem, refuse
+from ..validation.reader import NotAFile, load, read_bytes, seed_or_none
+from ..validation.run import validate
+from .api import DEFAULT_PROJECT, call, export_snapshot, find_project, progress_bar, server_version
+from .convert import Conversion, Layer, convert_export
+from .identity import read_users, users_map
+from .ledger import Ledger, Record, digest
+from .summary import Summary
+
+
+def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
+         force: bool = False, progress: bool = False, url: str | None = None) -> Summary:
+    """Pull every submitted annotation of the project (authors from the server's users).
+
+    `url`, the server's address, lets messages link to the task in the UI.
+    """
+    project = find_project(client, title)
+    if project is None:
+        raise refuse(Code.LS_NO_PROJECT, "label-studio",
+                     f"no project titled {title!r} on the server; run `claimstance ls push`")
+    export = export_snapshot(client, project.id, progress=progress)
+    users = users_map(call("list users", client.users.list))
+    base = url.rstrip("/") if url else None
+    conv = convert_export(export, _seed_reader(corpus), salt=salt,
+                          path=f"label-studio:{title}", users=users, project=title,
+                          tool_version=server_version(client),
+                          task_url=(lambda t: f"{base}/projects/{project.id}/data?task={t}")
+                          if base else None)
+    summary = Summary("pull", title, project.id)
+    write_layers(corpus, conv, summary, force=force, progress=progress)
+    return summary
+
+
+def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None = None,
+                users: Path | None = None, force: bool = False,
+                progress: bool = False) -> Summary:
+    """The same as `pull`, from an export file downloaded from the UI (no server needed).
+
+    The UI's export names authors by numeric id: `users` is the JSON of <server>/api/users/
+    that maps them to e-mails, so they get the same pseudonyms as in `pull`.
+    """
+    summary = Summary("pull", project or file.name)
+    if users is not None and corpus.inside(users):
+        raise refuse(Code.LS_INVALID_USERS, str(users),
+                     f"{users} holds e-mail addresses and must not be in the corpus, where it "
+                     "could be committed: move it outside (and delete it after the pull)")
+    known = read_users(users) if users is not None else {}
+    f = load(file, file.name, max_bytes=1 << 31)
+    if f.problems:
+        summary.report.extend(f.problems)
+        return summary
+    conv = convert_export(f.data, _seed_reader(corpus), salt=salt, path=file.name,
+                          users=known, project=project)
+    write_layers(corpus, conv, summary, force=force, progress=progress)
+    return summary
+
+
+def _seed_reader(corpus: Corpus) -> Any:
+    """doc_id -> its seed, or None when there is no readable seed of that id (a FIFO, a
+    folder or a JSON file that is not a seed is refused, never waited on or trusted)."""
+    cache: dict[str, dict[str, Any] | None] = {}
+
+    def seed_of(doc_id: str) -> dict[str, Any] | None:
+        if doc_id not in cache:
+            cache[doc_id] = seed_or_none(corpus, doc_id)
+        return cache[doc_id]
+
+    return seed_of
+
+
+def _older(layer: Layer, current: bytes) -> str | None:
+    """When Label Studio holds a newer version than the file: the two updated_at stamps."""
+    try:
+        prov = orjson.loads(current).get("provenance") or {}
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    mine = prov.get("updated_at") if isinstance(prov, dict) else None
+    if layer.updated_at and isinstance(mine, str) and mine < layer.updated_at:
+        return f"Label Studio's annotation was updated at {layer.updated_at}, the file's at {mine}"
+    return None
+
+
+def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
+                 progress: bool = False) -> None:
+    """Write each converted layer atomically; keep files a person edited unless `force`.
+
+    A file is replaced when it holds what the last pull wrote (its ledger record) or with
+    `force`; otherwise it is kept and the message says why, and whether Label Studio holds
+    a newer version than the file. Under the corpus's write lock: a concurrent pull cannot
+    write between the comparison and the write, nor interleave its pull records."""
+    with corpus_lock(corpus.root, "ls pull"):
+        _write_layers(corpus, conv, summary, force=force, progress=progress)
+
+
+def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
+                  progress: bool) -> None:
+    summary.counts.update(conv.counts)
+    summary.report.extend(conv.problems)
+    ledger = Ledger.of(corpus)
+    if ledger.unreadable:
+        summary.counts["unreadable lines dropped from the pull records"] += ledger.unreadable
+    written: list[Path] = []
+    bar = progress_bar(progress, len(conv.layers), "writing layers")
+    try:
+        for layer in conv.layers:
+            if bar is not None:
+                bar.update(1)
+            if _write_layer(corpus, layer, ledger, summary, force):
+                written.append(corpus.annotation_path(layer.doc_id, layer.annotator))
+    finally:
+        ledger.save()
+        if bar is not None:
+            bar.close()
+    if written:  # what we wrote must pass the validator like any contribution
+        check = validate(corpus.root, written)
+        summary.report.extend(p for p in check.problems
+                              if p.path.startswith("annotations/"))
+
+
+def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
+                 force: bool) -> bool:
+    """Write one layer unless a person's edit is in the way; True when written."""
+    path = corpus.annotation_path(layer.doc_id, layer.annotator)
+    rel = layer_name(layer.doc_id, layer.annotator)
+    data = dumps(layer.annotation)
+    record = Record(rel, digest(data), layer.annotation.get("provenance", {}).get("project"),
+                    layer.task, layer.annotation_id, layer.updated_at or None)
+
+    def keep(why: str) -> bool:
+        summary.report.extend([problem(Code.LS_WOULD_OVERWRITE, rel, "", why)])
+        summary.add_file("kept (edited)", rel)
+        return False
+
+    if not corpus.inside(path):
+        return keep(f"{rel} leads outside the corpus (a symbolic link?); nothing was written")
+    try:
+        current = read_bytes(path, 1 << 30)
+    except FileNotFoundError:
+        current = None
+    except (NotAFile, IsADirectoryError, OSError) as e:
+        return keep(f"{rel} is not a file that can be replaced ({e.strerror}); kept it")
+    if isinstance(current, int):
+        return keep(f"{rel} is {current} bytes, not a layer a pull wrote; kept it")
+    if current == data:
+        ledger.records[rel] = record
+        summary.add_file("unchanged", rel)
+        return False
+    if current is not None and not force:
+        last = ledger.untouched(rel, current)
+        if last is None:
+            newer = _older(layer, current)
+            if newer:
+                summary.counts["files older than Label Studio (kept)"] += 1
+            how = ("was edited by hand after `ls pull` wrote it" if rel in ledger.records
+                   else "was not written by `ls pull` (no record in .claimstance/ls-pulls.jsonl)")
+            source = (f"annotation {layer.annotation_id} of task {layer.task}"
+                      if layer.annotation_id is not None else layer.location)
+            return keep(
+                f"{rel} {how}, and differs from Label Studio's {source}; kept it"
+                + (f". It is older than Label Studio: {newer}" if newer else "")
+                + ". Merge the changes by hand, or re-run with --force to take Label "
+                "Studio's version")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    ledger.records[rel] = record
+    summary.add_file("written" if current is None else "updated", rel)
+    return True
