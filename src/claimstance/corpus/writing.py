@@ -23,6 +23,7 @@ import errno
 import functools
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -33,8 +34,12 @@ import orjson
 
 from ..problems import Code, Refused, problem, refuse
 
-#: The corpus's inputs, relative to its root: an output may not be, hold or lie inside them.
-PROTECTED = ("seeds", "annotations", "schema", "review", ".git")
+#: The corpus's inputs and the project's own folders, relative to the root: an output may
+#: not be, hold or lie inside them (git-tracked folders are refused too, where git is found).
+PROTECTED = ("seeds", "annotations", "schema", "review", ".git",
+             "src", "tests", "docs", "benchmarks", ".github", ".ci")
+#: What marks a folder as a repository or a corpus, wherever it is in a tree to replace.
+FOREIGN = (".git", "seeds", "annotations")
 #: Staging folders carry this in their name (`.gitignore` lists the pattern).
 STAGING_TAG = ".claimstance-"
 #: Swap folders with one renameat2(RENAME_EXCHANGE) where the system has it (tests turn it
@@ -133,15 +138,72 @@ def check_output(root: Path, out: Path, what: str = "--out") -> None:
     else:
         for p in inputs[1:]:
             if _within(target, p) or _within(p, target):
-                why = f"overlaps the corpus's {p.relative_to(base) if _within(p, base) else p}"
+                name = p.relative_to(base) if _within(p, base) else p
+                why = (f"overlaps {name}, one of the corpus's inputs or the project's own "
+                       "folders")
                 break
-    if why is None and target.is_dir() and any((target / n).exists() for n in
-                                               (".git", "seeds", "annotations")):
-        why = "holds a repository or a corpus"
+    if why is None:
+        try:
+            why = _holds_foreign(target) or _tracked(target, base)
+        except OSError as e:
+            raise io_refused(e, f"checking {what} {out}", "; nothing was written") from None
     if why is not None:
         raise refuse(Code.OUTPUT_IN_CORPUS, str(out),
                      f"{what} {out} {why}; outputs never replace the corpus's inputs, even "
                      "with --force: choose a folder of its own (such as dist/)")
+
+
+def _holds_foreign(target: Path) -> str | None:
+    """Why the tree at `target` may not be replaced: a repository or a corpus anywhere in
+    it (a nested `.git` is lost with its folder), or None. Links are not followed, as the
+    removal of the old tree does not follow them."""
+    if not target.is_dir():
+        return None
+    for base, dirs, files in os.walk(target, onerror=_raise):
+        found = next((n for n in FOREIGN if n in dirs or n in files), None)
+        if found is not None:
+            where = Path(base, found).relative_to(target).as_posix()
+            return f"holds a repository or a corpus ({where})"
+    return None
+
+
+def _raise(e: OSError) -> None:
+    raise e  # an unreadable folder may hide a repository: refuse rather than guess
+
+
+def _git_top(path: Path) -> Path | None:
+    """The work tree `path` (or its nearest existing ancestor) belongs to, found by its
+    `.git` entry, or None."""
+    for folder in [path, *path.parents]:
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def _tracked(target: Path, root: Path) -> str | None:
+    """Why `target` may not be an output because git tracks files in it or around it, or
+    None. Below the repository's top (and the corpus root), the first folder on the way to
+    `target` must hold no tracked file: then `target` neither is, holds nor lies inside a
+    tracked folder. Without git, `PROTECTED` alone keeps the project's folders."""
+    top = _git_top(target)
+    if top is None:
+        return None
+    bases = [b for b in (root, top) if _within(target, b) and b != target]
+    base = max(bases, key=lambda b: len(b.parts), default=top)
+    first = base / target.relative_to(base).parts[0] if target != base else target
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        res = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(top), "ls-files",
+                              "--error-unmatch", "--", first.relative_to(top).as_posix()],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                             check=False)
+    except OSError:  # no git here: the project's own folders are still in PROTECTED
+        return None
+    if res.returncode != 0:
+        return None
+    shown = first.relative_to(top).as_posix()
+    return (f"is, holds or lies inside {shown}/, which git tracks files in" if first != target
+            else "holds files git tracks")
 
 
 def check_output_file(root: Path, out: Path, what: str = "--out") -> None:
