@@ -7,14 +7,18 @@ change outside the intended output. docs/security.md names the promise each one 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from claimstance.dataset.build import build
 
-from .test_security import cli, refused, snapshot
+from .test_security import DOC, cli, refused, snapshot
 from .test_security import repo as repo  # the fixture: the corpus as a git repository
 
 # --- H2, M18: --force never replaces a repository or a folder git tracks --------------------
@@ -106,3 +110,112 @@ def test_an_untracked_folder_of_the_repository_is_still_an_output(
     res = cli(*_output(command, out))
     assert res.exit_code == 0, res.output
     assert (project / out).is_dir()
+
+
+# --- H1, M1: a built folder is read with the corpus's rules ------------------------------------
+
+def _rewrite_documents(dist: Path, change: Callable[[list[dict[str, Any]]], None], *,
+                       metadata: dict[bytes, bytes] | None = None,
+                       raw: bytes | None = None) -> None:
+    """Change the rows (or the metadata, or the bytes) of the documents Parquet file, and
+    make the manifest's hash agree, as an attacker who knows the format would."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = next((dist / "data" / "documents").glob("*.parquet"))
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    change(rows)
+    schema = table.schema if metadata is None else table.schema.with_metadata(metadata)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    if raw is not None:
+        path.write_bytes(raw)
+    manifest = json.loads((dist / "manifest.json").read_text())
+    manifest["outputs"][path.relative_to(dist).as_posix()] = hashlib.sha256(
+        path.read_bytes()).hexdigest()
+    (dist / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def _set(key: str, index: int, field: str, value: Any) -> Callable[[list[dict[str, Any]]], None]:
+    def change(rows: list[dict[str, Any]]) -> None:
+        rows[0][key][index][field] = value
+    return change
+
+
+def _nothing(rows: list[dict[str, Any]]) -> None:
+    pass
+
+
+DAMAGED: dict[str, tuple[Callable[[list[dict[str, Any]]], None], dict[str, Any], str]] = {
+    "id-traversal": (lambda rows: rows[0].update(id="../victim"), {}, "invalid-value"),
+    "id-absolute": (lambda rows: rows[0].update(id="/tmp/victim"), {}, "invalid-value"),
+    "no-hf-metadata": (_nothing, {"metadata": {b"other": b"{}"}}, "export-bad-dist"),
+    "metadata-not-json": (_nothing, {"metadata": {b"huggingface": b"{not json"}},
+                          "export-bad-dist"),
+    "metadata-without-names": (_nothing, {"metadata": {b"huggingface": b'{"info": 5}'}},
+                               "export-bad-dist"),
+    "not-parquet": (_nothing, {"raw": b"PAR1 this is not a Parquet file PAR1"},
+                    "export-bad-dist"),
+    "class-index-99": (_set("mentions", 0, "type", 99), {}, "unknown-label"),
+    "class-index-minus-1": (_set("mentions", 0, "type", -1), {}, "unknown-label"),
+    "stance-index-99": (_set("stances", 0, "label", 99), {}, "unknown-label"),
+    "null-start": (_set("mentions", 0, "start", None), {}, "wrong-type"),
+    "end-999999": (_set("mentions", 0, "end", 999999), {}, "offset-out-of-range"),
+    "reversed-span": (_set("claims", 0, "start", 200), {}, "reversed-span"),
+    "dangling-holder": (_set("stances", 0, "holder", "m999"), {}, "dangling-reference"),
+    "duplicate-item-id": (_set("mentions", 1, "id", "m1"), {}, "duplicate-id"),
+    "duplicate-document": (lambda rows: rows.append(dict(rows[0])), {}, "export-bad-dist"),
+    "bad-annotation-source": (lambda rows: rows[0].update(annotation_source="mine"), {},
+                              "export-bad-dist"),
+    "text-edited": (lambda rows: rows[0].update(text=rows[0]["text"] + "!"), {},
+                    "text-hash-mismatch"),
+}
+
+
+@pytest.fixture
+def dist(corpus: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "dist"
+    build(corpus, out)
+    return out
+
+
+def _check_damaged(res: Any, code: str) -> None:
+    refused(res, code)
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("attack", DAMAGED)
+def test_a_damaged_or_foreign_built_folder_is_refused_row_by_row(
+        corpus: Path, dist: Path, tmp_path: Path, attack: str) -> None:
+    """H1 and M1: hashes that agree with a manifest say nothing about who wrote the folder;
+    every row is checked by the corpus's rules before `export --dist` or `score --gold dist`
+    use it (a doc id '../victim' would name a file outside OUT)."""
+    change, how, code = DAMAGED[attack]
+    _rewrite_documents(dist, change, **how)
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"doc_id": DOC, "mentions": [], "claims": [], "stances": []})
+                    + "\n")
+    before = snapshot(tmp_path)
+    for fmt in ("brat", "doccano", "conll"):
+        _check_damaged(cli("export", "--root", corpus, "--format", fmt, "--dist", dist,
+                           tmp_path / f"out-{fmt}"), code)
+    _check_damaged(cli("score", "--root", corpus, "--pred", pred, "--gold", "dist", "--dist",
+                       dist), code)
+    assert snapshot(tmp_path) == before
+
+
+def test_an_intact_build_exports_what_the_corpus_exports(corpus: Path, dist: Path,
+                                                         tmp_path: Path) -> None:
+    """The checks refuse nothing a build wrote: the folder and the corpus give the same
+    files (but the marker's `from`)."""
+    for origin in ("corpus", "dist"):
+        extra = ["--dist", dist] if origin == "dist" else []
+        res = cli("export", "--root", corpus, "--format", "brat", *extra,
+                  tmp_path / f"from-{origin}")
+        assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in (tmp_path / "from-corpus").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "from-dist").iterdir())
+    for name in files:
+        if name != ".claimstance-export.json":
+            assert (tmp_path / "from-corpus" / name).read_bytes() == \
+                (tmp_path / "from-dist" / name).read_bytes(), name

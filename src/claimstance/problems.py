@@ -243,8 +243,10 @@ class Code(str, enum.Enum):
         "export")
     EXPORT_BAD_DIST = ("export-bad-dist", E, "Not a built dataset folder",
         "The built folder read by export --dist or score --gold dist has no manifest.json "
-        "from a build, or its documents Parquet files are missing or differ from what the "
-        "build wrote; rebuild it with `claimstance build`.", "export")
+        "from a build, its documents Parquet files are missing, differ from what the build "
+        "wrote or cannot be read as a build's, or a row breaks the corpus's rules (reported "
+        "with that rule's code at /<row>/<field>, or repeats a document); rebuild it with "
+        "`claimstance build`.", "export")
     # refusals of commands that write (ingest, fmt, build, adjudicate, view, ...)
     WOULD_OVERWRITE = ("would-overwrite", E, "File exists with other content",
         "The command would replace a file that holds something else; it was kept. Re-run "

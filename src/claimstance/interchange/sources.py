@@ -14,7 +14,7 @@ from pathlib import Path
 from ..corpus.layout import Corpus
 from ..corpus.naming import layer_name
 from ..corpus.splits import SPLITS, split_of
-from ..dataset.built import as_pair, documents_files, layer_source, rows
+from ..dataset.built import checked, documents_files, layer_source, rows
 from ..validation.run import require_valid
 from .common import Layer, Seed
 
@@ -54,18 +54,18 @@ def from_corpus(corpus: Corpus, source: str, split: str | None) -> Selection:
 
 def from_dist(dist: Path, source: str, split: str | None) -> Selection:
     """Layers of a built folder: the gold ones for `source` gold, else the documents built
-    from that annotator's lone layer (`build --allow-single`). Rows are read in batches."""
+    from that annotator's lone layer (`build --allow-single`). Rows are read in batches, and
+    each is checked by the corpus's rules as it is read (`dataset.built.checked`)."""
     files = documents_files(dist, split)
     chosen: list[str] = []
     total = 0
-    for _, row, _ in rows(files, ["id", "annotation_source", "annotators"]):
+    for _, _, _, row, _ in rows(files, ["id", "annotation_source", "annotators"]):
         total += 1
         if layer_source(row) == source:
-            chosen.append(row["id"])
+            chosen.append(str(row["id"]))
 
     def pairs() -> Iterator[tuple[Seed, Layer]]:
-        for _, row, names in rows(files):
-            if layer_source(row) == source:
-                yield as_pair(row, names)
+        for _, seed, layer in checked(files, source):
+            yield seed, layer
 
     return Selection("dist", chosen, total - len(chosen), pairs)
