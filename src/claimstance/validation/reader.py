@@ -325,13 +325,14 @@ def open_regular(path: str | Path, flags: int = 0) -> tuple[int, os.stat_result]
     return fd, st
 
 
-def read_bytes(path: str | Path, max_bytes: int) -> bytes | int:
-    """The bytes of `path`, or its size when that is over `max_bytes`.
+def read_bytes(path: str | Path, max_bytes: int, flags: int = 0) -> bytes | int:
+    """The bytes of `path`, or its size when that is over `max_bytes` (`flags`: more
+    `os.open` flags, such as O_NOFOLLOW).
 
     Plain fd calls: one open, one fstat, usually one read (a short read of a regular file
     is its end), where `open()` also asks whether the file is a terminal and where it is.
     """
-    fd, st = open_regular(path)
+    fd, st = open_regular(path, flags)
     try:
         size = st.st_size
         if size > max_bytes:
