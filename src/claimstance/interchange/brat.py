@@ -154,10 +154,12 @@ def _textbound_line(b: ItemsBuilder, tid: str, data: str, tail: str, at: At) -> 
                                                "was not imported")
         return b.refuse(tid, at)
     quoted, expected = tail[1:], " ".join(text[x:y] for x, y in frags)
-    if tail and quoted[:len(expected)] != expected:
+    if tail and quoted != expected:  # the text column is the rest of the line, as brat reads it
+        extra = (" (more tab-separated fields follow the text: brat has none there)"
+                 if quoted.startswith(expected + "\t") else "")
         b.problem(Code.IMPORT_BAD_OFFSETS, at, f"{tid}: its text {quoted!r} is not the .txt's "
-                                               f"text at {offsets} ({expected!r}); it was not "
-                                               "imported")
+                                               f"text at {offsets} ({expected!r}){extra}; it "
+                                               "was not imported")
         return b.refuse(tid, at)
     joined = _joined(text, frags)
     if joined is None:
