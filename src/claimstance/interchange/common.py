@@ -9,6 +9,7 @@ what does not become part of the layer comes back as a coded `Problem` at its li
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -63,7 +64,11 @@ def difference(text: str, seed: Seed) -> str:
     at = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b),
               min(len(text), len(other)))
     hint = (" (\\r\\n line ends? the corpus uses \\n)" if "\r\n" in text
+            else " (\\r line ends? the corpus uses \\n)" if "\r" in text
             else " (a byte-order mark? the corpus has none)" if text.startswith("\ufeff")
+            else " (Unicode normalisation: the text is decomposed, NFD, where the corpus "
+                 "uses composed NFC; save it as NFC)"
+            if unicodedata.normalize("NFC", text) in (other, other + "\n")
             else "")
     return (f"it differs from seed {seed['id']!r} from offset {at} "
             f"({text[at:at + 20]!r} vs {other[at:at + 20]!r}){hint}")
