@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +21,8 @@ import pytest
 
 from claimstance.dataset.build import build
 
-from .test_security import DOC, cli, refused, snapshot
+from .conftest import CASES
+from .test_security import DOC, cli, refused, run, script, snapshot, tree_hashes
 from .test_security import repo as repo  # the fixture: the corpus as a git repository
 
 # --- H2, M18: --force never replaces a repository or a folder git tracks --------------------
@@ -219,3 +223,167 @@ def test_an_intact_build_exports_what_the_corpus_exports(corpus: Path, dist: Pat
         if name != ".claimstance-export.json":
             assert (tmp_path / "from-corpus" / name).read_bytes() == \
                 (tmp_path / "from-dist" / name).read_bytes(), name
+
+
+# --- H3, M2, M7, M8, kill -9, lost provenance: import -----------------------------------------
+
+PSEUDONYM = "a0b0b000000"
+
+
+@pytest.fixture
+def three(tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus of three documents with gold, and its gold exported as a brat collection."""
+    root = tmp_path / "corpus"
+    shutil.copytree(CASES / "eval" / "corpus", root)
+    res = cli("export", "--root", root, "--format", "brat", tmp_path / "brat")
+    assert res.exit_code == 0, res.output
+    (tmp_path / "brat" / ".claimstance-export.json").unlink()
+    return root, tmp_path / "brat"
+
+
+def _import(root: Path, source: Path, *args: str) -> Any:
+    return cli("import", "--root", root, "--format", "brat", source, "--annotator", PSEUDONYM,
+               *args)
+
+
+@pytest.mark.parametrize("link", ["annotations/fx-mali-drone", "annotations"])
+def test_import_never_writes_through_a_link_out_of_the_corpus(
+        three: tuple[Path, Path], tmp_path: Path, link: str) -> None:
+    """H3: the layer path is checked (`Corpus.inside`, as `ls pull` does) before anything
+    is written, not found outside by the validation afterwards."""
+    root, brat = three
+    outside = tmp_path / "outside"
+    shutil.move(root / link, outside)
+    (root / link).symlink_to(outside, target_is_directory=True)
+    before = snapshot(tmp_path)
+    res = _import(root, brat)
+    refused(res, "outside-root")
+    assert snapshot(tmp_path) == before
+
+
+def test_import_of_a_fifo_is_refused_without_waiting(three: tuple[Path, Path]) -> None:
+    """M2: a .txt that is a FIFO nobody writes is refused at once, not waited on."""
+    root, brat = three
+    (brat / "fx-mali-drone.txt").unlink()
+    os.mkfifo(brat / "fx-mali-drone.txt")
+    res = run("import", "--root", root, "--format", "brat", brat, "--annotator", PSEUDONYM,
+              timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert "import-unreadable" in res.stderr and "Traceback" not in res.stderr
+    assert not list(root.glob(f"annotations/*/{PSEUDONYM}.json"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_import_never_follows_a_link_in_the_collection(three: tuple[Path, Path],
+                                                       tmp_path: Path, fmt: str) -> None:
+    """M7: a .ann in the collection that links to a secret (the pseudonym salt) is refused,
+    and none of the secret's lines reach the problems or the summary."""
+    root, brat = three
+    secret = tmp_path / "salt"
+    secret.write_text("T-SECRET-SALT-0123456789\nanother secret line\n")
+    (brat / "fx-mali-drone.ann").unlink()
+    (brat / "fx-mali-drone.ann").symlink_to(secret)
+    res = _import(root, brat, "--summary", fmt)
+    refused(res, "import-unreadable")
+    assert "SECRET" not in res.output and "symbolic link" in res.output
+    assert not list(root.glob(f"annotations/*/{PSEUDONYM}.json"))
+
+
+def test_import_never_writes_a_layer_over_the_size_limit(three: tuple[Path, Path]) -> None:
+    """M8: every corpus file is at most 5 MiB (validate's limit); an import that would write
+    more is refused whole, and an input over the limit is not read."""
+    root, brat = three
+    ann = brat / "fx-mali-drone.ann"
+    first = ann.read_text(encoding="utf-8").splitlines()[0].split("\t")
+    ann.write_text("".join(f"T{i}\t{first[1]}\t{first[2]}\n" for i in range(1, 60_001)),
+                   encoding="utf-8")
+    before = snapshot(root)
+    refused(_import(root, brat), "file-too-large")
+    assert snapshot(root) == before
+    ann.write_bytes(ann.read_bytes() * 5)  # over 5 MiB itself
+    refused(_import(root, brat), "import-unreadable")
+    assert snapshot(root) == before
+
+
+KILL_IMPORT = """
+import os, signal, sys
+from claimstance.corpus import writing
+from claimstance.interchange.importer import import_layers
+
+root, brat, where = sys.argv[1:4]
+real = getattr(os, where)
+calls = []
+
+
+def die(*args):
+    calls.append(1)
+    if len(calls) == 2:  # the second file: one is done, the others are not
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args)
+
+
+setattr(writing.os, where, die)
+import_layers("brat", brat, "a0b0b000000", root=root)
+"""
+
+
+@pytest.mark.parametrize("where", ["fsync", "replace"])
+def test_a_killed_import_is_all_or_nothing(three: tuple[Path, Path], tmp_path: Path,
+                                           where: str) -> None:
+    """kill -9 while writing the layers (`fsync`) or while putting them in place
+    (`replace`): the import then changed nothing, or the next run (of any import) finishes
+    it; no temporary file is left behind."""
+    root, brat = three
+    before = tree_hashes(root)
+    res = script(KILL_IMPORT, root, brat, where)
+    assert res.returncode == -signal.SIGKILL, res.stderr
+    layers = sorted(root.glob(f"annotations/*/{PSEUDONYM}.json"))
+    if where == "fsync":  # killed before the set was complete: no layer changed
+        assert {k: v for k, v in tree_hashes(root).items() if ".claimstance-" not in k} \
+            == before and not layers
+    other = tmp_path / "other"  # the next run imports something else
+    shutil.copytree(brat, other)
+    for p in other.glob("*.ann"):
+        if p.stem != "fx-mali-drone":
+            p.unlink()
+    res2 = cli("import", "--root", root, "--format", "brat", other, "--annotator",
+               "a0c0c000000")
+    assert res2.exit_code == 0, res2.output
+    layers = sorted(root.glob(f"annotations/*/{PSEUDONYM}.json"))
+    assert len(layers) == (0 if where == "fsync" else 3)
+    assert not [p for p in root.rglob("*") if ".claimstance-" in p.name]
+    assert not [p for p in root.parent.iterdir() if ".claimstance-" in p.name]
+    assert cli("validate", "--root", root).exit_code == 0
+
+
+def test_import_as_gold_keeps_gold_s_history(corpus: Path, tmp_path: Path) -> None:
+    """`import --annotator gold --force` changes gold's items, not when it was made or from
+    whose layers (created_at, updated_at, sources)."""
+    gold = corpus / "annotations" / DOC / "gold.json"
+    data = json.loads(gold.read_text(encoding="utf-8"))
+    data["provenance"].update(created_at="2026-01-02", updated_at="2026-03-04",
+                              sources=["a0b0b000000", "a0c0c000000"])
+    gold.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert cli("export", "--root", corpus, "--format", "brat", tmp_path / "b").exit_code == 0
+    ann = tmp_path / "b" / f"{DOC}.ann"
+    ann.write_text("".join(line + "\n" for line in ann.read_text().splitlines()
+                           if not line.startswith("N")), encoding="utf-8")  # QIDs dropped
+    res = cli("import", "--root", corpus, "--format", "brat", tmp_path / "b", "--annotator",
+              "gold", "--force")
+    assert res.exit_code == 0, res.output
+    new = json.loads(gold.read_text(encoding="utf-8"))
+    assert new["mentions"] != data["mentions"]
+    assert {k: new["provenance"][k] for k in ("created_at", "updated_at", "sources")} == {
+        "created_at": "2026-01-02", "updated_at": "2026-03-04",
+        "sources": ["a0b0b000000", "a0c0c000000"]}
+
+
+def test_an_nfd_text_is_refused_with_a_hint(tmp_path: Path) -> None:
+    """An NFD brat .txt: the refusal says the text is decomposed and the corpus uses NFC."""
+    case = CASES / "import" / "import-text-mismatch" / "nfd-text"
+    root = tmp_path / "c"
+    shutil.copytree(case, root)
+    res = cli("import", "--root", root, "--format", "brat", root / "brat", "--annotator",
+              PSEUDONYM)
+    refused(res, "import-text-mismatch")
+    assert "NFC" in res.output

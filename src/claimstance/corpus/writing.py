@@ -114,6 +114,78 @@ def atomic_write(path: Path, data: bytes, *, force: bool = True, shown: str | No
     return True
 
 
+# --- several files at once ------------------------------------------------------------------
+
+#: The mark a staging folder of `write_together` gets once every file in it is complete.
+COMPLETE = ".complete"
+
+
+def write_together(base: Path, files: list[tuple[str, bytes]], command: str) -> None:
+    """Write several files (paths relative to the folder `base`) all or nothing.
+
+    Each file is written and synced in one staging folder beside `base`, then a mark says
+    the set is complete, and only then is each renamed into place. A run killed before the
+    mark changed nothing (its staging folder is removed by the next run); one killed while
+    renaming is finished by the next run (`finish_together`), so an interrupted run never
+    leaves some files old and some new for long, nor a temporary file behind. Files keep
+    the mode they had, or get what the umask gives. Callers hold the corpus lock.
+    """
+    try:
+        finish_together(base)
+        staging = make_staging(base, command)
+    except OSError as e:
+        raise io_refused(e, command) from None
+    try:
+        for rel, data in files:
+            old = base / rel
+            mode = old.stat().st_mode & 0o7777 if old.is_file() else 0o666 & ~umask()
+            new = staging / rel
+            new.parent.mkdir(parents=True, exist_ok=True)
+            _write_synced(new, data, mode)
+        _write_synced(staging / COMPLETE, b"", 0o600)
+    except BaseException as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise io_refused(e, command, "; nothing was written") from None
+        raise
+    try:
+        _move_all(staging, base)
+    except OSError as e:
+        raise io_refused(e, command, "; what is left is put in place by the next "
+                         f"{command} (the files are ready in {staging})") from None
+
+
+def finish_together(base: Path) -> None:
+    """Finish what a killed `write_together` beside `base` left: a complete set is put in
+    place, an incomplete one removed."""
+    for _, folder in leftovers(base):
+        if (folder / COMPLETE).is_file():
+            _move_all(folder, base)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_synced(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
+                 mode)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), mode)  # the umask may have taken bits `mode` asks for
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _move_all(staging: Path, base: Path) -> None:
+    for folder, _, names in sorted(os.walk(staging)):
+        for name in sorted(names):
+            src = Path(folder, name)
+            if src.parent == staging and name == COMPLETE:
+                continue
+            dest = base / src.relative_to(staging)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 # --- output folders --------------------------------------------------------------------------
 
 def _within(path: Path, folder: Path) -> bool:

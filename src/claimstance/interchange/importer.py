@@ -4,17 +4,20 @@ Each document read (a brat `.txt`/`.ann` pair, or a doccano record) is matched t
 the hash of its text, never by its name: offsets are only meaningful against the very text
 they were made on. Two kinds of problem, two outcomes:
 
-- a document that cannot be read, matches no seed's text, or is the second one for a seed,
-  and a layer file that would be replaced without `--force`, refuse the whole import:
-  nothing is written;
+- a document that cannot be read (a FIFO, a link found in the collection, over 5 MiB),
+  matches no seed's text, or is the second one for a seed, and a layer file that would be
+  replaced without `--force`, lead out of the corpus through a link or be over 5 MiB, refuse
+  the whole import: nothing is written;
 - an annotation the layer cannot hold (bad syntax, offsets, labels, relations, links;
   events, attributes, notes) is left out and reported at its line; the rest is written.
 
-Layers are written atomically in canonical form and then validated like every contribution.
+Layers are written in canonical form, all of them or none even when the run is killed
+(`writing.write_together`), and then validated like every contribution.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,13 +27,14 @@ from typing import Any
 
 import orjson
 
+from ..corpus.annotation import empty_provenance
 from ..corpus.document import sha256
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
-from ..corpus.naming import is_annotator, layer_name
-from ..corpus.writing import atomic_write, dumps, would_overwrite
+from ..corpus.naming import GOLD, is_annotator, layer_name
+from ..corpus.writing import dumps, finish_together, would_overwrite, write_together
 from ..problems import Code, Problem, Refused, Report, problem, refuse
-from ..validation.reader import seed_or_none
+from ..validation.reader import MAX_BYTES, load_if_exists, read_bytes, seed_or_none
 from ..validation.run import validate
 from . import brat, doccano
 from .common import Items, Seed, difference, text_key, to_layer
@@ -112,11 +116,23 @@ def shown(path: Path) -> str:
     return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
+def _read_text(path: Path, problems: list[Problem], *, named: bool = False,
+               max_bytes: int = MAX_BYTES) -> str | None:
+    """The text of a regular file of at most `max_bytes`, or None (the problem reported).
+
+    A FIFO or device is refused, never waited on. A symbolic link is followed only when it
+    is the path the user `named`: one found in a collection could lead anywhere (a salt, a
+    key), and its lines would be shown in problems and the summary."""
     try:
-        return path.read_bytes().decode("utf-8")
+        raw = read_bytes(path, max_bytes, 0 if named else os.O_NOFOLLOW)
+        if isinstance(raw, int):
+            why = (f"it is {raw:,} bytes, more than the {max_bytes:,} a corpus file may be, so "
+                   "its layer could not be one either")
+        else:
+            return raw.decode("utf-8")
     except OSError as e:
-        why = e.strerror or str(e)
+        why = ("a symbolic link (import the file itself)" if e.errno == errno.ELOOP
+               else e.strerror or str(e))
     except UnicodeDecodeError as e:
         why = f"not UTF-8 (byte {e.start})"
     problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
@@ -127,6 +143,7 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
 def read_brat(path: Path, problems: list[Problem], skipped: list[str]) -> list[Document]:
     """The .txt/.ann pairs of a brat collection folder (searched recursively), or of one
     .ann or .txt file. A .txt without .ann is unannotated, skipped and listed."""
+    named = None
     if path.is_dir():
         anns = sorted(path.rglob("*.ann"))
         skipped += [shown(t) for t in sorted(path.rglob("*.txt"))
@@ -137,6 +154,7 @@ def read_brat(path: Path, problems: list[Problem], skipped: list[str]) -> list[D
                                     "collection; nothing was imported"))
     elif path.suffix in (".ann", ".txt"):
         anns = [path.with_suffix(".ann")]
+        named = path
     else:
         problems.append(problem(Code.IMPORT_UNREADABLE, shown(path), "",
                                 f"{shown(path)} is neither a brat collection folder nor a "
@@ -145,7 +163,8 @@ def read_brat(path: Path, problems: list[Problem], skipped: list[str]) -> list[D
     out = []
     for ann_path in anns:
         txt_path = ann_path.with_suffix(".txt")
-        txt, ann = _read_text(txt_path, problems), _read_text(ann_path, problems)
+        txt = _read_text(txt_path, problems, named=txt_path == named)
+        ann = _read_text(ann_path, problems, named=ann_path == named)
         if txt is None or ann is None:
             continue
         ann = ann.removeprefix("\ufeff")  # an editor's byte-order mark is not a line's
@@ -167,7 +186,7 @@ def read_doccano(path: Path, problems: list[Problem]) -> list[Document]:
                                 f"{shown(path)} holds no .jsonl files; nothing was imported"))
     out = []
     for file in files:
-        data = _read_text(file, problems)
+        data = _read_text(file, problems, named=file == path, max_bytes=1 << 40)
         if data is None:
             continue
         where = shown(file)
@@ -294,9 +313,26 @@ def plan(fmt: str, path: Path, annotator: str, corpus: Corpus, result: ImportRes
         rel = layer_name(seed["id"], annotator)
         imported = Imported(seed["id"], doc.origin, rel,
                             items, not_kept=Counter(p.code.value for p in found))
-        yield imported, dumps(to_layer(seed, annotator, items))
+        provenance = _kept_provenance(corpus, seed["id"], annotator)
+        yield imported, dumps(to_layer(seed, annotator, items, provenance))
     if bar is not None:
         bar.close()
+
+
+def _kept_provenance(corpus: Corpus, doc_id: str, annotator: str) -> dict[str, Any] | None:
+    """The provenance of a gold layer an import replaces: when it was made and from whose
+    layers stay (the import changes its items, not its history); None for a new layer or an
+    annotator's (whose tool and times the import makes untrue)."""
+    path = corpus.annotation_path(doc_id, annotator)
+    if annotator != GOLD or not corpus.inside(path):
+        return None
+    f = load_if_exists(path, layer_name(doc_id, annotator))
+    old = f.data.get("provenance") if f is not None and not f.problems \
+        and isinstance(f.data, dict) else None
+    if not isinstance(old, dict):
+        return None
+    return empty_provenance("manual") | {k: old[k] for k in ("created_at", "updated_at",
+                                                             "sources") if k in old}
 
 
 def import_layers(fmt: str, path: str | Path, annotator: str, *,
@@ -315,11 +351,23 @@ def import_layers(fmt: str, path: str | Path, annotator: str, *,
 def _import(fmt: str, path: Path, annotator: str, corpus: Corpus, force: bool,
             progress: bool) -> ImportResult:
     result = ImportResult(fmt, annotator)
+    finish_together(corpus.annotations_dir)  # what a killed import left, before comparing
     planned = list(plan(fmt, path, annotator, corpus, result, progress))
     clashes = []
     for imported, data in planned:
         target = corpus.root / imported.layer_path
-        if target.exists() and not target.is_file():
+        if not corpus.inside(target):  # the check `ls pull` makes, before anything is written
+            clashes.append(problem(Code.OUTSIDE_ROOT, imported.layer_path, "",
+                                   f"{imported.layer_path} leads outside the corpus through a "
+                                   "symbolic link (annotations/ or its document folder); "
+                                   "nothing was imported"))
+        elif len(data) > MAX_BYTES:
+            clashes.append(problem(Code.FILE_TOO_LARGE, imported.layer_path, "",
+                                   f"the layer from {imported.source} would be {len(data):,} "
+                                   f"bytes, more than the {MAX_BYTES:,} a corpus file may be; "
+                                   "nothing was imported: split the document or import "
+                                   "fewer annotations"))
+        elif target.exists() and not target.is_file():
             clashes.append(problem(Code.NOT_A_FILE, imported.layer_path, "",
                                    f"{imported.layer_path} is not a regular file"))
         elif target.exists() and target.read_bytes() != data:
@@ -330,15 +378,16 @@ def _import(fmt: str, path: Path, annotator: str, corpus: Corpus, force: bool,
         else:
             imported.outcome = "unchanged" if target.exists() else "written"
     if clashes:
-        raise Refused(f"{len(clashes)} layer file(s) exist with other content; they were kept "
-                      "and nothing was imported (use --force to replace them)", clashes)
-    written = []
-    for imported, data in planned:
-        path_ = corpus.root / imported.layer_path
-        if atomic_write(path_, data, force=force):
-            written.append(path_)
-        result.documents.append(imported)
-    if written:  # what was written must pass the validator like any contribution
+        raise Refused(f"{len(clashes)} layer file(s) cannot be written as they are (see "
+                      "each problem); they were kept and nothing was imported", clashes)
+    changed = [(imported, data) for imported, data in planned if imported.outcome != "unchanged"]
+    if changed:  # all of them or none, even when the run is killed
+        write_together(corpus.annotations_dir,
+                       [(Path(i.layer_path).relative_to("annotations").as_posix(), data)
+                        for i, data in changed], "import")
+        written = [corpus.root / i.layer_path for i, _ in changed]
+        # what was written must pass the validator like any contribution
         check = validate(corpus.root, written)
         result.report.extend(p for p in check.problems if p.path.startswith("annotations/"))
+    result.documents += [imported for imported, _ in planned]
     return result
