@@ -387,3 +387,69 @@ def test_an_nfd_text_is_refused_with_a_hint(tmp_path: Path) -> None:
               PSEUDONYM)
     refused(res, "import-text-mismatch")
     assert "NFC" in res.output
+
+
+# --- M3, M13 and the messages of score: the predictions file ---------------------------------
+
+def _pred_line(doc: str = DOC) -> str:
+    return json.dumps({"doc_id": doc, "mentions": [], "claims": [], "stances": []})
+
+
+@pytest.mark.parametrize("command", ["score", "agree"])
+def test_a_fifo_as_predictions_is_refused_without_waiting(corpus: Path, tmp_path: Path,
+                                                          command: str) -> None:
+    """M3 (`agree --against predictions`) and `score --pred`: a FIFO nobody writes is
+    refused at once as not a regular file, not waited on nor called missing."""
+    fifo = tmp_path / "pred.jsonl"
+    os.mkfifo(fifo)
+    args = (["score", "--pred", fifo] if command == "score"
+            else ["agree", "--against", "predictions", "--predictions", fifo])
+    res = run(*args, "--root", corpus, timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert "not-a-file" in res.stderr and "no predictions file" not in res.stderr
+
+
+def test_standard_input_is_named_as_such(corpus: Path) -> None:
+    res = cli("score", "--root", corpus, "--pred", "-")
+    refused(res, "file-not-found")
+    assert "standard input" in res.output
+
+
+def test_a_long_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    """M13: a line is read up to the size limit, never whole: a file of spaces without a
+    newline is a coded problem (it was read into memory, then scored as empty), and the
+    message names no option `score` does not have."""
+    import tracemalloc
+
+    from claimstance.validation.predictions import _lines, open_predictions
+    from claimstance.validation.reader import MAX_BYTES
+
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as fh:
+        for _ in range(40):
+            fh.write(b" " * (1 << 20))
+    tracemalloc.start()
+    lines = list(_lines(open_predictions(big, "big.jsonl")))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert lines == [(1, 40 << 20)]
+    assert peak < 3 * MAX_BYTES
+
+
+@pytest.mark.parametrize("content", [b" " * (6 << 20), b"x" * (6 << 20) + b"\n",
+                                     b"{}" + b" " * (6 << 20)], ids=["spaces", "x", "object"])
+def test_score_refuses_a_line_over_the_limit(corpus: Path, tmp_path: Path,
+                                             content: bytes) -> None:
+    pred = tmp_path / "pred.jsonl"
+    pred.write_bytes(_pred_line().encode() + b"\n" + content)
+    res = cli("score", "--root", corpus, "--pred", pred)
+    refused(res, "file-too-large")
+    assert "--max-bytes" not in res.output and "line 2" in res.output
+
+
+def test_cr_line_ends_in_predictions_get_a_hint(corpus: Path, tmp_path: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    pred.write_bytes((_pred_line() + "\r" + _pred_line() + "\r").encode())
+    res = cli("score", "--root", corpus, "--pred", pred)
+    refused(res, "invalid-json")
+    assert "CR line ends" in res.output

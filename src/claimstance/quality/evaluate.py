@@ -20,7 +20,7 @@ from ..corpus.segmentation import Segmentation
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, split_of
 from ..problems import Code, Refused, refuse
-from ..validation.predictions import read_predictions
+from ..validation.predictions import open_predictions, read_predictions
 from ..validation.run import require_valid
 from . import newsclaims
 from .scoring import (
@@ -205,8 +205,7 @@ def score(root: str | Path | None, predictions: Path, *,
         raise ValueError(f"mode {mode!r}: one of {MODES}")
     corpus = Corpus.at(root)
     shown = display or str(predictions)
-    if not predictions.is_file():
-        raise refuse(Code.FILE_NOT_FOUND, shown, f"no predictions file {shown}")
+    open_predictions(predictions, shown).close()  # refused before gold is read
     docs = gold_from_corpus(corpus.root) if gold is None else gold()
     in_scope = [d for d in docs if split is None or d.split == split]
     if not in_scope:

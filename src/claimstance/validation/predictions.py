@@ -14,16 +14,18 @@ predicted claim's.
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..corpus.items import Items, Span, implicit_links, to_layer
 from ..corpus.layout import Corpus
 from ..corpus.schema import PREDICTION
-from ..problems import Code, Problem, Refused, problem
-from .reader import MAX_BYTES, is_json_int, load_bytes
+from ..problems import Code, Problem, Refused, problem, refuse
+from .reader import MAX_BYTES, NotAFile, is_json_int, load_bytes, open_regular
 from .rules import integer_problem, range_problem, text_problem
 from .schema_errors import check as schema_check
 
@@ -37,22 +39,76 @@ class Predictions:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            yield n, raw.rstrip(b"\r\n")
+def open_predictions(path: Path, display: str) -> BinaryIO:
+    """The predictions file open for reading, or a coded refusal saying why it cannot be:
+    missing, standard input ('-'), or not a regular file (a FIFO is never waited on)."""
+    try:
+        fd, _ = open_regular(path)
+    except FileNotFoundError:
+        why = (": '-' is not read as standard input; write the predictions to a file and "
+               "give its path" if str(path) == "-" else "")
+        raise refuse(Code.FILE_NOT_FOUND, display, f"no predictions file {display}{why}"
+                     ) from None
+    except NotAFile:
+        raise refuse(Code.NOT_A_FILE, display,
+                     f"{display} is not a regular file (a folder, a FIFO or a device): "
+                     "write the predictions to a file and give its path") from None
+    except OSError as e:
+        raise refuse(Code.IO_ERROR, display, f"cannot read {display}: {e.strerror}") from None
+    return os.fdopen(fd, "rb")
+
+
+#: The longest line read: one document's predictions, as large as a corpus file, and its end.
+LINE_LIMIT = MAX_BYTES + 2
+
+
+def _lines(fh: BinaryIO) -> Iterator[tuple[int, bytes | int]]:
+    """(line number, line without its end) of each line, or the line's length in bytes when
+    it is over the limit (never held in memory whole)."""
+    with fh:
+        for n in itertools.count(1):
+            raw = fh.readline(LINE_LIMIT)
+            if not raw:
+                return
+            if len(raw) == LINE_LIMIT and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):
+                    raw = fh.readline(1 << 20)
+                    size += len(raw)
+                yield n, size
+            else:
+                yield n, raw.rstrip(b"\r\n")
+
+
+def _too_long(display: str, line: int, size: int) -> Problem:
+    return Problem(display, "", Code.FILE_TOO_LARGE,
+                   f"line {line} is {size:,} bytes; one document's predictions may be at most "
+                   f"{MAX_BYTES:,}, as any corpus file. Is this a JSON Lines file (one "
+                   "document per line, each ending with \\n)?", line)
+
+
+def _hint(p: Problem, raw: bytes) -> Problem:
+    """A syntax error in a line that holds a carriage return: say that CR alone does not
+    end a line (a file with CR line ends is one long line)."""
+    if p.code is not Code.INVALID_JSON or b"\r" not in raw:
+        return p
+    return Problem(p.path, p.pointer, p.code, f"{p.message} (the line holds a carriage return: "
+                   "CR line ends? JSON Lines end each line with \\n)", p.line, p.column)
 
 
 def read_predictions(path: Path, display: str, texts: Mapping[str, str],
                      digests: Mapping[str, str] | None = None) -> Predictions:
     """Check and resolve every line; `texts` are the documents predictions may name
-    (doc_id -> text), `digests` their sha256."""
+    (doc_id -> text), `digests` their sha256. A file that cannot be read is refused."""
     out = Predictions()
-    for n, raw in _lines(path):
+    for n, raw in _lines(open_predictions(path, display)):
+        if isinstance(raw, int) or len(raw) > MAX_BYTES:
+            out.problems.append(_too_long(display, n, raw if isinstance(raw, int) else len(raw)))
+            continue
         if not raw.strip():
             continue  # a blank line holds nothing to lose
         f = load_bytes(raw, display, MAX_BYTES)  # a line may be as large as a corpus file
-        found = list(f.problems)
+        found = [_hint(p, raw) for p in f.problems]
         items = None
         if f.parsed:
             shape = schema_check(PREDICTION, f.data, display)
