@@ -453,3 +453,45 @@ def test_cr_line_ends_in_predictions_get_a_hint(corpus: Path, tmp_path: Path) ->
     res = cli("score", "--root", corpus, "--pred", pred)
     refused(res, "invalid-json")
     assert "CR line ends" in res.output
+
+
+# --- M14, M15: names that are not pseudonyms ----------------------------------------------------
+
+def test_a_real_name_in_gold_sources_is_warned_about_and_never_built(corpus: Path) -> None:
+    """M14: gold's provenance.sources reach the data's `annotators` column: a name there
+    is a warning for contributors and stops the build, like a layer named by it."""
+    gold = corpus / "annotations" / DOC / "gold.json"
+    data = json.loads(gold.read_text(encoding="utf-8"))
+    data["provenance"]["sources"] = ["alice-smith"]
+    gold.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    res = cli("validate", "--root", corpus, "--format", "json")
+    found = [(p["code"], p["pointer"]) for p in json.loads(res.output)["problems"]]
+    assert ("annotator-not-pseudonym", "/provenance/sources/0") in found
+    refused(cli("build", "--root", corpus), "build-personal-data")
+    assert not (corpus / "dist").exists()
+
+
+def test_publish_says_where_a_name_in_the_data_comes_from(corpus: Path, tmp_path: Path) -> None:
+    """M14: publish's advice named a layer file that does not exist (the name came from
+    gold's sources)."""
+    build(corpus, corpus / "dist")
+    _rewrite_documents(corpus / "dist", lambda rows: rows[0].update(annotators=["alice-smith"]))
+    res = cli("publish", "--root", corpus, "--to", tmp_path / "out", "--private",
+              "--allow-unlicensed")
+    refused(res, "publish-personal-data")
+    assert "provenance.sources" in res.output and "rename the layer file" not in res.output
+
+
+def test_export_never_writes_a_name_that_is_not_a_pseudonym(corpus: Path, tmp_path: Path
+                                                             ) -> None:
+    """M15: `export --source alice-smith` wrote the name into doccano's `annotator`, the
+    CoNLL comment and the export marker; like build, export takes pseudonyms (and gold)."""
+    layer = corpus / "annotations" / DOC / "alice-smith.json"
+    data = json.loads((corpus / "annotations" / DOC / "gold.json").read_text("utf-8"))
+    data.update(annotator="alice-smith", status="submitted")
+    layer.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    for fmt in ("doccano", "conll", "brat"):
+        refused(cli("export", "--root", corpus, "--format", fmt, "--source", "alice-smith",
+                    tmp_path / f"out-{fmt}"), "export-personal-data")
+    assert snapshot(tmp_path) == before

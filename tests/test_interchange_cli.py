@@ -182,7 +182,7 @@ def test_an_invalid_layer_refuses_the_export(corpus: Path, tmp_path: Path) -> No
 
 def test_source_and_split_select_layers(corpus: Path, tmp_path: Path) -> None:
     code, output = cli("export", "--format", "conll", tmp_path / "o", "--root", corpus,
-                       "--source", "nobody", "--summary", "json")
+                       "--source", "a0000000000", "--summary", "json")
     assert code == 1 and json.loads(output)["problems"][0]["code"] == "export-nothing"
     code, _ = cli("export", "--format", "conll", tmp_path / "o", "--root", corpus,
                   "--split", "train")

@@ -118,8 +118,9 @@ class Code(str, enum.Enum):
         "missed. (Unattributed facts are normal and not reported.)")
     ANNOTATOR_NOT_PSEUDONYM = ("annotator-not-pseudonym", W, "Layer not named by a pseudonym",
         "Annotator layers are named by a pseudonym ('a' + 10 hex digits, as `ls pull` makes "
-        "them) or 'gold', so no real name reaches the dataset; build and publish refuse any "
-        "other name. Rename the file and its annotator field.")
+        "them) or 'gold', and so are the sources a gold layer names in provenance.sources, "
+        "so no real name reaches the dataset; build and publish refuse any other name. "
+        "Rename the file and its annotator field, or fix the source.")
     IDS_NOT_CANONICAL = ("ids-not-canonical", W, "Ids not in text order",
         "Ids are numbered m1.., c1.., s1.. in text order; rewrite with `claimstance fmt`.")
     LS_INVALID_EXPORT = ("ls-invalid-export", E, "Not a Label Studio JSON export",
@@ -241,6 +242,10 @@ class Code(str, enum.Enum):
     EXPORT_NOTHING = ("export-nothing", E, "Nothing to export",
         "No document has a layer of --source (in --split, if given); nothing was written.",
         "export")
+    EXPORT_PERSONAL_DATA = ("export-personal-data", E, "Annotator name in an export",
+        "--source names a layer by something other than a pseudonym or gold: the name would be "
+        "written into the exported files (doccano's annotator, the CoNLL comment, the export "
+        "marker); nothing is exported. Rename the layer to its pseudonym.", "export")
     EXPORT_BAD_DIST = ("export-bad-dist", E, "Not a built dataset folder",
         "The built folder read by export --dist or score --gold dist has no manifest.json "
         "from a build, its documents Parquet files are missing, differ from what the build "

@@ -225,12 +225,14 @@ def build(
 
 
 def _refuse_names(report: Report) -> None:
-    """A layer named by anything but a pseudonym would put that name in the card's table
-    of annotators and in the manifest: the build stops (validate only warns)."""
+    """A layer (or a gold layer's source) named by anything but a pseudonym would put that
+    name in the card's table of annotators, the data and the manifest: the build stops
+    (validate only warns)."""
     named = [p for p in report.problems if p.code is Code.ANNOTATOR_NOT_PSEUDONYM]
     if named:
-        message = (f"{len(named)} annotator layer(s) not named by a pseudonym; nothing was "
-                   "built: rename them (ls pull names layers a + 10 hex digits)")
+        message = (f"{len(named)} annotator layer name(s) or gold source(s) are not a "
+                   "pseudonym; nothing was built: rename the layers, or fix the gold layers' "
+                   "provenance.sources (ls pull names layers a + 10 hex digits)")
         raise Refused(message, [*named, *refuse(Code.BUILD_PERSONAL_DATA, ".", message)
                                 .problems])
 

@@ -287,8 +287,10 @@ def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: di
                         if odd:
                             _gate(p, Code.PUBLISH_PERSONAL_DATA, f"{where}/{rel}",
                                   f"annotator {odd[0]!r} is not a pseudonym (a + 10 hex "
-                                  "digits, as `ls pull` makes them, or 'gold'); rename the "
-                                  "layer file", f"/{column}/{first + i}")
+                                  "digits, as `ls pull` makes them, or 'gold'): it is a layer's "
+                                  "name or a source in a gold layer's provenance.sources; "
+                                  "rename that layer or fix the source, and rebuild",
+                                  f"/{column}/{first + i}")
                 if find_email(joined) is None and find_name(pattern, joined) is None:
                     continue
                 for i, value in enumerate(values.to_pylist()):  # found: say in which row

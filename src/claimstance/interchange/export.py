@@ -23,7 +23,7 @@ from typing import Any
 from .. import __version__
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
-from ..corpus.naming import GOLD, is_annotator
+from ..corpus.naming import GOLD, is_annotator, is_pseudonym
 from ..corpus.writing import claim_output, staged_output
 from ..dataset.manifest import file_sha256, made_here
 from ..problems import Code, refuse
@@ -154,6 +154,11 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
         raise refuse(Code.INVALID_FILE_NAME, source,
                      f"{source!r} is not a layer name: gold, or an annotator's pseudonym "
                      "(lower-case letters, digits, '-' and '_')")
+    if not is_pseudonym(source):  # the source is written into the files and the marker
+        raise refuse(Code.EXPORT_PERSONAL_DATA, source,
+                     f"layer {source!r} is not named by a pseudonym (a + 10 hex digits, as "
+                     "`ls pull` names layers) and export would write its name into the "
+                     "files; rename the layer to its pseudonym first")
     with corpus_lock(corpus.root, "export"):  # no build swaps dist/ while it is read
         check_out(out_dir, corpus, dist_dir, force)
         sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None

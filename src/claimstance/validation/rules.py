@@ -344,6 +344,14 @@ def check_annotation(
                            f"layer {annotator!r} is not named by a pseudonym (a + 10 hex digits, "
                            "as `ls pull` makes them); rename the file and this field, or build "
                            "and publish will refuse it"))
+    provenance = data.get("provenance")
+    sources = provenance.get("sources") if isinstance(provenance, dict) else None
+    for i, name in enumerate(sources if isinstance(sources, list) else []):
+        if isinstance(name, str) and not is_pseudonym(name):
+            out.append(problem(Code.ANNOTATOR_NOT_PSEUDONYM, path, f"/provenance/sources/{i}",
+                               f"source {name!r} is not a pseudonym (a + 10 hex digits, as `ls "
+                               "pull` names layers): write the pseudonym of that annotator's "
+                               "layer here, or build and publish will refuse it"))
     status = data.get("status")
     if isinstance(status, str) and (status == GOLD) != (stem == GOLD):
         want = "gold" if stem == GOLD else "submitted"
