@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from ..problems import Code, Problem, Refused, problem
-from .naming import ANNOTATOR, DOC_ID
+from .naming import ANNOTATOR, DOC_ID, is_doc_id
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,18 @@ class Corpus:
     def select(self, doc_ids: Iterable[str] = ()) -> list[str]:
         """The documents a command works on: those named (once each, in order), or all.
 
-        Refuses (`Refused`, one DOCUMENT_NOT_FOUND per missing seed) before any work, so a
+        Refuses (`Refused`: one INVALID_FILE_NAME per name that is no document id, such as
+        `../seeds/x`, else one DOCUMENT_NOT_FOUND per missing seed) before any work, so a
         typo in one id never leaves a run half done.
         """
         named = list(dict.fromkeys(doc_ids))
+        odd = [d for d in named if not is_doc_id(d)]  # never a path from a name that is none
+        if odd:
+            why = [f"{d!r} is not a document id (the name of a seeds/ file without .json)"
+                   for d in odd]
+            raise Refused(why[0] + (f" (and {len(odd) - 1} more)" if len(odd) > 1 else ""),
+                          [problem(Code.INVALID_FILE_NAME, d, "", w)
+                           for d, w in zip(odd, why, strict=True)])
         missing = [self.rel(self.seed_path(d)) for d in named if not self.seed_path(d).is_file()]
         if missing:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
