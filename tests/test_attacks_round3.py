@@ -495,3 +495,27 @@ def test_export_never_writes_a_name_that_is_not_a_pseudonym(corpus: Path, tmp_pa
         refused(cli("export", "--root", corpus, "--format", fmt, "--source", "alice-smith",
                     tmp_path / f"out-{fmt}"), "export-personal-data")
     assert snapshot(tmp_path) == before
+
+
+# --- silent acceptance --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["agree"], ["agree", "--against", "gold"], ["adjudicate"]])
+def test_a_document_named_by_a_path_is_refused(corpus: Path, command: list[str]) -> None:
+    """`agree ../seeds/D` was accepted (it named an existing file), while `view` refused it:
+    every command that takes document ids takes ids, never paths."""
+    before = snapshot(corpus)
+    res = cli(*command, f"../seeds/{DOC}", "--root", corpus)
+    refused(res, "invalid-file-name")
+    assert snapshot(corpus) == before
+
+
+def test_export_refuses_a_seed_that_does_not_validate(corpus: Path, tmp_path: Path) -> None:
+    """Export checks the seeds it exports, as score, stats and agree do (it checked the
+    layers only)."""
+    seed = corpus / "seeds" / f"{DOC}.json"
+    data = json.loads(seed.read_text(encoding="utf-8"))
+    data["title"] = 5
+    seed.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    refused(cli("agree", "--root", corpus, "--against", "gold"), "wrong-type")
+    refused(cli("export", "--root", corpus, "--format", "brat", tmp_path / "out"), "wrong-type")
+    assert not (tmp_path / "out").exists()

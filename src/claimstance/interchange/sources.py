@@ -1,7 +1,8 @@
 """What an export reads: (seed, layer) pairs from the validated corpus or from a built `dist/`.
 
-From the corpus, the chosen layers (and their seeds) are validated first, and an invalid
-one refuses the export with its coded problems. From a built folder, the rows are read back
+From the corpus, the chosen documents (seeds and layers) are validated first, as `score`,
+`stats` and `agree` validate them, and an invalid one refuses the export with its coded
+problems. From a built folder, the rows are read back
 as `dataset.built` checks them, so what is exported is exactly what was built.
 """
 
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..corpus.layout import Corpus
-from ..corpus.naming import layer_name
 from ..corpus.splits import SPLITS, split_of
 from ..dataset.built import checked, documents_files, layer_source, rows
 from ..validation.run import require_valid
@@ -40,10 +40,10 @@ def from_corpus(corpus: Corpus, source: str, split: str | None) -> Selection:
     ids = [d for d in corpus.doc_ids() if split is None or split_of(d) == split]
     chosen = sorted((d for d in ids if corpus.annotation_path(d, source).is_file()),
                     key=export_order)
-    if chosen:
-        require_valid(corpus.root, [corpus.root / layer_name(d, source) for d in chosen],
-                      f"{len(chosen)} {source} layer(s) to export do not validate: fix them "
-                      "first (claimstance validate); nothing was exported")
+    if chosen:  # each seed with its layers, as score, stats and agree check them
+        require_valid(corpus.root, [corpus.seed_path(d) for d in chosen],
+                      f"the {len(chosen)} document(s) to export or their layers do not "
+                      "validate: fix them first (claimstance validate); nothing was exported")
 
     def pairs() -> Iterator[tuple[Seed, Layer]]:
         for d in chosen:
