@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from claimstance.dataset.build import build
+from claimstance.dataset.manifest import is_build
 
 from .conftest import CASES
 from .test_security import DOC, cli, refused, run, script, snapshot, tree_hashes
@@ -519,3 +521,52 @@ def test_export_refuses_a_seed_that_does_not_validate(corpus: Path, tmp_path: Pa
     refused(cli("agree", "--root", corpus, "--against", "gold"), "wrong-type")
     refused(cli("export", "--root", corpus, "--format", "brat", tmp_path / "out"), "wrong-type")
     assert not (tmp_path / "out").exists()
+
+
+# --- races: two corpora, one output ---------------------------------------------------------
+
+PAUSED_BUILD = """
+import sys, time
+from pathlib import Path
+from claimstance.corpus import writing
+from claimstance.dataset.build import build
+from claimstance.dataset.manifest import is_build
+
+root, out, go = sys.argv[1:4]
+real = writing.swap_in
+
+
+def paused(staging, target):
+    print("staged", flush=True)
+    while not Path(go).exists():
+        time.sleep(0.02)
+    real(staging, target)
+
+
+writing.swap_in = paused
+build(root, out)
+"""
+
+
+@pytest.mark.parametrize("second", ["build", "export", "site", "publish"])
+def test_two_corpora_never_both_replace_one_output(corpus: Path, tmp_path: Path,
+                                                   second: str) -> None:
+    """Each command held only its own corpus's lock: two corpora written into one folder at
+    once both reported success, and the first one's output was silently replaced. The
+    folder an output is in is locked too: the second is refused and changes nothing."""
+    other = tmp_path / "other"
+    shutil.copytree(corpus, other)
+    build(other, other / "dist")
+    shared, go = tmp_path / "shared", tmp_path / "go"
+    first = subprocess.Popen([sys.executable, "-c", PAUSED_BUILD, str(corpus), str(shared),
+                              str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        assert first.stdout is not None and first.stdout.readline() == "staged\n"
+        res = cli(*_output(second, shared)[:-1], "--root", other)
+        refused(res, "corpus-locked")
+    finally:
+        go.touch()
+        _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert is_build(shared)

@@ -24,6 +24,7 @@ from .corpus.writing import (
     atomic_write,
     check_output_file,
     claim_output,
+    output_lock,
     staged_output,
 )
 from .dataset.manifest import made_here
@@ -349,7 +350,7 @@ def site(root: str | Path | None, out: Path, *, force: bool = False) -> list[Pat
     or with `force`: a folder of pages a person wrote is never overwritten."""
     corpus = Corpus.at(root)
     target = Path(out).absolute()
-    with corpus_lock(corpus.root, "site"):
+    with corpus_lock(corpus.root, "site"), output_lock(corpus.root, target, "--out", "site"):
         claim_output(corpus.root, target, "--out", force=force,
                      ours=lambda folder: made_here(folder, SITE_MARKER) is not None,
                      ours_is=f"a site (a {SITE_MARKER} written by `claimstance site` that "

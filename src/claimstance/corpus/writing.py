@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 
 from ..problems import Code, Refused, problem, refuse
+from .lock import corpus_lock
 
 #: The corpus's inputs and the project's own folders, relative to the root: an output may
 #: not be, hold or lie inside them (git-tracked folders are refused too, where git is found).
@@ -313,6 +314,21 @@ def claim_output(root: Path, out: Path, what: str, *, ours: Callable[[Path], boo
         raise refuse(Code.OUTPUT_NOT_OURS, str(out),
                      f"{out} is not empty and is not {ours_is}; choose another {what} or use "
                      "--force to replace it")
+
+
+@contextlib.contextmanager
+def output_lock(root: Path, out: Path, what: str, command: str) -> Iterator[None]:
+    """Hold the write lock of the folder `out` is in while a command claims and replaces
+    it: two commands of two corpora (each holding only its own corpus's lock) would both
+    find the folder theirs to replace, and both report success while one output is lost.
+    The output is checked first (`check_output`), so a refused one creates no folder."""
+    check_output(root, out, what)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise io_refused(e, command) from None
+    with corpus_lock(out.parent, command):
+        yield
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ from ..corpus.splits import SPLITS, split_of
 from ..corpus.writing import (
     claim_output,
     io_refused,
+    output_lock,
     staged_output,
 )
 from ..problems import Code, Refused, Report, refuse
@@ -210,7 +211,8 @@ def build(
     """
     corpus = Corpus.at(root)
     out_dir = Path(out).absolute() if out else corpus.root / "dist"
-    with corpus_lock(corpus.root, "build"):
+    with corpus_lock(corpus.root, "build"), \
+            output_lock(corpus.root, out_dir, "--out", "build"):
         try:
             claim_output(corpus.root, out_dir, "--out", ours=is_build, force=force,
                          ours_is=f"a claimstance build (a {MANIFEST} written by `claimstance "

@@ -20,9 +20,9 @@ from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_pseudonym
 from ..corpus.release import SEMVER, read_release
 from ..corpus.writing import (
-    check_output,
     claim_output,
     io_refused,
+    output_lock,
     staged_output,
 )
 from ..problems import Code, Refused, Report, problem, refuse
@@ -322,8 +322,7 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
     folder itself, and only an earlier publish is replaced without --force.
     """
     target = target.absolute()
-    with corpus_lock(p.root, "publish"):
-        check_output(p.root, target, "--to")
+    with corpus_lock(p.root, "publish"), output_lock(p.root, target, "--to", "publish"):
         dist = p.dist.absolute().resolve()
         there = target.resolve()
         if there == dist or dist in there.parents or there in dist.parents:

@@ -13,6 +13,7 @@ without `--force`. No timestamps: the same layers give byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from .. import __version__
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_annotator, is_pseudonym
-from ..corpus.writing import claim_output, staged_output
+from ..corpus.writing import claim_output, output_lock, staged_output
 from ..dataset.manifest import file_sha256, made_here
 from ..problems import Code, refuse
 from . import brat, doccano
@@ -118,18 +119,22 @@ def _overlaps(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
 
-def check_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> None:
-    """Refuse an OUT that would replace corpus files, or a folder export did not write."""
+@contextlib.contextmanager
+def claimed_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> Iterator[None]:
+    """Hold OUT while exporting: refuse one that would replace corpus files, or a folder
+    export did not write, and hold the lock of the folder it is in."""
     target = out.resolve()
     for kept in [corpus.seeds_dir, corpus.annotations_dir, *([dist] if dist else [])]:
         if _overlaps(target, kept.resolve()):
             raise refuse(Code.EXPORT_INTO_CORPUS, str(out),
                          f"{out} is, contains or lies inside {kept}, which export reads; "
                          "choose an OUT folder elsewhere (e.g. export/brat)")
-    claim_output(corpus.root, out, "OUT", force=force,
-                 ours=lambda folder: made_here(folder, MARKER) is not None,
-                 ours_is=f"an export (a {MARKER} written by `claimstance export` that lists "
-                 "every file in it)")
+    with output_lock(corpus.root, out, "OUT", "export"):
+        claim_output(corpus.root, out, "OUT", force=force,
+                     ours=lambda folder: made_here(folder, MARKER) is not None,
+                     ours_is=f"an export (a {MARKER} written by `claimstance export` that "
+                     "lists every file in it)")
+        yield
 
 
 def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
@@ -159,8 +164,8 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
                      f"layer {source!r} is not named by a pseudonym (a + 10 hex digits, as "
                      "`ls pull` names layers) and export would write its name into the "
                      "files; rename the layer to its pseudonym first")
-    with corpus_lock(corpus.root, "export"):  # no build swaps dist/ while it is read
-        check_out(out_dir, corpus, dist_dir, force)
+    with corpus_lock(corpus.root, "export"), \
+            claimed_out(out_dir, corpus, dist_dir, force):  # no build swaps dist/ meanwhile
         sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None
                           else from_corpus(corpus, source, split))
         if not sel.doc_ids:
