@@ -570,3 +570,40 @@ def test_two_corpora_never_both_replace_one_output(corpus: Path, tmp_path: Path,
         _, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     assert is_build(shared)
+
+
+# --- #27 item 6: the card and DATASHEET.md agree ------------------------------------------------
+
+def _two_annotators(corpus: Path) -> None:
+    folder = corpus / "annotations" / DOC
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    for name, drop in (("a000000000a", 0), ("a000000000b", 1)):
+        layer = dict(gold, annotator=name, status="submitted",
+                     provenance={k: v for k, v in gold["provenance"].items() if k != "sources"})
+        layer["stances"] = gold["stances"][drop:]
+        layer["stances"] = [dict(s, id=f"s{i}") for i, s in enumerate(layer["stances"], 1)]
+        (folder / f"{name}.json").write_text(json.dumps(layer, indent=2, ensure_ascii=False)
+                                             + "\n", encoding="utf-8")
+
+
+def test_the_card_never_contradicts_its_datasheet(corpus: Path) -> None:
+    """The card showed agreement figures while its datasheet part said that no document had
+    been double-annotated: the datasheet's facts are counted from the corpus, into the card
+    at every build and into DATASHEET.md by `claimstance docs`."""
+    build(corpus, corpus / "dist")
+    card = (corpus / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "no inter-annotator agreement can be reported" in card and "<!-- facts" not in card
+    _two_annotators(corpus)
+    assert cli("validate", "--root", corpus).exit_code == 0
+    assert cli("build", "--root", corpus).exit_code == 0
+    card = (corpus / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "Agreement between annotators over the 1 document(s)" in card
+    assert "no inter-annotator agreement can be reported" not in card
+    assert "double-annotated" not in card
+    assert "1 document(s) have two or more annotator layers" in card
+    res = cli("docs", "--root", corpus, "--check")
+    assert res.exit_code == 1 and "DATASHEET.md" in res.output
+    assert cli("docs", "--root", corpus).exit_code == 0
+    sheet = (corpus / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "| two or more | 1 |" in sheet and "<!-- facts: annotators -->" in sheet
+    assert cli("docs", "--root", corpus, "--check").exit_code == 0

@@ -1,7 +1,7 @@
-"""Files generated from the single sources of truth (the problem codes and the schemas):
-docs/problem-codes.md, docs/labels.md, schema/labelstudio.xml and the checked-in copies of
-the JSON schemas under schema/. `claimstance docs` writes them; `--check` (and a test)
-fails when one is out of date.
+"""Files generated from the single sources of truth (the problem codes, the schemas, the
+corpus): docs/problem-codes.md, docs/labels.md, schema/labelstudio.xml, the checked-in
+copies of the JSON schemas under schema/ and the facts blocks of DATASHEET.md.
+`claimstance docs` writes them; `--check` (and a test) fails when one is out of date.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from .corpus.lock import corpus_lock
 from .corpus.schema import schema_names, schema_text
 from .corpus.writing import atomic_write
 from .dataset.card import labels_markdown
+from .dataset.datasheet import Facts, refresh
 from .labelstudio.config import labelstudio_config
 from .problems import Code, Refused
 
@@ -47,6 +48,9 @@ def generated(root: Path) -> dict[Path, str]:
            root / "docs" / "labels.md": labels_doc(),
            root / "schema" / "labelstudio.xml": labelstudio_config()}
     out |= {root / "schema" / name: schema_text(name) for name in schema_names()}
+    sheet = root / "DATASHEET.md"
+    if sheet.is_file():  # its facts about the corpus, counted from the corpus
+        out[sheet] = refresh(sheet.read_text(encoding="utf-8"), Facts.of(Corpus(root)))
     return out
 
 

@@ -122,8 +122,9 @@ def fmt_cmd(paths: tuple[Path, ...], check: bool, fmt: str) -> None:
 @root_option
 @click.option("--check", is_flag=True, help="Exit 1 if a generated file is out of date.")
 def docs(root: Path | None, check: bool) -> None:
-    """Regenerate docs/problem-codes.md, docs/labels.md, schema/labelstudio.xml and the
-    copies of the JSON schemas under schema/ from the code catalogue and the schemas.
+    """Regenerate docs/problem-codes.md, docs/labels.md, schema/labelstudio.xml, the
+    copies of the JSON schemas under schema/ and DATASHEET.md's counts of documents and
+    annotator layers from the code catalogue, the schemas and the corpus.
 
     \b
     Example:

@@ -28,6 +28,7 @@ from ..corpus.splits import RULE
 from ..quality.agreement import table_markdown
 from ..quality.evaluate import BLANK, Row, ScopeResult, fmt, rows
 from ..quality.scoring import Tally, figures, total
+from .datasheet import Facts, refresh
 from .features import (
     CONFIGS,
     DEFAULT_CONFIG,
@@ -332,10 +333,13 @@ def tokens_section(result: BuildResult) -> str:
 
 
 def datasheet_sections(root: Path) -> str:
+    """DATASHEET.md as sections of the card, its generated facts counted afresh from the
+    corpus (so the datasheet part agrees with the figures above it)."""
     sheet = root / "DATASHEET.md"
     if not sheet.is_file():
         return "## Datasheet\n\nNo DATASHEET.md in the corpus.\n"
-    text = sheet.read_text(encoding="utf-8")
+    text = refresh(sheet.read_text(encoding="utf-8"), Facts.of(Corpus(root)),
+                   keep_markers=False)
     text = re.sub(r"\A# .*\n", "", text)  # the card has its own title
     return "## Datasheet\n" + re.sub(r"^(#+) ", r"\1# ", text, flags=re.M)
 
