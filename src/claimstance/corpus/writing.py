@@ -131,11 +131,7 @@ def write_together(base: Path, files: list[tuple[str, bytes]], command: str) -> 
     leaves some files old and some new for long, nor a temporary file behind. Files keep
     the mode they had, or get what the umask gives. Callers hold the corpus lock.
     """
-    try:
-        finish_together(base)
-        staging = make_staging(base, command)
-    except OSError as e:
-        raise io_refused(e, command) from None
+    staging = _fresh_staging(base, command, finish_together)
     try:
         for rel, data in files:
             old = base / rel
@@ -337,11 +333,7 @@ def staged_output(target: Path, command: str, shown: str | None = None) -> Itera
     swapped in when the block ends and removed when it fails; what a killed run left is
     recovered first. A system error becomes a coded refusal saying that `target` (`shown`)
     was left as it was."""
-    try:
-        recover(target)
-        staging = make_staging(target, command)
-    except OSError as e:
-        raise io_refused(e, command) from None
+    staging = _fresh_staging(target, command, recover)
     try:
         yield staging
         swap_in(staging, target)
@@ -351,6 +343,16 @@ def staged_output(target: Path, command: str, shown: str | None = None) -> Itera
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _fresh_staging(target: Path, command: str, clean: Callable[[Path], object]) -> Path:
+    """A staging folder beside `target`, once `clean` dealt with what a killed run left; a
+    system error is a coded refusal."""
+    try:
+        clean(target)
+        return make_staging(target, command)
+    except OSError as e:
+        raise io_refused(e, command) from None
 
 
 def make_staging(target: Path, kind: str) -> Path:
