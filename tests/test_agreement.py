@@ -18,10 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimstance.quality.agreement import agreement, alpha, compare
+from claimstance.problems import CATALOGUE
+from claimstance.quality.agreement import MAX_LAYERS, agreement, alpha, compare
 from claimstance.quality.matching import match
 
+from .conftest import REPO
 from .layers import DOC, TEXT, A, B, make_corpus
+
+CASES = sorted((REPO / "tests" / "cases" / "agree").glob("*/*/"))
 
 
 def test_match_is_one_to_one() -> None:
@@ -170,3 +174,42 @@ def test_alpha_from_counts_equals_the_krippendorff_package(units: list[tuple[str
     data = np.array([[index[a] for a, _ in units], [index[b] for _, b in units]], dtype=float)
     want = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     assert ours == pytest.approx(float(want), abs=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_agree_case(case: Path) -> None:
+    """tests/cases/agree/<code>/<case>/: the corpus, and expected.json listing the
+    (code, path, pointer) problems `agree --format json` reports and the documents it
+    compares."""
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    run = [sys.executable, "-m", "claimstance", "agree", "--root", str(case), "--quiet"]
+    out = subprocess.run([*run, "--format", "json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert [{k: p[k] for k in ("code", "path", "pointer")} for p in got["problems"]] == \
+        expected["problems"]
+    assert got["documents"] == expected["documents"]
+    text = subprocess.run(run, capture_output=True, text=True).stdout
+    for p in expected["problems"]:
+        assert p["code"] in text and p["path"] in text
+
+
+def test_every_agree_code_has_a_case() -> None:
+    with_cases = {p.parent.name for p in CASES}
+    assert {c for c, v in CATALOGUE.items() if v.stage == "agree"} == with_cases
+
+
+def test_too_many_layers_is_left_out_saying_so() -> None:
+    """250 layers of one document took 29 s and 1,000 did not finish: every pair is compared
+    and kept. Past MAX_LAYERS the document is left out of the figures, with a coded warning
+    in the report and its Markdown (the dataset card)."""
+    many = {f"a{k:010x}": A | {"annotator": f"a{k:010x}"} for k in range(MAX_LAYERS + 1)}
+    report = agreement([(DOC, many), ("other-doc", {"ann-a": A, "ann-b": B})],
+                       {DOC: len(TEXT), "other-doc": len(TEXT)})
+    assert report.documents == ["other-doc"] and list(report.pairs) == [("ann-a", "ann-b")]
+    assert [(p.code.value, p.path) for p in report.left_out] == [
+        ("agreement-too-many-layers", f"annotations/{DOC}")]
+    assert "agreement-too-many-layers" in report.markdown()
+    assert f"{MAX_LAYERS}" in CATALOGUE["agreement-too-many-layers"].description
+    at_limit = dict(list(many.items())[:MAX_LAYERS])
+    assert agreement([(DOC, at_limit)], {DOC: len(TEXT)}).documents == [DOC]

@@ -282,6 +282,12 @@ class Code(str, enum.Enum):
         "Validation finds errors; nothing is built from an invalid corpus.", "command")
     TOO_FEW_LAYERS = ("too-few-layers", E, "Not enough annotator layers",
         "Adjudication merges two or more annotators' layers of a document.", "command")
+    # agreement
+    AGREEMENT_TOO_MANY_LAYERS = ("agreement-too-many-layers", W,
+        "Too many layers to compare",
+        "Agreement compares every pair of a document's annotator layers (K layers, K(K-1)/2 "
+        "pairs) and keeps each pair's figures; a document with more than 50 is left out of "
+        "the figures (agree, and the dataset card), saying so.", "agree")
     # talking to Label Studio
     LS_NO_CREDENTIALS = ("ls-no-credentials", E, "No Label Studio URL or API key",
         "Give --url and --api-key, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.",

@@ -11,6 +11,12 @@ stance that one annotator forgot, and per-label F1 tables show where they differ
 Krippendorff's unitizing alpha (`unitizing`) measures the mention and claim spans
 themselves. Every figure carries the number of items it rests on; corpus figures pool the
 items of every pair and document.
+
+A document with K annotator layers is K (K - 1) / 2 comparisons, and each pair's figures
+are kept for its own row: work and memory inherent to pairwise figures, which grow with the
+square of K. So a document with more than `MAX_LAYERS` annotator layers is left out of the
+figures, with a coded warning (`agreement-too-many-layers`) in every output and the card.
+Each layer is turned into items once per document, not once per pair.
 """
 
 from __future__ import annotations
@@ -25,12 +31,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..corpus.items import from_layer
+from ..corpus.items import Items, from_layer
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
 from ..corpus.parallel import gc_paused, map_chunks
 from ..corpus.schema import claim_types, mention_types, stance_labels
-from ..problems import Refused, Report
+from ..problems import Code, Problem, Refused, Report, problem
 from ..validation.plan import Work, plan_for, unpack
 from ..validation.run import Checked, check_doc
 from .scoring import Tally, label_pairs, pair, tally
@@ -38,6 +44,10 @@ from .unitizing import Unitizing, pooled
 
 Layer = dict[str, Any]
 Span = tuple[int, int]
+
+#: Annotator layers of one document that agreement compares, at most: 50 layers are 1,225
+#: pairs (about a second); 1,000 would be half a million.
+MAX_LAYERS = 50
 
 
 @dataclass(frozen=True)
@@ -176,7 +186,11 @@ def compare(a: Layer, b: Layer, length: int) -> Agreement:
     paired by overlap, and a claim pair's claimants agree exactly when the scorer counts a
     claimant link; stance labels are compared on the stances both made on paired mentions
     and claims, as the scorer does."""
-    items_a, items_b = from_layer(a), from_layer(b)
+    return _compare(from_layer(a), from_layer(b), length)
+
+
+def _compare(items_a: Items, items_b: Items, length: int) -> Agreement:
+    """`compare`, of two layers' items."""
     pairs = pair(items_a, items_b)
     counts = tally(items_a, items_b, paired=pairs)
     ma, mb = items_a.mentions, items_b.mentions
@@ -200,9 +214,11 @@ class AgreementReport:
     pairs: dict[tuple[str, str], Agreement] = field(default_factory=dict)
     corpus: Agreement = field(default_factory=Agreement)
     documents: list[str] = field(default_factory=list)  # with two or more annotators
+    left_out: list[Problem] = field(default_factory=list)  # documents with too many layers
 
     def merge(self, other: AgreementReport) -> None:
         self.documents += other.documents
+        self.left_out += other.left_out
         self.corpus.merge(other.corpus)
         for k, v in other.pairs.items():
             self.pairs.setdefault(k, Agreement()).merge(v)
@@ -226,7 +242,8 @@ class AgreementReport:
         return {"documents": self.documents,
                 "corpus": self.corpus.to_dict(),
                 "pairs": [{"annotators": list(k)} | v.to_dict()
-                          for k, v in sorted(self.pairs.items())]}
+                          for k, v in sorted(self.pairs.items())],
+                "problems": [p.to_dict() for p in sorted(self.left_out)]}
 
 
 def agreement(docs: Iterable[tuple[str, dict[str, Layer]]], lengths: Mapping[str, int],
@@ -236,11 +253,23 @@ def agreement(docs: Iterable[tuple[str, dict[str, Layer]]], lengths: Mapping[str
     report to add them to (a build adds document after document)."""
     report = into if into is not None else AgreementReport()
     for doc_id, layers in docs:
+        if len(layers) > MAX_LAYERS:
+            report.left_out.append(too_many(doc_id, len(layers)))
+            continue
         if len(layers) < 2:
             continue
-        report.add(doc_id, (((x, y), compare(layers[x], layers[y], lengths[doc_id]))
-                            for x, y in itertools.combinations(sorted(layers), 2)))
+        items = {a: from_layer(x) for a, x in layers.items()}
+        report.add(doc_id, (((x, y), _compare(items[x], items[y], lengths[doc_id]))
+                            for x, y in itertools.combinations(sorted(items), 2)))
     return report
+
+
+def too_many(doc_id: str, layers: int) -> Problem:
+    return problem(Code.AGREEMENT_TOO_MANY_LAYERS, f"annotations/{doc_id}", "",
+                   f"{doc_id} has {layers} annotator layers: agreement compares every pair "
+                   f"({layers * (layers - 1) // 2:,} pairs) and takes documents with at most "
+                   f"{MAX_LAYERS}, so it is left out of the figures; to measure agreement on "
+                   f"it, compare the layers of at most {MAX_LAYERS} of its annotators")
 
 
 def _round(x: float | None) -> float | None:
@@ -290,7 +319,17 @@ def table_markdown(report: AgreementReport) -> str:
               "| label set | label | F1 (n) |", "|---|---|---:|"]
     lines += [f"| {name} | {label} | {_fmt(v['f1'])} ({v['items']}) |"
               for name, label, v in _label_rows(d["corpus"])]
+    lines += _left_out(report)
     return "\n".join(lines) + "\n"
+
+
+def _left_out(report: AgreementReport) -> list[str]:
+    """A line for each document left out of the figures (too many layers to compare)."""
+    if not report.left_out:
+        return []
+    return ["", f"Left out: {len(report.left_out)} document(s) with more than {MAX_LAYERS} "
+            "annotator layers:", ""] + [f"- `{p.code.value}` {p.path}: {p.message}"
+                                        for p in sorted(report.left_out)]
 
 
 def _label_rows(fig: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -301,7 +340,8 @@ def _label_rows(fig: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 def table_text(report: AgreementReport) -> str:
     if not report.documents:
-        return "no document has two or more annotators: nothing to compare"
+        return "\n".join(["no document has two or more annotators: nothing to compare",
+                          *_left_out(report)])
     d = report.to_dict()
     out = [f"{len(report.documents)} document(s) with two or more annotators", ""]
     for name, fig in [("corpus (all pairs pooled)", d["corpus"])] + [
@@ -318,6 +358,7 @@ def table_text(report: AgreementReport) -> str:
             "every value is the same. Claimant link and stance triples score the first "
             "annotator (by name) as gold: a claimant or stance one of them forgot lowers them. "
             "alpha_U: Krippendorff's unitizing alpha over the characters of the texts."]
+    out += _left_out(report)
     return "\n".join(out)
 
 
