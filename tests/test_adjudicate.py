@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,11 @@ from typing import Any
 import pytest
 
 from claimstance.corpus.document import sha256
+from claimstance.problems import CATALOGUE
 from claimstance.quality.adjudicate import adjudicate
 from claimstance.validation.run import validate
 
+from .conftest import REPO
 from .layers import DOC, TEXT, layer, make_corpus
 
 MENTIONS = [("Mali", 0, "GPE"), ("AES", 0, "ORG"), ("Bamako", 0, "GPE")]
@@ -228,3 +231,174 @@ def test_two_items_on_the_same_offsets_in_one_layer_are_both_kept_apart() -> Non
                                          "Bamako:GPE"]
     assert [(c.id, c.versions) for c in r.conflicts] == [
         ("mention 13-20 #2", {"ann-x": None, "ann-y": {"type": "PERSON"}})]
+
+
+# --- review files: every resolution takes effect, or is refused at its pointer -------------
+
+CASES = sorted((REPO / "tests" / "cases" / "review").glob("*/*/"))
+
+
+def refusal(out: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
+    """(code, pointer) of each problem of a refusal printed with --format json."""
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    return [(p["code"], p["pointer"]) for p in json.loads(out.stdout)["problems"]]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_review_case(case: Path, tmp_path: Path) -> None:
+    """tests/cases/review/<code>/<case>/: a corpus with its review file, and expected.json
+    listing the (code, pointer) problems `adjudicate DOC --format json` refuses it with;
+    nothing is written and the review file stays as the person wrote it."""
+    root = tmp_path / "c"
+    shutil.copytree(case, root)
+    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+    review = root / "review" / f"{expected['document']}.json"
+    before = review.read_bytes()
+    assert refusal(run(root, "--format", "json")) == [
+        (p["code"], p["pointer"]) for p in expected["problems"]]
+    assert review.read_bytes() == before
+    assert not (root / "annotations" / expected["document"] / "gold.json").exists()
+
+
+def test_every_review_code_has_a_case() -> None:
+    with_cases = {p.parent.name for p in CASES}
+    assert {c for c, v in CATALOGUE.items() if v.stage == "adjudicate"} == with_cases
+
+
+P = layer("ann-p", [("Mali", 0, "GPE"), ("Algeria", 0, "GPE"), ("Niger", 0, "GPE")],
+          [("lying", "accusation", ("Algeria", 0))], [(("Niger", 0), "lying", "support")])
+Q = layer("ann-q", [("Mali", 0, "GPE"), ("Algeria", 0, "PERSON")],
+          [("lying", "accusation", ("Algeria", 0))], [])
+
+
+def reviewed(tmp_path: Path, layers: list[dict[str, Any]],
+             resolutions: dict[str, Any]) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A corpus of `layers`, adjudicated once, its review file resolved as given (by
+    conflict id), and adjudicated again with --format json."""
+    root = make_corpus(tmp_path, layers)
+    assert run(root).returncode == 1
+    review = root / "review" / f"{DOC}.json"
+    data = json.loads(review.read_text())
+    for c in data["conflicts"]:
+        c["resolution"] = resolutions.get(c["id"], c["resolution"])
+    review.write_text(json.dumps(data))
+    return root, run(root, "--format", "json")
+
+
+def gold_of(root: Path) -> dict[str, Any]:
+    return dict(json.loads((root / "annotations" / DOC / "gold.json").read_text()))
+
+
+def test_take_on_a_claimant_conflict_takes_effect() -> None:
+    """It passed the review-file check, was then ignored and reset to null, and the
+    conflict stayed open with no word. Now take: keeps the claim; its claimant mention goes
+    into gold by its own conflict's resolution."""
+    r = adjudicate(DOC, TEXT, sha256(TEXT), {"ann-p": P, "ann-q": Q},
+                   resolutions={"mention 13-20": "take:ann-q", "mention 31-36": "drop",
+                                "claim 24-29 claimant": "take:ann-p",
+                                "stance 31-36 24-29": "drop"})
+    assert not r.unresolved and not r.problems
+    assert spans(r.gold["mentions"]) == ["Mali:GPE", "Algeria:PERSON"]
+    assert r.gold["claims"][0]["claimant"] == "m2"
+    assert {c.id: c.resolution for c in r.conflicts}["claim 24-29 claimant"] == "take:ann-p"
+
+
+def test_a_take_that_cannot_take_effect_is_refused_at_its_pointer(tmp_path: Path) -> None:
+    root, out = reviewed(tmp_path, [P, Q], {"mention 13-20": "drop",
+                                            "claim 24-29 claimant": "take:ann-p"})
+    assert refusal(out) == [("review-unresolvable", "/conflicts/2/resolution")]
+    assert "keep that too, or drop this" in json.loads(out.stdout)["problems"][0]["message"]
+    data = json.loads((root / "review" / f"{DOC}.json").read_text())
+    assert data["conflicts"][2]["resolution"] == "take:ann-p"  # kept as written
+
+
+def test_a_take_of_a_stance_whose_holder_is_dropped_is_refused(tmp_path: Path) -> None:
+    _, out = reviewed(tmp_path, [P, Q], {"mention 31-36": "drop",
+                                         "stance 31-36 24-29": "take:ann-p"})
+    assert refusal(out) == [("review-unresolvable", "/conflicts/3/resolution")]
+
+
+def test_a_version_combines_one_annotators_span_with_anothers_type(tmp_path: Path) -> None:
+    """Gold had to be edited by hand for this: x marked "The AES" as GPE, y "AES" as ORG;
+    the reviewer keeps x's span with y's type, and x's Mali with y's QID."""
+    x = layer("ann-x", [("Mali", 0, "GPE"), ("The AES", 0, "GPE")], [], [])
+    y = layer("ann-y", [("Mali", 0, "GPE"), ("AES", 0, "ORG")], [], [])
+    x["mentions"][0]["entity"], y["mentions"][0]["entity"] = "Q912", "Q1032"
+    root, out = reviewed(tmp_path, [x, y], {
+        "mention 0-4": {"type": "GPE", "entity": "Q1032"},
+        "mention 50-57": {"type": "ORG"}, "mention 54-57": "drop"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    g = gold_of(root)
+    assert [(m["text"], m["type"], m.get("entity")) for m in g["mentions"]] == [
+        ("Mali", "GPE", "Q1032"), ("The AES", "ORG", None)]
+    review = json.loads((root / "review" / f"{DOC}.json").read_text())
+    assert review["conflicts"][1]["resolution"] == {"type": "ORG"}  # kept for the next run
+    assert validate(root).valid
+
+
+def test_a_claim_can_be_given_another_claimant(tmp_path: Path) -> None:
+    root, out = reviewed(tmp_path, [P, Q], {
+        "mention 13-20": "drop", "mention 31-36": "take:ann-p", "stance 31-36 24-29": "drop",
+        "claim 24-29 claimant": {"type": "accusation", "claimant": [0, 4]}})
+    assert out.returncode == 0, out.stdout
+    g = gold_of(root)
+    assert spans(g["mentions"]) == ["Mali:GPE", "Niger:GPE"]
+    assert [(c["text"], c["claimant"]) for c in g["claims"]] == [("lying", "m1")]
+
+
+@pytest.mark.parametrize("version,code,pointer", [
+    ({"type": "CITY"}, "unknown-label", "/type"),
+    ({"type": "GPE", "colour": "red"}, "unknown-field", "/colour"),
+    ({}, "missing-field", ""),
+    ({"type": "GPE", "entity": "1032"}, "invalid-value", "/entity"),
+    ({"label": "support"}, "unknown-field", "/label"),
+])
+def test_a_version_is_checked_like_the_versions_it_stands_for(
+        tmp_path: Path, version: dict[str, Any], code: str, pointer: str) -> None:
+    root, out = reviewed(tmp_path, [P, Q], {"mention 13-20": version})
+    got = refusal(out)
+    assert (code, "/conflicts/0/resolution" + pointer) in got
+    assert json.loads((root / "review" / f"{DOC}.json").read_text())[
+        "conflicts"][0]["resolution"] == version
+
+
+@pytest.mark.parametrize("claimant", [[1, 2], [0], "m1", [0, 4, 2]])
+def test_a_claimant_must_name_a_mention(tmp_path: Path, claimant: Any) -> None:
+    _, out = reviewed(tmp_path, [P, Q], {
+        "claim 24-29 claimant": {"type": "fact", "claimant": claimant}})
+    assert refusal(out) == [("invalid-value", "/conflicts/2/resolution/claimant")]
+
+
+def test_every_problem_of_a_review_file_is_reported_at_once(tmp_path: Path) -> None:
+    """M6 (a conflict resolved twice: the last silently won, a mention left gold) and L9
+    (resolutions of no conflict, a changed document, ignored silently), all in one file."""
+    root = make_corpus(tmp_path, [P, Q])
+    assert run(root).returncode == 1
+    review = root / "review" / f"{DOC}.json"
+    data = json.loads(review.read_text())
+    data["document"] = "other-doc"
+    data["conflicts"][0]["resolution"] = "take:ann-p"
+    data["conflicts"][1]["resolution"] = "take:nobody"
+    data["conflicts"] += [dict(data["conflicts"][0], resolution="drop"),
+                          {"id": "mention 0-3", "resolution": "drop"},
+                          {"id": "mention 1-2", "resolution": None}]  # resolves nothing: fine
+    review.write_text(json.dumps(data))
+    before = review.read_bytes()
+    out = run(root, "--format", "json")
+    assert refusal(out) == [("review-other-document", "/document"),
+                            ("invalid-value", "/conflicts/1/resolution"),
+                            ("review-duplicate-conflict", "/conflicts/4/id")]
+    assert review.read_bytes() == before
+    del data["conflicts"][4]
+    data["document"] = DOC
+    data["conflicts"][1]["resolution"] = None
+    review.write_text(json.dumps(data))
+    assert refusal(run(root, "--format", "json")) == [
+        ("review-unknown-conflict", "/conflicts/4/id")]  # mention 0-3: no such conflict
+    del data["conflicts"][4]
+    review.write_text(json.dumps(data))
+    assert run(root).returncode == 1  # accepted: the rest are still open
+    kept = json.loads(review.read_text())
+    assert [c["id"] for c in kept["conflicts"]] == [
+        "mention 13-20", "mention 31-36", "claim 24-29 claimant", "stance 31-36 24-29"]
+    assert kept["conflicts"][0]["resolution"] == "take:ann-p"

@@ -282,6 +282,21 @@ class Code(str, enum.Enum):
         "Validation finds errors; nothing is built from an invalid corpus.", "command")
     TOO_FEW_LAYERS = ("too-few-layers", E, "Not enough annotator layers",
         "Adjudication merges two or more annotators' layers of a document.", "command")
+    # review files (review/<doc_id>.json), read by adjudicate
+    REVIEW_DUPLICATE_CONFLICT = ("review-duplicate-conflict", E, "Conflict resolved twice",
+        "The review file lists one conflict twice, so one of its resolutions would silently "
+        "win; keep one entry for it.", "adjudicate")
+    REVIEW_UNKNOWN_CONFLICT = ("review-unknown-conflict", E, "Resolution of no conflict",
+        "The review file resolves a conflict this merge does not have: its id was edited, or "
+        "the layers changed since the file was written. Correct the id, or remove the entry "
+        "and run adjudicate again to see the conflicts as they are now.", "adjudicate")
+    REVIEW_OTHER_DOCUMENT = ("review-other-document", E, "Review file of another document",
+        "The review file's \"document\" is not the document it is named after; restore it, "
+        "or delete the file to start the review again.", "adjudicate")
+    REVIEW_UNRESOLVABLE = ("review-unresolvable", E, "Resolution that cannot take effect",
+        "A resolution keeps a claim whose claimant, or a stance whose holder or claim, the "
+        "other resolutions leave out of gold; keep that item too, or drop this one.",
+        "adjudicate")
     # agreement
     AGREEMENT_TOO_MANY_LAYERS = ("agreement-too-many-layers", W,
         "Too many layers to compare",

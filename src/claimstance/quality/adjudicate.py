@@ -2,11 +2,16 @@
 
 Items are compared by their spans (ids differ between layers): mentions and claims are
 paired by the shared matcher's exact mode (the same offsets), a stance by its holder's and
-its claim's pairing. What every annotator
-has, identically, goes into gold. Everything else is a conflict, listed with each
-annotator's version in a review file (`review/<doc_id>.json`, outside `annotations/`) where a
-person writes a resolution ("take:<annotator>" or "drop"); `--prefer ANNOTATOR` resolves the
+its claim's pairing. What every annotator has, identically, goes into gold. Everything else
+is a conflict, listed with each annotator's version in a review file (`review/<doc_id>.json`,
+outside `annotations/`) where a person writes a resolution; `--prefer ANNOTATOR` resolves the
 rest in favour of one annotator. Resolutions survive re-runs.
+
+The conflicts depend on the layers alone, never on the resolutions, so every resolution can
+be checked against them: a resolution of no conflict, a conflict resolved twice, or a
+resolution that cannot take effect (a claim kept without its claimant mention, a stance
+without its holder or claim) refuses the run with a coded problem at its pointer, and the
+review file stays as the person wrote it.
 
 gold.json is written only when no conflict is open: gold made of the agreed items alone would
 pass validation and build a dataset that silently lacks every disputed item.
@@ -16,7 +21,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,11 +32,11 @@ from .. import __version__
 from ..corpus.annotation import canonicalize, empty_provenance
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
-from ..corpus.naming import GOLD
+from ..corpus.naming import GOLD, QID
 from ..corpus.parallel import map_chunks
-from ..corpus.schema import SCHEMA_VERSION
+from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_labels
 from ..corpus.writing import atomic_write, dumps, io_refused
-from ..problems import Code, Level, Problem, Refused, refuse
+from ..problems import Code, Level, Problem, Refused, problem, refuse
 from ..validation.reader import load
 from ..validation.rules import check_annotation
 from ..validation.run import require_valid
@@ -38,17 +44,60 @@ from .matching import match
 
 Layer = dict[str, Any]
 Span = tuple[int, int]
+Version = dict[str, Any] | None  # what one annotator has for a conflict (None: nothing)
 WHY = "fix these problems first (claimstance validate); nothing was written"
+REVIEW_FILE, PREFER, WITH_MENTION = "review file", "--prefer", "its claimant kept"
+
+#: What a person may write as a version (an object resolution), per kind of conflict: the
+#: fields, and the label set of each (None: a QID, or a claimant mention).
+FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "mention": {"type": mention_types(), "entity": None},
+    "claim": {"type": claim_types(), "claimant": None},
+    "claimant": {"type": claim_types(), "claimant": None},
+    "stance": {"label": stance_labels()},
+}
+OPTIONAL = {"entity"}
+
+HOW = ("Write a resolution for each conflict, then run `claimstance adjudicate DOC_ID` again "
+       "(--force replaces an existing gold.json). A resolution is \"take:<annotator>\" (that "
+       "annotator's version; one who has none leaves the item out), \"drop\" (leave it out), "
+       "or a version written like those under \"versions\", to combine them: "
+       "{\"type\": \"ORG\", \"entity\": \"Q1032\"} for a mention (entity optional), "
+       "{\"type\": \"fact\", \"claimant\": [start, end] or null} for a claim, "
+       "{\"label\": \"refute\"} for a stance; the span is the conflict's own (take one "
+       "annotator's span with another's type: write that type at the first span's conflict, "
+       "and \"drop\" at the second's). A \"claimant\" conflict is a claim every annotator "
+       "agrees on whose claimant mention is disputed: it is settled when that mention goes "
+       "into gold; else \"drop\" the claim or write it with another claimant. A claim kept "
+       "without its claimant mention, or a stance without its holder or claim, is refused. "
+       "Each conflict once; gold.json is written once none is open.")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a person wrote for one conflict: "take:<annotator>", "drop" or a version (an
+    object shaped like the conflict's versions); `at`: its entry's index in the review
+    file's conflicts (for pointers), None when it comes from elsewhere."""
+
+    value: str | dict[str, Any]
+    at: int | None = None
+
+    def pointer(self, tail: str = "/resolution") -> str:
+        return "" if self.at is None else f"/conflicts/{self.at}{tail}"
+
+
+Key = tuple[int, int, int]  # start, end, and which of one layer's items with those offsets
 
 
 @dataclass
 class Conflict:
     id: str
-    kind: str  # mention, claim, stance
+    kind: str  # mention, claim, claimant (an agreed claim whose claimant is disputed), stance
     text: str
-    versions: dict[str, dict[str, Any] | None]  # annotator -> what they have (None: nothing)
-    resolution: str | None = None  # "take:<annotator>" or "drop"
-    resolved_by: str | None = None  # "review file", "--prefer" or None
+    versions: dict[str, Version]  # annotator -> what they have (None: nothing)
+    keys: tuple[Key, ...] = ()  # the item's key (mention, claim) or holder's and claim's
+    resolution: str | dict[str, Any] | None = None  # as written in the review file
+    resolved_by: str | None = None  # REVIEW_FILE, PREFER, WITH_MENTION or None (open)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "text": self.text, "versions": self.versions,
@@ -62,7 +111,12 @@ class Adjudication:
     gold: Layer
     conflicts: list[Conflict] = field(default_factory=list)
     agreed: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # gold's, or the review file's
+    # items kept by all (or by --prefer) left out with the item they need: a claim with its
+    # claimant mention, a stance with its holder or claim
+    left_out: dict[str, int] = field(default_factory=lambda: {"claims": 0, "stances": 0})
+    # the items of every layer by key: kind -> key -> annotator -> item (the compare view)
+    items: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)
     gold_path: str = ""  # set once gold.json holds this merge
     review_path: str = ""  # set when the review file lists conflicts
     status: str = ""  # after writing: written, unchanged or open
@@ -72,17 +126,8 @@ class Adjudication:
         return [c for c in self.conflicts if c.resolved_by is None]
 
     def review(self) -> dict[str, Any]:
-        return {
-            "document": self.doc_id,
-            "annotators": self.annotators,
-            "how": "For each conflict set resolution to \"take:<annotator>\" (use that "
-                   "annotator's version; if they have none, leave the item out) or \"drop\", "
-                   "then run `claimstance adjudicate DOC_ID` again (--force to replace an "
-                   "existing gold.json). A \"... claimant\" conflict is a claim whose "
-                   "claimant mention is not in gold: take that mention, or \"drop\" the "
-                   "claim. gold.json is written once no conflict is open.",
-            "conflicts": [c.to_dict() for c in self.conflicts],
-        }
+        return {"document": self.doc_id, "annotators": self.annotators, "how": HOW,
+                "conflicts": [c.to_dict() for c in self.conflicts]}
 
     def text(self) -> str:
         a = self.agreed
@@ -94,7 +139,12 @@ class Adjudication:
                  "agreed by all"]
         resolved = [c for c in self.conflicts if c.resolved_by]
         if resolved:
-            lines.append(f"{len(resolved)} conflict(s) resolved (review file or --prefer)")
+            lines.append(f"{len(resolved)} conflict(s) resolved (review file, --prefer, or "
+                         "a claimant mention that went into gold)")
+        if any(self.left_out.values()):
+            lines.append(f"left out with the mention or claim they need: "
+                         f"{self.left_out['claims']} claim(s) (their claimant), "
+                         f"{self.left_out['stances']} stance(s) (their holder or claim)")
         for c in self.unresolved:
             versions = "; ".join(f"{k}: {json.dumps(v) if v else '-'}"
                                  for k, v in c.versions.items())
@@ -109,15 +159,11 @@ class Adjudication:
         return {"document": self.doc_id, "annotators": self.annotators,
                 "gold": self.gold_path or None, "agreed": self.agreed,
                 "conflicts": len(self.conflicts),
-                "resolved": {"review file": sum(c.resolved_by == "review file"
-                                                for c in self.conflicts),
-                             "--prefer": sum(c.resolved_by == "--prefer"
-                                             for c in self.conflicts)},
+                "resolved": {by: sum(c.resolved_by == by for c in self.conflicts)
+                             for by in (REVIEW_FILE, PREFER, WITH_MENTION)},
+                "left_out": self.left_out,
                 "unresolved": [c.to_dict() for c in self.unresolved],
                 "problems": [p.to_dict() for p in self.problems]}
-
-
-Key = tuple[int, int, int]  # start, end, and which of one layer's items with those offsets
 
 
 def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any]],
@@ -126,6 +172,7 @@ def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any
     (layers taken in annotator order, each matched against the items seen so far): key ->
     annotator -> item, and annotator -> item id -> key."""
     keys: list[Key] = []
+    seen: Counter[Span] = Counter()  # keys made so far with each pair of offsets
     groups: dict[Key, dict[str, Any]] = {}
     ids: dict[str, dict[str, Key]] = {}
     for a in sorted(layers):
@@ -137,7 +184,8 @@ def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any
             if j in paired:
                 key = keys[paired[j]]
             else:
-                key = (*spans[j], sum(1 for k in keys if k[:2] == spans[j]))
+                key = (*spans[j], seen[spans[j]])
+                seen[spans[j]] += 1
                 keys.append(key)
             groups.setdefault(key, {})[a] = x
             ids[a][x["id"]] = key
@@ -153,13 +201,103 @@ def _shown(key: Key) -> tuple[int, ...]:
     return key if key[2] else key[:2]
 
 
-def _key(shown: tuple[int, ...]) -> Key:
+def _key(shown: Sequence[int]) -> Key:
     """The key `_shown` showed."""
     return (shown[0], shown[1], shown[2] if len(shown) > 2 else 0)
 
 
 def _name(kind: str, key: Key) -> str:
     return f"{kind} {key[0]}-{key[1]}" + (f" #{key[2] + 1}" if key[2] else "")
+
+
+class _Review:
+    """Applies the resolutions of one merge, and collects what refuses them."""
+
+    def __init__(self, doc_id: str, resolutions: Mapping[str, Resolution | str | dict[str, Any]],
+                 prefer: str | None, mentions: Collection[Key]) -> None:
+        self.path = f"review/{doc_id}.json"
+        self.given = {k: v if isinstance(v, Resolution) else Resolution(v)
+                      for k, v in resolutions.items()}
+        self.prefer = prefer
+        self.mentions = mentions  # every mention key of every layer
+        self.problems: list[Problem] = []
+
+    def refuse(self, code: Code, res: Resolution, message: str, tail: str = "") -> None:
+        self.problems.append(problem(code, self.path, res.pointer("/resolution" + tail),
+                                     message))
+
+    def decide(self, c: Conflict) -> Version:
+        """What goes into gold for conflict `c` (None: nothing), and who settled it."""
+        res = self.given.get(c.id)
+        if res is not None:
+            c.resolution, c.resolved_by = res.value, REVIEW_FILE
+            if res.value == "drop":
+                return None
+            if isinstance(res.value, str):  # take:<annotator>, checked against the names
+                return c.versions[res.value[5:]]
+            return self.version(c, res)
+        if self.prefer is not None:
+            c.resolution, c.resolved_by = f"take:{self.prefer}", PREFER
+            return c.versions.get(self.prefer)
+        return None
+
+    def version(self, c: Conflict, res: Resolution) -> Version:
+        """A version written by hand, checked like the versions it stands for."""
+        assert isinstance(res.value, dict)
+        fields = FIELDS[c.kind]
+        out: dict[str, Any] = {}
+        ok = True
+        for name in res.value:
+            if name not in fields:
+                ok = False
+                self.refuse(Code.UNKNOWN_FIELD, res, f"{c.id}: a {c.kind} version has "
+                            f"{', '.join(fields)}, not {name!r}", f"/{name}")
+        for name, labels in fields.items():
+            value = res.value.get(name, ...)
+            if value is ...:
+                if name not in OPTIONAL:
+                    ok = False
+                    self.refuse(Code.MISSING_FIELD, res, f"{c.id}: the version needs "
+                                f"{name!r}", "")
+            elif labels is not None:
+                if value not in labels:
+                    ok = False
+                    self.refuse(Code.UNKNOWN_LABEL, res, f"{c.id}: {str(value)[:40]!r} is "
+                                f"not a {name}: {', '.join(labels)}", f"/{name}")
+                out[name] = value
+            elif name == "entity":
+                if not isinstance(value, str) or not QID.match(value):
+                    ok = False
+                    self.refuse(Code.INVALID_VALUE, res, f"{c.id}: entity {str(value)[:40]!r}"
+                                " is not a Wikidata QID (Q and digits)", "/entity")
+                out[name] = value
+            elif value is not None and (
+                    not isinstance(value, list) or len(value) not in (2, 3)
+                    or not all(type(v) is int for v in value)
+                    or _key(value) not in self.mentions):
+                ok = False
+                self.refuse(Code.INVALID_VALUE, res, f"{c.id}: claimant {str(value)[:40]} "
+                            "names no mention: [start, end] of a mention some annotator "
+                            "marked ([start, end, n] for the n-th on those offsets), or null "
+                            "for the article itself", "/claimant")
+            else:
+                out[name] = None if value is None else tuple(value)
+        return out if ok else None
+
+    def needs(self, c: Conflict, missing: str) -> None:
+        """A resolution from the review file keeps an item another one leaves out."""
+        res = self.given[c.id]
+        self.refuse(Code.REVIEW_UNRESOLVABLE, res, f"{c.id}: {res.value!r} keeps it, but "
+                    f"{missing} is left out of gold; keep that too, or drop this {c.kind}")
+
+    def unknown(self, ids: Collection[str]) -> None:
+        for cid, res in sorted(self.given.items(), key=lambda kv: kv[1].at or 0):
+            if cid not in ids:
+                self.problems.append(problem(
+                    Code.REVIEW_UNKNOWN_CONFLICT, self.path, res.pointer("/id"),
+                    f"no conflict {cid[:80]!r} in this merge (its id was edited, or the "
+                    "layers changed since the review file was written): correct the id, or "
+                    "remove the entry and run adjudicate again to see the conflicts"))
 
 
 def adjudicate(
@@ -169,60 +307,82 @@ def adjudicate(
     layers: dict[str, Layer],
     *,
     prefer: str | None = None,
-    resolutions: dict[str, str] | None = None,
+    resolutions: Mapping[str, Resolution | str | dict[str, Any]] | None = None,
 ) -> Adjudication:
-    """Gold from annotator layers of one document (all validated against the seed)."""
+    """Gold from annotator layers of one document (all validated against the seed); a
+    resolution that cannot apply is a problem of the result (nothing should be written)."""
     annotators = sorted(layers)
-    resolutions = resolutions or {}
     conflicts: list[Conflict] = []
     agreed = {"mentions": 0, "claims": 0, "stances": 0}
-
-    def decide(cid: str, kind: str, label: str, versions: dict[str, Any]) -> Any | None:
-        """The value to put in gold for one key, or None to leave it out."""
-        full = {a: versions.get(a) for a in annotators}
-        values = list(full.values())
-        if all(v is not None for v in values) and all(v == values[0] for v in values):
-            agreed[kind + "s"] += 1
-            return values[0]
-        c = Conflict(cid, kind, label, full)
-        conflicts.append(c)
-        res = resolutions.get(cid)
-        if res == "drop" or (res and res.startswith("take:") and res[5:] in full):
-            c.resolution, c.resolved_by = res, "review file"
-            return None if res == "drop" else full[res[5:]]
-        if prefer is not None:
-            c.resolution, c.resolved_by = f"take:{prefer}", "--prefer"
-            return full.get(prefer)
-        return None
-
     mentions, mention_key = _align(layers, "mentions")
+    claims, claim_key = _align(layers, "claims")
+    review = _Review(doc_id, resolutions or {}, prefer, mentions)
+
+    def same(versions: dict[str, Any]) -> Version:
+        """The version every annotator has, if they all have the same one."""
+        values = [versions.get(a) for a in annotators]
+        return values[0] if values[0] is not None and values.count(values[0]) == len(
+            values) else None
+
+    def conflict(cid: str, kind: str, label: str, versions: dict[str, Any],
+                 keys: tuple[Key, ...]) -> Conflict:
+        c = Conflict(cid, kind, label, {a: versions.get(a) for a in annotators}, keys)
+        conflicts.append(c)
+        return c
+
     gold_mentions: dict[Key, dict[str, Any]] = {}
+    agreed_mentions = set()
     for key in sorted(mentions):
-        v = decide(_name("mention", key), "mention", text[key[0]:key[1]],
-                   {a: {"type": m["type"]} | ({"entity": m["entity"]} if m.get("entity") else {})
-                    for a, m in mentions[key].items()})
+        versions = {a: {"type": m["type"]} | ({"entity": m["entity"]} if m.get("entity")
+                                               else {})
+                    for a, m in mentions[key].items()}
+        v = same(versions)
+        if v is not None:
+            agreed["mentions"] += 1
+            agreed_mentions.add(key)
+        else:
+            v = review.decide(conflict(_name("mention", key), "mention",
+                                       text[key[0]:key[1]], versions, (key,)))
         if v is not None:
             gold_mentions[key] = v
-    claims, claim_key = _align(layers, "claims")
+
     gold_claims: dict[Key, dict[str, Any]] = {}
+    left_out = {"claims": 0, "stances": 0}
     for key in sorted(claims):
         versions = {a: {"type": c["type"], "claimant": None if c["claimant"] is None else
                         _shown(mention_key[a][c["claimant"]])}
                     for a, c in claims[key].items()}
-        name = _name("claim", key)
-        v = decide(name, "claim", text[key[0]:key[1]], versions)
+        name, span_text = _name("claim", key), text[key[0]:key[1]]
+        v = same(versions)
+        if v is not None:
+            agreed["claims"] += 1
+            who = v["claimant"]
+            if who is None or _key(who) in agreed_mentions:
+                gold_claims[key] = v
+                continue
+            c = conflict(f"{name} claimant", "claimant", span_text, versions, (key,))
+            if c.id not in review.given and _key(who) in gold_mentions:
+                c.resolved_by = WITH_MENTION  # its disputed claimant went into gold
+                gold_claims[key] = v
+                continue
+            if c.id not in review.given and prefer is not None:
+                c.resolution, c.resolved_by = "drop", PREFER  # and its mention did not
+                continue
+        else:
+            c = conflict(name, "claim", span_text, versions, (key,))
+        v = review.decide(c)
         if v is None:
             continue
-        claimant = v["claimant"]
-        if claimant is not None and _key(claimant) not in gold_mentions:
-            c = Conflict(f"{name} claimant", "claim", text[key[0]:key[1]],
-                         {a: versions.get(a) for a in annotators})
-            conflicts.append(c)
-            res = resolutions.get(c.id)
-            if res == "drop" or (res is None and prefer is not None):  # only a drop settles it
-                c.resolution, c.resolved_by = "drop", "review file" if res else "--prefer"
-            continue  # its claimant mention did not make it into gold
+        who = v["claimant"]
+        if who is not None and _key(who) not in gold_mentions:
+            if c.resolved_by == REVIEW_FILE:
+                review.needs(c, f"its claimant mention {_name('mention', _key(who))[8:]} "
+                             f"({text[who[0]:who[1]]!r})")
+            else:
+                left_out["claims"] += 1  # --prefer: its claimant mention did not go in
+            continue
         gold_claims[key] = v
+
     stances: dict[tuple[Key, Key], dict[str, Any]] = {}
     for a in annotators:
         for st in layers[a]["stances"]:
@@ -231,11 +391,27 @@ def adjudicate(
     gold_stances: dict[tuple[Key, Key], str] = {}
     for (holder, claim) in sorted(stances):
         label = f"{text[holder[0]:holder[1]]} -> {text[claim[0]:claim[1]]}"
-        cid_ = f"stance {_name('', holder)[1:]} {_name('', claim)[1:]}"
-        v = decide(cid_, "stance", label, stances[(holder, claim)])
-        if v is not None and holder in gold_mentions and claim in gold_claims:
+        v = same(stances[(holder, claim)])
+        disputed: Conflict | None = None
+        if v is not None:
+            agreed["stances"] += 1
+        else:
+            disputed = conflict(f"stance {_name('', holder)[1:]} {_name('', claim)[1:]}",
+                                "stance", label, stances[(holder, claim)], (holder, claim))
+            v = review.decide(disputed)
+        if v is None:
+            continue
+        missing = [f"its {what} {_name(kind, key)}" for what, kind, key, kept in (
+            ("holder", "mention", holder, gold_mentions), ("claim", "claim", claim, gold_claims))
+            if key not in kept]
+        if not missing:
             gold_stances[(holder, claim)] = v["label"]
+        elif disputed is not None and disputed.resolved_by == REVIEW_FILE:
+            review.needs(disputed, " and ".join(missing))
+        else:
+            left_out["stances"] += 1  # agreed or --prefer's, its holder or claim left out
 
+    review.unknown({c.id for c in conflicts})
     mid = {key: f"m{i}" for i, key in enumerate(gold_mentions, 1)}
     cid = {key: f"c{i}" for i, key in enumerate(gold_claims, 1)}
     updated = sorted(str(x["provenance"].get("updated_at") or "") for x in layers.values())
@@ -255,24 +431,33 @@ def adjudicate(
         "stances": [{"id": f"s{i}", "holder": mid[h], "claim": cid[c], "label": label}
                     for i, ((h, c), label) in enumerate(gold_stances.items(), 1)],
     })
-    result = Adjudication(doc_id, annotators, gold, conflicts, agreed)
-    result.problems = [p for p in check_annotation(
+    result = Adjudication(doc_id, annotators, gold, conflicts, agreed, left_out=left_out,
+                          items={"mentions": mentions, "claims": claims})
+    result.problems = review.problems or [p for p in check_annotation(
         gold, f"annotations/{doc_id}/gold.json", stem=GOLD, folder=doc_id, text=text,
         text_sha256=digest, seed_exists=True) if p.level is Level.ERROR]
     return result
+
+
+def _located(path: Path, rel: str, problems: list[Problem]) -> list[Problem]:
+    """Problems of the review file with their lines (read again: it is small)."""
+    f = load(path, rel)
+    return f.locate(problems) if not f.problems else problems
 
 
 def review_path(corpus: Corpus, doc_id: str) -> Path:
     return corpus.root / "review" / f"{doc_id}.json"
 
 
-def read_resolutions(corpus: Corpus, doc_id: str, names: Collection[str]) -> dict[str, str]:
+def read_resolutions(corpus: Corpus, doc_id: str,
+                     names: Collection[str]) -> dict[str, Resolution]:
     """The resolutions a person wrote in review/<doc_id>.json (none when there is no file);
     `take:` must name one of the annotators merged (`names`).
 
     Read like any corpus file (strictly: a FIFO, broken JSON or a duplicated key is refused
     with its code, never guessed at), and never dropped: a resolution that cannot apply
-    refuses the run, and the file stays as the person wrote it."""
+    refuses the run, and the file stays as the person wrote it. Every problem of the file
+    is reported at once, each at its pointer."""
     path = review_path(corpus, doc_id)
     rel = corpus.rel(path)
     if not os.path.lexists(path):
@@ -286,22 +471,48 @@ def read_resolutions(corpus: Corpus, doc_id: str, names: Collection[str]) -> dic
     if not isinstance(conflicts, list):
         raise refuse(Code.MISSING_FIELD, rel, "the review file has no list of conflicts; "
                      "delete it to start the review again", "/conflicts")
-    out: dict[str, str] = {}
+    assert isinstance(old, dict)
+    problems = []
+    if old.get("document") != doc_id:
+        problems.append(problem(Code.REVIEW_OTHER_DOCUMENT, rel, "/document",
+                                f"the review file of {doc_id} names the document "
+                                f"{str(old.get('document'))[:80]!r}; restore \"{doc_id}\", "
+                                "or delete the file to start the review again"))
+    out: dict[str, Resolution] = {}
+    first: dict[str, int] = {}
     for i, c in enumerate(conflicts):
         if not isinstance(c, dict) or not isinstance(c.get("id"), str):
-            raise refuse(Code.WRONG_TYPE, rel, "a conflict must be an object with an id",
-                         f"/conflicts/{i}")
-        res = c.get("resolution")
+            problems.append(problem(Code.WRONG_TYPE, rel, f"/conflicts/{i}",
+                                    "a conflict must be an object with an id"))
+            continue
+        cid, res = c["id"], c.get("resolution")
+        if cid in first:
+            problems.append(problem(
+                Code.REVIEW_DUPLICATE_CONFLICT, rel, f"/conflicts/{i}/id",
+                f"{cid[:80]!r} is listed again (first at /conflicts/{first[cid]}): one "
+                "conflict, one resolution; keep one of the entries"))
+            continue
+        first[cid] = i
+        pointer = f"/conflicts/{i}/resolution"
         if res is None:
             continue
-        if not isinstance(res, str) or not (res == "drop" or res.startswith("take:")):
-            raise refuse(Code.INVALID_VALUE, rel, f"resolution {str(res)[:40]!r} must be "
-                         "\"take:<annotator>\", \"drop\" or null", f"/conflicts/{i}/resolution")
-        if res.startswith("take:") and res[5:] not in names:
-            raise refuse(Code.INVALID_VALUE, rel, f"resolution {res[:60]!r} names no annotator "
-                         f"merged here: take:{' or take:'.join(sorted(names))}, or drop",
-                         f"/conflicts/{i}/resolution")
-        out[c["id"]] = res
+        if isinstance(res, str) and res != "drop" and not res.startswith("take:"):
+            problems.append(problem(Code.INVALID_VALUE, rel, pointer,
+                                    f"resolution {res[:40]!r} must be \"take:<annotator>\", "
+                                    "\"drop\", a version (an object) or null"))
+        elif isinstance(res, str) and res.startswith("take:") and res[5:] not in names:
+            problems.append(problem(Code.INVALID_VALUE, rel, pointer,
+                                    f"resolution {res[:60]!r} names no annotator merged "
+                                    f"here: take:{' or take:'.join(sorted(names))}, or drop"))
+        elif not isinstance(res, (str, dict)):
+            problems.append(problem(Code.WRONG_TYPE, rel, pointer,
+                                    f"resolution {str(res)[:40]} must be \"take:<annotator>\""
+                                    ", \"drop\", a version (an object) or null"))
+        else:
+            out[cid] = Resolution(res, i)
+    if problems:
+        raise Refused(f"the review file {rel} cannot be applied; fix what each problem says "
+                      "(nothing was written)", f.locate(problems))
     return out
 
 
@@ -364,6 +575,11 @@ def _merge(corpus: Corpus, doc_id: str, names: list[str], prefer: str | None,
     result = adjudicate(doc_id, seed["text"], seed["sha256"], layers, prefer=prefer,
                         resolutions=read_resolutions(corpus, doc_id, names))
     if result.problems:
+        rel = corpus.rel(review_path(corpus, doc_id))
+        if result.problems[0].path == rel:
+            raise Refused(f"resolutions in {rel} cannot take effect; fix what each problem "
+                          "says (nothing was written)", _located(review_path(corpus, doc_id),
+                                                                 rel, result.problems))
         raise Refused("the merged layer is not valid; nothing was written", result.problems)
     review = review_path(corpus, doc_id)
     if result.conflicts:  # written first: it carries the resolutions into the next run
