@@ -11,6 +11,7 @@ import hashlib
 import html
 import itertools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,13 @@ from .corpus.writing import (
     atomic_write,
     check_output_file,
     claim_output,
+    io_refused,
     output_lock,
     staged_output,
 )
 from .dataset.manifest import made_here
 from .problems import Code, refuse
+from .quality.adjudicate import Conflict, adjudicate
 from .validation.run import require_valid
 
 
@@ -86,7 +89,7 @@ def _style() -> str:
         "text-align:left}",
         "li[data-claim]{cursor:pointer}#details{border:1px solid #999;padding:.5rem;"
         "min-height:3rem;border-radius:6px}",
-        ".cmp-agree{outline:2px solid #2ca02c}.cmp-type{outline:2px dashed #ff7f0e}",
+        ".cmp-agree{outline:2px solid #2ca02c}.cmp-differs{outline:2px dashed #ff7f0e}",
         ".cmp-only-a{outline:2px solid #d62728}.cmp-only-b{outline:2px solid #1f77b4}",
     ]
     return "\n".join(rules + palette_css())
@@ -106,22 +109,30 @@ def palette_css() -> list[str]:
 _SCRIPT = """
 const DATA = JSON.parse(document.getElementById('data').textContent);
 function esc(s){const d=document.createElement('div');d.textContent=s;return d.innerHTML;}
+function focus(id){
+  document.querySelectorAll('[data-mention="'+id+'"]').forEach(e=>e.classList.add('focus'));
+}
 function show(id){
   document.querySelectorAll('.focus,.selected').forEach(e=>e.classList.remove('focus','selected'));
   const c = DATA.claims[id]; if(!c) return;
   document.querySelectorAll('[data-claim="'+id+'"]').forEach(e=>e.classList.add('selected'));
-  const who = c.claimant ? esc(c.claimant.text)+' ('+c.claimant.id+')' : 'the article itself';
-  if(c.claimant) document.querySelectorAll('[data-mention="'+c.claimant.id+'"]')
-    .forEach(e=>e.classList.add('focus'));
-  let h = '<b>'+id+'</b> <span class="tag">'+esc(c.type)+'</span> '+esc(c.text)+
-    '<br>claimant: <span class="claimant rel-claimant">'+who+'</span><ul class="stances">';
-  for(const s of c.stances){
-    document.querySelectorAll('[data-mention="'+s.holder+'"]').forEach(e=>e.classList.add('focus'));
-    h += '<li data-stance="'+s.id+'">'+esc(s.holder_text)+' ('+s.holder+') <b class="rel-'+
-      esc(s.label)+'">'+esc(s.label)+'</b></li>';
+  let h = '<b>'+esc(id)+'</b> '+esc(c.text);
+  for(const l of c.layers){
+    const who = l.claimant ? esc(l.claimant.text)+' ('+esc(l.claimant.id)+')'
+      : 'the article itself';
+    if(l.claimant) focus(l.claimant.id);
+    h += '<div class="layer" data-layer="'+esc(l.annotator)+'">'+
+      (c.layers.length > 1 || DATA.compare ? '<b>'+esc(l.annotator)+'</b> ' : '')+
+      '<span class="tag">'+esc(l.type)+'</span><br>claimant: <span class="claimant rel-claimant">'+
+      who+'</span><ul class="stances">';
+    for(const s of l.stances){
+      focus(s.holder);
+      h += '<li data-stance="'+esc(s.id)+'">'+esc(s.holder_text)+' ('+esc(s.holder)+
+        ') <b class="rel-'+esc(s.label)+'">'+esc(s.label)+'</b></li>';
+    }
+    h += '</ul>'+(l.stances.length ? '' : '<i>no stances</i>')+'</div>';
   }
-  h += '</ul>';
-  if(!c.stances.length) h += '<i>no stances</i>';
+  if(!c.layers.length) h += '<br><i>in no layer</i>';
   document.getElementById('details').innerHTML = h;
 }
 document.addEventListener('click', ev=>{
@@ -130,20 +141,26 @@ document.addEventListener('click', ev=>{
 """
 
 
-def _claims_data(ann: dict[str, Any]) -> dict[str, Any]:
+def _claim_entry(annotator: str, claim: dict[str, Any], ann: dict[str, Any],
+                 page_id: dict[str, str]) -> dict[str, Any]:
+    """One layer's view of a claim: its type, claimant and stances, with the ids its
+    mentions have on the page (`page_id`: the layer's mention id -> page id)."""
     mentions = {m["id"]: m for m in ann["mentions"]}
-    out: dict[str, Any] = {}
-    for c in ann["claims"]:
-        cl = mentions.get(c["claimant"]) if c["claimant"] else None
-        out[c["id"]] = {
-            "type": c["type"], "text": c["text"],
-            "claimant": {"id": cl["id"], "text": cl["text"]} if cl else None,
-            "stances": [{"id": s["id"], "holder": s["holder"],
-                         "holder_text": mentions[s["holder"]]["text"]
-                         if s["holder"] in mentions else "?", "label": s["label"]}
-                        for s in ann["stances"] if s["claim"] == c["id"]],
-        }
-    return out
+    cl = mentions.get(claim["claimant"]) if claim["claimant"] else None
+    return {
+        "annotator": annotator, "type": claim["type"],
+        "claimant": {"id": page_id.get(cl["id"], cl["id"]), "text": cl["text"]} if cl else None,
+        "stances": [{"id": (f"{annotator}:" if page_id else "") + s["id"],
+                     "holder": page_id.get(s["holder"], s["holder"]),
+                     "holder_text": mentions[s["holder"]]["text"]
+                     if s["holder"] in mentions else "?", "label": s["label"]}
+                    for s in ann["stances"] if s["claim"] == claim["id"]],
+    }
+
+
+def _claims_data(ann: dict[str, Any]) -> dict[str, Any]:
+    return {c["id"]: {"text": c["text"], "layers": [_claim_entry(ann["annotator"], c, ann, {})]}
+            for c in ann["claims"]}
 
 
 def _legend(ann: dict[str, Any]) -> str:
@@ -212,51 +229,87 @@ def render_layer(doc: dict[str, Any], ann: dict[str, Any]) -> str:
     return _page(f"{title} ({ann['annotator']})", main, aside, {"claims": _claims_data(ann)})
 
 
-def compare_items(a: dict[str, Any], b: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    """Items of two layers matched by exact offsets, each with its agreement status."""
-    def key(x: dict[str, Any]) -> tuple[int, int]:
-        return (x["start"], x["end"])
+STATUSES = {"agree": "agree", "differs": "differ", "only-a": "only {a}",
+            "only-b": "only {b}"}
 
-    ia, ib = {key(x): x for x in a[kind]}, {key(x): x for x in b[kind]}
-    out = []
-    for k in sorted(set(ia) | set(ib)):
-        xa, xb = ia.get(k), ib.get(k)
-        status = ("only-a" if xb is None else "only-b" if xa is None
-                  else "agree" if xa["type"] == xb["type"] else "type")
-        src = xa or xb
-        assert src is not None
-        out.append({"start": k[0], "end": k[1], "text": src["text"], "status": status,
-                    "a": xa["type"] if xa else None, "b": xb["type"] if xb else None,
-                    "id": (xa or {}).get("id") or f"b-{src['id']}"})
-    return out
+
+def status(c: Conflict, a: str, b: str) -> str:
+    """How two layers disagree on a conflict: one of them lacks the item, or they differ
+    (type, QID, claimant, label; or, for a claimant conflict, the claimant's mention)."""
+    return "only-a" if c.versions[b] is None else "only-b" if c.versions[a] is None \
+        else "differs"
+
+
+def _page_id(kind: str, key: tuple[int, int, int]) -> str:
+    """The id of an item on the compare page: its kind and offsets (and which, of two)."""
+    return f"{kind[0]}{key[0]}-{key[1]}" + (f"-{key[2] + 1}" if key[2] else "")
+
+
+def _shown_version(kind: str, v: dict[str, Any] | None, text: str) -> str:
+    """One annotator's version of a conflict, as the table shows it."""
+    if v is None:
+        return "\u2014"
+    if kind == "mention":
+        return " ".join([v["type"], *([v["entity"]] if v.get("entity") else [])])
+    if kind == "stance":
+        return str(v["label"])
+    who = v["claimant"]
+    return f"{v['type']}, claimant: " + (f"{text[who[0]:who[1]]} [{who[0]}-{who[1]}]" if who
+                                         else "the article")
 
 
 def render_compare(doc: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
+    """Two layers merged: every conflict `adjudicate` finds between them (the same function,
+    so the two cannot differ), one row each, and every item coloured by its conflict."""
     na, nb = a["annotator"], b["annotator"]
+    text = doc["text"]
+    merged = adjudicate(doc["id"], text, doc.get("sha256", ""), {na: a, nb: b})
+    of_key = {(c.kind if c.kind != "claimant" else "claim", c.keys[0]): c
+              for c in merged.conflicts if c.kind != "stance"}
+    counts = {"agree": sum(merged.agreed.values()), "differs": 0, "only-a": 0, "only-b": 0}
+    for one in merged.conflicts:
+        counts[status(one, na, nb)] += 1
     spans: list[Span] = []
-    rows = []
-    counts: dict[str, int] = {"agree": 0, "type": 0, "only-a": 0, "only-b": 0}
+    page_ids: dict[str, dict[str, str]] = {na: {}, nb: {}}  # layer's id -> page id
     for kind in ("mentions", "claims"):
-        for item in compare_items(a, b, kind):
-            counts[item["status"]] += 1
-            label = item["a"] or item["b"]
-            spans.append(Span(item["start"], item["end"], kind[:-1], item["id"], label,
-                              [f"cmp-{item['status']}"]))
-            if item["status"] != "agree":
-                rows.append(f"<tr class='cmp-{item['status']}'><td>{kind[:-1]}</td>"
-                            f"<td>{_esc(item['text'])}</td><td>{_esc(item['a'] or '—')}</td>"
-                            f"<td>{_esc(item['b'] or '—')}</td></tr>")
+        for key, by in merged.items[kind].items():
+            disputed = of_key.get((kind[:-1], key))
+            found = status(disputed, na, nb) if disputed else "agree"
+            pid = _page_id(kind, key)
+            for name, item in by.items():
+                page_ids[name][item["id"]] = pid
+            label = (by.get(na) or by[nb])["type"]
+            spans.append(Span(key[0], key[1], kind[:-1], pid, label, [f"cmp-{found}"]))
+    claims = {_page_id("claims", key): {
+        "text": text[key[0]:key[1]],
+        "layers": [_claim_entry(name, item, layer, page_ids[name])
+                   for name, layer in ((na, a), (nb, b))
+                   if (item := by.get(name)) is not None]}
+        for key, by in merged.items["claims"].items()}
+    rows = []
+    for c in merged.conflicts:
+        found = status(c, na, nb)
+        kind = c.kind
+        rows.append(f"<tr class='cmp-{found}' data-conflict='{_esc(c.id)}'"
+                    + (f" data-claim='{_page_id('claims', c.keys[0])}'"
+                       if kind in ("claim", "claimant") else "")
+                    + f"><td>{_esc(kind)}</td><td>{_esc(c.id)}</td><td>{_esc(c.text)}</td>"
+                    f"<td>{_esc(_shown_version(kind, c.versions[na], text))}</td>"
+                    f"<td>{_esc(_shown_version(kind, c.versions[nb], text))}</td></tr>")
     title = doc.get("title") or doc["id"]
-    main = (f"<h1>{_esc(title)}</h1><p>{_esc(na)} vs {_esc(nb)}: "
-            f"<span class='tag cmp-agree'>agree {counts['agree']}</span> "
-            f"<span class='tag cmp-type'>type differs {counts['type']}</span> "
-            f"<span class='tag cmp-only-a'>only {_esc(na)} {counts['only-a']}</span> "
-            f"<span class='tag cmp-only-b'>only {_esc(nb)} {counts['only-b']}</span></p>"
-            f"<div class='text' id='text'>{render_text(doc['text'], spans)}</div>")
-    aside = (f"<h2>Disagreements</h2><table class='disagreements'><tr><th>kind</th><th>span"
-             f"</th><th>{_esc(na)}</th><th>{_esc(nb)}</th></tr>{''.join(rows)}</table>"
-             f"<div id='details'></div>")
-    return _page(f"{title}: {na} vs {nb}", main, aside, {"claims": {}, "counts": counts})
+    tags = " ".join(f"<span class='tag cmp-{k}' data-count='{k}'>"
+                    f"{_esc(v.format(a=na, b=nb))} {counts[k]}</span>"
+                    for k, v in STATUSES.items())
+    main = (f"<h1>{_esc(title)}</h1><p>{_esc(na)} vs {_esc(nb)}: {tags}</p>"
+            f"<div class='text' id='text'>{render_text(text, spans)}</div>")
+    aside = (f"<h2>Selected claim</h2><div id='details'>Click a claim to see each layer's "
+             f"claimant and stances.</div><h2>Disagreements ({len(rows)})</h2>"
+             "<p>Every conflict <code>claimstance adjudicate</code> lists for these two layers"
+             ", in its order and with its ids.</p><table class='disagreements'><tr><th>kind"
+             f"</th><th>conflict</th><th>text</th><th>{_esc(na)}</th><th>{_esc(nb)}</th></tr>"
+             f"{''.join(rows)}</table>")
+    return _page(f"{title}: {na} vs {nb}", main, aside,
+                 {"claims": claims, "counts": counts, "compare": [na, nb]})
 
 
 def default_layer(corpus: Corpus, doc_id: str) -> str | None:
@@ -298,11 +351,30 @@ def write_pages(pages: dict[str, str], out: Path) -> list[Path]:
     return written
 
 
-def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
-         compare: tuple[str, str] | None = None, out: Path | None = None) -> Path:
-    """Write the page of one layer (or of two layers compared) and return its path.
+VIEWS = "views"  # where `view` writes its pages by default, under the corpus root (git-ignored)
+SEAL = b"<!-- claimstance view: sha256 of the page above this line "
 
-    The layers must be valid; an existing page is replaced, any other file is not.
+
+def sealed(page: str) -> bytes:
+    """The page with a last line holding the sha256 of the rest: what tells a page `view`
+    wrote, unedited since, from any other file (which is never replaced without --force)."""
+    body = page.encode("utf-8")
+    return body + SEAL + hashlib.sha256(body).hexdigest().encode() + b" -->\n"
+
+
+def is_sealed(data: bytes) -> bool:
+    body, seal, rest = data.rpartition(SEAL)
+    return bool(seal) and rest == hashlib.sha256(body).hexdigest().encode() + b" -->\n"
+
+
+def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
+         compare: tuple[str, str] | None = None, out: Path | None = None,
+         force: bool = False) -> Path:
+    """Write the page of one layer (or of two layers compared) and return its path: `out`,
+    or views/<doc_id>.<layer(s)>.html under the corpus root.
+
+    The layers must be valid; a page `view` wrote is replaced, any other file is not (an
+    .html file with `force`).
     """
     corpus = Corpus.at(root)
     if not is_doc_id(doc_id):  # never a path built from a name that is none
@@ -312,6 +384,9 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
         if name is not None and not is_annotator(name):
             raise refuse(Code.INVALID_FILE_NAME, name, f"{name!r} is not a layer name: gold, "
                          "or an annotator's pseudonym (lower-case letters, digits, '-', '_')")
+    if compare and compare[0] == compare[1]:
+        raise refuse(Code.INVALID_VALUE, compare[0], f"--compare {compare[0]} {compare[1]}: "
+                     "name two different layers")
     seed = corpus.seed_path(doc_id)
     if not seed.is_file():
         raise refuse(Code.DOCUMENT_NOT_FOUND, corpus.rel(seed), f"no seed {corpus.rel(seed)}")
@@ -324,21 +399,29 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
     doc = corpus.read_seed(doc_id)
     layers = [corpus.read_layer(doc_id, a) for a in names]
     page = render_compare(doc, *layers) if compare else render_layer(doc, layers[0])
-    target = out or Path(f"{doc_id}.{'-vs-'.join(names)}.html")
+    target = out or corpus.root / VIEWS / f"{doc_id}.{'-vs-'.join(names)}.html"
     check_output_file(corpus.root, target)
-    _refuse_non_page(target)
-    atomic_write(target, page.encode("utf-8"))
+    _refuse_overwrite(target, force)
+    try:
+        atomic_write(target, sealed(page))
+    except OSError as e:
+        raise io_refused(e, "view") from None
     return target
 
 
-def _refuse_non_page(target: Path) -> None:
-    """A page may replace a page, never another file (a seed, a layer, a script)."""
-    if target.exists() and (target.suffix.lower() not in (".html", ".htm")
-                            or not target.read_bytes().lstrip().lower().startswith(
-                                b"<!doctype html>")):
+def _refuse_overwrite(target: Path, force: bool) -> None:
+    """A page replaces a page `view` wrote (unedited since), or with `force` any .html
+    file; never another file (a seed, a layer, a script), a folder or a link."""
+    if not os.path.lexists(target):
+        return
+    if target.is_symlink() or not target.is_file() or target.suffix.lower() not in (
+            ".html", ".htm"):
         raise refuse(Code.WOULD_OVERWRITE, str(target),
-                     f"{target} exists and is not a page written by `claimstance view`; "
-                     "choose another --out")
+                     f"{target} exists and is not an .html file; choose another --out")
+    if not force and not is_sealed(target.read_bytes()):
+        raise refuse(Code.WOULD_OVERWRITE, str(target),
+                     f"{target} exists and is not a page `claimstance view` wrote (or it was "
+                     "edited since); choose another --out, or --force to replace it")
 
 
 SITE_MARKER = ".claimstance-site.json"  # in a site folder: every page it holds, by sha256

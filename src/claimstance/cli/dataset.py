@@ -136,14 +136,20 @@ def stats(root: Path | None, fmt: str) -> None:
 @click.option("--compare", nargs=2, metavar="A B", default=None,
               help="Show two annotators' layers merged, agreements and disagreements coloured.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: <doc_id>.<layer>.html).")
+              help="HTML file to write (default: views/<doc_id>.<layer>.html under the "
+              "corpus root, a folder git ignores).")
+@click.option("--force", is_flag=True,
+              help="Replace an .html file at --out that `claimstance view` did not write.")
 @root_option
 def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, out: Path | None,
-         root: Path | None) -> None:
+         force: bool, root: Path | None) -> None:
     """Write one self-contained HTML page showing a document's annotations.
 
     Mentions are highlighted by type, claims underlined by type; click a claim to see its
-    claimant and every stance on it. No network needed to open it.
+    claimant and every stance on it. No network needed to open it. With --compare, every
+    conflict `claimstance adjudicate` would list between the two layers is coloured in the
+    text and listed in a table. A page `view` wrote is replaced; any other file is kept
+    unless --force.
 
     \b
     Examples:
@@ -154,7 +160,8 @@ def view(doc_id: str, annotator: str | None, compare: tuple[str, str] | None, ou
 
     if annotator is not None and compare is not None:
         raise click.UsageError("give --annotator (one layer) or --compare (two), not both")
-    click.echo(f"wrote {run(root, doc_id, annotator=annotator, compare=compare, out=out)}")
+    written = run(root, doc_id, annotator=annotator, compare=compare, out=out, force=force)
+    click.echo(f"wrote {written}")
 
 
 @main.command()
