@@ -473,7 +473,7 @@ def read_resolutions(corpus: Corpus, doc_id: str,
                      "delete it to start the review again", "/conflicts")
     assert isinstance(old, dict)
     problems = []
-    if old.get("document") != doc_id:
+    if old.get("document", doc_id) != doc_id:  # the file's name says it, when this does not
         problems.append(problem(Code.REVIEW_OTHER_DOCUMENT, rel, "/document",
                                 f"the review file of {doc_id} names the document "
                                 f"{str(old.get('document'))[:80]!r}; restore \"{doc_id}\", "
@@ -505,7 +505,7 @@ def read_resolutions(corpus: Corpus, doc_id: str,
                                     f"resolution {res[:60]!r} names no annotator merged "
                                     f"here: take:{' or take:'.join(sorted(names))}, or drop"))
         elif not isinstance(res, (str, dict)):
-            problems.append(problem(Code.WRONG_TYPE, rel, pointer,
+            problems.append(problem(Code.INVALID_VALUE, rel, pointer,
                                     f"resolution {str(res)[:40]} must be \"take:<annotator>\""
                                     ", \"drop\", a version (an object) or null"))
         else:
