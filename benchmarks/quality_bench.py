@@ -17,19 +17,41 @@ figure is also a ratio to the floor measured in the same run on the same corpus.
 (from the scale issue) is linear time: for each command, µs per document at the largest N
 over µs per document at the smallest must be at most 1.3 (PASS/FAIL). Tests never assert
 on timings.
+
+    python benchmarks/quality_bench.py --scaling [--spans N ...] [--layers K ...]
+
+measures instead how one document scales (the attack round's M11 and M12):
+- spans: one text of 1,000 words with two annotator layers of N mentions each, 1 to 25 words
+  long at random places, so that spans overlap densely (gold is the first layer, the second
+  is also scored as predictions): `agree` and `score`, peak RSS over the floor's (reading
+  and parsing the same files). Target: memory linear in the spans, i.e. that ratio at the
+  largest N over the smallest at most 1.5 (it grew with the square of N: 16,000 mentions took
+  gigabytes). Time grows with the pairs of spans that overlap, which is the matcher's
+  definition, so it is reported, not held to a target.
+- layers: one synthetic document with K annotator layers: `agree` and `build`. Agreement
+  compares every pair of layers up to `MAX_LAYERS` (inherent to pairwise figures: reported
+  as µs per pair) and leaves a document with more out, saying so. Target: above the limit,
+  time linear in the layers: µs per layer at the largest K over the smallest K above the
+  limit at most 1.5 (250 layers took 29 s, 1,000 did not finish).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from bench import FLOOR, HERE, finish, stage
-from synth import TEAM
+from synth import TEAM, _annotator, document
+
+from claimstance.corpus.annotation import canonicalize, empty_provenance
+from claimstance.corpus.document import sha256
+from claimstance.corpus.writing import dumps
+from claimstance.quality.agreement import MAX_LAYERS
 
 ANNOTATORS = 3
 LINEAR = 1.3  # µs per document at the largest N / at the smallest, at most
@@ -132,17 +154,207 @@ def render(f: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- how one document scales: overlapping spans (M11), annotator layers (M12) ---------------
+
+DEFAULT_SPANS = (2000, 4000, 8000, 16000)
+DEFAULT_LAYERS = (10, 25, 50, 100, 250, 1000)
+SCALING = 1.5  # the growth a target allows beyond linear
+
+
+def _write_doc(root: Path, seed: dict[str, Any], layers: dict[str, dict[str, Any]]) -> None:
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "seeds" / f"{seed['id']}.json").write_bytes(dumps(seed))
+    folder = root / "annotations" / seed["id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, layer in layers.items():
+        (folder / f"{name}.json").write_bytes(dumps(canonicalize(layer)))
+    (root / ".complete").write_text("")
+
+
+def spans_corpus(work: Path, n: int) -> tuple[Path, Path]:
+    """One text of 1,000 words; two annotator layers (and gold, the first one's copy) of n
+    mentions each, 1 to 25 words long at random places; the second layer as predictions."""
+    root = work / f"spans-{n}"
+    pred = work / f"spans-{n}.jsonl"
+    if (root / ".complete").is_file():
+        return root, pred
+    shutil.rmtree(root, ignore_errors=True)
+    words = [f"w{i}" for i in range(1000)]
+    text = " ".join(words) + "."
+    starts = [0]
+    for w in words[:-1]:
+        starts.append(starts[-1] + len(w) + 1)
+    seed = {"id": "dense-spans", "text": text, "sha256": sha256(text), "title": "dense spans",
+            "source": None, "url": None, "published": None, "dateline": None,
+            "language": "en", "license": None, "added": "2026-11-25"}
+    layers: dict[str, dict[str, Any]] = {}
+    for k, name in enumerate(TEAM[:2]):
+        rng = random.Random(k)
+        mentions: list[dict[str, Any]] = []
+        for i in range(n):
+            first = rng.randrange(len(words) - 1)
+            last = min(len(words) - 1, first + rng.randrange(25))
+            start, end = starts[first], starts[last] + len(words[last])
+            mentions.append({"id": f"m{i + 1}", "start": start, "end": end,
+                             "text": text[start:end], "type": rng.choice(["GPE", "ORG"])})
+        layers[name] = {"schema_version": "1.0",
+                        "document": {"id": seed["id"], "sha256": seed["sha256"]},
+                        "annotator": name, "status": "submitted",
+                        "provenance": empty_provenance("manual"), "mentions": mentions,
+                        "claims": [], "stances": []}
+    layers["gold"] = dict(layers[TEAM[0]], annotator="gold", status="gold",
+                          provenance=empty_provenance("manual") | {"sources": TEAM[:2]})
+    pred.write_text(json.dumps({"doc_id": seed["id"], "mentions": [
+        {k: m[k] for k in ("start", "end", "type")} for m in layers[TEAM[1]]["mentions"]]})
+        + "\n")
+    _write_doc(root, seed, layers)
+    return root, pred
+
+
+def layers_corpus(work: Path, k: int) -> Path:
+    """Synthetic document 0 with k annotator layers (and its gold)."""
+    root = work / f"layers-{k}"
+    if (root / ".complete").is_file():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    seed, gold = document(0)
+    rng = random.Random(0)
+    names = [f"a{i:010x}" for i in range(k)]
+    layers = {name: _annotator(gold, seed["text"], name, rng) for name in names}
+    gold["provenance"]["sources"] = names
+    _write_doc(root, seed, layers | {"gold": gold})
+    return root
+
+
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    best = min(runs, key=lambda r: r["seconds"])
+    return {"seconds": round(best["seconds"], 3),
+            "peak_rss_mib": round(max(r["peak_rss"] for r in runs) / 2**20, 1)}
+
+
+def scaling(spans: list[int], layers: list[int], work: Path, reps: int) -> dict[str, Any]:
+    """Every size of both measurements, each command the best of `reps` runs."""
+    py = sys.executable
+    cli = [py, "-m", "claimstance"]
+    out: dict[str, Any] = {"max_layers": MAX_LAYERS, "spans": [], "layers": []}
+    for n in sorted(spans):
+        root, pred = spans_corpus(work, n)
+        runs: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(reps):
+            runs.setdefault("floor", []).append(stage("floor", [py, "-c", FLOOR, str(root)]))
+            runs.setdefault("agree", []).append(stage("agree", [
+                *cli, "agree", "--root", str(root), "--quiet", "--format", "json"]))
+            runs.setdefault("score", []).append(stage("score", [
+                *cli, "score", "--pred", str(pred), "--root", str(root), "--quiet",
+                "--format", "json"]))
+        row: dict[str, Any] = {"n": n}
+        for name, found in runs.items():
+            row[name] = _best(found)
+        for name in ("agree", "score"):
+            row[name]["rss_over_floor"] = round(row[name]["peak_rss_mib"]
+                                                / row["floor"]["peak_rss_mib"], 2)
+        out["spans"].append(row)
+    for k in sorted(layers):
+        root = layers_corpus(work, k)
+        runs = {}
+        for _ in range(reps):
+            runs.setdefault("floor", []).append(stage("floor", [py, "-c", FLOOR, str(root)]))
+            agree = stage("agree", [*cli, "agree", "--root", str(root), "--quiet",
+                                    "--format", "json"])
+            runs.setdefault("agree", []).append(agree)
+            dist = work / f"layers-{k}-dist"
+            runs.setdefault("build", []).append(stage("build", [
+                *cli, "build", "--root", str(root), "--out", str(dist), "--quiet", "--force"]))
+            shutil.rmtree(dist, ignore_errors=True)
+        left_out = len(json.loads(agree["stdout"])["problems"])
+        pairs = 0 if left_out else k * (k - 1) // 2
+        row = {"k": k, "pairs": pairs, "left_out": bool(left_out)}
+        for name, found in runs.items():
+            row[name] = _best(found)
+        for name in ("agree", "build"):
+            row[name]["us_per_layer"] = round(row[name]["seconds"] / k * 1e6, 1)
+            row[name]["ratio_to_floor"] = round(row[name]["seconds"]
+                                                / row["floor"]["seconds"], 2)
+            if pairs:
+                row[name]["us_per_pair"] = round(row[name]["seconds"] / pairs * 1e6, 1)
+        out["layers"].append(row)
+    out["targets"] = _scaling_targets(out)
+    out["pass"] = all(t["pass"] for t in out["targets"].values())
+    return out
+
+
+def _scaling_targets(f: dict[str, Any]) -> dict[str, Any]:
+    targets = {}
+    if len(f["spans"]) > 1:
+        small, large = f["spans"][0], f["spans"][-1]
+        for name in ("agree", "score"):
+            value = large[name]["rss_over_floor"] / small[name]["rss_over_floor"]
+            targets[f"{name} memory"] = {
+                "value": round(value, 2), "limit": SCALING, "pass": value <= SCALING,
+                "what": f"{name}: peak RSS over the floor's at {large['n']} spans over at "
+                        f"{small['n']} <= {SCALING} (linear in the spans)"}
+    above = [r for r in f["layers"] if r["left_out"]]
+    if len(above) > 1:
+        small, large = above[0], above[-1]
+        for name in ("agree", "build"):
+            value = large[name]["us_per_layer"] / small[name]["us_per_layer"]
+            targets[f"{name} layers"] = {
+                "value": round(value, 2), "limit": SCALING, "pass": value <= SCALING,
+                "what": f"{name}: µs per layer at {large['k']} layers over at {small['k']} "
+                        f"(past {f['max_layers']}, left out) <= {SCALING}"}
+    return targets
+
+
+def render_scaling(f: dict[str, Any]) -> str:
+    lines = ["one document, two layers of N densely overlapping mentions", "",
+             f"{'N':>7}  {'stage':<8}{'seconds':>9}{'peak RSS':>13}{'RSS / floor':>13}"]
+    for row in f["spans"]:
+        for name in ("floor", "agree", "score"):
+            r = row[name]
+            lines.append(f"{row['n']:>7}  {name:<8}{r['seconds']:>9.3f}"
+                         f"{r['peak_rss_mib']:>9.1f} MiB{r.get('rss_over_floor', 1.0):>13.2f}")
+    lines += ["", f"one document, K annotator layers (agreement compares every pair up to "
+              f"{f['max_layers']} layers; past that the document is left out)", "",
+              f"{'K':>7}  {'stage':<8}{'seconds':>9}{'x floor':>9}{'peak RSS':>13}"
+              f"{'µs/pair':>10}{'µs/layer':>10}"]
+    for row in f["layers"]:
+        for name in ("floor", "agree", "build"):
+            r = row[name]
+            per_pair = f"{r['us_per_pair']:>10.1f}" if "us_per_pair" in r else f"{'-':>10}"
+            lines.append(f"{row['k']:>7}  {name:<8}{r['seconds']:>9.3f}"
+                         f"{r.get('ratio_to_floor', 1.0):>9.2f}{r['peak_rss_mib']:>9.1f} MiB"
+                         f"{per_pair}{r.get('us_per_layer', 0):>10.1f}"
+                         + ("  (left out)" if row["left_out"] and name == "agree" else ""))
+    lines.append("")
+    for t in f["targets"].values():
+        lines.append(f"{'PASS' if t['pass'] else 'FAIL'}  {t['what']} (measured {t['value']})")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark agree and adjudicate at growing N.",
-                                 epilog="example: python benchmarks/quality_bench.py 1000 "
-                                        "3000 10000 --json quality.json")
+                                 epilog="examples: python benchmarks/quality_bench.py 1000 "
+                                        "3000 10000 --json quality.json; python "
+                                        "benchmarks/quality_bench.py --scaling")
     ap.add_argument("n", type=int, nargs="*", default=list(DEFAULT_NS),
                     help="documents in each synthetic corpus (default: 1000 3000 10000)")
     ap.add_argument("--work", type=Path, default=Path(".bench"),
                     help="folder for the corpora (kept between runs) and their copies")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--reps", type=int, default=3, help="runs per timed stage (best is kept)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="measure how one document scales with its spans and layers instead")
+    ap.add_argument("--spans", type=int, nargs="+", default=list(DEFAULT_SPANS), metavar="N",
+                    help="with --scaling: mentions per layer (default: 2000 4000 8000 16000)")
+    ap.add_argument("--layers", type=int, nargs="+", default=list(DEFAULT_LAYERS), metavar="K",
+                    help="with --scaling: annotator layers (default: 10 25 50 100 250 1000)")
     args = ap.parse_args(argv)
+    if args.scaling:
+        if min(args.spans + args.layers) < 2 or args.reps < 1:
+            ap.error("give --spans and --layers of at least 2, and --reps of at least 1")
+        args.work.mkdir(parents=True, exist_ok=True)
+        return finish(scaling(args.spans, args.layers, args.work.absolute(), args.reps),
+                      render_scaling, args.json)
     if len(set(args.n)) < 2 or min(args.n) < 1 or args.reps < 1:
         ap.error("give two or more different N of at least 1, and --reps of at least 1")
     return finish(bench(args.n, args.work.absolute(), args.reps), render, args.json)

@@ -173,3 +173,23 @@ def test_ls_bench_smoke(tmp_path: Path) -> None:
     assert {"server export", "download", "parse", "convert", "write + validate"} <= set(
         figures["pull_steps"])
     assert "where a pull's time goes" in proc.stdout
+
+
+def test_quality_bench_scaling_smoke(tmp_path: Path) -> None:
+    """--scaling at tiny sizes: every stage of both measurements, and the targets' shape
+    (their values are measurements, so only their shape is checked)."""
+    out = tmp_path / "scaling.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "quality_bench.py"), "--scaling", "--spans", "20", "40",
+         "--layers", "3", "51", "52", "--work", str(tmp_path / "w"), "--reps", "1",
+         "--json", str(out)], capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    figures = json.loads(out.read_text())
+    assert [r["n"] for r in figures["spans"]] == [20, 40]
+    assert [(r["k"], r["left_out"]) for r in figures["layers"]] == [
+        (3, False), (51, True), (52, True)]
+    assert figures["layers"][0]["pairs"] == 3 and "us_per_pair" in figures["layers"][0]["agree"]
+    assert set(figures["targets"]) == {"agree memory", "score memory", "agree layers",
+                                       "build layers"}
+    assert all(isinstance(t["pass"], bool) for t in figures["targets"].values())
+    assert "RSS / floor" in proc.stdout and "(left out)" in proc.stdout
