@@ -266,7 +266,7 @@ def scaling(spans: list[int], layers: list[int], work: Path, reps: int) -> dict[
             runs.setdefault("build", []).append(stage("build", [
                 *cli, "build", "--root", str(root), "--out", str(dist), "--quiet", "--force"]))
             shutil.rmtree(dist, ignore_errors=True)
-        left_out = len(json.loads(agree["stdout"])["problems"])
+        left_out = len(json.loads(agree["stdout"]).get("problems", []))
         pairs = 0 if left_out else k * (k - 1) // 2
         row = {"k": k, "pairs": pairs, "left_out": bool(left_out)}
         for name, found in runs.items():
