@@ -284,24 +284,25 @@ def scaling(spans: list[int], layers: list[int], work: Path, reps: int) -> dict[
 
 
 def _scaling_targets(f: dict[str, Any]) -> dict[str, Any]:
-    targets = {}
-    if len(f["spans"]) > 1:
-        small, large = f["spans"][0], f["spans"][-1]
-        for name in ("agree", "score"):
-            value = large[name]["rss_over_floor"] / small[name]["rss_over_floor"]
-            targets[f"{name} memory"] = {
-                "value": round(value, 2), "limit": SCALING, "pass": value <= SCALING,
-                "what": f"{name}: peak RSS over the floor's at {large['n']} spans over at "
-                        f"{small['n']} <= {SCALING} (linear in the spans)"}
+    """Each command's growth between the smallest and the largest size of a measurement."""
     above = [r for r in f["layers"] if r["left_out"]]
-    if len(above) > 1:
-        small, large = above[0], above[-1]
-        for name in ("agree", "build"):
-            value = large[name]["us_per_layer"] / small[name]["us_per_layer"]
-            targets[f"{name} layers"] = {
+    measured = (("memory", f["spans"], ("agree", "score"), "rss_over_floor", "n",
+                 "peak RSS over the floor's at {large} spans over at {small} (linear in the "
+                 "spans)"),
+                ("layers", above, ("agree", "build"), "us_per_layer", "k",
+                 f"µs per layer at {{large}} layers over at {{small}} (past "
+                 f"{f['max_layers']}, left out)"))
+    targets = {}
+    for kind, rows, names, figure, size, what in measured:
+        if len(rows) < 2:
+            continue
+        small, large = rows[0], rows[-1]
+        for name in names:
+            value = large[name][figure] / small[name][figure]
+            targets[f"{name} {kind}"] = {
                 "value": round(value, 2), "limit": SCALING, "pass": value <= SCALING,
-                "what": f"{name}: µs per layer at {large['k']} layers over at {small['k']} "
-                        f"(past {f['max_layers']}, left out) <= {SCALING}"}
+                "what": f"{name}: " + what.format(large=large[size], small=small[size])
+                        + f" <= {SCALING}"}
     return targets
 
 

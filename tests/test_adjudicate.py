@@ -301,6 +301,11 @@ def test_take_on_a_claimant_conflict_takes_effect() -> None:
     assert spans(r.gold["mentions"]) == ["Mali:GPE", "Algeria:PERSON"]
     assert r.gold["claims"][0]["claimant"] == "m2"
     assert {c.id: c.resolution for c in r.conflicts}["claim 24-29 claimant"] == "take:ann-p"
+    odd = adjudicate(DOC, TEXT, sha256(TEXT), {"ann-p": P, "ann-q": Q},
+                     resolutions={"mention 13-20": "take:nobody", "mention 31-36": "xxxxxann-p",
+                                  "stance 31-36 24-29": "keep"})
+    assert [(p.code.value, p.path) for p in odd.problems] == [
+        ("invalid-value", f"review/{DOC}.json")] * 3
 
 
 def test_a_take_that_cannot_take_effect_is_refused_at_its_pointer(tmp_path: Path) -> None:

@@ -233,10 +233,15 @@ class _Review:
             c.resolution, c.resolved_by = res.value, REVIEW_FILE
             if res.value == "drop":
                 return None
-            if isinstance(res.value, str):  # take:<annotator>, checked against the names
-                return c.versions[res.value[5:]]
-            return self.version(c, res)
-        if self.prefer is not None:
+            name = res.value[5:] if isinstance(res.value, str) and res.value.startswith(
+                "take:") else None
+            if name in c.versions:
+                return c.versions[name]
+            if isinstance(res.value, dict):
+                return self.version(c, res)
+            self.refuse(Code.INVALID_VALUE, res, f"{c.id}: {str(res.value)[:60]!r} is not "
+                        f"take:{' or take:'.join(c.versions)}, drop, a version or null")
+        elif self.prefer is not None:
             c.resolution, c.resolved_by = f"take:{self.prefer}", PREFER
             return c.versions.get(self.prefer)
         return None
