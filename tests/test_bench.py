@@ -192,4 +192,4 @@ def test_quality_bench_scaling_smoke(tmp_path: Path) -> None:
     assert set(figures["targets"]) == {"agree memory", "score memory", "agree layers",
                                        "build layers"}
     assert all(isinstance(t["pass"], bool) for t in figures["targets"].values())
-    assert "RSS / floor" in proc.stdout and "(left out)" in proc.stdout
+    assert "MiB above floor / 1,000 spans" in proc.stdout and "(left out)" in proc.stdout
