@@ -123,6 +123,14 @@ class Code(str, enum.Enum):
         "Rename the file and its annotator field, or fix the source.")
     IDS_NOT_CANONICAL = ("ids-not-canonical", W, "Ids not in text order",
         "Ids are numbered m1.., c1.., s1.. in text order; rewrite with `claimstance fmt`.")
+    NEAR_DUPLICATE = ("near-duplicate", W, "Near-duplicate articles",
+        "Two seeds' texts share so many 5-word shingles (Jaccard index at or above the "
+        "threshold in claimstance.toml, 0.7 by default) that they are versions of one article "
+        "(a syndicated copy, a correction, an update). They are kept in one split; remove one "
+        "if the corpus should hold a single version.")
+    INVALID_CONFIG = ("invalid-config", E, "Invalid claimstance.toml",
+        "The corpus's settings file is not TOML, names an unknown setting, or gives a value "
+        "out of its range; the message says which.")
     LS_INVALID_EXPORT = ("ls-invalid-export", E, "Not a Label Studio JSON export",
         "The export (or one task, annotation or result in it) is not shaped like Label "
         "Studio's JSON export of a `claimstance ls push` project.", "ls")
@@ -186,6 +194,11 @@ class Code(str, enum.Enum):
     PUBLISH_NAMES_UNREADABLE = ("publish-names-unreadable", E, "Names file unreadable",
         "$CLAIMSTANCE_ANNOTATOR_NAMES names a file that cannot be read as UTF-8 text, so the "
         "real-name check cannot run; fix the file or unset the variable.", "publish")
+    PUBLISH_SPLIT_MOVE = ("publish-split-move", E, "Published document changes split",
+        "A document already published in one split would be published in another (it joined "
+        "a near-duplicate group whose smallest id hashes elsewhere), so the earlier test set "
+        "would leak into training. Publish with --allow-split-moves to accept it, and say so "
+        "in CHANGELOG.md.", "publish")
     PUBLISH_HUB_ERROR = ("publish-hub-error", E, "The Hub refused",
         "The Hugging Face Hub answered with an error (no token, no rights, or it is "
         "unreachable); the message quotes it.", "publish")
@@ -252,6 +265,32 @@ class Code(str, enum.Enum):
         "wrote or cannot be read as a build's, or a row breaks the corpus's rules (reported "
         "with that rule's code at /<row>/<field>, or repeats a document); rebuild it with "
         "`claimstance build`.", "export")
+    # claimstance ingest --from: a file or folder of articles -> seeds
+    INGEST_UNREADABLE = ("ingest-unreadable", E, "Articles cannot be read",
+        "The input is missing, is not UTF-8, is not JSON Lines, CSV or a folder of .txt files, "
+        "or --map names a column it does not have; nothing is ingested.", "ingest")
+    INGEST_BAD_ROW = ("ingest-bad-row", E, "Row is not an article",
+        "A line that is not a JSON object, a CSV row with more fields than the header, a "
+        "sidecar .json that is not an object, or a field that is not text.", "ingest")
+    INGEST_MISSING_TEXT = ("ingest-missing-text", E, "Article without text",
+        "The row has no text, or only whitespace.", "ingest")
+    INGEST_BAD_DATE = ("ingest-bad-date", E, "Publication date not understood",
+        "published must be an ISO 8601 date (YYYY-MM-DD, or a date and time whose date part "
+        "is kept) that exists in the calendar; leave it empty when unknown.", "ingest")
+    INGEST_UNKNOWN_LICENSE = ("ingest-unknown-license", E, "License not on the SPDX list",
+        "license must name one license of the SPDX License List (case is free, spaces may "
+        "stand for hyphens: 'cc by 4.0' is CC-BY-4.0); leave it empty when unknown.",
+        "ingest")
+    INGEST_BAD_ID = ("ingest-bad-id", E, "No usable document id",
+        "The id is not a slug (3-81 characters from a-z, 0-9 and '-'), or the row has neither "
+        "an id nor a title to make one from.", "ingest")
+    INGEST_DUPLICATE_ID = ("ingest-duplicate-id", E, "Id used twice",
+        "Two rows have the same id (given, or slugged from the same title), or a seed with "
+        "this id already holds another article; give the row an id of its own.", "ingest")
+    INGEST_DUPLICATE_TEXT = ("ingest-duplicate-text", E, "Same text twice",
+        "The text, once normalized (NFC, \\n line ends, no trailing whitespace), is exactly "
+        "that of an earlier row or of a seed already in the corpus (the same sha256).",
+        "ingest")
     # refusals of commands that write (ingest, fmt, build, adjudicate, view, ...)
     WOULD_OVERWRITE = ("would-overwrite", E, "File exists with other content",
         "The command would replace a file that holds something else; it was kept. Re-run "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..corpus.layout import Corpus
+from ..corpus.licenses import ALLOWED_LICENSES
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_pseudonym
 from ..corpus.release import SEMVER, read_release
@@ -31,9 +32,6 @@ from ..validation.run import validate
 from .manifest import MANIFEST, file_sha256, input_hashes, load_manifest, made_here, safe_rel
 from .personal import find_email, find_name, names_pattern
 
-# Texts may be published under these SPDX licenses only (redistribution allowed).
-ALLOWED_LICENSES = ("CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0",
-                    "PDDL-1.0", "ODC-By-1.0", "ODbL-1.0")
 NAMES_ENV = "CLAIMSTANCE_ANNOTATOR_NAMES"  # a private file: one real annotator name per line
 PUBLISHED = ".claimstance-published.json"  # in a --to folder: what version it holds
 

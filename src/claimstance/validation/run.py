@@ -17,6 +17,7 @@ from ..corpus.document import sha256
 from ..corpus.layout import Corpus
 from ..corpus.parallel import gc_paused, map_chunks
 from ..problems import Level, Problem, Refused, Report, sort_key
+from .neardup import corpus_problems
 from .plan import DocPlan, Plan, Work, plan_annotation_dir, plan_for, unpack
 from .reader import MAX_BYTES, JSONFile, load, load_if_exists
 from .rules import check_annotation, check_document
@@ -159,6 +160,10 @@ def stream(
                                   progress="validating" if progress else None):
             checked.into(report)
             yield from checked.problems
+        seeds = None if paths is None else [w[0] for w in work if unpack(w)[1].report_seed]
+        across = corpus_problems(corpus, seeds, progress=progress, jobs=jobs)
+        report.extend(across)
+        yield from across
 
     return Validation(report, problems())
 

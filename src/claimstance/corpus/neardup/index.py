@@ -1,0 +1,282 @@
+"""The near-duplicate index of one corpus: every seed's signature and the pairs found,
+kept between runs so that one new article is compared with 100,000 in about a second.
+
+It lives in the user's cache (`$XDG_CACHE_HOME/claimstance/neardup/<corpus>.npz`), outside
+the corpus, so git never sees it and `validate` writes nothing into the corpus. Nothing in it
+is trusted without its key: the file carries the version of everything that makes a
+signature (shingle size, permutations, seed), and each row the identity of the seed file it
+was made from (size, mtime, ctime and inode: what git's index trusts; a write changes the
+ctime, which no user can set back). A row whose file changed is read again; if its text is
+the same (the same sha256) the signature stands, otherwise it is made again. Rows written
+less than RACY_NS before the last scan are read again too, since a write in the same
+clock tick leaves the times as they were. Pairs are kept only between rows that stand,
+and for the same threshold; new or changed rows are compared with all the others. A file
+that cannot be read, written or is of another version only costs time
+(`CLAIMSTANCE_NO_CACHE=1` turns it off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..layout import Corpus
+from ..naming import DOC_ID
+from ..parallel import map_chunks
+from ..userdirs import user_dir
+from .pairs import Pair, confirm
+from .shingles import SHINGLE
+from .sketch import NUM_PERM, SEED, candidates, signature
+
+VERSION = f"claimstance-neardup 1 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32"
+NO_CACHE = "CLAIMSTANCE_NO_CACHE"
+RACY_NS = 2_000_000_000
+
+
+def store_path(root: Path) -> Path | None:
+    """Where the index of the corpus at `root` is kept (None: the cache is off)."""
+    if os.environ.get(NO_CACHE, "") not in ("", "0"):
+        return None
+    name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:24]
+    return user_dir("cache") / "neardup" / f"{name}.npz"
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def scan(corpus: Corpus) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Every seed that is a regular file with a well-formed name, and its file identity."""
+    out = []
+    try:
+        entries = list(os.scandir(corpus.seeds_dir))
+    except OSError:
+        return []
+    for e in entries:
+        name = e.name
+        if not name.endswith(".json") or not DOC_ID.match(name[:-5]):
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            out.append((name[:-5], _identity(st)))
+    out.sort()
+    return out
+
+
+def read_text(base: str, doc_id: str) -> str | None:
+    """A seed's text, or None when the file holds no JSON object with a text."""
+    try:
+        with open(f"{base}/seeds/{doc_id}.json", "rb") as fh:
+            data = orjson.loads(fh.read())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    text = data.get("text") if isinstance(data, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def text_sha256(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+Sketched = tuple[bytes, int, Any]  # (sha256 of the text, shingles, signature or None)
+
+
+def _sketch_seeds(base: str, part: Sequence[tuple[str, bytes | None]],
+                  ) -> list[Sketched | None]:
+    """Read seeds and make their signatures (None for a seed without a text); a seed whose
+    text still has the `known` sha256 keeps its signature (None in the last place)."""
+    out: list[Sketched | None] = []
+    for doc_id, known in part:
+        text = read_text(base, doc_id)
+        if text is None:
+            out.append(None)
+            continue
+        digest = text_sha256(text)
+        out.append((digest, -1, None) if digest == known else (digest, *signature(text)))
+    return out
+
+
+@dataclass
+class CorpusIndex:
+    """The signatures of a corpus's seeds (row k is `ids[k]`) and its near-duplicate pairs
+    (row numbers, with their Jaccard index) at `threshold`."""
+
+    ids: list[str]
+    files: Any  # (n, 4) int64: size, mtime_ns, ctime_ns, inode of the seed file
+    shas: Any  # (n,) S32: sha256 of the text
+    sizes: Any  # (n,) int32: distinct shingles
+    sigs: Any  # (n, NUM_PERM) uint32
+    threshold: float
+    pairs: Any  # (m, 2) int64
+    jaccard: Any  # (m,) float64
+    scanned_ns: int = 0
+
+    @classmethod
+    def empty(cls, threshold: float) -> CorpusIndex:
+        import numpy as np
+
+        return cls([], np.zeros((0, 4), np.int64), np.zeros(0, "S32"), np.zeros(0, np.int32),
+                   np.zeros((0, NUM_PERM), np.uint32), threshold, np.zeros((0, 2), np.int64),
+                   np.zeros(0, np.float64))
+
+    def add_pairs(self, found: list[tuple[int, int, float]]) -> None:
+        """Add pairs (row numbers, i < j) and keep them sorted."""
+        import numpy as np
+
+        if found:
+            self.pairs = np.concatenate((self.pairs, np.array([(i, j) for i, j, _ in found],
+                                                              dtype=np.int64)))
+            self.jaccard = np.concatenate((self.jaccard, np.array([v for _, _, v in found])))
+            order = np.lexsort((self.pairs[:, 1], self.pairs[:, 0]))
+            self.pairs, self.jaccard = self.pairs[order], self.jaccard[order]
+
+    def against(self, base: str, texts: Sequence[str], sizes: Any, sigs: Any,
+                ) -> list[tuple[int, int, float]]:
+        """Near-duplicate pairs of new texts (not yet seeds; rows n, n+1, ... after the
+        corpus's n) with the corpus and with each other."""
+        import numpy as np
+
+        n = len(self.ids)
+        new = np.zeros(n + len(texts), dtype=bool)
+        new[n:] = True
+        rows = candidates(np.concatenate((self.sigs, sigs)),
+                          np.concatenate((self.sizes, sizes)), self.threshold, new)
+        return confirm(rows, lambda r: texts[r - n] if r >= n else
+                       read_text(base, self.ids[r]) or "", self.threshold)
+
+    def named_pairs(self) -> list[Pair]:
+        return sorted(Pair(self.ids[i], self.ids[j], float(v))
+                      for (i, j), v in zip(self.pairs.tolist(), self.jaccard.tolist(),
+                                           strict=True))
+
+    # --- the stored file ---------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path | None) -> CorpusIndex | None:
+        import numpy as np
+
+        if path is None:
+            return None
+        try:
+            with np.load(path) as z:
+                meta = orjson.loads(z["meta"].tobytes())
+                if meta.get("version") != VERSION:
+                    return None
+                ids = z["ids"].tobytes().decode("utf-8").split("\n") if len(z["ids"]) else []
+                index = cls(ids, z["files"], z["shas"], z["sizes"], z["sigs"],
+                            float(meta["threshold"]), z["pairs"], z["jaccard"],
+                            int(meta["scanned_ns"]))
+        except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            return None
+        n = len(index.ids)
+        if not (index.files.shape == (n, 4) and index.sigs.shape == (n, NUM_PERM)
+                and len(index.shas) == len(index.sizes) == n
+                and index.pairs.shape == (len(index.jaccard), 2)):
+            return None
+        return index
+
+    def save(self, path: Path | None) -> None:
+        """Write the index atomically; a cache that cannot be written only costs time."""
+        import numpy as np
+
+        if path is None:
+            return
+        meta = orjson.dumps({"version": VERSION, "threshold": self.threshold,
+                             "scanned_ns": self.scanned_ns})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    np.savez(fh, meta=np.frombuffer(meta, np.uint8),
+                             ids=np.frombuffer("\n".join(self.ids).encode("utf-8"), np.uint8),
+                             files=self.files, shas=self.shas, sizes=self.sizes,
+                             sigs=self.sigs, pairs=self.pairs, jaccard=self.jaccard)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass
+
+
+def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
+            jobs: int | None = None) -> CorpusIndex:
+    """The index of the corpus as it is now: the stored one where its keys still hold,
+    the rest made again, and saved for the next run."""
+    import numpy as np
+
+    path = store_path(corpus.root)
+    loaded = CorpusIndex.load(path)
+    old = loaded or CorpusIndex.empty(threshold)
+    started = time.time_ns()
+    found = scan(corpus)
+    old_row = {doc_id: k for k, doc_id in enumerate(old.ids)}
+    trusted_before = old.scanned_ns - RACY_NS
+    files = np.array([f for _, f in found], dtype=np.int64).reshape(len(found), 4)
+    source = np.full(len(found), -1, dtype=np.int64)  # the old row a current one keeps
+    todo: list[tuple[str, bytes | None]] = []
+    todo_at: list[int] = []
+    for k, (doc_id, ident) in enumerate(found):
+        i = old_row.get(doc_id, -1)
+        if i >= 0 and tuple(old.files[i].tolist()) == ident and \
+                max(ident[1], ident[2]) < trusted_before:
+            source[k] = i
+        else:
+            todo.append((doc_id, bytes(old.shas[i]) if i >= 0 else None))
+            todo_at.append(k)
+    sketched: list[Sketched | None] = []
+    for part in map_chunks(partial(_sketch_seeds, corpus.base), todo, jobs=jobs,
+                           progress="sketching" if progress and len(todo) > 1000 else None):
+        sketched += part
+    keep = np.ones(len(found), dtype=bool)
+    shas = np.zeros(len(found), "S32")
+    sizes = np.zeros(len(found), np.int32)
+    sigs = np.zeros((len(found), NUM_PERM), np.uint32)
+    stands = source >= 0
+    shas[stands], sizes[stands] = old.shas[source[stands]], old.sizes[source[stands]]
+    sigs[stands] = old.sigs[source[stands]]
+    for k, done in zip(todo_at, sketched, strict=True):
+        if done is None:
+            keep[k] = False
+            continue
+        digest, size, sig = done
+        shas[k] = digest
+        if sig is None:  # the same text as the old row: its signature stands
+            i = old_row[found[k][0]]
+            sizes[k], sigs[k], source[k] = old.sizes[i], old.sigs[i], i
+        else:
+            sizes[k], sigs[k] = size, sig
+    rows = np.flatnonzero(keep)
+    empty = CorpusIndex.empty(threshold)
+    index = CorpusIndex([found[k][0] for k in rows], files[rows], shas[rows], sizes[rows],
+                        sigs[rows], threshold, empty.pairs, empty.jaccard, started)
+    source = source[rows]
+    compare = None  # every pair, unless the stored pairs stand for the rows that stand
+    if loaded is not None and loaded.threshold == threshold:
+        compare = source < 0
+        new_row = np.full(len(old.ids), -1, dtype=np.int64)
+        new_row[source[~compare]] = np.flatnonzero(~compare)
+        mapped = new_row[old.pairs]
+        kept = (mapped >= 0).all(axis=1)
+        index.pairs, index.jaccard = mapped[kept], old.jaccard[kept]
+    if compare is None or compare.any():
+        base = corpus.base
+        index.add_pairs(confirm(candidates(index.sigs, index.sizes, threshold, compare),
+                                lambda r: read_text(base, index.ids[r]) or "", threshold))
+    if todo or len(rows) != len(old.ids) or compare is None:
+        index.save(path)
+    return index
