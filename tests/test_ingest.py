@@ -51,7 +51,7 @@ def test_bad_id_is_a_coded_error(tmp_path: Path, doc_id: str) -> None:
     src.write_text("text", encoding="utf-8")
     with pytest.raises(Refused) as e:
         ingest(src, doc_id, tmp_path)
-    assert e.value.problems[0].code == "invalid-value"
+    assert e.value.problems[0].code == "ingest-bad-id"
     assert not (tmp_path / "seeds").exists()
 
 

@@ -13,8 +13,17 @@ from .output import emit, finish
 
 
 @main.command()
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--id", "doc_id", required=True, help="Document id (slug), e.g. mali-drone.")
+@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "from_", type=click.Path(path_type=Path), default=None,
+              metavar="FILE.jsonl|FILE.csv|DIR",
+              help="Many articles: JSON Lines or CSV (one per line or row), or a folder of "
+              ".txt files with optional .json sidecars of the same name.")
+@click.option("--map", "mapping", default=None, metavar="FIELD=COLUMN,...",
+              help="Read a field from a column of another name, e.g. text=body,title=headline.")
+@click.option("--skip-bad", is_flag=True,
+              help="Write the good articles and report the others (default: all or nothing).")
+@click.option("--id", "doc_id", default=None,
+              help="Document id (slug), e.g. mali-drone (default: slugged from --title).")
 @click.option("--title", default=None, help="Headline (or a descriptive title).")
 @click.option("--source", "publisher", default=None, help="Publisher; omit when unknown.")
 @click.option("--url", default=None, help="Where it was published; omit when unknown.")
@@ -24,23 +33,60 @@ from .output import emit, finish
 @click.option("--added", default=None, help="Date added (default: today).")
 @click.option("--force", is_flag=True, help="Overwrite an existing seed with other content.")
 @root_option
-def ingest(source: Path, doc_id: str, title: str | None, publisher: str | None,
-           url: str | None, published: str | None, license_: str | None, language: str,
-           added: str | None, force: bool, root: Path | None) -> None:
-    """Turn a plain-text article into seeds/<id>.json (NFC, \\n line ends, sha256).
+@format_option("text", "json")
+@quiet_option
+@jobs_option
+def ingest(source: Path | None, from_: Path | None, mapping: str | None, skip_bad: bool,
+           doc_id: str | None, title: str | None, publisher: str | None, url: str | None,
+           published: str | None, license_: str | None, language: str, added: str | None,
+           force: bool, root: Path | None, fmt: str, quiet: bool, jobs: int | None) -> None:
+    """Turn articles into seeds/<id>.json (NFC, \\n line ends, sha256): one plain-text
+    file with its metadata as options, or many with --from.
 
-    Unknown metadata stays null: never guess a source, date or license.
+    Unknown metadata stays null: never guess a source, date or license. Licenses become
+    SPDX ids. Ids are the given ones, or slugged from the title. All or nothing: a bad
+    article (no text, a bad date or license, an id or text that is already there) is named
+    by its line and nothing is written (exit 1), unless --skip-bad. Near-duplicates of the
+    corpus or of each other are ingested, reported, and kept in one split. Where each article
+    came from is recorded in .claimstance/ingested.jsonl (commit it with the seeds).
 
     \b
-    Example:
+    Examples:
       claimstance ingest article.txt --id mali-drone --title "Mali accuses Algeria"
+      claimstance ingest --from crawl.jsonl
+      claimstance ingest --from export.csv --map text=body,title=headline --skip-bad
+      claimstance ingest --from articles/    # a.txt (+ a.json: {"title": ..., "url": ...})
     """
-    from ..ingest import ingest as run
+    import datetime as dt
 
-    path, changed = run(source, doc_id, root, force=force, added=added, title=title,
-                        source=publisher, url=url, published=published, license=license_,
-                        language=language)
-    click.echo(f"{'wrote' if changed else 'unchanged'} {path}")
+    from ..ingest import ingest_file, ingest_source, parse_map
+
+    if (source is None) == (from_ is None):
+        raise click.UsageError("give one .txt file (with --id or --title), or --from FILE|DIR")
+    if from_ is not None:
+        given = {"--id": doc_id, "--title": title, "--source": publisher, "--url": url,
+                 "--published": published, "--license": license_}
+        if any(given.values()) or language != "en":
+            raise click.UsageError("with --from, metadata comes from the input (columns, "
+                                   "keys or sidecars), not from options")
+        try:
+            fields = parse_map(mapping)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--map") from None
+        result = ingest_source(root, from_, mapping=fields,
+                               added=added or dt.date.today().isoformat(), force=force,
+                               skip_bad=skip_bad, progress=show_progress(quiet), jobs=jobs)
+    else:
+        assert source is not None
+        if mapping or skip_bad:
+            raise click.UsageError("--map and --skip-bad go with --from")
+        if doc_id is None and title is None:
+            raise click.UsageError("give --id (or --title to slug one from)")
+        result = ingest_file(source, doc_id, root, force=force, added=added, title=title,
+                             source=publisher, url=url, published=published, license=license_,
+                             language=language)
+    emit(result, fmt)
+    finish(result.ok)
 
 
 @main.command()

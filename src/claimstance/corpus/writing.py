@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +121,11 @@ def atomic_write(path: Path, data: bytes, *, force: bool = True, shown: str | No
 COMPLETE = ".complete"
 
 
-def write_together(base: Path, files: list[tuple[str, bytes]], command: str) -> None:
+def write_together(base: Path, files: Sequence[tuple[str, bytes]], command: str) -> None:
     """Write several files (paths relative to the folder `base`) all or nothing.
 
-    Each file is written and synced in one staging folder beside `base`, then a mark says
+    Each file is written in one staging folder beside `base`; one sync puts them all on
+    disk (a sync per file costs milliseconds: minutes for 100,000 seeds), then a mark says
     the set is complete, and only then is each renamed into place. A run killed before the
     mark changed nothing (its staging folder is removed by the next run); one killed while
     renaming is finished by the next run (`finish_together`), so an interrupted run never
@@ -132,13 +133,18 @@ def write_together(base: Path, files: list[tuple[str, bytes]], command: str) -> 
     the mode they had, or get what the umask gives. Callers hold the corpus lock.
     """
     staging = _fresh_staging(base, command, finish_together)
+    new_mode = 0o666 & ~umask()
+    made: set[Path] = set()
     try:
         for rel, data in files:
             old = base / rel
-            mode = old.stat().st_mode & 0o7777 if old.is_file() else 0o666 & ~umask()
+            mode = old.stat().st_mode & 0o7777 if old.is_file() else new_mode
             new = staging / rel
-            new.parent.mkdir(parents=True, exist_ok=True)
-            _write_synced(new, data, mode)
+            if new.parent not in made:
+                new.parent.mkdir(parents=True, exist_ok=True)
+                made.add(new.parent)
+            _write_synced(new, data, mode, sync=False)
+        os.sync()
         _write_synced(staging / COMPLETE, b"", 0o600)
     except BaseException as e:
         shutil.rmtree(staging, ignore_errors=True)
@@ -161,26 +167,72 @@ def finish_together(base: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _write_synced(path: Path, data: bytes, mode: int) -> None:
+def _write_synced(path: Path, data: bytes, mode: int, *, sync: bool = True) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
                  mode)
     with os.fdopen(fd, "wb") as fh:
         os.fchmod(fh.fileno(), mode)  # the umask may have taken bits `mode` asks for
         fh.write(data)
         fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            os.fsync(fh.fileno())
 
 
 def _move_all(staging: Path, base: Path) -> None:
     for folder, _, names in sorted(os.walk(staging)):
+        into = base / Path(folder).relative_to(staging)
+        into.mkdir(parents=True, exist_ok=True)
         for name in sorted(names):
-            src = Path(folder, name)
-            if src.parent == staging and name == COMPLETE:
+            if folder == str(staging) and name == COMPLETE:
                 continue
-            dest = base / src.relative_to(staging)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dest)
+            os.replace(os.path.join(folder, name), into / name)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_files(files: Sequence[tuple[Path, bytes]], progress: str | None = None) -> None:
+    """Write many files, each atomically, with one flush to disk for all of them (a sync
+    per file costs milliseconds: minutes for 100,000 seeds).
+
+    Every file is written under a temporary name first; only when all of them are on disk
+    are they renamed into place, so a failure (a full disk) leaves none of them behind.
+    """
+    temps: list[tuple[str, Path]] = []
+    mode = 0o666 & ~umask()
+    bar: Any = None
+    if progress and len(files) > 1000:
+        from tqdm import tqdm
+
+        bar = tqdm(total=2 * len(files), desc=progress, unit="file", leave=False,
+                   mininterval=0.5)
+    try:
+        for path, data in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{STAGING_TAG}",
+                                       suffix=".tmp")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), mode)
+                fh.write(data)
+            if bar is not None:
+                bar.update()
+        os.sync()
+        for tmp, path in temps:
+            os.replace(tmp, path)
+            if bar is not None:
+                bar.update()
+        for folder in {path.parent for _, path in temps}:
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except BaseException:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 # --- output folders --------------------------------------------------------------------------

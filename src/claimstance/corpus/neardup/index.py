@@ -157,6 +157,30 @@ class CorpusIndex:
         return confirm(rows, lambda r: texts[r - n] if r >= n else
                        read_text(base, self.ids[r]) or "", self.threshold)
 
+    def appended(self, ids: list[str], files: Any, shas: Any, sizes: Any, sigs: Any,
+                 found: list[tuple[int, int, float]]) -> CorpusIndex:
+        """This index with rows for new seeds (ids none of its own) and the pairs `found`
+        among all of them (rows numbered as in `against`: these first, then the new ones).
+        Its scan time stays: the new files are read once more on the next refresh."""
+        import numpy as np
+
+        every = self.ids + ids
+        order = np.array(sorted(range(len(every)), key=every.__getitem__), dtype=np.int64)
+        rank = np.empty(len(every), dtype=np.int64)
+        rank[order] = np.arange(len(every))
+        out = CorpusIndex([every[k] for k in order],
+                          np.concatenate((self.files, files))[order],
+                          np.concatenate((self.shas, shas))[order],
+                          np.concatenate((self.sizes, sizes))[order],
+                          np.concatenate((self.sigs, sigs))[order], self.threshold,
+                          np.zeros((0, 2), np.int64), np.zeros(0), self.scanned_ns)
+        old = rank[self.pairs]
+        out.add_pairs([(min(a, b), max(a, b), v) for (a, b), v in
+                       zip(old.tolist(), self.jaccard.tolist(), strict=True)]
+                      + [(min(int(rank[i]), int(rank[j])), max(int(rank[i]), int(rank[j])), v)
+                         for i, j, v in found])
+        return out
+
     def named_pairs(self) -> list[Pair]:
         return sorted(Pair(self.ids[i], self.ids[j], float(v))
                       for (i, j), v in zip(self.pairs.tolist(), self.jaccard.tolist(),

@@ -1,0 +1,59 @@
+"""Where each ingested article came from: `.claimstance/ingested.jsonl` at the corpus root.
+
+One JSON line per document, sorted by id, committed with the seeds (like `ls pull`'s
+ledger): the seed's id and text sha256, the input's file name (never the folder it was in:
+paths name people's home folders), the input file's sha256 (for a folder's .txt: none, the text's stands), and the line (JSON Lines, CSV)
+where the article was. A re-run that changes nothing keeps the first record; `--force`
+replaces it. The build never reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..corpus.layout import Corpus
+from ..corpus.writing import atomic_write
+
+LEDGER = ".claimstance/ingested.jsonl"
+
+
+@dataclass(frozen=True)
+class Origin:
+    id: str
+    sha256: str  # of the seed's text
+    file: str  # the input's name, e.g. crawl.jsonl, or articles/mali.txt for a folder
+    file_sha256: str | None  # of the input file (for a folder: of the .txt)
+    line: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "sha256": self.sha256, "file": self.file,
+                "file_sha256": self.file_sha256, "line": self.line}
+
+
+def read_ledger(corpus: Corpus) -> dict[str, dict[str, Any]]:
+    path = corpus.root / LEDGER
+    records: dict[str, dict[str, Any]] = {}
+    if path.is_file():
+        for line in path.read_bytes().splitlines():
+            try:
+                d = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(d, dict) and isinstance(d.get("id"), str):
+                records[d["id"]] = d
+    return records
+
+
+def record(corpus: Corpus, origins: list[Origin]) -> None:
+    """Record the origins of the seeds just written (new ones, or written over)."""
+    if not origins:
+        return
+    records = read_ledger(corpus)
+    for o in origins:
+        records[o.id] = o.to_dict()
+    data = b"".join(orjson.dumps(r) + b"\n" for _, r in sorted(records.items()))
+    atomic_write(Path(corpus.root / LEDGER), data)
