@@ -58,18 +58,22 @@ def build(root: Path | None, out: Path | None, with_site: bool, force: bool,
               help="Publish documents without an allowed license (--private only).")
 @click.option("--allow-single", is_flag=True,
               help="Publish documents built from a lone layer (build --allow-single).")
+@click.option("--allow-split-moves", is_flag=True,
+              help="Publish even if a document already published in one split would now be "
+              "in another (a new version of it joined its near-duplicate group).")
 @click.option("--force", is_flag=True, help="Replace a --to folder not made by publish.")
 @root_option
 @format_option("text", "json")
 def publish(repo_id: str | None, revision: str | None, private: bool, dry_run: bool,
             to_dir: Path | None, dist: Path | None, allow_unlicensed: bool, allow_single: bool,
-            force: bool, root: Path | None, fmt: str) -> None:
+            allow_split_moves: bool, force: bool, root: Path | None, fmt: str) -> None:
     """Publish the built dataset to the Hugging Face Hub as one commit plus a version tag.
 
     Gates (each a coded refusal): the corpus validates; dist/ was built from the current
     inputs and not edited since; every document has gold and an allowed license; no e-mail
     address or annotator name is in the output; the version (CHANGELOG.md) is not already
-    published with other contents. The token comes from HF_TOKEN or `hf auth login` and is
+    published with other contents; no document already published in one split moves to
+    another (unless --allow-split-moves). The token comes from HF_TOKEN or `hf auth login` and is
     never printed.
 
     \b
@@ -79,7 +83,14 @@ def publish(repo_id: str | None, revision: str | None, private: bool, dry_run: b
       claimstance publish --to /tmp/published && python -c \\
         "import datasets; print(datasets.load_dataset('/tmp/published', 'claims'))"
     """
-    from ..dataset.publish import dry_run_text, prepare, to_folder, to_hub
+    from ..dataset.publish import (
+        dry_run_text,
+        folder_publication,
+        prepare,
+        split_moves,
+        to_folder,
+        to_hub,
+    )
     from ..problems import Refused
 
     if not repo_id and not to_dir:
@@ -91,6 +102,9 @@ def publish(repo_id: str | None, revision: str | None, private: bool, dry_run: b
                 allow_single=allow_single)
     if revision:
         p.tag = revision
+    if to_dir is not None and p.ok:  # the Hub's earlier manifest is read when publishing
+        p.report.extend(split_moves(p, folder_publication(to_dir), str(to_dir),
+                                    allow_split_moves))
     target = repo_id or str(to_dir)
     if not p.ok:
         raise Refused(f"not published: {p.report.errors} gate(s) failed", p.report.problems,
@@ -102,11 +116,11 @@ def publish(repo_id: str | None, revision: str | None, private: bool, dry_run: b
             click.echo(dry_run_text(p, repo_id=repo_id, to_dir=to_dir, private=private))
         return
     if to_dir is not None:
-        written = to_folder(p, to_dir, force=force)
+        written = to_folder(p, to_dir, force=force, allow_split_moves=allow_split_moves)
         result = f"wrote {len(written)} files to {to_dir}"
     else:
         assert repo_id is not None
-        result = to_hub(p, repo_id, private=private)
+        result = to_hub(p, repo_id, private=private, allow_split_moves=allow_split_moves)
     if fmt == "json":
         click.echo(json.dumps(p.to_dict() | {"target": target, "result": result}, indent=2))
     else:

@@ -50,6 +50,7 @@ class Splits:
     """Which split each document goes to, given the corpus's near-duplicate groups."""
 
     groups: list[list[str]] = field(default_factory=list)  # each sorted, 2+ documents
+    threshold: float | None = None  # the near-duplicate threshold the groups were found at
 
     @functools.cached_property
     def key(self) -> dict[str, str]:
@@ -76,5 +77,6 @@ def corpus_splits(root: Any, *, progress: bool = False, jobs: int | None = None)
     from .neardup import groups, refresh
 
     corpus = Corpus.at(root)
-    index = refresh(corpus, config(corpus.root).near_threshold, progress=progress, jobs=jobs)
-    return Splits(groups((p.a, p.b) for p in index.named_pairs()))
+    threshold = config(corpus.root).near_threshold
+    index = refresh(corpus, threshold, progress=progress, jobs=jobs)
+    return Splits(groups((p.a, p.b) for p in index.named_pairs()), threshold)

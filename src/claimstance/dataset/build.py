@@ -26,7 +26,7 @@ from ..corpus.naming import GOLD
 from ..corpus.parallel import CHUNK, chunks, gc_paused, map_chunks
 from ..corpus.release import read_release
 from ..corpus.segments import segments_many
-from ..corpus.splits import SPLITS, split_of
+from ..corpus.splits import SPLITS, Splits, corpus_splits
 from ..corpus.writing import (
     claim_output,
     io_refused,
@@ -43,7 +43,7 @@ from ..validation.reader import MAX_BYTES
 from ..validation.run import Checked, DocResult, check_doc
 from .columns import Columns
 from .features import CONFIGS, LabelIndex, arrow_schema
-from .manifest import GENERATOR, MANIFEST, file_sha256, input_hashes, is_build
+from .manifest import GENERATOR, MANIFEST, file_sha256, input_hashes, is_build, load_manifest
 from .parquet import SHARD_BYTES, ShardedWriter, name_shards
 from .result import BuildResult, Reference
 from .stats import Stats
@@ -70,7 +70,7 @@ class ChunkOut:
 
 
 def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
-                part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
+                splits: Splits, part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
     """Check and count a chunk of documents, reading each file once, and gather their items
     into `columns` (per split) for conversion to Arrow by the caller.
 
@@ -95,7 +95,7 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
                 kept.append((res, *chosen))
     segs = segments_many([(res.seed["text"], res.seed["sha256"]) for res, _, _ in kept])
     for (res, layer, source), seg in zip(kept, segs, strict=True):
-        split = split_of(res.doc_id)
+        split = splits(res.doc_id)
         text = res.seed["text"]
         if split not in columns:
             columns[split] = Columns(ix)
@@ -152,8 +152,8 @@ class GroupOut:
 
 
 def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
-                staging: Path, shard_bytes: int, part: Sequence[tuple[int, Sequence[Work]]],
-                ) -> GroupOut:
+                splits: Splits, staging: Path, shard_bytes: int,
+                part: Sequence[tuple[int, Sequence[Work]]]) -> GroupOut:
     """Check and convert a group of documents and write their Parquet shards, in a worker.
 
     Groups have a fixed size whatever the number of processes, and each group's shards are
@@ -180,7 +180,8 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
 
     with gc_paused():  # parsed JSON and the items gathered from it make no cycles
         for sub in chunks(docs):
-            outs.append(build_chunk(corpus, max_bytes, allow_single, reference, sub, columns))
+            outs.append(build_chunk(corpus, max_bytes, allow_single, reference, splits, sub,
+                                    columns))
             for split in [k for k, v in columns.items() if len(v) >= TABLE_DOCS]:
                 flush(split)
         for split in sorted(columns):
@@ -219,9 +220,10 @@ def build(
                          "build` that lists every file in it)")
         except OSError as e:
             raise io_refused(e, "build") from None
+        previous, _ = load_manifest(out_dir)  # what moved since: the build summary says
         with staged_output(out_dir, "build", corpus.rel(out_dir)) as staging:
             result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
-                            allow_single)
+                            allow_single, previous)
     result.out = out_dir
     return result
 
@@ -240,11 +242,13 @@ def _refuse_names(report: Report) -> None:
 
 
 def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site: bool,
-           jobs: int | None, max_bytes: int, allow_single: bool) -> BuildResult:
+           jobs: int | None, max_bytes: int, allow_single: bool,
+           previous: dict[str, Any] | None) -> BuildResult:
     from .card import write_card
     from .croissant import write_croissant
 
     plan, docs = plan_for(corpus, None)
+    split_for = corpus_splits(corpus.root, progress=progress, jobs=jobs)
     for config in CONFIGS:  # import pyarrow and make the schemas once, before workers fork
         arrow_schema(config)
     report = Report()
@@ -257,8 +261,8 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     read: dict[str, str] = {}
     n_docs = 0
     # the reference figures of the card are the test split's once it has documents
-    reference = "test" if any(split_of(w[0]) == "test" for w in docs) else None
-    work = partial(build_group, corpus, max_bytes, allow_single, reference, staging,
+    reference = "test" if any(split_for(w[0]) == "test" for w in docs) else None
+    work = partial(build_group, corpus, max_bytes, allow_single, reference, split_for, staging,
                    shard_bytes)
     agree = AgreementReport()
     single: list[str] = []
@@ -304,6 +308,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
                          languages, stats.to_dict(), agree, single,
                          read_release(corpus.root), {k: v.counts for k, v in bio.items()},
                          baseline, human, reference)
+    result.placed(split_for, [w[0] for w in docs if w[0] not in set(excluded)], previous)
     write_card(corpus, staging, result)
     write_croissant(staging, result)
     if site:
@@ -320,6 +325,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
         "outputs": {rel: file_sha256(staging / rel) for rel in data_files},
         "excluded": excluded,
         "single": single,
+        **result.placement(),
     }
     (staging / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
     result.files = [*data_files, MANIFEST]

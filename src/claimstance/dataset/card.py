@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..corpus.schema import (
     stance_labels,
 )
 from ..corpus.segmentation import segmenter_version
+from ..corpus.neardup import SHINGLE
 from ..corpus.splits import RULE
 from ..quality.agreement import table_markdown
 from ..quality.evaluate import BLANK, Row, ScopeResult, fmt, rows
@@ -357,6 +359,32 @@ brat and doccano annotations back as an annotator's layer.
 """
 
 
+SHOWN_GROUPS = 200  # groups listed by name; manifest.json lists them all
+
+
+def groups_section(result: BuildResult) -> str:
+    """The near-duplicate groups, their sizes and splits (what keeps test data unseen)."""
+    head = "### Near-duplicate groups\n\n"
+    rule = (f"Two texts are near-duplicates when the Jaccard index of their sets of "
+            f"{SHINGLE}-word shingles (words case-folded, punctuation and spacing ignored) is "
+            f"at least {result.near_threshold} (`claimstance.toml`); a group is what such "
+            "pairs connect.")
+    if not result.groups:
+        return head + rule + " No document of this dataset has a near-duplicate.\n"
+    sizes = Counter(len(g) for g in result.groups)
+    shown = result.groups[:SHOWN_GROUPS]
+    rows = "\n".join(f"| `{g[0]}` | {len(g)} | {result.assigned[g[0]]} | "
+                     f"{', '.join(f'`{d}`' for d in g[1:])} |" for g in shown)
+    more = (f"\n\n{len(result.groups) - len(shown)} more groups are listed in "
+            "`manifest.json` (`near_duplicates`)." if len(result.groups) > len(shown) else "")
+    return (head + rule + f" {len(result.groups)} group(s) hold "
+            f"{sum(map(len, result.groups))} documents (sizes: "
+            + ", ".join(f"{n} of {size} documents" for size, n in sorted(sizes.items()))
+            + "); every group sits in one split.\n\n"
+            "| group (smallest id) | size | split | other documents |\n|---|---|---|---|\n"
+            + rows + more + "\n")
+
+
 def render(corpus: Corpus, result: BuildResult, licenses: set[str | None],
            languages: set[str]) -> str:
     meta = yaml.safe_dump(metadata(result, licenses, languages), sort_keys=False,
@@ -398,13 +426,16 @@ names = docs[split].features["mentions"].feature["type"].names   # ClassLabel na
 {labels_markdown()}
 ## Splits
 
-Splits are assigned by a stable hash of the document id, so a document keeps its split as
-the corpus grows: `{RULE}`. Small corpora may lack some splits.
+Splits are assigned by a stable hash of the document id, per near-duplicate group, so two
+versions of one story (a syndicated copy, a correction, an update) never sit in different
+splits, and a document keeps its split as the corpus grows unless a new version of it
+joins its group: `{RULE}`. Small corpora may lack some splits.
 
 | config | train | validation | test |
 |---|---|---|---|
 {split_rows}
 
+{groups_section(result)}
 {tokens_section(result)}
 {stats_markdown(result.stats)}
 {agreement_section(result)}

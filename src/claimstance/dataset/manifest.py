@@ -20,7 +20,8 @@ from ..validation.reader import NotAFile, open_regular, read_bytes
 
 MANIFEST = "manifest.json"
 GENERATOR = "claimstance build"  # the manifest's marker: this folder was made by a build
-INPUT_DOCS = ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff")  # prose the card is made from
+# prose the card is made from, and the settings the splits depend on
+INPUT_DOCS = ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff", "claimstance.toml")
 
 
 def file_sha256(path: Path) -> str:
@@ -122,3 +123,13 @@ def is_build(folder: Path) -> bool:
         return False
     listed = set(manifest["outputs"]) | {MANIFEST}
     return all(f in listed for f in folder_files(folder))
+
+
+def split_map(manifest: dict[str, Any] | None) -> dict[str, str]:
+    """Document id -> split, as a build (or the publication it became) recorded it; empty
+    for a manifest from before builds recorded splits."""
+    recorded = (manifest or {}).get("splits")
+    if not isinstance(recorded, dict):
+        return {}
+    return {d: split for split, ids in recorded.items() if isinstance(ids, list)
+            for d in ids if isinstance(d, str)}

@@ -26,10 +26,18 @@ from ..corpus.writing import (
     output_lock,
     staged_output,
 )
-from ..problems import Code, Refused, Report, problem, refuse
+from ..problems import Code, Problem, Refused, Report, problem, refuse
 from ..validation.reader import open_regular
 from ..validation.run import validate
-from .manifest import MANIFEST, file_sha256, input_hashes, load_manifest, made_here, safe_rel
+from .manifest import (
+    MANIFEST,
+    file_sha256,
+    input_hashes,
+    load_manifest,
+    made_here,
+    safe_rel,
+    split_map,
+)
 from .personal import find_email, find_name, names_pattern
 
 NAMES_ENV = "CLAIMSTANCE_ANNOTATOR_NAMES"  # a private file: one real annotator name per line
@@ -299,6 +307,33 @@ def _check_personal_data(p: Publication, corpus: Corpus, out: Path, manifest: di
                   f"cannot be read as Parquet ({type(e).__name__}: {str(e)[:120]}); rebuild")
 
 
+def split_moves(p: Publication, previous: dict[str, Any] | None, target: str,
+                allow: bool = False) -> list[Problem]:
+    """A `publish-split-move` for every document that `previous` (the manifest of what
+    `target` holds) published in another split than this build puts it in."""
+    before = split_map(previous)
+    if allow or not before:
+        return []
+    current, _ = load_manifest(p.dist)
+    groups = {d: g[0] for g in ((current or {}).get("near_duplicates") or {}).get("groups", [])
+              if isinstance(g, list) and g for d in g}
+    after = split_map(current)
+    was = f" (version {previous.get('version')})" if previous and previous.get("version") else ""
+    return [problem(Code.PUBLISH_SPLIT_MOVE, target, "",
+                    f"{d} was published in {before[d]}{was} and would now be in {after[d]} "
+                    + (f"(its near-duplicate group is led by {groups[d]})" if d in groups else
+                       "(it left its near-duplicate group)")
+                    + ": its old split's readers would see it on the other side; publish with "
+                    "--allow-split-moves to accept it")
+            for d in sorted(after) if d in before and before[d] != after[d]]
+
+
+def _refuse_moves(found: list[Problem]) -> None:
+    if found:
+        raise Refused(f"{len(found)} published document(s) would change split; nothing was "
+                      "published", found)
+
+
 # --- targets --------------------------------------------------------------------------------
 
 def _copy(src: Path, dest: Path, sha: str) -> bool:
@@ -313,7 +348,16 @@ def _copy(src: Path, dest: Path, sha: str) -> bool:
     return h.hexdigest() == sha
 
 
-def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]:
+def folder_publication(target: Path) -> dict[str, Any] | None:
+    """The manifest of what an earlier `publish --to` wrote in `target` (None: nothing)."""
+    if not target.is_dir() or made_here(target, PUBLISHED) is None:
+        return None
+    manifest, _ = load_manifest(target)
+    return manifest
+
+
+def to_folder(p: Publication, target: Path, *, force: bool = False,
+              allow_split_moves: bool = False) -> list[str]:
     """Write the planned tree to `target` (replacing what an earlier publish put there).
 
     Under the corpus's write lock; the target may never be the corpus's inputs or the built
@@ -334,6 +378,9 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
                          "in it)")
         except OSError as e:
             raise io_refused(e, "publish") from None
+        if old is not None:
+            _refuse_moves(split_moves(p, folder_publication(target), str(target),
+                                      allow_split_moves))
         same = old is not None and {f.path: f.sha256 for f in p.files} == old["files"]
         if old is not None and old.get("version") == p.version and not same:
             raise refuse(Code.PUBLISH_VERSION_EXISTS, str(target),
@@ -357,7 +404,8 @@ def to_folder(p: Publication, target: Path, *, force: bool = False) -> list[str]
     return [f.path for f in p.files]
 
 
-def to_hub(p: Publication, repo_id: str, *, private: bool, token: str | None = None) -> str:
+def to_hub(p: Publication, repo_id: str, *, private: bool, token: str | None = None,
+           allow_split_moves: bool = False) -> str:
     """One commit with every file (stale remote files deleted), then the version tag."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
     from huggingface_hub.errors import HfHubHTTPError
@@ -376,6 +424,9 @@ def to_hub(p: Publication, repo_id: str, *, private: bool, token: str | None = N
                              "new version to CHANGELOG.md")
             return f"{repo_id}@{p.tag} already holds these files; nothing to do"
         existing = set(api.list_repo_files(repo_id, repo_type="dataset"))
+        if MANIFEST in existing and not allow_split_moves:  # what the repository holds now
+            _refuse_moves(split_moves(p, json.loads(Path(api.hf_hub_download(
+                repo_id, MANIFEST, repo_type="dataset")).read_text()), repo_id))
         ops: list[Any] = [CommitOperationAdd(f.path, str(p.dist / f.path)) for f in p.files]
         keep = {f.path for f in p.files} | {".gitattributes"}
         ops += [CommitOperationDelete(path) for path in sorted(existing - keep)]

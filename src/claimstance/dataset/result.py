@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..corpus.neardup import SHINGLE
 from ..corpus.release import Release
+from ..corpus.splits import SPLITS, Move, Splits
 from ..quality.agreement import AgreementReport
 from ..quality.scoring import Tally
 
@@ -55,15 +57,41 @@ class BuildResult:
     baseline: Reference = field(default_factory=Reference)
     human: Reference = field(default_factory=Reference)
     reference: str | None = None  # the split the reference rows were scored on (None: all)
+    assigned: dict[str, str] = field(default_factory=dict)  # document id -> split
+    groups: list[list[str]] = field(default_factory=list)  # near-duplicates among them
+    near_threshold: float | None = None
+    moves: list[Move] = field(default_factory=list)  # since the build this one replaced
 
     @property
     def version(self) -> str | None:
         return self.release.version
 
+    def placed(self, splits: Splits, doc_ids: list[str],
+               previous: dict[str, Any] | None) -> None:
+        """Record where the built documents went, their near-duplicate groups, and which
+        of them the `previous` build's manifest put in another split."""
+        from .manifest import split_map
+
+        self.assigned = {d: splits(d) for d in sorted(doc_ids)}
+        self.groups = [g for g in ([d for d in g if d in self.assigned] for g in splits.groups)
+                       if len(g) > 1]
+        self.near_threshold = splits.threshold
+        self.moves = splits.moves(split_map(previous), self.assigned)
+
+    def placement(self) -> dict[str, Any]:
+        """What the manifest records of it (publish compares it with what went out before)."""
+        by_split: dict[str, list[str]] = {s: [] for s in SPLITS}
+        for d, split in self.assigned.items():
+            by_split[split].append(d)
+        return {"splits": {s: ids for s, ids in by_split.items() if ids},
+                "near_duplicates": {"threshold": self.near_threshold, "shingle": SHINGLE,
+                                    "groups": self.groups}}
+
     def to_dict(self) -> dict[str, Any]:
         return {"built": True, "out": str(self.out), "documents": self.documents,
                 "excluded": self.excluded, "single": self.single, "splits": self.splits,
-                "files": self.files}
+                "near_duplicate_groups": self.groups,
+                "moves": [m.to_dict() for m in self.moves], "files": self.files}
 
     def text(self) -> str:
         lines = [f"built {self.out} from {self.documents} document(s)"]
@@ -76,4 +104,10 @@ class BuildResult:
         if self.excluded:
             lines.append(f"  excluded (no gold.json; adjudicate them, or --allow-single for "
                          f"a lone layer): {', '.join(self.excluded)}")
+        if self.groups:
+            lines.append(f"  near-duplicate groups, each kept in one split: {len(self.groups)} "
+                         f"({sum(map(len, self.groups))} documents)")
+        if self.moves:
+            lines.append(f"  moved to another split since the last build ({len(self.moves)}):")
+            lines += [f"    {m.text()}" for m in self.moves]
         return "\n".join(lines)

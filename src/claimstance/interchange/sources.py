@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..corpus.layout import Corpus
-from ..corpus.splits import SPLITS, split_of
+from ..corpus.splits import SPLITS, Splits, corpus_splits
 from ..dataset.built import checked, documents_files, layer_source, rows
 from ..validation.run import require_valid
 from .common import Layer, Seed
 
 
-def export_order(doc_id: str) -> tuple[int, str]:
+def export_order(splits: Splits) -> Callable[[str], tuple[int, str]]:
     """Documents go split by split (train, validation, test), then by id: a built folder's
     order, so the corpus and its build export the same files."""
-    return SPLITS.index(split_of(doc_id)), doc_id
+    return lambda doc_id: (SPLITS.index(splits(doc_id)), doc_id)
 
 
 @dataclass
@@ -37,9 +37,10 @@ class Selection:
 
 
 def from_corpus(corpus: Corpus, source: str, split: str | None) -> Selection:
-    ids = [d for d in corpus.doc_ids() if split is None or split_of(d) == split]
+    splits = corpus_splits(corpus.root)
+    ids = [d for d in corpus.doc_ids() if split is None or splits(d) == split]
     chosen = sorted((d for d in ids if corpus.annotation_path(d, source).is_file()),
-                    key=export_order)
+                    key=export_order(splits))
     if chosen:  # each seed with its layers, as score, stats and agree check them
         require_valid(corpus.root, [corpus.seed_path(d) for d in chosen],
                       f"the {len(chosen)} document(s) to export or their layers do not "

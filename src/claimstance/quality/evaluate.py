@@ -18,7 +18,7 @@ from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
 from ..corpus.segmentation import Segmentation
 from ..corpus.segments import segments_many
-from ..corpus.splits import SPLITS, split_of
+from ..corpus.splits import SPLITS, corpus_splits
 from ..problems import Code, Refused, refuse
 from ..validation.predictions import open_predictions, read_predictions
 from ..validation.run import require_valid
@@ -134,11 +134,12 @@ def gold_from_corpus(root: str | Path | None) -> list[GoldDoc]:
     require_valid(corpus.root, None, "fix these problems first (claimstance validate): "
                   "scores against invalid gold mean nothing")
     out = []
+    splits = corpus_splits(corpus.root)
     for doc_id in corpus.doc_ids():
         if not corpus.annotation_path(doc_id, GOLD).is_file():
             continue
         seed = corpus.read_seed(doc_id)
-        out.append(GoldDoc(doc_id, split_of(doc_id), seed["text"], seed["sha256"],
+        out.append(GoldDoc(doc_id, splits(doc_id), seed["text"], seed["sha256"],
                            from_layer(corpus.read_layer(doc_id, GOLD))))
     return out
 
