@@ -54,11 +54,25 @@ CLAIMS = [
     ("an inquiry will open within weeks", "intention"),
 ]
 VERBS = ["said", "claimed", "insisted", "argued", "stated", "alleged"]
-FILLER = (
-    "Observers in the region noted that tensions had grown steadily over the year 📈, "
-    "with trade across the frontier falling and flights suspended. Analysts described a "
-    "fragile calm — one that few expected to last — while residents waited for news. "
-)
+# Filler prose is drawn word by word from a generated vocabulary, so that no two documents
+# are near-duplicates of each other (real articles share names and phrases, not paragraphs).
+_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "sel", "dar", "en", "bri", "tor",
+              "al", "is", "ux", "pe", "gan", "fi", "mo", "zé", "hal", "qu", "rü", "so"]
+WORDS = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in ("", "n", "ra", "ø")]
+COMMON = ["the", "of", "in", "to", "and", "a", "on", "for", "that", "with", "over", "as"]
+
+
+def filler(rng: random.Random, size: int) -> str:
+    """About `size` characters of sentences (one in four with a 📈), different for each rng."""
+    out: list[str] = []
+    n = 0
+    while n < size:
+        words = [rng.choice(COMMON) if rng.random() < 0.35 else rng.choice(WORDS)
+                 for _ in range(rng.randint(8, 16))]
+        sentence = " ".join(words).capitalize() + (" 📈." if rng.random() < 0.25 else ".")
+        out.append(sentence)
+        n += len(sentence) + 1
+    return " ".join(out)
 LABELS = ["support", "refute", "neutral"]
 
 
@@ -96,13 +110,13 @@ def document(k: int) -> tuple[dict[str, Any], dict[str, Any]]:
         mention(*MENTIONS[rng.randrange(len(MENTIONS))])
         put(" and ")
         mention(*MENTIONS[rng.randrange(len(MENTIONS))])
-        put(". " + FILLER[: rng.randrange(120, len(FILLER))].rstrip() + "\n\n")
+        put(". " + filler(rng, rng.randrange(120, 240)) + "\n\n")
     while len(mentions) < 25:
         put("Meanwhile ")
         mention(*MENTIONS[rng.randrange(len(MENTIONS))])
         put(" declined to comment. ")
     text = "".join(parts).rstrip()
-    text += "\n" + FILLER * max(0, (3000 - len(text)) // len(FILLER))
+    text += "\n" + filler(rng, 3000 - len(text)) if len(text) < 3000 else ""
     text = text.rstrip()
     stances = []
     for i, c in enumerate(claims):

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..corpus.layout import Corpus
+from ..corpus.neardup import SHINGLE
 from ..corpus.release import Release
 from ..corpus.schema import (
     LABEL_SETS,
@@ -25,7 +26,6 @@ from ..corpus.schema import (
     stance_labels,
 )
 from ..corpus.segmentation import segmenter_version
-from ..corpus.neardup import SHINGLE
 from ..corpus.splits import RULE
 from ..quality.agreement import table_markdown
 from ..quality.evaluate import BLANK, Row, ScopeResult, fmt, rows

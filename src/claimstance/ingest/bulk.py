@@ -128,8 +128,8 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
         sizes, sigs = sketch_texts(texts, jobs=jobs,
                                    progress="sketching" if progress and len(texts) > 1000
                                    else None)
-        found = index.against(corpus.base, texts, sizes, sigs)
-        _near_duplicates(index.ids, [a for a, _ in todo], found, threshold, result)
+        pairs = index.against(corpus.base, texts, sizes, sigs)
+        _near_duplicates(index.ids, [a for a, _ in todo], pairs, threshold, result)
         try:
             write_files([(corpus.seed_path(a.doc["id"]), data) for a, data in todo],
                         progress="writing" if progress else None)
@@ -146,7 +146,7 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
                              dtype=np.int64)
             shas = np.array([text_sha256(t) for t in texts], dtype="S32")
             index.appended([a.doc["id"] for a, _ in todo], files, shas, sizes, sigs,
-                           found).save(store_path(corpus.root))
+                           pairs).save(store_path(corpus.root))
     return result
 
 

@@ -2,9 +2,10 @@
 
 One JSON line per document, sorted by id, committed with the seeds (like `ls pull`'s
 ledger): the seed's id and text sha256, the input's file name (never the folder it was in:
-paths name people's home folders), the input file's sha256 (for a folder's .txt: none, the text's stands), and the line (JSON Lines, CSV)
-where the article was. A re-run that changes nothing keeps the first record; `--force`
-replaces it. The build never reads it.
+paths name people's home folders), the input file's sha256 (none for a folder's .txt: the
+text's stands) and the line (JSON Lines, CSV) where the article was. A seed left as it was
+keeps its record; one written (new, or replaced with --force) gets a new one. The build
+never reads it.
 """
 
 from __future__ import annotations

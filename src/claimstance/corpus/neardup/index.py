@@ -288,12 +288,12 @@ def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
     empty = CorpusIndex.empty(threshold)
     index = CorpusIndex([found[k][0] for k in rows], files[rows], shas[rows], sizes[rows],
                         sigs[rows], threshold, empty.pairs, empty.jaccard, started)
-    source = source[rows]
+    kept_source = source[rows]
     compare = None  # every pair, unless the stored pairs stand for the rows that stand
     if loaded is not None and loaded.threshold == threshold:
-        compare = source < 0
+        compare = kept_source < 0
         new_row = np.full(len(old.ids), -1, dtype=np.int64)
-        new_row[source[~compare]] = np.flatnonzero(~compare)
+        new_row[kept_source[~compare]] = np.flatnonzero(~compare)
         mapped = new_row[old.pairs]
         kept = (mapped >= 0).all(axis=1)
         index.pairs, index.jaccard = mapped[kept], old.jaccard[kept]

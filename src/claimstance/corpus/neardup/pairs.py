@@ -37,7 +37,7 @@ def confirm(rows: Any, text_of: Callable[[int], str], threshold: float,
     for i, j in rows.tolist():
         a, b = of(i), of(j)
         if min(len(a), len(b)) < threshold * max(len(a), len(b)):
-            continue  # |a ∩ b| / |a ∪ b| <= min / max: cannot reach the threshold
+            continue  # |a & b| / |a | b| <= min / max: cannot reach it
         value = jaccard(a, b)
         if value >= threshold:
             out.append((i, j, value))

@@ -27,11 +27,11 @@ def shingles(text: str) -> set[tuple[str, ...]]:
     w = words(text)
     if len(w) <= SHINGLE:
         return {tuple(w)} if w else set()
-    return set(zip(*(w[i:] for i in range(SHINGLE))))
+    return set(zip(*(w[i:] for i in range(SHINGLE)), strict=False))  # the shortest ends it
 
 
 def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    """|a ∩ b| / |a ∪ b|; 0 when both are empty (texts without words resemble nothing)."""
+    """|a & b| / |a | b|; 0 when both are empty (texts without words resemble nothing)."""
     if not a and not b:
         return 0.0
     inter = len(a & b) if len(a) <= len(b) else len(b & a)
