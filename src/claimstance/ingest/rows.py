@@ -61,6 +61,8 @@ def _text(row: Row, name: str) -> str | None:
 
 def to_article(row: Row, added: str) -> tuple[Article | None, list[Problem]]:
     found = list(row.problems)
+    if found and not row.values:
+        return None, found  # no article in it at all (not an object, broken JSON)
     text = row.values.get("text")
     if not isinstance(text, str) or not text.strip():
         found.append(row.problem(Code.INGEST_MISSING_TEXT, "text",

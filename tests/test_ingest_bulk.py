@@ -1,0 +1,234 @@
+"""ingest --from end to end, with articles the tests make (tests/articles.py): provenance,
+all or nothing, near-duplicates through validate, build, the card and publish."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from claimstance.cli import main
+from claimstance.corpus.annotation import canonicalize, empty_provenance
+from claimstance.corpus.splits import split_of
+from claimstance.corpus.writing import dumps
+
+from .articles import EDITS, Story, article, title
+from .conftest import REPO
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def eighty() -> list[dict[str, Any]]:
+    """56 articles (pairs of them on one story, in other words, sharing a quote), then 24
+    near-duplicates of the first 24, six by each edit."""
+    rows = []
+    for k in range(56):
+        story = Story.make(k // 2)
+        rows.append({"id": f"story-{k:02d}", "title": title(story, k),
+                     "text": article(story, k, quote=True), "source": "Test Wire",
+                     "published": f"2026-03-{1 + k % 28:02d}", "license": "cc by 4.0"})
+    for k in range(24):
+        rows.append({"id": f"story-{k:02d}-v", "title": rows[k]["title"],
+                     "text": EDITS[k % 4](rows[k]["text"]), "license": "CC-BY-4.0"})
+    return rows
+
+
+def seeds(root: Path) -> dict[str, bytes]:
+    return {p.stem: p.read_bytes() for p in sorted((root / "seeds").glob("*.json"))}
+
+
+def corpus_root(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    (root / "seeds").mkdir(parents=True)
+    for name in ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff"):
+        shutil.copy(REPO / name, root / name)
+    return root
+
+
+def add_gold(root: Path, doc_id: str) -> None:
+    seed = json.loads((root / "seeds" / f"{doc_id}.json").read_text(encoding="utf-8"))
+    layer = canonicalize({
+        "schema_version": "1.0", "document": {"id": doc_id, "sha256": seed["sha256"]},
+        "annotator": "gold", "status": "gold",
+        "provenance": empty_provenance("manual") | {"sources": []},
+        "mentions": [], "claims": [], "stances": []})
+    path = root / "annotations" / doc_id / "gold.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(dumps(layer))
+
+
+def test_eighty_articles_with_24_near_duplicates(tmp_path: Path) -> None:
+    """The issue's check: one command with provenance kept; validate names every pair; after
+    a build every pair sits in one split, and the card shows the groups."""
+    root = corpus_root(tmp_path)
+    rows = eighty()
+    src = write_jsonl(tmp_path / "crawl.jsonl", rows)
+    res = run("ingest", "--from", src, "--root", root, "--added", "2026-11-25",
+              "--format", "json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert len(out["written"]) == 80 and out["unchanged"] == [] and out["skipped"] == 0
+    near = [p for p in out["problems"] if p["code"] == "near-duplicate"]
+    assert sorted(p["line"] for p in near) == list(range(57, 81))
+    assert all(f"crawl.jsonl:{p['line'] - 56}" in p["message"] for p in near)
+    # provenance: every seed's file and line
+    ledger = [json.loads(line) for line in
+              (root / ".claimstance" / "ingested.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in ledger] == sorted(r["id"] for r in rows)
+    assert {r["id"]: r["line"] for r in ledger} == {r["id"]: n for n, r in enumerate(rows, 1)}
+    assert {r["file"] for r in ledger} == {"crawl.jsonl"}
+    seed = json.loads((root / "seeds" / "story-00.json").read_text(encoding="utf-8"))
+    assert seed["license"] == "CC-BY-4.0" and seed["published"] == "2026-03-01"
+    # validate names every pair, both documents
+    res = run("validate", "--root", root, "--format", "json")
+    assert res.exit_code == 0, res.output
+    found = json.loads(res.output)["problems"]
+    pairs = {(p["path"], p["message"].split(" ")[2]) for p in found
+             if p["code"] == "near-duplicate"}
+    assert pairs == {(f"seeds/story-{k:02d}-v.json", f"seeds/story-{k:02d}.json")
+                     for k in range(24)}
+    assert [p for p in found if p["code"] != "near-duplicate"] == []
+    # build: every pair in one split, as `datasets` reads it; the card lists the groups
+    for r in rows:
+        add_gold(root, r["id"])
+    res = run("build", "--root", root, "--format", "json")
+    assert res.exit_code == 0, res.output
+    import datasets
+
+    built = datasets.load_dataset(str(root / "dist"))
+    where = {doc_id: split for split in built for doc_id in built[split]["id"]}
+    assert len(where) == 80
+    assert all(where[f"story-{k:02d}"] == where[f"story-{k:02d}-v"] for k in range(24))
+    assert any(split_of(f"story-{k:02d}") != split_of(f"story-{k:02d}-v") for k in range(24))
+    card = (root / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "24 group(s) hold 48 documents (sizes: 24 of 2 documents)" in card
+    for k in range(24):
+        assert f"| `story-{k:02d}` | 2 | {where[f'story-{k:02d}']} | `story-{k:02d}-v` |" in card
+    manifest = json.loads((root / "dist" / "manifest.json").read_text())
+    assert manifest["near_duplicates"]["groups"] == [[f"story-{k:02d}", f"story-{k:02d}-v"]
+                                                      for k in range(24)]
+
+
+def test_an_exact_duplicate_under_a_new_id_writes_nothing(tmp_path: Path) -> None:
+    root = corpus_root(tmp_path)
+    rows = eighty()[:5]
+    assert run("ingest", "--from", write_jsonl(tmp_path / "a.jsonl", rows), "--root",
+               root).exit_code == 0
+    before = seeds(root)
+    again = [{"id": "fresh-one", "text": article(Story.make(90), 90)},
+             {**rows[3], "id": "story-03-copy", "text": rows[3]["text"] + "  \n"}]
+    res = run("ingest", "--from", write_jsonl(tmp_path / "b.jsonl", again), "--root", root)
+    assert res.exit_code == 1
+    assert "b.jsonl:2:1: error [ingest-duplicate-text] /text: the same text as " \
+           "seeds/story-03.json" in res.output
+    assert seeds(root) == before
+
+
+def test_one_bad_row_writes_nothing_and_names_its_line(tmp_path: Path) -> None:
+    root = corpus_root(tmp_path)
+    rows = eighty()[:6]
+    rows[4]["published"] = "last Tuesday"
+    res = run("ingest", "--from", write_jsonl(tmp_path / "a.jsonl", rows), "--root", root)
+    assert res.exit_code == 1
+    assert "a.jsonl:5:1: error [ingest-bad-date] /published" in res.output
+    assert seeds(root) == {} and not (root / ".claimstance").exists()
+    res = run("ingest", "--from", tmp_path / "a.jsonl", "--root", root, "--skip-bad",
+              "--format", "json")
+    out = json.loads(res.output)
+    assert res.exit_code == 0 and out["skipped"] == 1 and len(out["written"]) == 5
+    assert sorted(seeds(root)) == sorted(r["id"] for r in rows if r is not rows[4])
+
+
+def test_a_rerun_changes_nothing_and_ids_are_slugged_stably(tmp_path: Path) -> None:
+    root = corpus_root(tmp_path)
+    rows = [{"title": "Ferry back at Odlin, after a week", "text": article(Story.make(1), 1)},
+            {"title": "Zürich: café owners protest", "text": article(Story.make(2), 2)}]
+    src = write_jsonl(tmp_path / "a.jsonl", rows)
+    assert run("ingest", "--from", src, "--root", root, "--added", "2026-11-01").exit_code == 0
+    assert sorted(seeds(root)) == ["ferry-back-at-odlin-after-a-week",
+                                   "zurich-cafe-owners-protest"]
+    before = seeds(root)
+    ledger = (root / ".claimstance" / "ingested.jsonl").read_bytes()
+    res = run("ingest", "--from", src, "--root", root, "--added", "2026-11-25",
+              "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.output)["written"] == []
+    assert seeds(root) == before
+    assert (root / ".claimstance" / "ingested.jsonl").read_bytes() == ledger
+
+
+def test_csv_with_renamed_columns_and_quoted_line_breaks(tmp_path: Path) -> None:
+    import csv
+
+    root = corpus_root(tmp_path)
+    src = tmp_path / "export.csv"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["slug", "headline", "body", "sentiment"])
+        for k in range(3):
+            w.writerow([f"item-{k}", f"Headline {k}", article(Story.make(k), k), "neutral"])
+    res = run("ingest", "--from", src, "--root", root, "--map",
+              "id=slug,title=headline,text=body", "--format", "json")
+    out = json.loads(res.output)
+    assert res.exit_code == 0 and out["written"] == ["item-0", "item-1", "item-2"]
+    assert out["ignored_columns"] == ["sentiment"]
+    ledger = [json.loads(x) for x in (root / ".claimstance/ingested.jsonl").read_text()
+              .splitlines()]
+    text_lines = article(Story.make(0), 0).count("\n") + 1
+    assert [r["line"] for r in ledger][:2] == [2, 2 + text_lines]
+    res = run("ingest", "--from", src, "--root", root, "--map", "text=nothing")
+    assert res.exit_code == 1 and "ingest-unreadable" in res.output
+    assert run("ingest", "--from", src, "--map", "body=text").exit_code == 2
+
+
+def test_publish_refuses_a_split_move_unless_allowed(tmp_path: Path) -> None:
+    """A new version of a published article, with a smaller id that hashes elsewhere, moves
+    its group: the build says so, publish refuses, --allow-split-moves accepts."""
+    root = corpus_root(tmp_path)
+    rows = eighty()[:6]
+    assert run("ingest", "--from", write_jsonl(tmp_path / "a.jsonl", rows), "--root",
+               root).exit_code == 0
+    for r in rows:
+        add_gold(root, r["id"])
+    assert run("build", "--root", root).exit_code == 0
+    target = tmp_path / "published"
+    res = run("publish", "--to", target, "--root", root)
+    assert res.exit_code == 0, res.output
+    old = split_of("story-02")
+    new_id = next(f"aa-{n}" for n in range(1000) if split_of(f"aa-{n}") != old)
+    assert run("ingest", "--from", write_jsonl(tmp_path / "b.jsonl", [
+        {"id": new_id, "text": EDITS[0](rows[2]["text"]), "license": "CC0-1.0"}]),
+        "--root", root).exit_code == 0
+    add_gold(root, new_id)
+    log = root / "CHANGELOG.md"
+    log.write_text(log.read_text().replace("## [", "## [9.9.9] - 2026-12-01\n\n- more\n\n## [",
+                                           1))
+    res = run("build", "--root", root, "--format", "json")
+    moves = json.loads(res.output)["moves"]
+    assert moves == [{"id": "story-02", "from": old, "to": split_of(new_id), "group": new_id}]
+    res = run("build", "--root", root)
+    assert "story-02:" not in res.output  # moved since the last build: nothing now
+    res = run("publish", "--to", target, "--root", root)
+    assert res.exit_code == 1 and "publish-split-move" in res.output
+    assert "story-02 was published in" in res.output
+    assert json.loads((target / "manifest.json").read_text())["version"] != "9.9.9"
+    res = run("publish", "--to", target, "--root", root, "--allow-split-moves")
+    assert res.exit_code == 0, res.output
+    assert json.loads((target / "manifest.json").read_text())["version"] == "9.9.9"
+
+
+@pytest.mark.parametrize("args", [["a.txt", "--from", "x.jsonl"], [], ["--from", "x.jsonl",
+                                                                       "--title", "T"]])
+def test_usage_errors(args: list[str]) -> None:
+    assert run("ingest", *args).exit_code == 2

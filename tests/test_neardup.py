@@ -1,0 +1,203 @@
+"""Near-duplicates: what the edits of news make, what distinct articles on one story are not,
+the fast path (MinHash, bands) proven equal to the exact all-pairs Jaccard, the index kept
+between runs, and splits that keep groups together."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claimstance.corpus.document import make_document
+from claimstance.corpus.layout import Corpus
+from claimstance.corpus.neardup import jaccard, near_pairs, refresh, shingles
+from claimstance.corpus.neardup.index import CorpusIndex, store_path
+from claimstance.corpus.neardup.sketch import band_shape
+from claimstance.corpus.splits import Splits, corpus_splits, split_of
+from claimstance.corpus.writing import dumps
+
+from .articles import EDITS, Story, article
+
+
+def brute_force(texts: list[str], threshold: float) -> list[tuple[int, int, float]]:
+    sets = [shingles(t) for t in texts]
+    return [(i, j, jaccard(sets[i], sets[j]))
+            for i, j in itertools.combinations(range(len(texts)), 2)
+            if jaccard(sets[i], sets[j]) >= threshold]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__)
+def test_each_edit_of_news_makes_a_near_duplicate(edit: object) -> None:
+    base = article(Story.make(1), 1)
+    assert callable(edit)
+    found = near_pairs([base, edit(base), article(Story.make(2), 2)], 0.7)
+    assert [(i, j) for i, j, _ in found] == [(0, 1)]
+
+
+def test_distinct_articles_on_one_story_are_not_grouped() -> None:
+    """The same people, places and topic, even a shared quote, in other words: no pair."""
+    story = Story.make(7)
+    texts = [article(story, seed, quote=True) for seed in range(6)]
+    names = set(story.people[0].casefold().split())
+    assert all(names <= set(t.casefold().split()) and story.quote in t.casefold()
+               for t in texts)
+    assert near_pairs(texts, 0.7) == []
+    assert max(jaccard(shingles(a), shingles(b))
+               for a, b in itertools.combinations(texts, 2)) < 0.1
+    # their near-duplicates pair up with their own original only
+    found = near_pairs(texts + [EDITS[k](texts[k]) for k in range(4)], 0.7)
+    assert [(i, j) for i, j, _ in found] == [(0, 6), (1, 7), (2, 8), (3, 9)]
+
+
+def _replace_words(text: str, rng_seed: int, count: int) -> str:
+    words = text.split(" ")
+    step = max(1, len(words) // (count + 1))
+    for k in range(count):
+        words[(k + 1) * step % len(words)] = f"w{rng_seed}x{k}"
+    return " ".join(words)
+
+
+family = st.tuples(st.integers(0, 40), st.lists(st.tuples(st.integers(0, 3),
+                                                          st.integers(0, 60)), max_size=3))
+
+
+@given(families=st.lists(family, min_size=1, max_size=5),
+       threshold=st.sampled_from([0.5, 0.6, 0.7, 0.8, 0.9]))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_fast_path_finds_exactly_the_pairs_at_or_above_the_threshold(
+        families: list[tuple[int, list[tuple[int, int]]]], threshold: float) -> None:
+    """MinHash and the bands only propose: what is found is exactly the all-pairs answer of
+    the exact Jaccard index, with the same values, over versions that range from copies
+    to texts with 60 words replaced (Jaccard from 1 down to about 0.3)."""
+    texts = []
+    for seed, versions in families:
+        base = article(Story.make(seed), seed, paragraphs=3)
+        texts.append(base)
+        for edit, replaced in versions:
+            texts.append(_replace_words(EDITS[edit](base), seed, replaced))
+    assert near_pairs(texts, threshold) == brute_force(texts, threshold)
+
+
+def test_bands_miss_a_pair_at_the_threshold_rarely() -> None:
+    for t in (0.3, 0.5, 0.7, 0.9, 1.0):
+        b, r = band_shape(t)
+        assert b * r <= 256 and (1 - t**r) ** b <= 1e-6
+
+
+def test_texts_without_words_resemble_nothing() -> None:
+    assert near_pairs(["...", "!!!", "…", "a b c d e f"], 0.3) == []
+
+
+# --- the index of a corpus --------------------------------------------------------------------
+
+def _seed(root: Path, doc_id: str, text: str) -> Path:
+    path = root / "seeds" / f"{doc_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(dumps(make_document(doc_id, text, added="2026-11-25")))
+    return path
+
+
+def test_index_is_kept_and_follows_every_change(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimstance.corpus.neardup import index
+
+    monkeypatch.setattr(index, "RACY_NS", 0)  # rows are trusted on their file's identity alone
+    root = tmp_path / "c"
+    base = article(Story.make(3), 3)
+    _seed(root, "apple", base)
+    _seed(root, "berry", article(Story.make(4), 4))
+    corpus = Corpus.at(root)
+    assert refresh(corpus, 0.7).named_pairs() == []
+    stored = CorpusIndex.load(store_path(corpus.root))
+    assert stored is not None and stored.ids == ["apple", "berry"]
+    # a new near-duplicate is compared with the stored rows
+    _seed(root, "apple-wire", EDITS[0](base))
+    assert [(p.a, p.b) for p in refresh(corpus, 0.7).named_pairs()] == [("apple", "apple-wire")]
+    # one edited so that it no longer is one: the pair goes
+    _seed(root, "apple-wire", article(Story.make(5), 5))
+    assert refresh(corpus, 0.7).named_pairs() == []
+    # rewritten with the same size and its times set back: the ctime still tells
+    path = _seed(root, "berry", EDITS[1](base))
+    assert [(p.a, p.b) for p in refresh(corpus, 0.7).named_pairs()] == [("apple", "berry")]
+    before = path.stat()
+    other = dumps(make_document("berry", codecs.encode(EDITS[1](base), "rot13"),
+                                added="2026-11-25"))
+    assert len(other) == before.st_size
+    path.write_bytes(other)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert refresh(corpus, 0.7).named_pairs() == []
+    path.write_bytes(dumps(make_document("berry", EDITS[1](base), added="2026-11-25")))
+    # a removed seed takes its pairs along; another threshold is computed afresh
+    (root / "seeds" / "berry.json").unlink()
+    assert refresh(corpus, 0.7).named_pairs() == []
+    assert refresh(corpus, 0.95).threshold == 0.95
+
+
+def test_a_stored_index_of_another_version_or_damaged_is_ignored(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    base = article(Story.make(6), 6)
+    _seed(root, "one", base)
+    _seed(root, "two", EDITS[2](base))
+    corpus = Corpus.at(root)
+    want = refresh(corpus, 0.7).named_pairs()
+    path = store_path(corpus.root)
+    assert path is not None and path.is_file()
+    path.write_bytes(b"not an index")
+    assert refresh(corpus, 0.7).named_pairs() == want
+    assert CorpusIndex.load(path) is not None  # written again
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIMSTANCE_NO_CACHE", "1")
+    root = tmp_path / "c"
+    base = article(Story.make(8), 8)
+    _seed(root, "one", base)
+    _seed(root, "two", EDITS[3](base))
+    assert store_path(root) is None
+    assert len(refresh(Corpus.at(root), 0.7).named_pairs()) == 1
+
+
+# --- splits ------------------------------------------------------------------------------------
+
+def test_a_group_sits_in_the_split_of_its_smallest_id() -> None:
+    s = Splits([["a-one", "b-two", "c-three"]])
+    assert {s(d) for d in ("a-one", "b-two", "c-three")} == {split_of("a-one")}
+    assert s("lonely-doc") == split_of("lonely-doc")
+
+
+@given(ids=st.lists(st.from_regex(r"[a-z]{3,8}", fullmatch=True), min_size=2, max_size=30,
+                    unique=True), data=st.data())
+@settings(max_examples=60, deadline=None)
+def test_a_new_article_moves_only_the_group_it_joins(ids: list[str], data: st.DataObject,
+                                                     ) -> None:
+    """Adding a document (and its pairs) changes no split but those of the group it joins."""
+    from claimstance.corpus.neardup import groups
+
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids))))
+    before = Splits(groups([(a, b) for a, b in pairs if a != b]))
+    new = "new" + data.draw(st.from_regex(r"[a-z]{3}", fullmatch=True))
+    joins = data.draw(st.lists(st.sampled_from(ids), max_size=3))
+    after = Splits(groups([*((a, b) for a, b in pairs if a != b), *((new, j) for j in joins)]))
+    joined = {d for g in after.groups if new in g for d in g}
+    moved = {m.doc_id for m in after.moves({d: before(d) for d in ids}, ids)}
+    assert moved <= joined
+
+
+def test_corpus_splits_keep_near_duplicates_together(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    for k in range(12):
+        base = article(Story.make(100 + k), 100 + k)
+        _seed(root, f"story-{k:02d}", base)
+        _seed(root, f"zz-version-{k:02d}", EDITS[k % 4](base))
+    splits = corpus_splits(root)
+    assert len(splits.groups) == 12
+    assert all(splits(f"story-{k:02d}") == splits(f"zz-version-{k:02d}") for k in range(12))
+    # splits by id alone would have split some of these pairs apart
+    assert any(split_of(f"story-{k:02d}") != split_of(f"zz-version-{k:02d}") for k in range(12))
+    assert json.dumps(splits.groups)  # plain data, as the manifest records it
