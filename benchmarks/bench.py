@@ -105,8 +105,8 @@ def stage(name: str, args: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, A
         stdout, stderr = out.read().decode(), err.read().decode()
     if os.waitstatus_to_exitcode(status) not in ok:
         raise SystemExit(f"{name} failed: {' '.join(args)}\n{stdout[-1000:]}\n{stderr[-2000:]}")
-    return {"seconds": secs, "peak_rss": usage.ru_maxrss * 1024, "stdout": stdout,
-            "stderr": stderr}
+    return {"seconds": secs, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_rss": usage.ru_maxrss * 1024, "stdout": stdout, "stderr": stderr}
 
 
 def corpus(work: Path, n: int, mix: str) -> Path:

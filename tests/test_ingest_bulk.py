@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from news import EDITS, Story, article, title
 
 from claimstance.cli import main
 from claimstance.corpus.annotation import canonicalize, empty_provenance
 from claimstance.corpus.splits import split_of
 from claimstance.corpus.writing import dumps
 
-from .articles import EDITS, Story, article, title
 from .conftest import REPO
 
 

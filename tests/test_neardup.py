@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from news import EDITS, Story, article
 
 from claimstance.corpus.document import make_document
 from claimstance.corpus.layout import Corpus
@@ -21,8 +22,6 @@ from claimstance.corpus.neardup.index import CorpusIndex, store_path
 from claimstance.corpus.neardup.sketch import band_shape
 from claimstance.corpus.splits import Splits, corpus_splits, split_of
 from claimstance.corpus.writing import dumps
-
-from .articles import EDITS, Story, article
 
 
 def brute_force(texts: list[str], threshold: float) -> list[tuple[int, int, float]]:
@@ -201,3 +200,26 @@ def test_corpus_splits_keep_near_duplicates_together(tmp_path: Path) -> None:
     # splits by id alone would have split some of these pairs apart
     assert any(split_of(f"story-{k:02d}") != split_of(f"zz-version-{k:02d}") for k in range(12))
     assert json.dumps(splits.groups)  # plain data, as the manifest records it
+
+
+def test_growth_bench_smoke(tmp_path: Path) -> None:
+    """The benchmark runs end to end at a small N and prints well-formed figures (not
+    timings): every stage, the targets, and the planted pairs found exactly."""
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    out = tmp_path / "growth.json"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "growth_bench.py"), "60",
+                           "--work", str(tmp_path / "w"), "--reps", "2", "--json", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr  # 1 = a target missed: no error here
+    figures = json.loads(out.read_text())
+    assert figures["n"] == 60 and figures["written"] == 60 and figures["planted_pairs"] == 6
+    assert len(figures["stages"]) == 5 and len(figures["one_new_seconds"]) == 2
+    assert all(s["seconds"] > 0 and s["peak_rss_mib"] > 0 for s in figures["stages"])
+    assert set(figures["targets"]) == {"ingest", "detect", "detect_rss", "one_new", "exact"}
+    assert figures["targets"]["exact"]["pass"]  # not a timing: the pairs are exact
+    for word in ("PASS", "x floor", "near-duplicates, no index", "one new article"):
+        assert word in proc.stdout

@@ -26,6 +26,7 @@ def _licensing() -> Any:
     return get_spdx_licensing()
 
 
+@functools.lru_cache(maxsize=4096)  # inputs repeat the same few spellings
 def spdx_id(written: str) -> str | None:
     """The SPDX id `written` names, or None when it names none.
 

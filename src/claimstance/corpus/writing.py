@@ -205,8 +205,9 @@ def write_files(files: Sequence[tuple[Path, bytes]], progress: str | None = None
         bar = tqdm(total=2 * len(files), desc=progress, unit="file", leave=False,
                    mininterval=0.5)
     try:
+        for folder in {path.parent for path, _ in files}:
+            folder.mkdir(parents=True, exist_ok=True)
         for path, data in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{STAGING_TAG}",
                                        suffix=".tmp")
             temps.append((tmp, path))

@@ -36,7 +36,7 @@ from ..parallel import map_chunks
 from ..userdirs import user_dir
 from .pairs import Pair, confirm
 from .shingles import SHINGLE
-from .sketch import NUM_PERM, SEED, candidates, signature
+from .sketch import NUM_PERM, SEED, blank, candidates, signature
 
 VERSION = f"claimstance-neardup 1 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32"
 NO_CACHE = "CLAIMSTANCE_NO_CACHE"
@@ -263,6 +263,8 @@ def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
             todo.append((doc_id, bytes(old.shas[i]) if i >= 0 else None))
             todo_at.append(k)
     sketched: list[Sketched | None] = []
+    if len(todo) > 1:
+        blank()  # imported once, before the workers fork
     for part in map_chunks(partial(_sketch_seeds, corpus.base), todo, jobs=jobs,
                            progress="sketching" if progress and len(todo) > 1000 else None):
         sketched += part

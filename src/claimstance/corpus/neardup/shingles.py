@@ -38,14 +38,19 @@ def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def _word_hash(word: str) -> int:
-    h = _word_hashes.get(word)
-    if h is None:
-        h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(),
-                           "little")
-        if len(_word_hashes) < 1 << 20:
-            _word_hashes[word] = h
-    return h
+def _word_hashes_of(w: list[str]) -> Any:
+    """A stable 64-bit hash (blake2b) of each word, as a numpy uint64 array; each distinct
+    word is hashed once per process."""
+    import numpy as np
+
+    cache = _word_hashes
+    for word in set(w).difference(cache):
+        cache[word] = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8)
+                                     .digest(), "little")
+    hashes = np.fromiter(map(cache.__getitem__, w), dtype=np.uint64, count=len(w))
+    if len(cache) > 1 << 20:  # a bound on memory; hashes are the same when made again
+        cache.clear()
+    return hashes
 
 
 def shingle_hashes(text: str) -> Any:
@@ -56,7 +61,7 @@ def shingle_hashes(text: str) -> Any:
     w = words(text)
     if not w:
         return np.zeros(0, dtype=np.uint32)
-    hashes = np.fromiter(map(_word_hash, w), dtype=np.uint64, count=len(w))
+    hashes = _word_hashes_of(w)
     k = min(SHINGLE, len(w))
     n = len(w) - k + 1
     with np.errstate(over="ignore"):  # arithmetic mod 2**64 is the point

@@ -36,7 +36,7 @@ LARGE_RUN = 64  # equal band keys shared by more documents than this are paired 
 
 
 @functools.cache
-def _blank() -> Any:
+def blank() -> Any:
     """An empty MinHash whose copies take each document's shingle hashes as they are."""
     from datasketch import MinHash
 
@@ -46,7 +46,7 @@ def _blank() -> Any:
 def signature(text: str) -> tuple[int, Any]:
     """(number of distinct shingles, the MinHash signature as NUM_PERM uint32)."""
     hashes = shingle_hashes(text)
-    m = _blank().copy()
+    m = blank().copy()
     if len(hashes):
         m.update_batch(hashes.tolist())
     return len(hashes), m.hashvalues
@@ -70,6 +70,8 @@ def sketch_texts(texts: Sequence[str], *, jobs: int | None = None,
 
     from ..parallel import map_chunks
 
+    if texts:
+        blank()  # imported once, before the workers fork
     parts = list(map_chunks(signatures, texts, jobs=jobs, progress=progress))
     if not parts:
         return np.zeros(0, np.int32), np.zeros((0, NUM_PERM), np.uint32)

@@ -1,5 +1,5 @@
-"""News-like articles the tests make themselves (no text copied from anywhere), and the
-edits that turn one into a near-duplicate of itself.
+"""News-like articles made here (no text copied from anywhere), and the edits that turn one
+into a near-duplicate of itself: what the tests and `growth_bench.py` ingest.
 
 A `Story` is a topic: people, places and nouns. `article(story, seed)` writes an article on
 it in words of its own (another seed: other wording, the same names and topic, as two
