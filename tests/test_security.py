@@ -641,6 +641,7 @@ def test_concurrent_builds_never_crash(corpus: Path) -> None:
 UNPRIVILEGED = """
 import importlib, os, pkgutil, sys
 import click, orjson, jsonschema_rs, jsonschema, referencing, tqdm, pyarrow, pyarrow.parquet
+import datasketch, numpy  # imported lazily by the near-duplicate checks
 import multiprocessing.pool, subprocess, tempfile, claimstance
 for m in pkgutil.walk_packages(claimstance.__path__, "claimstance."):
     if ".labelstudio" not in m.name and not m.name.endswith("__main__"):
@@ -780,7 +781,7 @@ def test_ingest_refuses_what_validate_would_reject(tmp_path: Path) -> None:
     ok = tmp_path / "ok.txt"
     ok.write_text("An article.")
     refused(cli("ingest", ok, "--id", "dated", "--published", "2026-02-31", "--root",
-                tmp_path), "invalid-value")
+                tmp_path), "ingest-bad-date")
     assert list((tmp_path / "seeds").iterdir()) == []
 
 
