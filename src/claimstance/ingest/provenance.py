@@ -35,17 +35,29 @@ class Origin:
                 "file_sha256": self.file_sha256, "line": self.line}
 
 
-def read_ledger(corpus: Corpus) -> dict[str, dict[str, Any]]:
+def _id_of(line: bytes) -> str | None:
+    """The id a record line is about: read from its start, as `record` writes it, else
+    parsed (a line edited by hand); None for a line that is no record."""
+    if line.startswith(b'{"id":"'):
+        end = line.find(b'"', 7)
+        if end > 7 and b"\\" not in line[7:end]:
+            return line[7:end].decode("utf-8", "replace")
+    try:
+        d = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return d["id"] if isinstance(d, dict) and isinstance(d.get("id"), str) else None
+
+
+def read_ledger(corpus: Corpus) -> dict[str, bytes]:
+    """Each recorded document's line, by id (lines are kept as they are, not re-made)."""
     path = corpus.root / LEDGER
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, bytes] = {}
     if path.is_file():
         for line in path.read_bytes().splitlines():
-            try:
-                d = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(d, dict) and isinstance(d.get("id"), str):
-                records[d["id"]] = d
+            doc_id = _id_of(line)
+            if doc_id is not None:
+                records[doc_id] = line
     return records
 
 
@@ -55,6 +67,6 @@ def record(corpus: Corpus, origins: list[Origin]) -> None:
         return
     records = read_ledger(corpus)
     for o in origins:
-        records[o.id] = o.to_dict()
-    data = b"".join(orjson.dumps(r) + b"\n" for _, r in sorted(records.items()))
-    atomic_write(Path(corpus.root / LEDGER), data)
+        records[o.id] = orjson.dumps(o.to_dict())
+    atomic_write(Path(corpus.root / LEDGER),
+                 b"".join(line + b"\n" for _, line in sorted(records.items())))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,19 @@ def _text(row: Row, name: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def _convert(row: Row, name: str, convert: Callable[[str], str | None], code: Code,
+             found: list[Problem], why: str) -> str | None:
+    """A field in its normal form (None when empty; a problem when it has none)."""
+    value = _text(row, name)
+    if value is None:
+        return None
+    out = convert(value)
+    if out is None:
+        found.append(row.problem(code, name, why.format(value) + "; leave it empty when "
+                                 "unknown"))
+    return out
+
+
 def to_article(row: Row, added: str) -> tuple[Article | None, list[Problem]]:
     found = list(row.problems)
     if found and not row.values:
@@ -80,22 +94,10 @@ def to_article(row: Row, added: str) -> tuple[Article | None, list[Problem]]:
         found.append(row.problem(Code.INGEST_BAD_ID, "id",
                                  f"id {doc_id!r} is not a slug: 3-81 characters from a-z, 0-9 "
                                  "and '-', starting with a letter or digit"))
-    published = _text(row, "published")
-    if published is not None:
-        date = iso_date(published)
-        if date is None:
-            found.append(row.problem(Code.INGEST_BAD_DATE, "published",
-                                     f"{published!r} is not an ISO date (YYYY-MM-DD) in the "
-                                     "calendar; leave it empty when unknown"))
-        published = date
-    license_ = _text(row, "license")
-    if license_ is not None:
-        spdx = spdx_id(license_)
-        if spdx is None:
-            found.append(row.problem(Code.INGEST_UNKNOWN_LICENSE, "license",
-                                     f"{license_!r} is not an id of the SPDX License List "
-                                     "(e.g. CC-BY-4.0); leave it empty when unknown"))
-        license_ = spdx
+    published = _convert(row, "published", iso_date, Code.INGEST_BAD_DATE, found,
+                         "{!r} is not an ISO date (YYYY-MM-DD) in the calendar")
+    license_ = _convert(row, "license", spdx_id, Code.INGEST_UNKNOWN_LICENSE, found,
+                        "{!r} is not an id of the SPDX License List (e.g. CC-BY-4.0)")
     if found:
         return None, found
     assert doc_id is not None and isinstance(text, str)

@@ -32,7 +32,7 @@ import orjson
 
 from ..layout import Corpus
 from ..naming import DOC_ID
-from ..parallel import map_chunks
+from ..parallel import PARALLEL_FROM, map_chunks
 from ..userdirs import user_dir
 from .pairs import Pair, confirm
 from .shingles import SHINGLE
@@ -248,22 +248,19 @@ def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
     old = loaded or CorpusIndex.empty(threshold)
     started = time.time_ns()
     found = scan(corpus)
-    old_row = {doc_id: k for k, doc_id in enumerate(old.ids)}
-    trusted_before = old.scanned_ns - RACY_NS
+    old_row = dict(zip(old.ids, range(len(old.ids)), strict=True))
     files = np.array([f for _, f in found], dtype=np.int64).reshape(len(found), 4)
-    source = np.full(len(found), -1, dtype=np.int64)  # the old row a current one keeps
-    todo: list[tuple[str, bytes | None]] = []
-    todo_at: list[int] = []
-    for k, (doc_id, ident) in enumerate(found):
-        i = old_row.get(doc_id, -1)
-        if i >= 0 and tuple(old.files[i].tolist()) == ident and \
-                max(ident[1], ident[2]) < trusted_before:
-            source[k] = i
-        else:
-            todo.append((doc_id, bytes(old.shas[i]) if i >= 0 else None))
-            todo_at.append(k)
+    # the old row a current one keeps: same file identity, not written just before the scan
+    source = np.array([old_row.get(doc_id, -1) for doc_id, _ in found], dtype=np.int64)
+    known = np.flatnonzero(source >= 0)
+    fresh = (old.files[source[known]] == files[known]).all(axis=1) & \
+        (files[known, 1:3].max(axis=1) < old.scanned_ns - RACY_NS)
+    source[known[~fresh]] = -1
+    todo_at = np.flatnonzero(source < 0).tolist()
+    todo = [(found[k][0], bytes(old.shas[old_row[found[k][0]]])
+             if found[k][0] in old_row else None) for k in todo_at]
     sketched: list[Sketched | None] = []
-    if len(todo) > 1:
+    if len(todo) >= PARALLEL_FROM:
         blank()  # imported once, before the workers fork
     for part in map_chunks(partial(_sketch_seeds, corpus.base), todo, jobs=jobs,
                            progress="sketching" if progress and len(todo) > 1000 else None):

@@ -24,18 +24,14 @@ class Pair:
 
 def confirm(rows: Any, text_of: Callable[[int], str], threshold: float,
             ) -> list[tuple[int, int, float]]:
-    """The candidate pairs (row numbers) whose exact Jaccard index is >= threshold."""
-    sets: dict[int, set[tuple[str, ...]]] = {}
-
-    def of(i: int) -> set[tuple[str, ...]]:
-        s = sets.get(i)
-        if s is None:
-            s = sets[i] = shingles(text_of(i))
-        return s
-
+    """The candidate pairs (row numbers, sorted) whose exact Jaccard index is >= threshold.
+    Only the first text of the pairs at hand is kept in memory, however many there are."""
+    held: tuple[int, set[tuple[str, ...]]] = (-1, set())
     out = []
     for i, j in rows.tolist():
-        a, b = of(i), of(j)
+        if held[0] != i:
+            held = (i, shingles(text_of(i)))
+        a, b = held[1], shingles(text_of(j))
         if min(len(a), len(b)) < threshold * max(len(a), len(b)):
             continue  # |a & b| / |a | b| <= min / max: cannot reach it
         value = jaccard(a, b)

@@ -38,9 +38,27 @@ LARGE_RUN = 64  # equal band keys shared by more documents than this are paired 
 @functools.cache
 def blank() -> Any:
     """An empty MinHash whose copies take each document's shingle hashes as they are."""
-    from datasketch import MinHash
+    return _minhash_class()(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
+
+def _minhash_class() -> Any:
+    """datasketch's MinHash. The package's own __init__ also imports its LSH classes and
+    with them scipy (half a second or more, a quarter of the time one new article may
+    take); only MinHash is used here, so its module is loaded without that __init__ unless
+    the package is imported already."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    if "datasketch" not in sys.modules:
+        spec = importlib.util.find_spec("datasketch")
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("datasketch is not installed: pip install claimstance")
+        package = types.ModuleType("datasketch")
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules["datasketch"] = package
+    return importlib.import_module("datasketch.minhash").MinHash
 
 
 def signature(text: str) -> tuple[int, Any]:
