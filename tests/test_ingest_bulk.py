@@ -232,3 +232,21 @@ def test_publish_refuses_a_split_move_unless_allowed(tmp_path: Path) -> None:
                                                                        "--title", "T"]])
 def test_usage_errors(args: list[str]) -> None:
     assert run("ingest", *args).exit_code == 2
+
+
+def test_provenance_stays_sorted_and_survives_hand_edits(tmp_path: Path) -> None:
+    root = corpus_root(tmp_path)
+    for k, doc_id in enumerate(["carrot", "apple", "banana"]):
+        src = tmp_path / f"{doc_id}.txt"
+        src.write_text(article(Story.make(200 + k), 200 + k), encoding="utf-8")
+        assert run("ingest", src, "--id", doc_id, "--root", root).exit_code == 0
+    ledger = root / ".claimstance" / "ingested.jsonl"
+    assert [json.loads(x)["id"] for x in ledger.read_text().splitlines()] == \
+        ["apple", "banana", "carrot"]
+    assert json.loads(ledger.read_text().splitlines()[0])["file"] == "apple.txt"
+    ledger.write_text("\n".join(reversed(ledger.read_text().splitlines())) + "\nnot json\n")
+    src = tmp_path / "date.txt"
+    src.write_text(article(Story.make(210), 210), encoding="utf-8")
+    assert run("ingest", src, "--id", "date", "--root", root).exit_code == 0
+    assert [json.loads(x)["id"] for x in ledger.read_text().splitlines()] == \
+        ["apple", "banana", "carrot", "date"]

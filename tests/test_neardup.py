@@ -147,9 +147,13 @@ def test_a_stored_index_of_another_version_or_damaged_is_ignored(tmp_path: Path)
     want = refresh(corpus, 0.7).named_pairs()
     path = store_path(corpus.root)
     assert path is not None and path.is_file()
-    path.write_bytes(b"not an index")
-    assert refresh(corpus, 0.7).named_pairs() == want
-    assert CorpusIndex.load(path) is not None  # written again
+    good = path.read_bytes()
+    for damaged in (b"not an index", good[:-100], good.replace(b"perm=256", b"perm=128"),
+                    good.replace(b'"<u4"', b'"<u8"')):
+        path.write_bytes(damaged)
+        assert CorpusIndex.load(path) is None
+        assert refresh(corpus, 0.7).named_pairs() == want
+        assert CorpusIndex.load(path) is not None  # written again
 
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -168,7 +168,11 @@ def _against_corpus(corpus: Corpus, index: Any, articles: list[tuple[Article, by
                     force: bool, result: IngestResult) -> list[tuple[Article, bytes]]:
     """The articles to write; the others are unchanged (the seed holds them already) or
     refused (an id or text used twice), into `result`."""
-    in_corpus = {bytes(s): d for d, s in zip(index.ids, index.shas, strict=True)}
+    import numpy as np
+
+    digests = np.array([bytes.fromhex(a.doc["sha256"]) for a, _ in articles], dtype="S32")
+    in_corpus = {bytes(index.shas[i]): index.ids[i]  # only the texts found again
+                 for i in np.flatnonzero(np.isin(index.shas, digests))}
     seen_id: dict[str, Row] = {}
     seen_sha: dict[str, Row] = {}
     todo = []
@@ -200,10 +204,11 @@ def _against_corpus(corpus: Corpus, index: Any, articles: list[tuple[Article, by
                 f"the same text as {seed_name(other)}, already in the corpus"))
             continue
         if same is False and not force:
+            what = "this text with other metadata" if other == doc_id else "another article"
             result.problems.append(row.problem(
                 Code.INGEST_DUPLICATE_ID, "id" if row.values.get("id") else "title",
-                f"{seed_name(doc_id)} holds another article; give this one another id (or "
-                "--force to replace it)"))
+                f"{seed_name(doc_id)} holds {what}; give this one another id (or --force to "
+                "replace it)"))
             continue
         todo.append((art, data))
     result.unchanged.sort()

@@ -10,6 +10,8 @@ never reads it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,38 +37,42 @@ class Origin:
                 "file_sha256": self.file_sha256, "line": self.line}
 
 
-def _id_of(line: bytes) -> str | None:
-    """The id a record line is about: read from its start, as `record` writes it, else
-    parsed (a line edited by hand); None for a line that is no record."""
-    if line.startswith(b'{"id":"'):
-        end = line.find(b'"', 7)
-        if end > 7 and b"\\" not in line[7:end]:
-            return line[7:end].decode("utf-8", "replace")
-    try:
-        d = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return d["id"] if isinstance(d, dict) and isinstance(d.get("id"), str) else None
-
-
-def read_ledger(corpus: Corpus) -> dict[str, bytes]:
-    """Each recorded document's line, by id (lines are kept as they are, not re-made)."""
+def read_ledger(corpus: Corpus) -> dict[str, dict[str, Any]]:
+    """Each recorded document's record, by id."""
     path = corpus.root / LEDGER
-    records: dict[str, bytes] = {}
+    records: dict[str, dict[str, Any]] = {}
     if path.is_file():
         for line in path.read_bytes().splitlines():
-            doc_id = _id_of(line)
-            if doc_id is not None:
-                records[doc_id] = line
+            try:
+                d = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(d, dict) and isinstance(d.get("id"), str):
+                records[d["id"]] = d
     return records
 
 
 def record(corpus: Corpus, origins: list[Origin]) -> None:
-    """Record the origins of the seeds just written (new ones, or written over)."""
+    """Record the origins of the seeds just written (new ones, or written over).
+
+    The file is sorted by id, and a line starts with its id (`{"id":"...`), so lines sort
+    as their ids do: a few new records are put in place by bisection, without reading the
+    others; a file that is not so (edited by hand) is read and written again whole."""
     if not origins:
         return
-    records = read_ledger(corpus)
-    for o in origins:
-        records[o.id] = orjson.dumps(o.to_dict())
-    atomic_write(Path(corpus.root / LEDGER),
-                 b"".join(line + b"\n" for _, line in sorted(records.items())))
+    path = corpus.root / LEDGER
+    lines = path.read_bytes().splitlines() if path.is_file() else []
+    new = {o.id: orjson.dumps(o.to_dict()) for o in origins}
+    if len(new) < 1000 and all(a < b for a, b in itertools.pairwise(lines)) and \
+            all(line.startswith(b'{"id":"') for line in lines):
+        for doc_id, line in sorted(new.items()):
+            key = b'{"id":' + orjson.dumps(doc_id)
+            k = bisect.bisect_left(lines, key)
+            if k < len(lines) and lines[k].startswith(key + b","):
+                lines[k] = line
+            else:
+                lines.insert(k, line)
+    else:
+        records = {d: orjson.dumps(r) for d, r in read_ledger(corpus).items()} | new
+        lines = [line for _, line in sorted(records.items())]
+    atomic_write(Path(path), b"".join(line + b"\n" for line in lines))

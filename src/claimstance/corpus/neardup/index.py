@@ -1,7 +1,7 @@
 """The near-duplicate index of one corpus: every seed's signature and the pairs found,
 kept between runs so that one new article is compared with 100,000 in about a second.
 
-It lives in the user's cache (`$XDG_CACHE_HOME/claimstance/neardup/<corpus>.npz`), outside
+It lives in the user's cache (`$XDG_CACHE_HOME/claimstance/neardup/<corpus>.index`), outside
 the corpus, so git never sees it and `validate` writes nothing into the corpus. Nothing in it
 is trusted without its key: the file carries the version of everything that makes a
 signature (shingle size, permutations, seed), and each row the identity of the seed file it
@@ -41,6 +41,8 @@ from .sketch import NUM_PERM, SEED, blank, candidates, signature
 VERSION = f"claimstance-neardup 1 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32"
 NO_CACHE = "CLAIMSTANCE_NO_CACHE"
 RACY_NS = 2_000_000_000
+_DTYPES = {"ids": "|u1", "files": "<i8", "shas": "|S32", "sizes": "<i4", "sigs": "<u4",
+           "pairs": "<i8", "jaccard": "<f8"}  # what each stored array must be
 
 
 def store_path(root: Path) -> Path | None:
@@ -48,7 +50,7 @@ def store_path(root: Path) -> Path | None:
     if os.environ.get(NO_CACHE, "") not in ("", "0"):
         return None
     name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:24]
-    return user_dir("cache") / "neardup" / f"{name}.npz"
+    return user_dir("cache") / "neardup" / f"{name}.index"
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -137,11 +139,15 @@ class CorpusIndex:
         import numpy as np
 
         if found:
-            self.pairs = np.concatenate((self.pairs, np.array([(i, j) for i, j, _ in found],
-                                                              dtype=np.int64)))
-            self.jaccard = np.concatenate((self.jaccard, np.array([v for _, _, v in found])))
-            order = np.lexsort((self.pairs[:, 1], self.pairs[:, 0]))
-            self.pairs, self.jaccard = self.pairs[order], self.jaccard[order]
+            self._set_pairs(np.concatenate((self.pairs, np.array([(i, j) for i, j, _ in found],
+                                                                 dtype=np.int64))),
+                            np.concatenate((self.jaccard, np.array([v for *_, v in found]))))
+
+    def _set_pairs(self, pairs: Any, values: Any) -> None:
+        import numpy as np
+
+        order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+        self.pairs, self.jaccard = pairs[order], values[order]
 
     def against(self, base: str, texts: Sequence[str], sizes: Any, sigs: Any,
                 ) -> list[tuple[int, int, float]]:
@@ -173,12 +179,12 @@ class CorpusIndex:
                           np.concatenate((self.shas, shas))[order],
                           np.concatenate((self.sizes, sizes))[order],
                           np.concatenate((self.sigs, sigs))[order], self.threshold,
-                          np.zeros((0, 2), np.int64), np.zeros(0), self.scanned_ns)
-        old = rank[self.pairs]
-        out.add_pairs([(min(a, b), max(a, b), v) for (a, b), v in
-                       zip(old.tolist(), self.jaccard.tolist(), strict=True)]
-                      + [(min(int(rank[i]), int(rank[j])), max(int(rank[i]), int(rank[j])), v)
-                         for i, j, v in found])
+                          self.pairs, self.jaccard, self.scanned_ns)
+        added = np.array([(i, j) for i, j, _ in found], dtype=np.int64).reshape(-1, 2)
+        pairs = rank[np.concatenate((self.pairs, added))]
+        pairs.sort(axis=1)
+        out._set_pairs(pairs, np.concatenate((self.jaccard,
+                                              np.array([v for *_, v in found], np.float64))))
         return out
 
     def named_pairs(self) -> list[Pair]:
@@ -190,19 +196,31 @@ class CorpusIndex:
 
     @classmethod
     def load(cls, path: Path | None) -> CorpusIndex | None:
+        """The stored index, or None when there is none, or it is damaged or of another
+        version."""
         import numpy as np
 
         if path is None:
             return None
+        arrays: dict[str, Any] = {}
         try:
-            with np.load(path) as z:
-                meta = orjson.loads(z["meta"].tobytes())
-                if meta.get("version") != VERSION:
+            with path.open("rb") as fh:
+                size = int.from_bytes(fh.read(8), "little")
+                if size > 1 << 20:  # no header is this long: not an index
                     return None
-                ids = z["ids"].tobytes().decode("utf-8").split("\n") if len(z["ids"]) else []
-                index = cls(ids, z["files"], z["shas"], z["sizes"], z["sigs"],
-                            float(meta["threshold"]), z["pairs"], z["jaccard"],
-                            int(meta["scanned_ns"]))
+                meta = orjson.loads(fh.read(size))
+                if not isinstance(meta, dict) or meta.get("version") != VERSION:
+                    return None
+                for name, dtype, shape in meta["arrays"]:
+                    if _DTYPES.get(name) != dtype:
+                        return None
+                    count = int(np.prod(shape))
+                    arrays[name] = np.fromfile(fh, dtype=dtype, count=count).reshape(shape)
+            ids = arrays["ids"].tobytes().decode("utf-8").split("\n") if arrays["ids"].size \
+                else []
+            index = cls(ids, arrays["files"], arrays["shas"], arrays["sizes"], arrays["sigs"],
+                        float(meta["threshold"]), arrays["pairs"], arrays["jaccard"],
+                        int(meta["scanned_ns"]))
         except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             return None
         n = len(index.ids)
@@ -213,22 +231,28 @@ class CorpusIndex:
         return index
 
     def save(self, path: Path | None) -> None:
-        """Write the index atomically; a cache that cannot be written only costs time."""
+        """Write the index atomically (a header, then the arrays' bytes: loaded without
+        copying through a zip); a cache that cannot be written only costs time."""
         import numpy as np
 
         if path is None:
             return
-        meta = orjson.dumps({"version": VERSION, "threshold": self.threshold,
-                             "scanned_ns": self.scanned_ns})
+        arrays = {"ids": np.frombuffer("\n".join(self.ids).encode("utf-8"), np.uint8),
+                  "files": self.files, "shas": self.shas, "sizes": self.sizes,
+                  "sigs": self.sigs, "pairs": self.pairs, "jaccard": self.jaccard}
+        arrays = {k: np.ascontiguousarray(a, dtype=_DTYPES[k]) for k, a in arrays.items()}
+        head = orjson.dumps({"version": VERSION, "threshold": self.threshold,
+                             "scanned_ns": self.scanned_ns,
+                             "arrays": [[k, a.dtype.str, list(a.shape)]
+                                        for k, a in arrays.items()]})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    np.savez(fh, meta=np.frombuffer(meta, np.uint8),
-                             ids=np.frombuffer("\n".join(self.ids).encode("utf-8"), np.uint8),
-                             files=self.files, shas=self.shas, sizes=self.sizes,
-                             sigs=self.sigs, pairs=self.pairs, jaccard=self.jaccard)
+                    fh.write(len(head).to_bytes(8, "little") + head)
+                    for a in arrays.values():
+                        fh.write(a.reshape(-1).view(np.uint8).data)
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

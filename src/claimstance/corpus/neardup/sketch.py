@@ -160,16 +160,19 @@ def candidates(sigs: Any, sizes: Any, threshold: float, new: Any = None) -> Any:
 
     empty = np.zeros(0, dtype=np.int64)
     live = np.flatnonzero(sizes > 0)
-    keys = band_keys(sigs[live], threshold)
     m = len(live)
+    lived = sigs if m == len(sigs) else sigs[live]
     fresh = None if new is None else new[live]
     if fresh is not None and int(fresh.sum()) <= 32:  # a few new texts: look each one up
+        b, r = band_shape(threshold)
+        blocks = lived[:, : b * r].reshape(m, b, r)
         codes = []
         for q in np.flatnonzero(fresh):
-            hit = np.flatnonzero((keys == keys[q]).any(axis=1))
+            hit = np.flatnonzero((blocks == blocks[q]).all(axis=2).any(axis=1))
             hit = hit[(hit != q) & (~fresh[hit] | (hit > q))]
             codes.append(np.minimum(hit, q) * m + np.maximum(hit, q))
     else:
+        keys = band_keys(lived, threshold)
         codes = [_pairs_in_column(keys[:, j]) for j in range(keys.shape[1])]
     found = np.unique(np.concatenate(codes)) if codes else empty
     pairs = live[np.stack((found // m, found % m), axis=1)] if len(found) else \
