@@ -113,8 +113,9 @@ def _sketch_seeds(base: str, part: Sequence[tuple[str, bytes | None]],
 
 @dataclass
 class CorpusIndex:
-    """The signatures of a corpus's seeds (row k is `ids[k]`) and its near-duplicate pairs
-    (row numbers, with their Jaccard index) at `threshold`."""
+    """The signatures of a corpus's seeds (row k is `ids[k]`; rows are in no particular
+    order) and its near-duplicate pairs (row numbers, with their Jaccard index) at
+    `threshold`."""
 
     ids: list[str]
     files: Any  # (n, 4) int64: size, mtime_ns, ctime_ns, inode of the seed file
@@ -165,30 +166,22 @@ class CorpusIndex:
 
     def appended(self, ids: list[str], files: Any, shas: Any, sizes: Any, sigs: Any,
                  found: list[tuple[int, int, float]]) -> CorpusIndex:
-        """This index with rows for new seeds (ids none of its own) and the pairs `found`
-        among all of them (rows numbered as in `against`: these first, then the new ones).
-        Its scan time stays: the new files are read once more on the next refresh."""
+        """This index with rows for new seeds (ids none of its own) after its own, and the
+        pairs `found` among all of them (numbered so, as `against` gives them). Its scan
+        time stays: the new files are read once more on the next refresh."""
         import numpy as np
 
-        every = self.ids + ids
-        order = np.array(sorted(range(len(every)), key=every.__getitem__), dtype=np.int64)
-        rank = np.empty(len(every), dtype=np.int64)
-        rank[order] = np.arange(len(every))
-        out = CorpusIndex([every[k] for k in order],
-                          np.concatenate((self.files, files))[order],
-                          np.concatenate((self.shas, shas))[order],
-                          np.concatenate((self.sizes, sizes))[order],
-                          np.concatenate((self.sigs, sigs))[order], self.threshold,
-                          self.pairs, self.jaccard, self.scanned_ns)
-        added = np.array([(i, j) for i, j, _ in found], dtype=np.int64).reshape(-1, 2)
-        pairs = rank[np.concatenate((self.pairs, added))]
-        pairs.sort(axis=1)
-        out._set_pairs(pairs, np.concatenate((self.jaccard,
-                                              np.array([v for *_, v in found], np.float64))))
+        out = CorpusIndex(self.ids + ids, np.concatenate((self.files, files)),
+                          np.concatenate((self.shas, shas)),
+                          np.concatenate((self.sizes, sizes)),
+                          np.concatenate((self.sigs, sigs)), self.threshold, self.pairs,
+                          self.jaccard, self.scanned_ns)
+        out.add_pairs(found)
         return out
 
     def named_pairs(self) -> list[Pair]:
-        return sorted(Pair(self.ids[i], self.ids[j], float(v))
+        """The pairs by document id, each (smaller id, larger id), sorted."""
+        return sorted(Pair(*sorted((self.ids[i], self.ids[j])), float(v))
                       for (i, j), v in zip(self.pairs.tolist(), self.jaccard.tolist(),
                                            strict=True))
 
@@ -317,7 +310,7 @@ def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
         compare = kept_source < 0
         new_row = np.full(len(old.ids), -1, dtype=np.int64)
         new_row[kept_source[~compare]] = np.flatnonzero(~compare)
-        mapped = new_row[old.pairs]
+        mapped = np.sort(new_row[old.pairs], axis=1)
         kept = (mapped >= 0).all(axis=1)
         index.pairs, index.jaccard = mapped[kept], old.jaccard[kept]
     if compare is None or compare.any():
