@@ -250,3 +250,51 @@ def test_provenance_stays_sorted_and_survives_hand_edits(tmp_path: Path) -> None
     assert run("ingest", src, "--id", "date", "--root", root).exit_code == 0
     assert [json.loads(x)["id"] for x in ledger.read_text().splitlines()] == \
         ["apple", "banana", "carrot", "date"]
+
+
+KILL_INGEST = """
+import os, signal, sys
+from pathlib import Path
+from claimstance.corpus import writing
+from claimstance.ingest import ingest_source
+
+root, src, where = sys.argv[1:4]
+real = getattr(os, where)
+calls = []
+
+
+def die(*args):
+    if where == "replace" and "/seeds/" in str(args[-1]):
+        calls.append(1)
+    if where == "sync" or len(calls) == 2:  # before the mark, or one seed moved in
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args)
+
+
+setattr(writing.os, where, die)
+ingest_source(root, Path(src), mapping={}, added="2026-11-25")
+"""
+
+
+@pytest.mark.parametrize("where", ["sync", "replace"])
+def test_a_killed_bulk_ingest_is_all_or_nothing(tmp_path: Path, where: str) -> None:
+    """kill -9 once the 80 seeds are written, before they are marked complete (`sync`), or
+    while they are put in place (`replace`): nothing changed, or the next ingest finishes
+    it; no staging folder is left."""
+    import signal
+    import subprocess
+    import sys
+
+    root = corpus_root(tmp_path)
+    src = write_jsonl(tmp_path / "a.jsonl", eighty())
+    res = subprocess.run([sys.executable, "-c", KILL_INGEST, str(root), str(src), where],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == -signal.SIGKILL, res.stderr
+    assert len(seeds(root)) == (0 if where == "sync" else 1)
+    res2 = run("ingest", "--from", src, "--root", root, "--format", "json")
+    assert res2.exit_code == 0, res2.output
+    out = json.loads(res2.output)
+    assert len(seeds(root)) == 80
+    assert (len(out["written"]), len(out["unchanged"])) == ((80, 0) if where == "sync" else
+                                                            (0, 80))
+    assert not [p for p in root.rglob("*") if ".claimstance-" in p.name]

@@ -119,14 +119,16 @@ def atomic_write(path: Path, data: bytes, *, force: bool = True, shown: str | No
 
 #: The mark a staging folder of `write_together` gets once every file in it is complete.
 COMPLETE = ".complete"
+SYNC_EACH = 64  # files synced one by one; a larger set is synced at once
 
 
 def write_together(base: Path, files: Sequence[tuple[str, bytes]], command: str) -> None:
     """Write several files (paths relative to the folder `base`) all or nothing.
 
-    Each file is written in one staging folder beside `base`; one sync puts them all on
-    disk (a sync per file costs milliseconds: minutes for 100,000 seeds), then a mark says
-    the set is complete, and only then is each renamed into place. A run killed before the
+    Each file is written and synced in one staging folder beside `base` (past SYNC_EACH
+    files, one sync puts them all on disk: a sync per file costs milliseconds, minutes for
+    100,000 seeds), then a mark says the set is complete, and only then is each renamed
+    into place. A run killed before the
     mark changed nothing (its staging folder is removed by the next run); one killed while
     renaming is finished by the next run (`finish_together`), so an interrupted run never
     leaves some files old and some new for long, nor a temporary file behind. Files keep
@@ -143,8 +145,9 @@ def write_together(base: Path, files: Sequence[tuple[str, bytes]], command: str)
             if new.parent not in made:
                 new.parent.mkdir(parents=True, exist_ok=True)
                 made.add(new.parent)
-            _write_synced(new, data, mode, sync=False)
-        os.sync()
+            _write_synced(new, data, mode, sync=len(files) <= SYNC_EACH)
+        if len(files) > SYNC_EACH:
+            os.sync()
         _write_synced(staging / COMPLETE, b"", 0o600)
     except BaseException as e:
         shutil.rmtree(staging, ignore_errors=True)
@@ -187,53 +190,6 @@ def _move_all(staging: Path, base: Path) -> None:
                 continue
             os.replace(os.path.join(folder, name), into / name)
     shutil.rmtree(staging, ignore_errors=True)
-
-
-def write_files(files: Sequence[tuple[Path, bytes]], progress: str | None = None) -> None:
-    """Write many files, each atomically, with one flush to disk for all of them (a sync
-    per file costs milliseconds: minutes for 100,000 seeds).
-
-    Every file is written under a temporary name first; only when all of them are on disk
-    are they renamed into place, so a failure (a full disk) leaves none of them behind.
-    """
-    temps: list[tuple[str, Path]] = []
-    mode = 0o666 & ~umask()
-    bar: Any = None
-    if progress and len(files) > 1000:
-        from tqdm import tqdm
-
-        bar = tqdm(total=2 * len(files), desc=progress, unit="file", leave=False,
-                   mininterval=0.5)
-    try:
-        for folder in {path.parent for path, _ in files}:
-            folder.mkdir(parents=True, exist_ok=True)
-        for path, data in files:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{STAGING_TAG}",
-                                       suffix=".tmp")
-            temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), mode)
-                fh.write(data)
-            if bar is not None:
-                bar.update()
-        os.sync()
-        for tmp, path in temps:
-            os.replace(tmp, path)
-            if bar is not None:
-                bar.update()
-        for folder in {path.parent for _, path in temps}:
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    except BaseException:
-        for tmp, _ in temps:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 # --- output folders --------------------------------------------------------------------------

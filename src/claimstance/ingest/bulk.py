@@ -25,7 +25,7 @@ from ..corpus.lock import corpus_lock
 from ..corpus.naming import seed_name
 from ..corpus.neardup import SHINGLE, refresh, sketch_texts
 from ..corpus.neardup.index import store_path, text_sha256
-from ..corpus.writing import dumps, io_refused, write_files
+from ..corpus.writing import dumps, finish_together, io_refused, write_together
 from ..problems import Code, Level, Problem, Refused, sort_key
 from ..validation.reader import MAX_BYTES
 from .provenance import Origin, record
@@ -117,6 +117,7 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
         bar.close()
     result.ignored = sorted(ignored)
     with corpus_lock(corpus.root, "ingest"):
+        finish_together(corpus.seeds_dir)  # what a killed ingest left, before comparing
         index = refresh(corpus, threshold, progress=progress, jobs=jobs)
         todo = _against_corpus(corpus, index, articles, force, result)
         if not result.ok:
@@ -130,13 +131,14 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
                                    else None)
         pairs = index.against(corpus.base, texts, sizes, sigs)
         _near_duplicates(index.ids, [a for a, _ in todo], pairs, threshold, result)
+        write_together(corpus.seeds_dir, [(f"{a.doc['id']}.json", data) for a, data in todo],
+                       "ingest")
         try:
-            write_files([(corpus.seed_path(a.doc["id"]), data) for a, data in todo],
-                        progress="writing" if progress else None)
             record(corpus, [Origin(a.doc["id"], a.doc["sha256"], a.row.origin,
                                    a.row.origin_sha256, a.row.line) for a, _ in todo])
         except OSError as e:
-            raise io_refused(e, "ingest", "; no seed was written") from None
+            raise io_refused(e, "ingest", "; the seeds were written, where they came from "
+                             "was not recorded") from None
         result.written = sorted(a.doc["id"] for a, _ in todo)
         known = set(index.ids)
         if todo and not any(a.doc["id"] in known for a, _ in todo):  # else: the next refresh

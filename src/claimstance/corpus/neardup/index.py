@@ -181,7 +181,8 @@ class CorpusIndex:
 
     def named_pairs(self) -> list[Pair]:
         """The pairs by document id, each (smaller id, larger id), sorted."""
-        return sorted(Pair(*sorted((self.ids[i], self.ids[j])), float(v))
+        return sorted(Pair(min(self.ids[i], self.ids[j]), max(self.ids[i], self.ids[j]),
+                           float(v))
                       for (i, j), v in zip(self.pairs.tolist(), self.jaccard.tolist(),
                                            strict=True))
 
