@@ -8,6 +8,7 @@ without labels, cancelled and draft annotations, several annotators, unreliable
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import string
@@ -27,7 +28,7 @@ from claimstance.corpus.palette import palette, tint
 from claimstance.corpus.schema import claim_types, mention_types, stance_labels
 from claimstance.dataset.build import build
 from claimstance.ingest import ingest
-from claimstance.labelstudio.api import find_project, project_tasks
+from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
 from claimstance.labelstudio.config import hotkeys, labelstudio_config
 from claimstance.labelstudio.convert import results_of
 from claimstance.labelstudio.pull import pull
@@ -203,14 +204,42 @@ def test_push_updates_a_stale_config(client: Any, ls_corpus: Path, project: str)
     assert client.projects.get(id=p.id).label_config.strip() == labelstudio_config().strip()
 
 
+@contextlib.contextmanager
+def annotator(url: str, token: str) -> Iterator[tuple[int, Any]]:
+    """An annotator signed up through the invite link and logged in: their user id and an
+    HTTP session that saves annotations as their own (Label Studio records whoever saves an
+    annotation as its `updated_by`, so the admin's token cannot stand in for them)."""
+    import httpx
+
+    email, password = f"bob-{rid()}@example.org", rid() + "A1!"
+    uid = create_annotator(url, token, email, password)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        http.get("/user/login/")
+        r = http.post("/user/login/", headers={"Referer": f"{url}/user/login/"}, data={
+            "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "", "email": email,
+            "password": password})
+        assert r.status_code == 302, r.text
+        http.headers.update({"X-CSRFToken": http.cookies.get("csrftoken") or "",
+                             "Referer": url})
+        yield uid, http
+
+
 def _annotate(client: Any, project_id: int, gold: dict[str, Any], *, emoji_task: Any,
               url: str, token: str) -> None:
     """Annotations as the UI leaves them, quirks and all; returns user ids by role."""
     tasks = project_tasks(client, project_id)
     task = tasks[DOC]
     admin = next(u for u in client.users.list() if u.email == "admin@example.org")
-    bob = client.users.create(email=f"bob-{rid()}@example.org", username=f"bob{rid()}",
-                              password=rid() + "A1!")
+    with annotator(url, token) as (bob, as_bob):
+        _annotate_as(client, task, gold, emoji_task, as_bob, url, token)
+    assert admin.id != bob
+
+
+def _annotate_as(client: Any, task: Any, gold: dict[str, Any], emoji_task: Any, as_bob: Any,
+                 url: str, token: str) -> None:
+    def by_bob(task_id: int, **body: Any) -> None:
+        as_bob.post(f"/api/tasks/{task_id}/annotations/", json=body).raise_for_status()
+
     results = as_ui(results_of(gold))
     by_id = {r["id"]: r for r in results if "id" in r}
     for r in results:  # value.text is unreliable: collapsed spaces, escaped newlines
@@ -238,10 +267,10 @@ def _annotate(client: Any, project_id: int, gold: dict[str, Any], *, emoji_task:
         {"from_id": cid, "to_id": mid, "type": "relation", "direction": "right",
          "labels": ["refute"]},
     ]
-    client.annotations.create(id=task.id, result=bob_results, completed_by=bob.id)
+    by_bob(task.id, result=bob_results)
     # cancelled (skipped) and draft annotations are not pulled
     client.annotations.create(id=task.id, result=[], was_cancelled=True)
-    client.annotations.create(id=task.id, result=[], was_cancelled=True, completed_by=bob.id)
+    by_bob(task.id, result=[], was_cancelled=True)
     import httpx
 
     httpx.post(f"{url}/api/tasks/{task.id}/drafts", headers={"Authorization": f"Token {token}"},
@@ -265,8 +294,7 @@ def _annotate(client: Any, project_id: int, gold: dict[str, Any], *, emoji_task:
     emoji_results.append(  # half a flag: these offsets cannot be the seed's
         {"id": rid(), "from_name": "mention", "to_name": "text", "type": "labels",
          "value": {"start": flag + 1, "end": flag + 2, "text": "🇿", "labels": ["GPE"]}})
-    client.annotations.create(id=emoji_task.id, result=as_ui(emoji_results), completed_by=bob.id)
-    assert admin.id != bob.id
+    by_bob(emoji_task.id, result=as_ui(emoji_results))
 
 
 def test_round_trip(ls_server: LSServer, client: Any, ls_corpus: Path, project: str,

@@ -203,6 +203,7 @@ def test_one_person_one_pseudonym_across_servers(tmp_path: Path) -> None:
         for task in export:
             for a in task["annotations"]:
                 a["completed_by"] += offset
+                a["updated_by"] += offset
         (work / "export.json").write_text(json.dumps(export, ensure_ascii=False))
         for u in users:
             u["id"] += offset
@@ -212,3 +213,121 @@ def test_one_person_one_pseudonym_across_servers(tmp_path: Path) -> None:
         names.append(sorted(p.relative_to(work).as_posix()
                             for p in (work / "annotations").rglob("*.json")))
     assert names[0] == names[1] and len(names[0]) == 3
+
+
+def _case(tmp_path: Path, code: str, name: str) -> tuple[Path, Path]:
+    """A copy of a case folder to pull into, and its users file moved out of it."""
+    work = tmp_path / "corpus"
+    shutil.copytree(CASES / "ls" / code / name, work)
+    users = tmp_path / "users.json"
+    (work / "users.json").rename(users)
+    return work, users
+
+
+def test_edits_by_others_can_be_accepted(tmp_path: Path) -> None:
+    """--accept-edits-by-others takes the colleague's edit as the author's layer."""
+    work, users = _case(tmp_path, "ls-edited-by-other", "colleague-pressed-update")
+    layer = work / "annotations" / DOC / "ac2df93d1c9.json"
+    before = layer.read_bytes()
+    refused = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    (p,) = [p for p in refused.report.problems if p.code == "ls-edited-by-other"]
+    # both pseudonyms, the document, the task and the annotation are named
+    for part in (DOC, "annotator ac2df93d1c9", "af10f57a4c8", "task 7, annotation 11",
+                 "--accept-edits-by-others"):
+        assert part in p.message, p.message
+    assert layer.read_bytes() == before
+    accepted = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users,
+                           accept_edits_by_others=True)
+    assert accepted.ok, accepted.text()
+    assert accepted.counts["annotations last updated by someone else (accepted)"] == 1
+    assert accepted.files["updated"] == [f"annotations/{DOC}/ac2df93d1c9.json"]
+
+
+def test_a_link_opens_the_annotation_not_the_newest_tab() -> None:
+    from claimstance.labelstudio.pull import annotation_link
+
+    assert annotation_link("http://h", 3, 7, 11) == "http://h/projects/3/data?task=7&annotation=11"
+    assert annotation_link("http://h", 3, 7, None) == "http://h/projects/3/data?task=7"
+
+
+def test_changed_text_with_the_seed_hash_is_said_so(tmp_path: Path) -> None:
+    work, users = _case(tmp_path, "ls-task-text-changed", "same-sha256-other-text")
+    summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    (p,) = summary.report.problems
+    digest = json.loads((work / "seeds" / f"{DOC}.json").read_text())["sha256"]
+    assert p.message.count(digest[:12]) == 0 and "sha256 field is the seed's" in p.message
+
+
+def test_one_email_for_two_user_ids_is_refused(tmp_path: Path) -> None:
+    """Two ids with one e-mail (in --users, or one from --users and one spelt out by the
+    export) would merge two annotators into one pseudonym."""
+    work, users = _case(tmp_path, "ls-edited-by-other", "colleague-pressed-update")
+    listed = json.loads(users.read_text())
+    users.write_text(json.dumps([*listed, {"id": 9, "email": " Annotator@Example.org"}]))
+    with pytest.raises(Refused) as e:
+        pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    assert [p.code for p in e.value.problems] == ["ls-invalid-users"]
+    assert "user ids 1 and 9" in e.value.message
+    users.write_text(json.dumps(listed))
+    export = json.loads((work / "export.json").read_text())
+    export[0]["annotations"][1]["completed_by"] = {"id": 9, "email": "annotator@example.org"}
+    (work / "export.json").write_text(json.dumps(export))
+    with pytest.raises(Refused) as e:
+        pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    assert [(p.code, p.pointer) for p in e.value.problems] == [
+        ("ls-invalid-users", "/0/annotations/1/completed_by")]
+
+
+def test_pull_records_through_a_symlink_outside_are_refused(tmp_path: Path) -> None:
+    """.claimstance/ leading outside the corpus: refused before anything is written."""
+    work, users = _case(tmp_path, "ls-stale-export", "older-than-last-pull")
+    outside = tmp_path / "outside"
+    (work / ".claimstance").rename(outside)
+    (work / ".claimstance").symlink_to(outside)
+    before, records = _tree(work), (outside / "ls-pulls.jsonl").read_bytes()
+    with pytest.raises(Refused) as e:
+        pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    assert [p.code for p in e.value.problems] == ["outside-root"]
+    assert _tree(work) == before and (outside / "ls-pulls.jsonl").read_bytes() == records
+    assert {p.name for p in outside.iterdir()} == {"ls-pulls.jsonl"}  # no temporary file
+
+
+def test_the_same_content_gives_the_same_bytes_on_every_route(tmp_path: Path) -> None:
+    """A UI export does not say which Label Studio made it (tool_version null); the API
+    route does. Neither rewrites a file whose annotation did not change, in either order."""
+    from claimstance.labelstudio.convert import convert_export
+    from claimstance.labelstudio.identity import read_users
+    from claimstance.labelstudio.pull import write_layers
+    from claimstance.validation.reader import seed_or_none
+
+    work = _ui_export(tmp_path)
+    corpus = Corpus.at(work)
+    export = json.loads((work / "export.json").read_text())
+    users = read_users(tmp_path / "corpus-users.json")
+
+    def by_api(version: str) -> Summary:
+        conv = convert_export(export, lambda d: seed_or_none(corpus, d), salt=SALT,
+                              path="label-studio:claimstance", users=users,
+                              tool_version=version)
+        summary = Summary("pull", "claimstance")
+        write_layers(corpus, conv, summary, force=False)
+        return summary
+
+    def by_export() -> Summary:
+        return pull_export(work / "export.json", corpus, salt=SALT,
+                           users=tmp_path / "corpus-users.json")
+
+    assert by_api("1.23.2").counts["files written"] == 3
+    snapshot = _tree(work)
+    assert by_export().counts["files unchanged"] == 3
+    assert by_api("1.24.0").counts["files unchanged"] == 3  # a server upgrade changes nothing
+    assert _tree(work) == snapshot
+    for path in (work / "annotations").rglob("*.json"):
+        assert json.loads(path.read_text())["provenance"]["tool_version"] == "1.23.2"
+    again = _ui_export(tmp_path, "again")  # the other order
+    pull_export(again / "export.json", Corpus.at(again), salt=SALT,
+                users=tmp_path / "again-users.json")
+    first = _tree(again)
+    work, corpus = again, Corpus.at(again)
+    assert by_api("1.23.2").counts["files unchanged"] == 3
+    assert _tree(again) == first

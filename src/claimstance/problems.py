@@ -166,6 +166,21 @@ class Code(str, enum.Enum):
     LS_DROPPED_VALUE = ("ls-dropped-value", W, "Optional value dropped",
         "An optional value (the Wikidata QID box) is malformed, or was typed on a claim; it "
         "was left out and the rest of the annotation was kept.", "ls")
+    LS_EDITED_BY_OTHER = ("ls-edited-by-other", E, "Annotation last changed by someone else",
+        "Label Studio records that someone other than its author last updated the "
+        "annotation (they edited a colleague's tab and pressed Update). The author's last "
+        "pulled file is kept. The author opens the annotation in Label Studio, checks it and "
+        "presses Update (which makes it theirs again), or the maintainers pull with "
+        "--accept-edits-by-others to take the edit as the author's.", "ls")
+    LS_STALE_EXPORT = ("ls-stale-export", E, "Export older than the last pull",
+        "The annotation in the export was last updated before the version an earlier pull "
+        "wrote (the record of pulls holds the newer time): an old export would replace newer "
+        "work. The file is kept; pull from the server or a newer export (--force takes the "
+        "older version anyway).", "ls")
+    LS_DAMAGED_PULL_RECORD = ("ls-damaged-pull-record", W, "Unreadable line in the pull records",
+        "A line of .claimstance/ls-pulls.jsonl is not a pull record (cut short, or a merge "
+        "left conflict markers); it is dropped, so the file it described counts as not "
+        "written by `ls pull` and is kept if it differs from Label Studio's version.", "ls")
     PUBLISH_INVALID = ("publish-invalid", E, "Corpus not valid",
         "Validation finds errors; nothing is published from an invalid corpus.", "publish")
     PUBLISH_NOT_BUILT = ("publish-not-built", E, "Dataset not built",

@@ -197,20 +197,27 @@ def ls_push(project: str, url: str | None, api_key: str | None,
               "from the server.")
 @click.option("--force", is_flag=True,
               help="Also replace annotation files that were edited by hand.")
+@click.option("--accept-edits-by-others", is_flag=True,
+              help="Take an annotation that someone other than its author last saved in "
+              "Label Studio as the author's (by default it is refused and the author's last "
+              "pulled file kept).")
 @root_option
 @format_option("text", "json")
 @quiet_option
 def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | None,
-            users: Path | None, force: bool, root: Path | None, fmt: str,
-            quiet: bool) -> None:
+            users: Path | None, force: bool, accept_edits_by_others: bool,
+            root: Path | None, fmt: str, quiet: bool) -> None:
     """Export submitted annotations and write annotations/<doc_id>/<annotator>.json.
 
     Annotators become stable pseudonyms (a keyed hash of their e-mail; the key is
     $CLAIMSTANCE_PSEUDONYM_SALT or ~/.config/claimstance/pseudonym-salt), the same on every
     route. Cancelled, skipped and draft annotations are counted, not written. A file the
     last pull wrote is updated when its annotation changed in Label Studio (Update); a file
-    edited by hand is kept unless --force. What each pull wrote is recorded in
-    .claimstance/ls-pulls.jsonl (commit it with the files). Re-pulling changes nothing.
+    edited by hand is kept unless --force. An annotation last saved by someone other than
+    its author (Update on a colleague's tab) is refused and the author's file kept, unless
+    --accept-edits-by-others; an export older than the last pull never replaces newer work.
+    What each pull wrote is recorded in .claimstance/ls-pulls.jsonl (commit it with the
+    files). Re-pulling changes nothing.
 
     \b
     Examples:
@@ -229,10 +236,12 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
     corpus = Corpus.at(root)
     if export is not None:
         summary = pull_export(export, corpus, salt=salt, project=project, users=users,
-                              force=force, progress=show_progress(quiet))
+                              force=force, progress=show_progress(quiet),
+                              accept_edits_by_others=accept_edits_by_others)
     else:
         with connect(url, api_key) as client:
             summary = pull(client, corpus, project, salt=salt, force=force,
-                           progress=show_progress(quiet), url=url)
+                           progress=show_progress(quiet), url=url,
+                           accept_edits_by_others=accept_edits_by_others)
     emit(summary, fmt)
     finish(summary.ok)

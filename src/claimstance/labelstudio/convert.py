@@ -23,7 +23,7 @@ from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_l
 from ..problems import Code, Level, Problem, problem
 from ..validation.reader import is_json_int
 from .config import CLAIM_LABEL, CLAIMANT
-from .identity import identity_of
+from .identity import export_users, identity_of
 
 Seed = dict[str, Any]
 
@@ -373,9 +373,12 @@ class _Context:
     users: dict[int, str]
     project: str | int | None
     tool_version: str | None
-    task_url: Callable[[int], str] | None
+    task_url: Callable[[int, int | None], str] | None
+    accept_edits: bool
     out: Conversion
     chosen: dict[tuple[str, str], Layer] = field(default_factory=dict)
+    #: (document, author) whose newest annotation was refused: none of theirs replaces the file
+    blocked: set[tuple[str, str]] = field(default_factory=set)
 
     def problem(self, code: Code, ptr: str, message: str) -> None:
         self.out.problems.append(problem(code, self.path, ptr, message))
@@ -390,16 +393,20 @@ def convert_export(
     users: dict[int, str] | None = None,
     project: str | int | None = None,
     tool_version: str | None = None,
-    task_url: Callable[[int], str] | None = None,
+    task_url: Callable[[int, int | None], str] | None = None,
+    accept_edits_by_others: bool = False,
 ) -> Conversion:
     """Label Studio JSON export (a list of tasks) -> submitted layers, problems and counts.
 
     `users` maps the numeric author ids of an export to e-mails; an author who is not in it
     (and not spelt out by the export) is refused, never given a second pseudonym.
-    `task_url` makes messages link to a task in the server's UI.
+    `task_url(task, annotation)` makes messages link to an annotation in the server's UI.
+    An annotation last updated by someone other than its author is refused unless
+    `accept_edits_by_others`.
     """
     out = Conversion()
-    ctx = _Context(seed_of, salt, path, users or {}, project, tool_version, task_url, out)
+    ctx = _Context(seed_of, salt, path, export_users(tasks, users or {}, path), project,
+                   tool_version, task_url, accept_edits_by_others, out)
     if not isinstance(tasks, list):
         ctx.problem(Code.LS_INVALID_EXPORT, "",
                     "a Label Studio JSON export is a list of tasks; export with the JSON "
@@ -407,7 +414,8 @@ def convert_export(
         return out
     for i, task in enumerate(tasks):
         _convert_task(task, f"/{i}", ctx)
-    out.layers = sorted(ctx.chosen.values(), key=lambda x: (x.doc_id, x.annotator))
+    out.layers = sorted((x for k, x in ctx.chosen.items() if k not in ctx.blocked),
+                        key=lambda x: (x.doc_id, x.annotator))
     return out
 
 
@@ -453,11 +461,14 @@ def _convert_task(task: Any, ptr: str, ctx: _Context) -> None:
         out.counts["annotations refused"] += len(annotations)
         return
     if data.get("sha256") != seed["sha256"] or data.get("text") != seed["text"]:
+        how = (f"(sha256 {str(data.get('sha256'))[:12]}... vs {seed['sha256'][:12]}...)"
+               if data.get("sha256") != seed["sha256"] else
+               "though its sha256 field is the seed's (the text was edited in Label "
+               "Studio, or the field copied)")
         ctx.problem(Code.LS_TASK_TEXT_CHANGED, f"{ptr}/data/sha256",
                     f"{doc_id}: the text of task {task_id} is not the text of "
-                    f"seeds/{doc_id}.json any more (sha256 {str(data.get('sha256'))[:12]}... "
-                    f"vs {seed['sha256'][:12]}...); its offsets cannot be trusted: re-push "
-                    "the seed and re-annotate")
+                    f"seeds/{doc_id}.json any more {how}; its offsets cannot be trusted: "
+                    "re-push the seed and re-annotate")
         out.counts["annotations refused"] += len(annotations)
         return
     for k, a in enumerate(annotations):
@@ -468,10 +479,11 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
                         ctx: _Context) -> None:
     out = ctx.out
     where = f"task {task_id}" if task_id is not None else "a task"
-    if isinstance(a, dict) and is_json_int(a.get("id")):
-        where += f", annotation {a['id']}"
+    annotation_id = a["id"] if isinstance(a, dict) and is_json_int(a.get("id")) else None
+    if annotation_id is not None:
+        where += f", annotation {annotation_id}"
     if task_id is not None and ctx.task_url is not None:
-        where += f", {ctx.task_url(task_id)}"
+        where += f", {ctx.task_url(task_id, annotation_id)}"
     if not isinstance(a, dict) or not isinstance(a.get("result"), list):
         ctx.problem(Code.LS_INVALID_EXPORT, aptr,
                     f"{doc_id} ({where}): an annotation needs a result list")
@@ -493,6 +505,11 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
         out.counts["annotations refused"] += 1
         return
     annotator = pseudonym(identity, ctx.salt)
+    if _edited_by_other(a, annotator, aptr, f"{doc_id}, annotator {annotator} ({where})",
+                        ctx):
+        ctx.blocked.add((doc_id, annotator))
+        out.counts["annotations refused"] += 1
+        return
     conv = _Annotation(ctx.path, aptr, seed["text"], out.counts,
                        f"{doc_id}, annotator {annotator} ({where})")
     items = conv.layer(a["result"])
@@ -500,7 +517,6 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
     if items is None:
         out.counts["annotations refused"] += 1
         return
-    annotation_id = a["id"] if is_json_int(a.get("id")) else None
     updated_at = a.get("updated_at") if isinstance(a.get("updated_at"), str) else None
     provenance = {
         "tool": "label-studio", "tool_version": ctx.tool_version, "project": ctx.project,
@@ -519,3 +535,36 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
                                                  ctx.chosen[key].location):
             return
     ctx.chosen[key] = layer
+
+
+def _edited_by_other(a: dict[str, Any], annotator: str, aptr: str, who: str,
+                     ctx: _Context) -> bool:
+    """Whether the annotation must be refused because Label Studio says someone other than
+    its author last updated it (`updated_by`; an id, or an object when the export expanded
+    users). Label Studio opens a task on its newest annotation, often a colleague's, and
+    Update saves whatever tab is shown: the edit is not the author's work."""
+    editor = a.get("updated_by")
+    if editor is None:
+        return False
+    eid = editor.get("id") if isinstance(editor, dict) else editor
+    aid = a["completed_by"].get("id") if isinstance(a["completed_by"], dict) \
+        else a["completed_by"]
+    if is_json_int(eid) and eid == aid:
+        return False
+    other = identity_of(editor, ctx.users)
+    editor_name = pseudonym(other, ctx.salt) if other is not None else None
+    if editor_name == annotator:
+        return False
+    name = (f"annotator {editor_name}" if editor_name is not None
+            else f"Label Studio user {eid}" if is_json_int(eid) else "an unknown user")
+    if ctx.accept_edits:
+        ctx.out.counts["annotations last updated by someone else (accepted)"] += 1
+        return False
+    ctx.problem(Code.LS_EDITED_BY_OTHER, f"{aptr}/updated_by",
+                f"{who}: Label Studio says {name} last saved this annotation, not its author "
+                f"{annotator} (Update saves whichever tab is shown, often a colleague's); "
+                f"the file of {annotator}'s last pull is kept. To resolve it, {annotator} "
+                "opens the annotation, checks it and presses Update (then it is theirs "
+                "again), or pull with --accept-edits-by-others to take it as "
+                f"{annotator}'s")
+    return True

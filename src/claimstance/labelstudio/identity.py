@@ -71,15 +71,71 @@ def identity_of(completed_by: Any, users: dict[int, str]) -> str | None:
     return None
 
 
-def users_map(users: Iterable[Any]) -> dict[int, str]:
-    """User id -> e-mail, from the SDK's user objects or the JSON of /api/users/."""
+def _key(email: str) -> str:
+    return email.strip().lower()  # as `pseudonym` reads an e-mail
+
+
+def _shared_email(uid: int, email: str, owner: dict[str, int], where: str,
+                  pointer: str = "") -> None:
+    """Note that `email` is user `uid`'s; refused when another id has it already."""
+    other = owner.setdefault(_key(email), uid)
+    if other != uid:
+        raise refuse(Code.LS_INVALID_USERS, where,
+                     f"user ids {min(uid, other)} and {max(uid, other)} have the same "
+                     "e-mail: two annotators would share one pseudonym; take the export "
+                     "and the user list from the same server", pointer)
+
+
+def users_map(users: Iterable[Any], where: str = "label-studio") -> dict[int, str]:
+    """User id -> e-mail, from the SDK's user objects or the JSON of /api/users/.
+
+    Refused when an id comes twice with two e-mails (the last would win) or two ids share an
+    e-mail (two people would share one pseudonym)."""
     out: dict[int, str] = {}
+    owner: dict[str, int] = {}
     for u in users:
         uid = getattr(u, "id", None) if not isinstance(u, dict) else u.get("id")
         email = getattr(u, "email", None) if not isinstance(u, dict) else u.get("email")
         if isinstance(uid, int) and not isinstance(uid, bool) and isinstance(email, str) \
                 and email.strip():
+            if uid in out and _key(out[uid]) != _key(email):
+                raise refuse(Code.LS_INVALID_USERS, where,
+                             f"user id {uid} is listed twice, with two different e-mails: "
+                             "their annotations would go to whichever comes last; save the "
+                             "list again from <server>/api/users/")
+            _shared_email(uid, email, owner, where)
             out[uid] = email
+    return out
+
+
+def export_users(tasks: Any, users: dict[int, str], where: str) -> dict[int, str]:
+    """`users` with the e-mails an export spells out itself (Label Studio can expand
+    `completed_by` and `updated_by` to objects), refused where the two disagree: an export
+    that renames user 3 would otherwise move their annotations to another pseudonym, or
+    merge two annotators into one."""
+    out = dict(users)
+    owner = {_key(email): uid for uid, email in users.items()}
+    for i, task in enumerate(tasks if isinstance(tasks, list) else []):
+        annotations = task.get("annotations") if isinstance(task, dict) else None
+        for k, a in enumerate(annotations if isinstance(annotations, list) else []):
+            for field in ("completed_by", "updated_by"):
+                person = a.get(field) if isinstance(a, dict) else None
+                if not isinstance(person, dict):
+                    continue
+                uid, email = person.get("id"), person.get("email")
+                if not (isinstance(uid, int) and not isinstance(uid, bool)
+                        and isinstance(email, str) and email.strip()):
+                    continue
+                pointer = f"/{i}/annotations/{k}/{field}"
+                if uid in out and _key(out[uid]) != _key(email):
+                    raise refuse(Code.LS_INVALID_USERS, where,
+                                 f"the export gives user {uid} another e-mail than "
+                                 + ("--users does" if uid in users else
+                                    "it gives them elsewhere")
+                                 + ": two annotators would be mixed up; take the export and "
+                                 "the user list from the same server", pointer)
+                _shared_email(uid, email, owner, where, pointer)
+                out[uid] = email
     return out
 
 
@@ -89,7 +145,7 @@ def read_users(path: Path) -> dict[int, str]:
     if f.problems:
         raise Refused(f"cannot read the users file {path}", f.problems)
     data = f.data.get("results") if isinstance(f.data, dict) else f.data
-    users = users_map(data) if isinstance(data, list) else {}
+    users = users_map(data, str(path)) if isinstance(data, list) else {}
     if not users:
         raise refuse(Code.LS_INVALID_USERS, str(path),
                      f"{path} is not the user list of a Label Studio server: save what "

@@ -12,7 +12,8 @@ annotation ids and `updated_at`: no e-mail, no name. The build never reads them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import orjson
 
 from ..corpus.layout import Corpus
 from ..corpus.writing import atomic_write
+from ..problems import Code, Problem, problem, refuse
+from ..validation.reader import is_json_int
 
 LEDGER = ".claimstance/ls-pulls.jsonl"
 
@@ -38,37 +41,60 @@ class Record:
     updated_at: str | None = None
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def _record(line: bytes) -> Record | None:
+    """A line as a record, or None when it is not one (cut short, a conflict marker, fields
+    of the wrong type)."""
     try:
         d: Any = orjson.loads(line)
-        return Record(str(d["layer"]), str(d["sha256"]), d.get("project"), d.get("task"),
-                      d.get("annotation"), d.get("updated_at"))
-    except (orjson.JSONDecodeError, KeyError, TypeError):
+    except orjson.JSONDecodeError:
         return None
+    if not isinstance(d, dict):
+        return None
+    layer, sha, project = d.get("layer"), d.get("sha256"), d.get("project")
+    task, annotation, updated_at = d.get("task"), d.get("annotation"), d.get("updated_at")
+    if not (isinstance(layer, str) and isinstance(sha, str) and _SHA256.fullmatch(sha)
+            and (project is None or isinstance(project, str) or is_json_int(project))
+            and all(v is None or is_json_int(v) for v in (task, annotation))
+            and (updated_at is None or isinstance(updated_at, str))):
+        return None
+    return Record(layer, sha, project, task, annotation, updated_at)
 
 
 @dataclass
 class Ledger:
     path: Path
     records: dict[str, Record]
-    unreadable: int = 0  # lines that were not records (they are dropped on save)
+    problems: list[Problem] = field(default_factory=list)  # lines dropped (on save)
 
     @classmethod
     def of(cls, corpus: Corpus) -> Ledger:
+        """The records of the corpus's pulls. Refused when .claimstance/ (or the file) leads
+        outside the corpus: a pull would read and write someone else's file."""
         path = corpus.root / LEDGER
+        if not corpus.inside(path):
+            raise refuse(Code.OUTSIDE_ROOT, LEDGER,
+                         f"{LEDGER} leads outside the corpus (a symbolic link?); the pull "
+                         "wrote nothing. Make .claimstance/ a folder of the corpus")
         records: dict[str, Record] = {}
-        bad = 0
+        problems = []
         if path.is_file():
-            for line in path.read_bytes().splitlines():
+            for n, line in enumerate(path.read_bytes().split(b"\n"), 1):
                 if not line.strip():
                     continue
                 r = _record(line)
                 if r is None:
-                    bad += 1
+                    problems.append(problem(
+                        Code.LS_DAMAGED_PULL_RECORD, LEDGER, "",
+                        f"line {n} is not a pull record (cut short, or a merge left conflict "
+                        "markers); it was dropped. The file it described counts as not "
+                        "written by `ls pull`: if it differs from Label Studio's version it "
+                        "is kept (ls-would-overwrite) until you check it").at(n, None))
                 else:
                     records[r.layer] = r
-        return cls(path, records, bad)
-
+        return cls(path, records, problems)
     def untouched(self, rel: str, current: bytes) -> Record | None:
         """The record of `rel` when the file still holds what that pull wrote."""
         r = self.records.get(rel)

@@ -5,6 +5,7 @@ person edited is kept unless `force` (see `ledger`)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,18 @@ from ..validation.run import validate
 from .api import DEFAULT_PROJECT, call, export_snapshot, find_project, progress_bar, server_version
 from .convert import Conversion, Layer, convert_export
 from .identity import read_users, users_map
-from .ledger import Ledger, Record, digest
+from .ledger import LEDGER, Ledger, Record, digest
 from .summary import Summary
 
 
 def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
-         force: bool = False, progress: bool = False, url: str | None = None) -> Summary:
+         force: bool = False, progress: bool = False, url: str | None = None,
+         accept_edits_by_others: bool = False) -> Summary:
     """Pull every submitted annotation of the project (authors from the server's users).
 
-    `url`, the server's address, lets messages link to the task in the UI.
+    `url`, the server's address, lets messages link to the annotation in the UI. An
+    annotation someone other than its author last updated is refused (the author's last
+    pulled file is kept) unless `accept_edits_by_others`.
     """
     project = find_project(client, title)
     if project is None:
@@ -40,16 +44,16 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
     conv = convert_export(export, _seed_reader(corpus), salt=salt,
                           path=f"label-studio:{title}", users=users, project=title,
                           tool_version=server_version(client),
-                          task_url=(lambda t: f"{base}/projects/{project.id}/data?task={t}")
-                          if base else None)
+                          task_url=(lambda t, a: annotation_link(base, project.id, t, a))
+                          if base else None, accept_edits_by_others=accept_edits_by_others)
     summary = Summary("pull", title, project.id)
     write_layers(corpus, conv, summary, force=force, progress=progress)
     return summary
 
 
 def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None = None,
-                users: Path | None = None, force: bool = False,
-                progress: bool = False) -> Summary:
+                users: Path | None = None, force: bool = False, progress: bool = False,
+                accept_edits_by_others: bool = False) -> Summary:
     """The same as `pull`, from an export file downloaded from the UI (no server needed).
 
     The UI's export names authors by numeric id: `users` is the JSON of <server>/api/users/
@@ -66,9 +70,17 @@ def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None 
         summary.report.extend(f.problems)
         return summary
     conv = convert_export(f.data, _seed_reader(corpus), salt=salt, path=file.name,
-                          users=known, project=project)
+                          users=known, project=project,
+                          accept_edits_by_others=accept_edits_by_others)
     write_layers(corpus, conv, summary, force=force, progress=progress)
     return summary
+
+
+def annotation_link(base: str, project: int, task: int, annotation: int | None) -> str:
+    """Label Studio's own link to an annotation (what its "copy link" gives): the task opens
+    on that annotation, not on the newest one, which may be a colleague's."""
+    link = f"{base}/projects/{project}/data?task={task}"
+    return link + (f"&annotation={annotation}" if annotation is not None else "")
 
 
 def _seed_reader(corpus: Corpus) -> Any:
@@ -84,16 +96,50 @@ def _seed_reader(corpus: Corpus) -> Any:
     return seed_of
 
 
+def _instant(stamp: str | None) -> datetime | None:
+    """An ISO 8601 time as Label Studio writes it ('...Z'), comparable; None if it is not one."""
+    if not stamp:
+        return None
+    try:
+        t = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
+
+
+def _before(a: str | None, b: str | None) -> bool:
+    """Whether time `a` is strictly earlier than time `b` (False when either is unknown)."""
+    ta, tb = _instant(a), _instant(b)
+    return ta is not None and tb is not None and ta < tb
+
+
+def _file_layer(current: bytes) -> dict[str, Any] | None:
+    try:
+        data = orjson.loads(current)
+    except orjson.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _older(layer: Layer, current: bytes) -> str | None:
     """When Label Studio holds a newer version than the file: the two updated_at stamps."""
-    try:
-        prov = orjson.loads(current).get("provenance") or {}
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
+    prov = (_file_layer(current) or {}).get("provenance")
     mine = prov.get("updated_at") if isinstance(prov, dict) else None
-    if layer.updated_at and isinstance(mine, str) and mine < layer.updated_at:
+    if isinstance(mine, str) and _before(mine, layer.updated_at):
         return f"Label Studio's annotation was updated at {layer.updated_at}, the file's at {mine}"
     return None
+
+
+def _same_content(current: bytes, data: bytes, layer: Layer) -> bool:
+    """Whether the file holds the layer but for `provenance.tool_version`: a UI export does
+    not say which Label Studio made it, and a server upgrade changes no annotation, so
+    neither rewrites a file whose content is the same."""
+    old = _file_layer(current)
+    prov = old.get("provenance") if old is not None else None
+    if old is None or not isinstance(prov, dict) or "tool_version" not in prov:
+        return False
+    version = layer.annotation.get("provenance", {}).get("tool_version")
+    return dumps(old | {"provenance": prov | {"tool_version": version}}) == data
 
 
 def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
@@ -110,11 +156,10 @@ def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: b
 
 def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
                   progress: bool) -> None:
+    ledger = Ledger.of(corpus)
     summary.counts.update(conv.counts)
     summary.report.extend(conv.problems)
-    ledger = Ledger.of(corpus)
-    if ledger.unreadable:
-        summary.counts["unreadable lines dropped from the pull records"] += ledger.unreadable
+    summary.report.extend(ledger.problems)
     written: list[Path] = []
     bar = progress_bar(progress, len(conv.layers), "writing layers")
     try:
@@ -135,17 +180,25 @@ def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: 
 
 def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
                  force: bool) -> bool:
-    """Write one layer unless a person's edit is in the way; True when written."""
+    """Write one layer unless a person's edit, or a newer pull, is in the way; True when
+    written."""
     path = corpus.annotation_path(layer.doc_id, layer.annotator)
     rel = layer_name(layer.doc_id, layer.annotator)
     data = dumps(layer.annotation)
-    record = Record(rel, digest(data), layer.annotation.get("provenance", {}).get("project"),
-                    layer.task, layer.annotation_id, layer.updated_at or None)
+    last = ledger.records.get(rel)
+    source = (f"annotation {layer.annotation_id} of task {layer.task}"
+              if layer.annotation_id is not None else layer.location)
 
-    def keep(why: str) -> bool:
-        summary.report.extend([problem(Code.LS_WOULD_OVERWRITE, rel, "", why)])
-        summary.add_file("kept (edited)", rel)
+    def keep(why: str, code: Code = Code.LS_WOULD_OVERWRITE,
+             outcome: str = "kept (edited)") -> bool:
+        summary.report.extend([problem(code, rel, "", why)])
+        summary.add_file(outcome, rel)
         return False
+
+    def record(written: bytes) -> None:
+        ledger.records[rel] = Record(rel, digest(written),
+                                     layer.annotation.get("provenance", {}).get("project"),
+                                     layer.task, layer.annotation_id, layer.updated_at or None)
 
     if not corpus.inside(path):
         return keep(f"{rel} leads outside the corpus (a symbolic link?); nothing was written")
@@ -157,27 +210,29 @@ def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
         return keep(f"{rel} is not a file that can be replaced ({e.strerror}); kept it")
     if isinstance(current, int):
         return keep(f"{rel} is {current} bytes, not a layer a pull wrote; kept it")
-    if current == data:
-        ledger.records[rel] = record
+    if current is not None and (current == data or _same_content(current, data, layer)):
+        record(current)
         summary.add_file("unchanged", rel)
         return False
-    if current is not None and not force:
-        last = ledger.untouched(rel, current)
-        if last is None:
-            newer = _older(layer, current)
-            if newer:
-                summary.counts["files older than Label Studio (kept)"] += 1
-            how = ("was edited by hand after `ls pull` wrote it" if rel in ledger.records
-                   else "was not written by `ls pull` (no record in .claimstance/ls-pulls.jsonl)")
-            source = (f"annotation {layer.annotation_id} of task {layer.task}"
-                      if layer.annotation_id is not None else layer.location)
-            return keep(
-                f"{rel} {how}, and differs from Label Studio's {source}; kept it"
-                + (f". It is older than Label Studio: {newer}" if newer else "")
-                + ". Merge the changes by hand, or re-run with --force to take Label "
-                "Studio's version")
+    if last is not None and _before(layer.updated_at, last.updated_at) and not force:
+        return keep(f"Label Studio's {source} in this export was last updated at "
+                    f"{layer.updated_at}, but the last pull wrote a version updated at "
+                    f"{last.updated_at} ({LEDGER}); an older export must not replace "
+                    f"newer work, so {rel} was left as it is. Pull from the server or from a "
+                    "newer export (or re-run with --force to take the older version)",
+                    Code.LS_STALE_EXPORT, "kept (older export)")
+    if current is not None and not force and ledger.untouched(rel, current) is None:
+        newer = _older(layer, current)
+        if newer:
+            summary.counts["files older than Label Studio (kept)"] += 1
+        how = ("was edited by hand after `ls pull` wrote it" if last is not None
+               else f"was not written by `ls pull` (no record in {LEDGER})")
+        return keep(f"{rel} {how}, and differs from Label Studio's {source}; kept it"
+                    + (f". It is older than Label Studio: {newer}" if newer else "")
+                    + ". Merge the changes by hand, or re-run with --force to take Label "
+                    "Studio's version")
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
-    ledger.records[rel] = record
+    record(data)
     summary.add_file("written" if current is None else "updated", rel)
     return True
