@@ -122,3 +122,20 @@ def test_the_server_listens_on_loopback_only(ls_server: Any) -> None:
             if cols[3] == "0A" and int(at, 16) == port:
                 found.append(address)
     assert found == ["0100007F"]  # 127.0.0.1, little-endian hex; no 0.0.0.0, no ::
+
+
+def test_up_says_first_time_only_when_it_installs(env: dict[str, str], tmp_path: Path,
+                                                  impostor: tuple[int, Any]) -> None:
+    """An existing virtualenv named by CLAIMSTANCE_LS_VENV starts at once: no "first time:
+    a few minutes". (Both runs stop at the busy port, after the message.)"""
+    from claimstance.labelstudio.server import ensure_venv
+
+    port, _ = impostor
+    existing = ensure_venv(quiet=True).parents[1]
+    ready = ls(env | {"CLAIMSTANCE_LS_VENV": str(existing)}, "up", "--port", str(port))
+    assert ready.returncode == 1 and "[ls-server]" in ready.stderr, ready.stderr
+    assert "first time" not in ready.stderr
+    fresh = ls(env | {"CLAIMSTANCE_LS_VENV": str(tmp_path / "venv"),
+                      "CLAIMSTANCE_LS_REQUIREMENT": str(tmp_path / "no-such-package")},
+               "up", "--port", str(port))
+    assert fresh.returncode == 1 and "first time: a few minutes" in fresh.stderr, fresh.stderr

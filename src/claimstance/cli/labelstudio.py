@@ -84,7 +84,7 @@ def ls_up(port: int, data_dir: Path | None, username: str, password: str,
     """
     from ..labelstudio.api import invite_link
     from ..labelstudio.identity import pseudonym_salt
-    from ..labelstudio.server import Credentials, ensure_venv, lookup, start, venv_dir
+    from ..labelstudio.server import Credentials, ensure_venv, executable, lookup, start, venv_dir
     from ..labelstudio.server import data_dir as default_data
 
     found = lookup((data_dir or default_data()).absolute())
@@ -94,8 +94,9 @@ def ls_up(port: int, data_dir: Path | None, username: str, password: str,
     if server is not None:
         click.echo(f"Label Studio is already running at {server.url} (pid {server.pid})")
     else:
-        click.echo(f"preparing Label Studio in {venv_dir()} (first time: a few minutes)...",
-                   err=True)
+        if not executable().is_file():  # an existing virtualenv starts at once
+            click.echo(f"installing Label Studio into {venv_dir()} (first time: a few "
+                       "minutes)...", err=True)
         ensure_venv()
         server = start(Credentials(username, password, api_key), port=port, data=data_dir)
         click.echo(f"Label Studio is running at {server.url}")
