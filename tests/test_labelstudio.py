@@ -24,7 +24,7 @@ import pytest
 
 from claimstance.corpus.layout import Corpus
 from claimstance.corpus.naming import pseudonym
-from claimstance.corpus.palette import palette, tint
+from claimstance.corpus.palette import on_white, palette, tint
 from claimstance.corpus.schema import claim_types, mention_types, stance_labels
 from claimstance.dataset.build import build
 from claimstance.ingest import ingest
@@ -107,13 +107,14 @@ def test_config_prevents_the_mistakes_the_pull_would_refuse() -> None:
 
 def test_label_studio_and_the_viewer_draw_labels_in_the_same_colours() -> None:
     """One palette from the schema: the config's label and relation colours, and the
-    viewer's CSS (tinted as Label Studio tints regions), are the same colours."""
+    viewer's CSS (tinted as Label Studio tints regions), are the same colours. A relation's
+    background in Label Studio is its colour's tint (dark text is written on it)."""
     root = ET.fromstring(labelstudio_config())
     config = {x.get("value"): x.get("background") for x in root.iter()
               if x.tag in ("Label", "Relation")}
     colours = palette()
     assert config == colours["mention_type"] | {"CLAIM": colours["claim"]["claim"]} \
-        | colours["relation"]
+        | {label: on_white(c) for label, c in colours["relation"].items()}
     styles = {x.get("value"): x.get("style") for x in root.iter("Choice")}
     assert styles == {t: f"border-bottom: 3px solid {c}"
                       for t, c in colours["claim_type"].items()}

@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import pytest
 
 from claimstance.corpus.naming import pseudonym
-from claimstance.corpus.palette import palette
+from claimstance.corpus.palette import on_white, palette
 from claimstance.ingest import ingest
 from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
 
@@ -167,7 +167,7 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
     lsui.unselect(page)
     assert not lsui.qid_box_visible(page)
     lsui.relation(page, mali, claim, "claimant", shot=SHOTS / "04-relation-label.png",
-                  colour=palette()["relation"]["claimant"])
+                  colour=on_white(palette()["relation"]["claimant"]))
     lsui.relation(page, algeria2, claim, "neutral")
     lsui.relations_tab(page)
     shot(page, "05-relations")

@@ -3,6 +3,11 @@
 Label Studio's labeling config and the viewer both take their colours from here, so a GPE,
 a claim, a claimant or a refute looks the same in both. Label Studio tints a region with its
 label colour at 30 % opacity (LABEL_COLOR_ALPHA in its frontend); the viewer uses the same.
+Where text is written on a colour, or in one, it must stay readable: a contrast ratio of at
+least 4.5:1 (WCAG 2 AA), checked by tests/test_palette.py and, on the live page, by
+tests/test_ls_ui.py. So text is only ever written on tints (Label Studio writes its
+relation-label list in dark grey on the Relation's background, which therefore gets the
+tint, `on_white`), and the relation colours themselves are dark enough to be text.
 """
 
 from __future__ import annotations
@@ -33,3 +38,26 @@ def tint(colour: str, alpha: float = REGION_ALPHA) -> str:
     """A #rrggbb colour at the given opacity, as CSS rgba()."""
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def on_white(colour: str, alpha: float = REGION_ALPHA) -> str:
+    """The solid #rrggbb a colour at `alpha` opacity shows on white (the region tint, for
+    places that take no transparency)."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(alpha * c + (1 - alpha) * 255):02x}" for c in (r, g, b))
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of #rrggbb."""
+    def linear(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 to 21; text needs 4.5 for AA)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)

@@ -7,14 +7,16 @@ The config keeps annotators from the mistakes the pull would refuse: the QID box
 for a selected mention (Label Studio ignores `whenTagName` on a TextArea itself, so it sits
 in a View that honours it), a relation takes one label (`choice="single"`; the default is
 several), and the hotkeys are explicit: digits for the labels, the initial of each claim
-type (f, a, e, i) for the type of the selected claim. Colours come from the one palette.
+type (f, a, e, i) for the type of the selected claim. Colours come from the one palette;
+a Relation's background is its colour's tint, because Label Studio writes the relation-label
+list in dark grey on it (the colour itself left "claimant" unreadable).
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from ..corpus.palette import palette
+from ..corpus.palette import on_white, palette
 from ..corpus.schema import label_set
 
 CLAIM_LABEL = "CLAIM"
@@ -77,12 +79,12 @@ def labelstudio_config() -> str:
         "  </View>",
         '  <Relations choice="single">',
         f"    <Relation value={quoteattr(CLAIMANT)}"
-        f" background={quoteattr(colours['relation'][CLAIMANT])}"
+        f" background={quoteattr(on_white(colours['relation'][CLAIMANT]))}"
         ' hint="From the mention that makes the claim to the claim"/>',
     ]
     for label, hint in label_set("stance_label").items():
         lines.append(f"    <Relation value={quoteattr(label)}"
-                     f" background={quoteattr(colours['relation'][label])}"
+                     f" background={quoteattr(on_white(colours['relation'][label]))}"
                      f" hint={quoteattr(hint)}/>")
     lines += ["  </Relations>", "</View>"]
     return "\n".join(lines) + "\n"
