@@ -331,3 +331,20 @@ def test_the_same_content_gives_the_same_bytes_on_every_route(tmp_path: Path) ->
     work, corpus = again, Corpus.at(again)
     assert by_api("1.23.2").counts["files unchanged"] == 3
     assert _tree(again) == first
+
+
+def test_mention_and_claim_says_which_key_takes_a_label_off(tmp_path: Path) -> None:
+    """Pressing a label's key again takes it off the selected region (verified in the real
+    UI by test_ls_ui); deleting the region would lose its QID and relations."""
+    from claimstance.labelstudio.config import hotkeys
+
+    (case,) = (CASES / "ls" / "ls-mention-and-claim").iterdir()
+    work, users = _case(tmp_path, "ls-mention-and-claim", case.name)
+    summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    (p,) = [p for p in summary.report.problems if p.code == "ls-mention-and-claim"]
+    mention = re.search(r"mention label (\w+)", p.message)
+    assert mention is not None
+    assert f"press {hotkeys()['CLAIM']} (CLAIM's key) to take CLAIM off" in p.message
+    label = mention.group(1)
+    assert f"or {hotkeys()[label]} ({label}'s key) to take {label} off" in p.message
+    assert "Backspace" not in p.message and "QID and relations stay" in p.message

@@ -160,8 +160,9 @@ class Code(str, enum.Enum):
         "with id and email).", "ls")
     LS_MENTION_AND_CLAIM = ("ls-mention-and-claim", E, "Region is both a mention and a claim",
         "One region carries a mention label and CLAIM (a label key was pressed while it was "
-        "selected); delete the region and mark it again with one label, and press Esc "
-        "before the next label key.",
+        "selected); select it and press the key of the label it must not have (CLAIM's, or "
+        "the mention type's) to take that label off, which keeps its QID and relations; "
+        "press Esc before the next label key.",
         "ls")
     LS_DROPPED_VALUE = ("ls-dropped-value", W, "Optional value dropped",
         "An optional value (the Wikidata QID box) is malformed, or was typed on a claim; it "

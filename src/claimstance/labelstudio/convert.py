@@ -22,7 +22,7 @@ from ..corpus.naming import QID, is_doc_id, pseudonym
 from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_labels
 from ..problems import Code, Level, Problem, problem
 from ..validation.reader import is_json_int
-from .config import CLAIM_LABEL, CLAIMANT
+from .config import CLAIM_LABEL, CLAIMANT, hotkeys
 from .identity import export_users, identity_of
 
 Seed = dict[str, Any]
@@ -235,12 +235,15 @@ class _Annotation:
             if len(kinds) > 1:
                 both.add(rid)
                 m, c = kinds["mention"], kinds["claim"]
+                keys = hotkeys()
                 self.report(Code.LS_MENTION_AND_CLAIM, c.ptr,
                             f"the region {quote(self.text[c.start:c.end])} carries both the "
                             f"mention label {m.label} and {CLAIM_LABEL} (a label key was "
-                            "pressed while the region was selected); select it, press "
-                            "Backspace and mark it again with one label (press Esc before "
-                            "the next label key)")
+                            "pressed while the region was selected); select it and press "
+                            f"{keys[CLAIM_LABEL]} ({CLAIM_LABEL}'s key) to take {CLAIM_LABEL} "
+                            f"off, or {keys[m.label]} ({m.label}'s key) to take {m.label} off: "
+                            "its QID and relations stay (press Esc before the next label "
+                            "key)")
             elif "mention" in kinds:
                 mentions[rid] = kinds["mention"]
             else:
