@@ -19,6 +19,7 @@ WHITE = "#ffffff"
 LS_TEXT = "#262522"  # Label Studio's text: the labels above the text, the text itself
 LS_RELATION_TEXT = "#45433e"  # Label Studio's relation-label list, on the Relation's background
 LS_CHIP_ALPHA = 0x26 / 255  # a label's chip: its colour at 15 % (--background: #rrggbb26)
+LS_SELECTED_ALPHA = 0.8  # a selected region: its colour at 80 %, the text still dark
 VIEWER_TEXT = "#222222"  # claimstance view: body text
 
 
@@ -36,12 +37,15 @@ def _regions() -> dict[str, str]:
 
 @pytest.mark.parametrize("label", sorted(_regions()))
 def test_text_on_a_region_or_a_label_is_readable(label: str) -> None:
-    """A region's text on its tint (Label Studio and the viewer), a label's name on its
-    chip."""
+    """A region's text on its tint (Label Studio and the viewer) and on the stronger tint of
+    a selected region; a label's name on its chip, and in white on the full colour once its
+    key is pressed (the label armed)."""
     colour = _regions()[label]
     tint = on_white(colour, REGION_ALPHA)
     assert contrast(tint, LS_TEXT) >= AA and contrast(tint, VIEWER_TEXT) >= AA
+    assert contrast(on_white(colour, LS_SELECTED_ALPHA), LS_TEXT) >= AA
     assert contrast(on_white(colour, LS_CHIP_ALPHA), LS_TEXT) >= AA
+    assert contrast(colour, WHITE) >= AA
 
 
 def test_the_relation_label_list_is_readable() -> None:

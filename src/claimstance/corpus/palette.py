@@ -5,9 +5,11 @@ a claim, a claimant or a refute looks the same in both. Label Studio tints a reg
 label colour at 30 % opacity (LABEL_COLOR_ALPHA in its frontend); the viewer uses the same.
 Where text is written on a colour, or in one, it must stay readable: a contrast ratio of at
 least 4.5:1 (WCAG 2 AA), checked by tests/test_palette.py and, on the live page, by
-tests/test_ls_ui.py. So text is only ever written on tints (Label Studio writes its
-relation-label list in dark grey on the Relation's background, which therefore gets the
-tint, `on_white`), and the relation colours themselves are dark enough to be text.
+tests/test_ls_ui.py. Label Studio writes dark text on a label's tints (a region, a chip, a
+selected region at 80 %) and white text on the full colour (an armed label; label names in
+the region list are the colour on white), so every colour sits in the narrow band that
+reads both ways. Its relation-label list is dark grey on the Relation's background, which
+therefore gets the colour's tint (`on_white`).
 """
 
 from __future__ import annotations
