@@ -32,7 +32,7 @@ from claimstance.labelstudio.api import create_annotator, find_project, project_
 from claimstance.labelstudio.config import hotkeys, labelstudio_config
 from claimstance.labelstudio.convert import results_of
 from claimstance.labelstudio.pull import pull
-from claimstance.labelstudio.push import push
+from claimstance.labelstudio.push import INSTRUCTIONS, push
 from claimstance.problems import Refused
 from claimstance.validation.run import validate
 from claimstance.viewer import palette_css
@@ -422,12 +422,20 @@ def test_cli_push_overlap_and_gold_suggestions(ls_server: LSServer, client: Any,
     p = client.projects.get(id=summary["project_id"])
     assert (p.maximum_annotations, p.overlap_cohort_percentage) == (2, 100)
     assert p.model_version == "gold" and p.show_collab_predictions
+    # the annotators' instructions, shown before they label (test_ls_ui sees them)
+    assert p.show_instruction and p.expert_instruction == INSTRUCTIONS
+    assert summary["settings"]["instructions"] == "shown before labelling"
     again = json.loads(cli(ls_server, "ls", "push", "--project", project, "--from", "gold",
                            "--annotators-per-task", "2", "--format", "json",
                            cwd=ls_corpus).stdout)
     assert again["counts"]["predictions unchanged"] == 1
     assert "predictions created" not in again["counts"] and "overlap updated" not in \
-        again["counts"]
+        again["counts"] and "instructions updated" not in again["counts"]
+    client.projects.update(id=p.id, show_instruction=False)  # switched off in the UI
+    fixed = json.loads(cli(ls_server, "ls", "push", "--project", project, "--format", "json",
+                           cwd=ls_corpus).stdout)
+    assert fixed["counts"]["instructions updated"] == 1
+    assert client.projects.get(id=p.id).show_instruction
     task = project_tasks(client, summary["project_id"])[DOC]
     (pred,) = client.predictions.list(task=task.id)
     assert pred.model_version == "gold" and pred.score == 1.0

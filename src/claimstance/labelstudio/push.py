@@ -30,6 +30,29 @@ def overlap_settings(annotators_per_task: int) -> dict[str, Any]:
             "show_overlap_first": True}
 
 
+#: What annotators read before they label (Label Studio shows it when they press Label All
+#: Tasks, and behind the Instructions button). Its free edition cannot hide colleagues'
+#: annotations, and a task opened from the list shows the newest one, whoever made it:
+#: these lines keep annotators on their own.
+INSTRUCTIONS = """<h3>Your own annotations, and no one else's</h3>
+<p>Press <b>Label All Tasks</b>: each task you get opens on a new annotation of your own.</p>
+<p>A task opened from the list shows its <b>newest</b> annotation, often a colleague's (the
+tabs above the text name who made each). <b>Update</b> saves the tab on show: never change
+or Update a colleague's tab. <code>claimstance ls pull</code> refuses such an edit until
+the author has checked it.</p>
+<p>To correct your own annotation: open the task, click <b>your</b> tab, change it and press
+<b>Update</b>. A link from the maintainers opens your annotation directly.</p>
+<p>Relations: click the mention, press <b>Alt+R</b>, click the claim, then pick its label in
+the <b>Relations</b> panel.</p>
+<p>The full guidelines are GUIDELINES.md in the corpus repository.</p>
+"""
+
+
+def instruction_settings() -> dict[str, Any]:
+    """Project settings that show the annotators INSTRUCTIONS before they label."""
+    return {"expert_instruction": INSTRUCTIONS, "show_instruction": True}
+
+
 def push(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *,
          annotators_per_task: int | None = None, suggestions: Suggestions | None = None,
          progress: bool = False) -> Summary:
@@ -47,18 +70,20 @@ def push(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *,
         project = call("create the project", client.projects.create, title=title,
                        label_config=config,
                        description="Entities, claims and stances (claimstance corpus)",
-                       **settings)
+                       **settings, **instruction_settings())
         summary.counts["project created"] += 1
     else:
         if (project.label_config or "").strip() != config.strip():
             call("update the labeling config", client.projects.update, id=project.id,
                  label_config=config)
             summary.counts["labeling config updated"] += 1
-        if any(getattr(project, k, None) != v for k, v in settings.items()):
-            call("set the overlap", client.projects.update, id=project.id, **settings)
-            summary.counts["overlap updated"] += 1
+        for what, wanted in (("overlap", settings), ("instructions", instruction_settings())):
+            if any(getattr(project, k, None) != v for k, v in wanted.items()):
+                call(f"set the {what}", client.projects.update, id=project.id, **wanted)
+                summary.counts[f"{what} updated"] += 1
     if annotators_per_task:
         summary.settings["annotators_per_task"] = annotators_per_task
+    summary.settings["instructions"] = "shown before labelling"
     summary.project_id = project.id
     tasks = project_tasks(client, project.id)
     seeds = _seeds(corpus)
