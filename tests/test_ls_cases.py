@@ -243,13 +243,6 @@ def test_edits_by_others_can_be_accepted(tmp_path: Path) -> None:
     assert accepted.files["updated"] == [f"annotations/{DOC}/ac2df93d1c9.json"]
 
 
-def test_a_link_opens_the_annotation_not_the_newest_tab() -> None:
-    from claimstance.labelstudio.pull import annotation_link
-
-    assert annotation_link("http://h", 3, 7, 11) == "http://h/projects/3/data?task=7&annotation=11"
-    assert annotation_link("http://h", 3, 7, None) == "http://h/projects/3/data?task=7"
-
-
 def test_changed_text_with_the_seed_hash_is_said_so(tmp_path: Path) -> None:
     work, users = _case(tmp_path, "ls-task-text-changed", "same-sha256-other-text")
     summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)

@@ -170,9 +170,9 @@ class Code(str, enum.Enum):
     LS_EDITED_BY_OTHER = ("ls-edited-by-other", E, "Annotation last changed by someone else",
         "Label Studio records that someone other than its author last updated the "
         "annotation (they edited a colleague's tab and pressed Update). The author's last "
-        "pulled file is kept. The author opens the annotation in Label Studio, checks it and "
-        "presses Update (which makes it theirs again), or the maintainers pull with "
-        "--accept-edits-by-others to take the edit as the author's.", "ls")
+        "pulled file is kept. The author opens the task in Label Studio, clicks their own "
+        "tab, checks it and presses Update (which makes it theirs again), or the maintainers "
+        "pull with --accept-edits-by-others to take the edit as the author's.", "ls")
     LS_STALE_EXPORT = ("ls-stale-export", E, "Export older than the last pull",
         "The annotation in the export was last updated before the version an earlier pull "
         "wrote (the record of pulls holds the newer time): an old export would replace newer "

@@ -376,7 +376,7 @@ class _Context:
     users: dict[int, str]
     project: str | int | None
     tool_version: str | None
-    task_url: Callable[[int, int | None], str] | None
+    task_url: Callable[[int], str] | None
     accept_edits: bool
     out: Conversion
     chosen: dict[tuple[str, str], Layer] = field(default_factory=dict)
@@ -396,14 +396,14 @@ def convert_export(
     users: dict[int, str] | None = None,
     project: str | int | None = None,
     tool_version: str | None = None,
-    task_url: Callable[[int, int | None], str] | None = None,
+    task_url: Callable[[int], str] | None = None,
     accept_edits_by_others: bool = False,
 ) -> Conversion:
     """Label Studio JSON export (a list of tasks) -> submitted layers, problems and counts.
 
     `users` maps the numeric author ids of an export to e-mails; an author who is not in it
     (and not spelt out by the export) is refused, never given a second pseudonym.
-    `task_url(task, annotation)` makes messages link to an annotation in the server's UI.
+    `task_url` makes messages link to a task in the server's UI.
     An annotation last updated by someone other than its author is refused unless
     `accept_edits_by_others`.
     """
@@ -486,7 +486,7 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
     if annotation_id is not None:
         where += f", annotation {annotation_id}"
     if task_id is not None and ctx.task_url is not None:
-        where += f", {ctx.task_url(task_id, annotation_id)}"
+        where += f", {ctx.task_url(task_id)}"
     if not isinstance(a, dict) or not isinstance(a.get("result"), list):
         ctx.problem(Code.LS_INVALID_EXPORT, aptr,
                     f"{doc_id} ({where}): an annotation needs a result list")
@@ -567,7 +567,7 @@ def _edited_by_other(a: dict[str, Any], annotator: str, aptr: str, who: str,
                 f"{who}: Label Studio says {name} last saved this annotation, not its author "
                 f"{annotator} (Update saves whichever tab is shown, often a colleague's); "
                 f"the file of {annotator}'s last pull is kept. To resolve it, {annotator} "
-                "opens the annotation, checks it and presses Update (then it is theirs "
-                "again), or pull with --accept-edits-by-others to take it as "
+                "opens the task, clicks their own tab, checks it and presses Update (then "
+                "it is theirs again), or pull with --accept-edits-by-others to take it as "
                 f"{annotator}'s")
     return True

@@ -30,7 +30,7 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
          accept_edits_by_others: bool = False) -> Summary:
     """Pull every submitted annotation of the project (authors from the server's users).
 
-    `url`, the server's address, lets messages link to the annotation in the UI. An
+    `url`, the server's address, lets messages link to the task in the UI. An
     annotation someone other than its author last updated is refused (the author's last
     pulled file is kept) unless `accept_edits_by_others`.
     """
@@ -44,7 +44,7 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
     conv = convert_export(export, _seed_reader(corpus), salt=salt,
                           path=f"label-studio:{title}", users=users, project=title,
                           tool_version=server_version(client),
-                          task_url=(lambda t, a: annotation_link(base, project.id, t, a))
+                          task_url=(lambda t: f"{base}/projects/{project.id}/data?task={t}")
                           if base else None, accept_edits_by_others=accept_edits_by_others)
     summary = Summary("pull", title, project.id)
     write_layers(corpus, conv, summary, force=force, progress=progress)
@@ -74,13 +74,6 @@ def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None 
                           accept_edits_by_others=accept_edits_by_others)
     write_layers(corpus, conv, summary, force=force, progress=progress)
     return summary
-
-
-def annotation_link(base: str, project: int, task: int, annotation: int | None) -> str:
-    """Label Studio's own link to an annotation (what its "copy link" gives): the task opens
-    on that annotation, not on the newest one, which may be a colleague's."""
-    link = f"{base}/projects/{project}/data?task={task}"
-    return link + (f"&annotation={annotation}" if annotation is not None else "")
 
 
 def _seed_reader(corpus: Corpus) -> Any:

@@ -41,7 +41,7 @@ tabs above the text name who made each). <b>Update</b> saves the tab on show: ne
 or Update a colleague's tab. <code>claimstance ls pull</code> refuses such an edit until
 the author has checked it.</p>
 <p>To correct your own annotation: open the task, click <b>your</b> tab, change it and press
-<b>Update</b>. A link from the maintainers opens your annotation directly.</p>
+<b>Update</b>.</p>
 <p>Relations: click the mention, press <b>Alt+R</b>, click the claim, then pick its label in
 the <b>Relations</b> panel.</p>
 <p>The full guidelines are GUIDELINES.md in the corpus repository.</p>
