@@ -49,17 +49,45 @@ def _ready(page: Any) -> None:
     page.wait_for_selector('[data-testid^="bottombar-"]', timeout=TIMEOUT)
 
 
-def open_task(page: Any, url: str, project: int, task: int) -> None:
-    """The data manager's view of one task: Submit, or Update once annotated (no Skip)."""
+def open_task(page: Any, url: str, project: int, task: int, annotated: bool = False) -> None:
+    """The data manager's view of one task: Submit, or Update once annotated (no Skip).
+    `annotated`: wait until the annotation on show has drawn its regions (the text is drawn
+    again when it loads, and a drag across the redraw selects nothing)."""
     page.goto(f"{url}/projects/{project}/data?task={task}")
     _ready(page)
+    if annotated:
+        _drawn(page)
 
 
-def open_stream(page: Any, url: str, project: int) -> int:
-    """"Label All Tasks": the next task the server gives this annotator; returns its id."""
+def _drawn(page: Any) -> None:
+    page.wait_for_selector(".lsf-annotation-button_selected", timeout=TIMEOUT)
+    page.wait_for_selector(".htx-highlight", timeout=TIMEOUT)
+
+
+def open_stream(page: Any, url: str, project: int) -> tuple[int, str]:
+    """"Label All Tasks": the next task the server gives this annotator, and the project's
+    instructions Label Studio shows first (`ls push` sets them; read and closed)."""
     page.goto(f"{url}/projects/{project}/data?labeling=1")
+    text = instructions(page)
     _ready(page)
-    return current_task(page)
+    return current_task(page), text
+
+
+def instructions(page: Any) -> str:
+    """The "Labeling Instructions" Label Studio shows on entering the labeling stream: their
+    text, after closing them."""
+    modal = page.locator(".lsf-modal-ls_visible", has_text="Labeling Instructions")
+    modal.wait_for(timeout=TIMEOUT)
+    text = str(modal.inner_text())
+    modal.get_by_role("button", name="Close modal").click()
+    modal.wait_for(state="detached", timeout=TIMEOUT)
+    return text
+
+
+def selected_annotation(page: Any) -> str:
+    """Who made the annotation on show, as its tab says: avatar initials, the e-mail (maybe
+    cut in the middle), how long ago; one line."""
+    return " ".join(page.locator(".lsf-annotation-button_selected").first.inner_text().split())
 
 
 def current_task(page: Any) -> int:
@@ -105,13 +133,13 @@ def region(page: Any, start: int, end: int) -> Any:
     return page.locator(f'.htx-highlight[data-start="{start}"][data-end="{end}"]').first
 
 
-def press_until(page: Any, key: str, condition: str, what: str) -> None:
-    """Press `key` until the JavaScript `condition` holds: a key pressed while the page is
-    still wiring its hotkeys is lost, so each press is checked, not assumed."""
+def press_until(page: Any, key: str, condition: str, what: str, arg: Any = None) -> None:
+    """Press `key` until the JavaScript `condition` (given `arg`) holds: a key pressed while
+    the page is still wiring its hotkeys is lost, so each press is checked, not assumed."""
     for _ in range(TIMEOUT // 10_000):
         page.keyboard.press(key)
         try:
-            page.wait_for_function(condition, timeout=10_000)
+            page.wait_for_function(condition, arg=arg, timeout=10_000)
             return
         except PlaywrightTimeout:
             continue
@@ -133,7 +161,13 @@ def label(page: Any, key: str, text: str, start: int, end: int) -> None:
     drag(page, text, start, end)
     page.wait_for_function(f"() => document.querySelectorAll('.htx-highlight').length > {n}",
                            timeout=TIMEOUT)
-    region(page, start, end).wait_for(timeout=TIMEOUT)
+    try:
+        region(page, start, end).wait_for(timeout=TIMEOUT)
+    except PlaywrightTimeout:
+        page.screenshot(path="test-artifacts/ls-ui/failed-label.png")
+        found = page.evaluate("() => [...document.querySelectorAll('.htx-highlight')].map("
+                              "e => [e.dataset.start, e.dataset.end, e.className])")
+        raise AssertionError(f"no region {start}-{end} ({text[start:end]!r}): {found}") from None
 
 
 def unselect(page: Any) -> None:
@@ -203,40 +237,98 @@ def rgb(colour: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
+_READABILITY = """
+(el) => {
+  // the text colour and the background it is drawn on (translucent layers composited over
+  // what lies under them, up to the page), each as [r, g, b]; a canvas reads any CSS colour
+  const ctx = document.createElement('canvas').getContext('2d', {willReadFrequently: true});
+  const rgba = (c) => { ctx.clearRect(0, 0, 1, 1); ctx.fillStyle = '#000'; ctx.fillStyle = c;
+    ctx.fillRect(0, 0, 1, 1); const d = ctx.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255]; };
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const bg = rgba(getComputedStyle(e).backgroundColor);
+    if (bg[3] > 0) layers.push(bg);
+    if (bg[3] >= 1) break;
+  }
+  let under = [255, 255, 255];
+  for (const [r, g, b, a] of layers.reverse())
+    under = [r * a + under[0] * (1 - a), g * a + under[1] * (1 - a), b * a + under[2] * (1 - a)];
+  return {text: rgba(getComputedStyle(el).color).slice(0, 3), background: under.map(Math.round)};
+}
+"""
+
+
+def readability(locator: Any) -> float:
+    """The WCAG 2 contrast ratio of an element's text on what it is drawn on, as the browser
+    computed them."""
+    from claimstance.corpus.palette import contrast
+
+    found = locator.evaluate(_READABILITY)
+    text, background = ("#" + "".join(f"{round(c):02x}" for c in found[k])
+                        for k in ("text", "background"))
+    return contrast(text, background)
+
+
 def relation(page: Any, src: tuple[int, int], dst: tuple[int, int], name: str,
-             shot: Path | None = None, colour: str | None = None) -> None:
-    """Select the source, Create Relation, click the target; then give it its one label in
-    the Relations panel (the label selector lists the relation labels; one choice)."""
+             shot: Path | None = None, colour: str | None = None) -> int:
+    """The fastest way GUIDELINES.md gives, with the Relations panel open: click the source,
+    Alt+R, click the target, then Show Relation Labels, the label selector and the label
+    (relation labels can have no hotkey in Label Studio 1.23). Returns the clicks it took;
+    every label in the selector must be readable."""
+    clicks = 0
     n = relations_tab(page)
-    regions_tab(page)
-    select(page, *src)
-    page.get_by_role("button", name="Create Relation").click()
-    region(page, *dst).click()
     unselect(page)
-    relations_tab(page)
-    page.locator(".lsf-relations__item:visible").nth(n).wait_for(timeout=TIMEOUT)
-    unlabelled = page.locator(
-        '.lsf-relation-meta [data-slot="popover-trigger"][data-value=""]:visible')
-    if not unlabelled.count():  # the label selector shows on demand
-        item = page.locator(".lsf-relations__item:visible").last
-        item.hover()
-        item.get_by_role("button", name="Show Relation Labels").click()
-    trigger = unlabelled.first
+    region(page, *src).click()
+    clicks += 1
+    page.wait_for_selector('button[aria-label="Create Relation"]', timeout=TIMEOUT)
+    page.keyboard.press("Alt+r")
+    region(page, *dst).click()
+    clicks += 1
+    item = page.locator(".lsf-relations__item:visible").nth(n)
+    item.wait_for(timeout=TIMEOUT)
+    item.hover()
+    item.get_by_role("button", name="Show Relation Labels").click()
+    clicks += 1
+    trigger = page.locator(
+        '.lsf-relation-meta [data-slot="popover-trigger"][data-value=""]:visible').first
     trigger.wait_for(timeout=TIMEOUT)
     # choice="single": a plain select (data-testid "select-trigger"), not a checkbox list
     assert trigger.get_attribute("data-testid") == "select-trigger"
     trigger.click()
+    clicks += 1
     option = page.locator(f'[data-testid="select-option-{name}"]:visible')
     option.wait_for(timeout=TIMEOUT)
-    if colour is not None:  # the label in its palette colour (the Relation's background)
+    for each in page.locator('[data-testid^="select-option-"]:visible').all():
+        assert readability(each) >= 4.5, (each.inner_text(), readability(each))
+    if colour is not None:  # the label on its palette colour (the Relation's background)
         assert rgb(colour) in colours(option), colours(option)
     if shot is not None:
         page.screenshot(path=str(shot))
     option.click()
+    clicks += 1
     page.keyboard.press("Escape")
     page.locator(f'.lsf-relation-meta [data-slot="popover-trigger"][data-value="{name}"]'
                  ).first.wait_for(timeout=TIMEOUT)
+    unselect(page)
     regions_tab(page)
+    return clicks
+
+
+def region_labels(page: Any) -> str:
+    """The labels of the selected region, as its Info panel lists them (e.g. "GPE, CLAIM")."""
+    return " ".join(page.locator(".lsf-detailed-region .lsf-labels-list").first
+                    .inner_text().split())
+
+
+def toggle_label(page: Any, key: str, expected: str) -> None:
+    """With a region selected, press a label's key: Label Studio adds the label to the
+    region, or takes it off when the region has it; wait until the region's labels are
+    `expected` ("GPE, CLAIM", in any order)."""
+    want = ", ".join(sorted(expected.split(", ")))
+    press_until(page, key, "(want) => [...document.querySelectorAll('.lsf-detailed-region "
+                ".lsf-labels-list')].slice(0, 1).map(e => e.innerText.trim().split(/\\s*,"
+                "\\s*/).sort().join(', '))[0] === want", f"made the labels {expected}", want)
 
 
 def _saved(page: Any, method: str, path: str) -> Any:

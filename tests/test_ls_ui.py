@@ -28,6 +28,7 @@ from claimstance.corpus.naming import pseudonym
 from claimstance.corpus.palette import on_white, palette
 from claimstance.ingest import ingest
 from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
+from claimstance.labelstudio.config import hotkeys
 
 from . import lsui
 from .conftest import REPO, LSServer
@@ -149,9 +150,21 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
     # --- ana, in the task's own view: label, check what the config shows, Submit
     page = people.login(ana)
     lsui.open_task(page, ls_server.url, pid, tasks[DOC])
+    for chip in page.locator(".lsf-label").all():  # every label's name is readable ...
+        assert lsui.readability(chip) >= 4.5, chip.inner_text()
+    for key in sorted(set(hotkeys().values()) - set("faei")):  # ... also once armed
+        lsui.unselect(page)
+        lsui.arm(page, key)
+        armed = page.locator(".lsf-label_selected").first
+        assert lsui.readability(armed) >= 4.5, armed.inner_text()
+        page.keyboard.press(key)
+        page.wait_for_function("() => !document.querySelector('.lsf-label_selected')",
+                               timeout=lsui.TIMEOUT)
     lsui.label(page, "3", text, *mali)  # GPE
+    assert lsui.readability(lsui.region(page, *mali)) >= 4.5  # a region's text, on its tint
     shot(page, "01-mention")
     lsui.select(page, *mali)
+    assert lsui.readability(lsui.region(page, *mali)) >= 4.5  # ... and selected
     assert lsui.qid_box_visible(page)  # the QID box: for a selected mention ...
     lsui.qid(page, "Q912")
     shot(page, "02-mention-qid")
@@ -166,11 +179,23 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
     shot(page, "03-claim-type")
     lsui.unselect(page)
     assert not lsui.qid_box_visible(page)
-    lsui.relation(page, mali, claim, "claimant", shot=SHOTS / "04-relation-label.png",
-                  colour=on_white(palette()["relation"]["claimant"]))
-    lsui.relation(page, algeria2, claim, "neutral")
-    lsui.relations_tab(page)
+    # GUIDELINES.md's fastest way: five clicks and Alt+R (relation labels have no hotkey)
+    assert lsui.relation(page, mali, claim, "claimant", shot=SHOTS / "04-relation-label.png",
+                         colour=on_white(palette()["relation"]["claimant"])) == 5
+    assert lsui.relation(page, algeria2, claim, "neutral") == 5
+    assert lsui.relations_tab(page) == 2
     shot(page, "05-relations")
+    # a label key pressed on a selected region adds its label (ls-mention-and-claim);
+    # pressing it again takes it off, and the QID and the relations stay
+    lsui.select(page, *mali)
+    lsui.toggle_label(page, hotkeys()["CLAIM"], "GPE, CLAIM")
+    shot(page, "05-mention-and-claim")
+    lsui.toggle_label(page, hotkeys()["CLAIM"], "GPE")
+    lsui.select(page, *claim)
+    lsui.toggle_label(page, hotkeys()["GPE"], "GPE, CLAIM")
+    lsui.toggle_label(page, hotkeys()["GPE"], "CLAIM")
+    lsui.unselect(page)
+    assert lsui.relations_tab(page) == 2
     lsui.regions_tab(page)
     first = lsui.submit(page)
     assert first["completed_by"] == ana.id
@@ -178,7 +203,9 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
 
     # --- ben, in the labeling stream: the server gives him the same task (overlap 2)
     page = people.login(ben)
-    assert lsui.open_stream(page, ls_server.url, pid) == tasks[DOC]
+    task, instructions = lsui.open_stream(page, ls_server.url, pid)
+    assert task == tasks[DOC]
+    assert "newest" in instructions and "your own annotation" in instructions  # ls push's
     lsui.label(page, "2", text, *mali)  # ORG this time
     lsui.label(page, "3", text, *algeria)
     lsui.label(page, "7", text, *claim)
@@ -216,7 +243,7 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
 
     # --- ana reopens the task, picks her own annotation, adds a LOC and presses Update
     page = people.login(ana)
-    lsui.open_task(page, ls_server.url, pid, tasks[DOC])
+    lsui.open_task(page, ls_server.url, pid, tasks[DOC], annotated=True)
     lsui.own_annotation(page, first["id"])
     lsui.label(page, "4", text, *border)  # LOC
     shot(page, "08-update")
@@ -249,6 +276,12 @@ def test_two_annotators_in_the_real_ui(ls_server: LSServer, two_seeds: Path, tmp
     for name, layer in api_layers.items():  # identical but for the server version
         layer["provenance"]["tool_version"] = None
         assert ui_layers[name] == layer
+    pulled_by_api = {p: p.read_bytes() for p in (corpus / "annotations").rglob("*.json")}
+    same = cli(ls_server, corpus, "ls", "pull", "--from-export", str(export), "--users",
+               str(users), "--project", project, "--format", "json")  # the same content ...
+    assert json.loads(same.stdout)["counts"]["files unchanged"] == 2, same.stdout
+    assert pulled_by_api == {p: p.read_bytes() for p in (corpus / "annotations").rglob(
+        "*.json")}  # ... the same bytes, whichever route pulled it
     assert not people.outside, people.outside  # no analytics, error reports, update checks
 
     # --- agreement between the two
@@ -298,7 +331,7 @@ def test_annotators_correct_model_suggestions(ls_server: LSServer, two_seeds: Pa
         task = project_tasks(client, pid)[DOC].id
 
     page = people.login(ana)
-    assert lsui.open_stream(page, ls_server.url, pid) == task
+    assert lsui.open_stream(page, ls_server.url, pid)[0] == task
     regions = len(mentions) + len(claims)
     page.wait_for_function(
         f"() => document.querySelectorAll('.htx-highlight').length >= {regions}",
@@ -328,3 +361,121 @@ def test_annotators_correct_model_suggestions(ls_server: LSServer, two_seeds: Pa
     n = len(mentions)
     assert pair["mention_spans"]["exact"]["f1"] == round(2 * n / (2 * n + 1), 4)
     assert pair["claim_spans"]["exact"]["f1"] == 1.0
+
+
+def _problems(out: subprocess.CompletedProcess[str], code: str) -> list[dict[str, Any]]:
+    return [p for p in json.loads(out.stdout)["problems"] if p["code"] == code]
+
+
+def test_an_edit_on_a_colleagues_tab_is_refused_and_named(
+        ls_server: LSServer, corpus: Path, tmp_path: Path, annotators: list[Annotator],
+        people: People, project: str) -> None:
+    """Label Studio opens a task from the list on its newest annotation, here ben's; ana
+    adds a region there and presses Update, which changes ben's annotation. The pull refuses
+    it, naming both, the document, the task and the annotation, and keeps ben's file; so
+    does a pull of the UI's export. Ben opens the task, clicks his own tab, checks it and
+    presses Update: the pull takes it. Ana's correction on her own tab is pulled as hers.
+    (Label Studio 1.23's "copy link" of an annotation, ?annotation=, opens the newest tab
+    all the same: seen here, so the messages do not offer it.)"""
+    ana, ben = annotators
+    out = cli(ls_server, corpus, "ls", "push", "--project", project, "--annotators-per-task",
+              "2", "--format", "json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    pid = json.loads(out.stdout)["project_id"]
+    with ls_server.client() as client:
+        task = project_tasks(client, pid)[DOC].id
+    text = json.loads((corpus / "seeds" / f"{DOC}.json").read_text())["text"]
+    mali, border = lsui.span(text, "Mali"), lsui.span(text, "their shared border")
+    claim = lsui.span(text, "sponsoring and exporting terrorism")
+    submitted = {}
+    for person, key in ((ana, "3"), (ben, "2")):  # each labels in the stream, on their own
+        page = people.login(person)
+        assert lsui.open_stream(page, ls_server.url, pid)[0] == task
+        lsui.label(page, key, text, *mali)
+        lsui.label(page, "7", text, *claim)
+        lsui.select(page, *claim)
+        lsui.claim_type_key(page, "a", "accusation")
+        lsui.relation(page, mali, claim, "claimant")
+        submitted[person.email] = lsui.submit(page)
+    mine, his = submitted[ana.email], submitted[ben.email]
+    first = cli(ls_server, corpus, "ls", "pull", "--project", project, "--format", "json")
+    assert json.loads(first.stdout)["counts"]["files written"] == 2, first.stdout
+    ben_file = corpus / "annotations" / DOC / f"{ben.pseudonym}.json"
+    ana_file = corpus / "annotations" / DOC / f"{ana.pseudonym}.json"
+    bens = ben_file.read_bytes()
+
+    # --- ana opens the task from the list: it shows ben's annotation, the newest
+    page = people.login(ana)
+    lsui.open_task(page, ls_server.url, pid, task, annotated=True)
+    lsui.label(page, "4", text, *border)
+    shot(page, "10-edit-on-a-colleagues-tab")
+    edited = lsui.update(page)
+    assert (edited["id"], edited["completed_by"], edited["updated_by"]) == (
+        his["id"], ben.id, ana.id)  # Label Studio: ben's annotation, last saved by ana
+
+    # --- the pull refuses it, names both and where it is, keeps ben's file
+    refused = cli(ls_server, corpus, "ls", "pull", "--project", project, "--format", "json")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    (p,) = _problems(refused, "ls-edited-by-other")
+    link = f"{ls_server.url}/projects/{pid}/data?task={task}"
+    for part in (DOC, f"annotator {ben.pseudonym}", f"annotator {ana.pseudonym}",
+                 f"task {task}, annotation {his['id']}, {link}", "--accept-edits-by-others"):
+        assert part in p["message"], (part, p["message"])
+    assert ben_file.read_bytes() == bens
+    assert f"annotations/{DOC}/{ana.pseudonym}.json" in json.loads(refused.stdout)[
+        "files"]["unchanged"]
+
+    # --- the UI's export says the same: completed_by ben, updated_by ana (ids), and the
+    # pull of it refuses the same annotation
+    export = lsui.export_json(page, ls_server.url, pid, tmp_path / "export.json")
+    (shape,) = [a for t in json.loads(export.read_text()) for a in t["annotations"]
+                if a["id"] == his["id"]]
+    assert (shape["completed_by"], shape["updated_by"], shape["last_action"]) == (
+        ben.id, ana.id, None)
+    page.goto(f"{ls_server.url}/api/users/")
+    users = tmp_path / "users.json"
+    users.write_text(page.locator("body").inner_text())
+    from_ui = cli(ls_server, corpus, "ls", "pull", "--from-export", str(export), "--users",
+                  str(users), "--project", project, "--format", "json")
+    assert from_ui.returncode == 1 and _problems(from_ui, "ls-edited-by-other"), from_ui.stdout
+    assert ben_file.read_bytes() == bens
+
+    # --- ben opens the task, clicks his own tab and checks it. Nothing to change: Update
+    # stays greyed out until something changes, so he puts CLAIM on a mention and takes it
+    # off again (GUIDELINES.md), then presses Update
+    page = people.login(ben)
+    lsui.open_task(page, ls_server.url, pid, task, annotated=True)
+    lsui.own_annotation(page, his["id"])
+    assert ben.email[:8] in lsui.selected_annotation(page)  # his tab
+    assert page.locator('[data-testid="bottombar-update-button"]').is_disabled()
+    lsui.select(page, *mali)
+    lsui.toggle_label(page, hotkeys()["CLAIM"], "ORG, CLAIM")
+    lsui.toggle_label(page, hotkeys()["CLAIM"], "ORG")
+    lsui.unselect(page)
+    reviewed = lsui.update(page)
+    assert (reviewed["id"], reviewed["updated_by"]) == (his["id"], ben.id)
+    accepted = cli(ls_server, corpus, "ls", "pull", "--project", project, "--format", "json")
+    assert accepted.returncode == 0, accepted.stdout
+    assert json.loads(accepted.stdout)["files"]["updated"] == [
+        f"annotations/{DOC}/{ben.pseudonym}.json"]
+    layer = json.loads(ben_file.read_text())  # his, with the region he accepted
+    assert [(m["text"], m["type"]) for m in layer["mentions"]] == [
+        ("Mali", "ORG"), ("their shared border", "LOC")]
+    assert [c["claimant"] for c in layer["claims"]] == ["m1"]
+
+    # --- the right way: ana opens the task (on ben's tab, the newest), clicks her own tab
+    # and corrects her annotation
+    page = people.login(ana)
+    lsui.open_task(page, ls_server.url, pid, task, annotated=True)
+    assert ben.email[:8] in lsui.selected_annotation(page)
+    lsui.own_annotation(page, mine["id"])
+    assert ana.email[:8] in lsui.selected_annotation(page)
+    lsui.label(page, "4", text, *border)
+    own = lsui.update(page)
+    assert (own["completed_by"], own["updated_by"]) == (ana.id, ana.id)
+    right = cli(ls_server, corpus, "ls", "pull", "--project", project, "--format", "json")
+    assert right.returncode == 0, right.stdout
+    assert json.loads(right.stdout)["files"]["updated"] == [
+        f"annotations/{DOC}/{ana.pseudonym}.json"]
+    assert ("their shared border", "LOC") in [
+        (m["text"], m["type"]) for m in json.loads(ana_file.read_text())["mentions"]]
