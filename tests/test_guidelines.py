@@ -58,3 +58,13 @@ def test_annotating_in_label_studio_matches_the_config() -> None:
     for topic in ("Esc", "Create Relation", "Relations", "Skip", "Update", "Submit",
                   "your own"):
         assert topic in section, topic
+
+
+def test_the_settings_ls_push_sets_are_listed() -> None:
+    """GUIDELINES.md states every project setting `ls push` sets, and why."""
+    from claimstance.labelstudio.push import instruction_settings, overlap_settings
+
+    section = GUIDE[GUIDE.index("### Project settings `ls push` sets, and why"):]
+    for key in [*overlap_settings(2), *instruction_settings(), "show_collab_predictions",
+                "model_version"]:
+        assert f"`{key}`" in section, key
