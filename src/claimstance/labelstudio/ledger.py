@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from ..corpus.layout import Corpus
+from ..corpus.schema import DOCUMENT, definition
 from ..corpus.writing import atomic_write
 from ..problems import Code, Problem, problem, refuse
 from ..validation.reader import is_json_int
@@ -41,7 +42,7 @@ class Record:
     updated_at: str | None = None
 
 
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SHA256 = re.compile(definition(DOCUMENT, "sha256")["pattern"])  # a sha256 as the schema says
 
 
 def _record(line: bytes) -> Record | None:
@@ -55,7 +56,7 @@ def _record(line: bytes) -> Record | None:
         return None
     layer, sha, project = d.get("layer"), d.get("sha256"), d.get("project")
     task, annotation, updated_at = d.get("task"), d.get("annotation"), d.get("updated_at")
-    if not (isinstance(layer, str) and isinstance(sha, str) and _SHA256.fullmatch(sha)
+    if not (isinstance(layer, str) and isinstance(sha, str) and _SHA256.match(sha)
             and (project is None or isinstance(project, str) or is_json_int(project))
             and all(v is None or is_json_int(v) for v in (task, annotation))
             and (updated_at is None or isinstance(updated_at, str))):
