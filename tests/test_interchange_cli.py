@@ -28,7 +28,7 @@ from .layers import as_annotator
 DOC = "mali-accuses-algeria-downed-drone"
 FILES = {"brat": [f"{DOC}.ann", f"{DOC}.txt", "annotation.conf", "tools.conf", "visual.conf"],
          "conll": ["corpus.conll"], "spacy": ["corpus-00000-of-00001.spacy"],
-         "doccano": ["corpus.jsonl"]}
+         "doccano": ["corpus.jsonl"], "newsclaims": ["corpus.json", "all_sents.json"]}
 
 
 def tree(folder: Path) -> dict[str, str]:

@@ -112,45 +112,55 @@ def test_every_figure_per_split_by_hand() -> None:
 
 
 def test_newsclaims_mode_by_hand() -> None:
+    """The figures NewsClaims' script prints on this prediction's export (one claim per
+    sentence; tests/test_newsclaims.py checks them against the script's own output)."""
     report = run("pred.jsonl", mode="newsclaims")
     f: NewsClaimsFigures = scope(report, "corpus")
     # claim sentences: gold {0,2} {0,1} {0,1}; predicted {0,1,2} {0,1} {0,1}
-    s = f.sentences
-    assert (s.tp, s.pred, s.gold, f.sentence_p, s.r, f.sentence_f1) == (
-        6, 7, 6, F(6, 7), 1, F(12, 13))
-    # span, inclusive ends: [57,90] vs [61,90] overlap 30 -> P 30/30, R 30/34; the missed
-    # claim scores 0/0; four exact ones 1/1
+    assert (f.sentence_tp, f.sentence_pred, f.sentence_gold) == (6, 7, 6)
+    assert (f.sentence_p, f.sentence_r, f.sentence_f1) == (F(6, 7), 1, F(12, 13))
+    # span, inclusive ends: [57,90] vs [61,90] overlap 30 -> P 30/30, R 30/34; the sentence
+    # whose claim was missed gets the prediction starting in it, which misses: 0/0; four
+    # exact ones 1/1
     assert (f.span_p.value, f.span_r.value) == (F(5, 6), (4 + F(15, 17)) / 6)
     assert f.span_f1 == F(415, 504)
-    # claimer: reported Mali 1, Niger 1, missed "" 0, Officials vs Officials in Bamako 1/2
+    # claimer: reported Mali 1, Niger 1, Burkina Faso's sentence missed 0, Officials vs
+    # Officials in Bamako 1/2
     assert (f.reported.value, f.reported.n) == (F(5, 8), 4)
-    j = f.journalist  # gold null: D1 c2 predicted null (right), D3 c1 predicted The army
-    assert (j.tp, j.pred, j.gold, j.p, j.r, f.journalist_f1) == (1, 1, 2, 1, F(1, 2), F(2, 3))
-    assert f.claimer_f1 == (4 * F(5, 8) + 2 * F(2, 3)) / 6 == F(23, 36)
+    # journalist: D1's sentence 2 predicted <AUTHOR> (right), D3's sentence 0 "The army"
+    # (wrong), D2's sentence 1 <AUTHOR> where gold says Burkina Faso
+    assert (f.journalist_tp, f.journalist_pred, f.journalist_gold) == (1, 2, 2)
+    assert (f.journalist_p, f.journalist_r, f.journalist_f1) == (F(1, 2), F(1, 2), F(1, 2))
+    assert f.claimer_f1 == (4 * F(5, 8) + 2 * F(1, 2)) / 6 == F(7, 12)
     assert (f.in_sentence.value, f.in_sentence.n, f.out_of_sentence.value) == (F(5, 8), 4, None)
+    assert f.reasons == {"claimer.out_of_sentence.f1":
+                         "nothing to average: the official script prints nan"}
     train: NewsClaimsFigures = scope(report, "train")
-    assert (train.sentence_p, train.sentences.r, train.sentence_f1) == (F(2, 3), 1, F(4, 5))
+    assert (train.sentence_p, train.sentence_r, train.sentence_f1) == (F(2, 3), 1, F(4, 5))
     assert (train.span_p.value, train.span_r.value, train.span_f1) == (1, F(16, 17),
                                                                       F(32, 33))
     test: NewsClaimsFigures = scope(report, "test")
-    assert (test.sentence_p, test.sentences.r, test.sentence_f1) == (1, 1, 1)
+    assert (test.sentence_p, test.sentence_r, test.sentence_f1) == (1, 1, 1)
     assert (test.span_p.value, test.span_r.value, test.span_f1) == (F(3, 4),) * 3
-    # a split in which no <AUTHOR> is predicted: journalist P n/a, F1 0
-    assert (test.reported.value, test.journalist.p, test.journalist.r) == (F(1, 2), None, 0)
-    assert (test.journalist_f1, test.claimer_f1) == (0, F(3, 8))
+    # an <AUTHOR> predicted, none right: the script's F1 divides 0 by 0
+    assert (test.reported.value, test.journalist_p, test.journalist_r) == (F(1, 2), 0, 0)
+    assert (test.journalist_f1, test.claimer_f1) == (None, None)
+    assert "divides by zero" in test.reasons["claimer.f1"]
     out = report.to_dict()
     assert "not comparable" in out["scopes"][0]["note"]
     assert "not comparable" in report.text()
 
 
 def test_newsclaims_journalist_edge_case_without_any_author_predicted() -> None:
-    """NewsClaims' own script divides by zero here; we report P n/a and F1 0."""
+    """NewsClaims' own script divides by zero here: P, F1 and the claimer F1 are n/a."""
     report = run("pred_no_author.jsonl", mode="newsclaims")
     f: NewsClaimsFigures = scope(report, "corpus")
-    j = f.journalist
-    assert (j.tp, j.pred, j.gold, j.p, j.r, f.journalist_f1) == (0, 0, 2, None, 0, 0)
-    assert f.reported.value == F(5, 8)
-    assert f.claimer_f1 == (4 * F(5, 8) + 2 * 0) / 6 == F(5, 12)
+    assert (f.journalist_tp, f.journalist_pred, f.journalist_gold) == (0, 0, 2)
+    assert (f.journalist_p, f.journalist_r, f.journalist_f1, f.claimer_f1) == (None, 0, None,
+                                                                              None)
+    assert f.reasons["claimer.journalist.p"] == ("no <AUTHOR> predicted: the official script "
+                                                 "divides by zero")
+    assert f.reported.value == F(7, 8)
     plain: Figures = scope(run("pred_no_author.jsonl"), "corpus")
     assert prf(plain.claimant)[:3] == (F(3, 7), F(1, 2), F(6, 13))
 
@@ -162,8 +172,7 @@ def test_squad_normalisation_and_span_scores() -> None:
     assert token_f1("Officials", "Officials in Bamako") == F(1, 2)
     assert token_f1("<AUTHOR>", "the author") == 1  # as in NewsClaims: <AUTHOR> -> author
     assert token_f1("The", "The") == 0  # normalises to nothing
-    # an exclusive end read as inclusive would give R = 31/35
-    assert span_scores((57, 91), (61, 91)) == (F(1), F(30, 34))
+    assert span_scores((57, 90), (61, 90)) == (F(1), F(30, 34))  # [first, last]
 
 
 def test_gold_against_itself_is_one_everywhere() -> None:

@@ -37,7 +37,8 @@ def summary_option(f: click.decorators.FC) -> click.decorators.FC:
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--format", "format_", type=click.Choice(EXPORT_FORMATS), required=True,
               help="brat standoff (.txt/.ann + annotation.conf), CoNLL (BIO columns), spaCy "
-              "DocBin (.spacy) or doccano JSONL (relation extraction).")
+              "DocBin (.spacy), doccano JSONL (relation extraction) or NewsClaims' "
+              "evaluation files.")
 @click.option("--source", default="gold", show_default=True, callback=_layer_name,
               metavar="gold|ANNOTATOR", help="Which layer of each document to export.")
 @click.option("--split", type=click.Choice(SPLITS), default=None,
@@ -45,20 +46,25 @@ def summary_option(f: click.decorators.FC) -> click.decorators.FC:
 @click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Export from this built dataset folder (e.g. dist/, as `claimstance "
               "build` wrote it) instead of the corpus files.")
+@click.option("--pred", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE.jsonl", help="With --format newsclaims: also write these "
+              "predictions (schema/prediction.schema.json) in NewsClaims' prediction files.")
 @click.option("--force", is_flag=True,
               help="Replace an OUT folder that `claimstance export` did not write.")
 @root_option
 @summary_option
 @quiet_option
 def export_cmd(out: Path, format_: str, source: str, split: str | None, dist: Path | None,
-               force: bool, root: Path | None, fmt: str, quiet: bool) -> None:
+               pred: Path | None, force: bool, root: Path | None, fmt: str,
+               quiet: bool) -> None:
     """Export layers to the folder OUT in a format other tools read, relations and claim
     types included.
 
     Reads the validated corpus (an invalid layer refuses the export) or, with --dist, a
     built dataset folder. OUT is replaced as a whole, and only if an earlier export wrote
     it (or with --force). The same layers give byte-identical files. What a format cannot
-    hold (nested spans in BIO columns) is counted in the summary.
+    hold (nested spans in BIO columns, a second claim in a NewsClaims sentence) is counted
+    in the summary.
 
     \b
     Examples:
@@ -66,11 +72,14 @@ def export_cmd(out: Path, format_: str, source: str, split: str | None, dist: Pa
       claimstance export --format spacy --split train export/spacy-train
       claimstance export --format conll --dist dist/ export/conll
       claimstance export --format doccano --source a1b2c3d4e5f export/doccano
+      claimstance export --format newsclaims --pred predictions.jsonl export/newsclaims
     """
     from ..interchange.export import export
 
+    if pred is not None and format_ != "newsclaims":
+        raise click.UsageError("--pred goes with --format newsclaims only")
     result = export(format_, out, root=root, source=source, split=split, dist=dist,
-                    force=force, progress=show_progress(quiet))
+                    force=force, progress=show_progress(quiet), pred=pred)
     emit(result, fmt)
 
 

@@ -294,10 +294,15 @@ over the documents of a split.
   claimant is linked to the predicted one (mentions are linked by overlap).
 - *stance triples*: holder linked, claim paired and the same label; *stance label*:
   accuracy and macro-F1 over stances whose holder and claim are paired.
-- `--mode newsclaims` gives NewsClaims' definitions (Reddy et al., 2022) exactly: claim
-  sentences, claim span (inclusive ends, F1 of mean P and R) and claimer (SQuAD token F1,
-  `<AUTHOR>` for the article's own claims). claimstance stances are third parties'
-  positions towards a claim and are not comparable with NewsClaims' claimer stance.
+- `--mode newsclaims` scores what NewsClaims' official scripts (Reddy et al., 2022) read,
+  and prints what they print: claim sentences, claim span (inclusive ends, F1 of mean P
+  and R) and claimer (SQuAD token F1, `<AUTHOR>` for the article's own claims).
+  `claimstance export --format newsclaims OUT --pred FILE` writes those files. What the
+  mode loses: NewsClaims holds one claim per sentence, so a sentence's later gold claims
+  are not scored (they are counted), a sentence's prediction is the one predicted claim
+  starting in it that overlaps its gold claim most, and claim types and stances are not
+  scored (claimstance stances are third parties' positions, not the claimer's). A figure
+  the official script cannot compute (it divides by zero or prints nan) is n/a, with why.
 
 **Reference figures**, computed by `claimstance score` when this folder was built, over
 {where}. {caution}

@@ -1,4 +1,5 @@
-"""Interchange with other annotation and NLP tools: brat, CoNLL, spaCy and doccano.
+"""Interchange with other annotation and NLP tools: brat, CoNLL, spaCy and doccano, and
+NewsClaims' evaluation files.
 
 The converters (`brat`, `doccano`, `conll`, `spacy_docbin`) are pure functions over seeds
 and layers; `export` and `importer` are the edges that read the corpus (or a built `dist/`)
@@ -8,5 +9,5 @@ and write files. spaCy is needed by `conll` and `spacy_docbin` only (and comes w
 
 from __future__ import annotations
 
-EXPORT_FORMATS = ("brat", "conll", "spacy", "doccano")
+EXPORT_FORMATS = ("brat", "conll", "spacy", "doccano", "newsclaims")
 IMPORT_FORMATS = ("brat", "doccano")

@@ -4,7 +4,9 @@ OUT is always a folder, replaced as a whole (written beside it, then swapped in,
 is), so a failed export leaves the previous one as it was. It holds, by format:
 `<doc_id>.txt` + `<doc_id>.ann` per document and the collection's annotation.conf,
 tools.conf and visual.conf (brat); `<name>.conll`; `<name>-00000-of-0000N.spacy` (500
-documents per DocBin: spaCy reads a folder of them); `<name>.jsonl` (doccano), where
+documents per DocBin: spaCy reads a folder of them); `<name>.jsonl` (doccano);
+`<name>.json` and `all_sents.json`, with predictions `<name>.predictions.json` and
+`<name>.claim_sentences.json` (NewsClaims), where
 `<name>` is the split exported, or `corpus` for all of them. Documents are written one at a
 time, split by split, then by id. A marker file records what
 was exported, so a later export may replace the folder and nothing else is ever replaced
@@ -22,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..corpus.items import Items
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_annotator, is_pseudonym
 from ..corpus.writing import claim_output, output_lock, staged_output
 from ..dataset.manifest import file_sha256, made_here
 from ..problems import Code, refuse
+from ..quality.evaluate import checked_predictions
 from . import brat, doccano
 from .common import Layer, Seed
 from .sources import Selection, from_corpus, from_dist
@@ -81,12 +85,17 @@ def _bar(pairs: Iterator[tuple[Seed, Layer]], total: int,
 
 
 def write_files(fmt: str, folder: Path, sel: Selection, name: str = "corpus",
-                progress: bool = False) -> Counter[str]:
+                progress: bool = False, predictions: dict[str, Items] | None = None
+                ) -> Counter[str]:
     """Write the files of one export into `folder`, a document at a time (a corpus need not
     fit in memory); returns what the format could not hold."""
     docs = _bar(sel.pairs(), len(sel.doc_ids), progress)
     lost: Counter[str] = Counter()
-    if fmt == "brat":
+    if fmt == "newsclaims":
+        from .newsclaims import write_newsclaims
+
+        write_newsclaims(folder, docs, name, predictions, lost)
+    elif fmt == "brat":
         for seed, layer in docs:
             txt, ann = brat.to_brat(seed, layer)
             (folder / f"{seed['id']}.txt").write_bytes(txt.encode("utf-8"))
@@ -138,20 +147,33 @@ def claimed_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> It
 
 
 def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
-           marker: dict[str, Any]) -> tuple[list[str], Counter[str]]:
+           marker: dict[str, Any], predictions: dict[str, Items] | None
+           ) -> tuple[list[str], Counter[str]]:
     """Write the export into a fresh folder beside OUT, then swap it in."""
     with staged_output(out, "export") as staging:
-        lost = write_files(fmt, staging, sel, name, progress)
+        lost = write_files(fmt, staging, sel, name, progress, predictions)
         files = sorted(p.name for p in staging.iterdir())
         marker["files"] = {f: file_sha256(staging / f) for f in files}
         (staging / MARKER).write_bytes(json.dumps(marker, indent=2).encode("utf-8") + b"\n")
     return [*files, MARKER], lost
 
 
+def _predictions(path: Path, sel: Selection) -> dict[str, Items]:
+    """The predictions of a NewsClaims export, checked against the exported documents as
+    `score` checks them (a first pass over the documents collects their texts)."""
+    texts, digests = {}, {}
+    for seed, _ in sel.pairs():
+        texts[seed["id"]], digests[seed["id"]] = seed["text"], seed["sha256"]
+    return checked_predictions(path, str(path), texts, digests, "exported").items
+
+
 def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source: str = GOLD,
            split: str | None = None, dist: str | Path | None = None, force: bool = False,
-           progress: bool = False) -> ExportResult:
-    """Export the `source` layers (of `split`) from the corpus, or from a built folder."""
+           progress: bool = False, pred: str | Path | None = None) -> ExportResult:
+    """Export the `source` layers (of `split`) from the corpus, or from a built folder;
+    `pred` (NewsClaims only) adds a predictions file in the format's prediction files."""
+    if pred is not None and fmt != "newsclaims":
+        raise ValueError("predictions are exported with the newsclaims format only")
     corpus = Corpus.at(root)
     out_dir = Path(out).absolute()
     dist_dir = Path(dist).absolute() if dist is not None else None
@@ -173,9 +195,13 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
             raise refuse(Code.EXPORT_NOTHING, str(dist_dir or corpus.root),
                          f"no document{where} has a {source} layer in the {sel.origin}; "
                          "nothing was written")
+        predictions = None if pred is None else _predictions(Path(pred), sel)
         marker = {"claimstance_version": __version__, "format": fmt, "source": source,
                   "split": split, "from": sel.origin}
-        files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker)
+        if pred is not None:
+            marker["predictions_sha256"] = file_sha256(Path(pred))
+        files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker,
+                             predictions)
     return ExportResult(fmt, out_dir, source, split, sel.origin, sel.doc_ids, files,
                         sel.without_layer, lost)
 

@@ -8,7 +8,7 @@ without a prediction line is scored as an empty prediction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from ..corpus.segmentation import Segmentation
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, corpus_splits
 from ..problems import Code, Refused, refuse
-from ..validation.predictions import open_predictions, read_predictions
+from ..validation.predictions import Predictions, open_predictions, read_predictions
 from ..validation.run import require_valid
 from . import newsclaims
 from .scoring import (
@@ -114,15 +114,15 @@ class ScoreReport:
         out = self.head()
         for s in self.scopes:
             out += ["", s.label]
-            out += [f"  {line}" for line in text_table(rows(s))]
+            out += [f"  {line}" for line in text_table(rows(s)) + notes(s)]
         out += ["", "n/a: nothing to divide by (no gold or no predicted item of that kind)."]
         return "\n".join(out)
 
     def markdown(self) -> str:
         out = ["\n".join(f"- {line}" for line in self.head()), ""]
         for s in self.scopes:
-            out += [f"**{s.label}**", "", markdown_table(rows(s)),
-                    ""]
+            out += [f"**{s.label}**", "", markdown_table(rows(s)), ""]
+            out += [f"- {line}" for line in notes(s)] + ([""] if notes(s) else [])
         return "\n".join(out)
 
 
@@ -155,7 +155,7 @@ def _mode(mode: str) -> Summarise:
 
 def doc_tally(doc: GoldDoc, pred: Items, seg: Segmentation, mode: str) -> Tally:
     if mode == "newsclaims":
-        return newsclaims.tally(doc.text, doc.items, pred, seg)
+        return newsclaims.tally(newsclaims.entries(doc.text, doc.items, pred, seg))
     return tally(doc.items, pred, seg.tokens)
 
 
@@ -194,6 +194,18 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
     return out
 
 
+def checked_predictions(path: Path, shown: str, texts: Mapping[str, str],
+                        digests: Mapping[str, str], done: str) -> Predictions:
+    """The predictions of `path` for the documents `texts`, or `Refused` with every problem
+    (nothing is `done` with bad predictions); a file that cannot be read is refused."""
+    read = read_predictions(path, shown, texts, digests)
+    if read.problems:
+        raise Refused(f"{len(read.problems)} problem(s) in {shown}; nothing was {done}: fix "
+                      "them first", sorted(read.problems, key=lambda p: (p.line or 0,
+                                                                         p.pointer)))
+    return read
+
+
 def score(root: str | Path | None, predictions: Path, *,
           gold: Callable[[], Sequence[GoldDoc]] | None = None, gold_name: str = "corpus",
           split: str | None = None, mode: str = "claimstance", replicates: int = 0,
@@ -213,12 +225,8 @@ def score(root: str | Path | None, predictions: Path, *,
         where = f"in the {split} split" if split else "at all"
         raise refuse(Code.NO_GOLD, shown, f"no document with gold annotations {where} in the "
                      f"{gold_name}; nothing to score against")
-    read = read_predictions(predictions, shown, {d.doc_id: d.text for d in docs},
-                            {d.doc_id: d.sha256 for d in docs})
-    if read.problems:
-        raise Refused(f"{len(read.problems)} problem(s) in {shown}; nothing was scored: fix "
-                      "them first", sorted(read.problems, key=lambda p: (p.line or 0,
-                                                                         p.pointer)))
+    read = checked_predictions(predictions, shown, {d.doc_id: d.text for d in docs},
+                               {d.doc_id: d.sha256 for d in docs}, "scored")
     wanted = {d.doc_id for d in in_scope}
     return ScoreReport(
         mode, gold_name, shown,
@@ -292,20 +300,19 @@ def rows(s: ScopeResult) -> list[Row]:
     """The table of one scope: P, R and F1 (or accuracy) with the counts they rest on."""
     f, ci = s.figures, s.intervals
     if isinstance(f, newsclaims.NewsClaimsFigures):
-        j = f.journalist
         return [
-            ("claim sentences", f.sentence_p, f.sentences.r, f.sentence_f1,
-             f"{f.sentences.tp} of {f.sentences.pred} predicted, {f.sentences.gold} gold",
+            ("claim sentences", f.sentence_p, f.sentence_r, f.sentence_f1,
+             f"{f.sentence_tp} of {f.sentence_pred} predicted, {f.sentence_gold} gold",
              ci.get("claim_sentences.f1")),
             ("claim span", f.span_p.value, f.span_r.value, f.span_f1,
-             f"means over {f.span_p.n} gold claims", ci.get("claim_span.f1")),
+             f"means over {f.span_p.n} gold claim sentences", ci.get("claim_span.f1")),
             ("claimer", BLANK, BLANK, f.claimer_f1,
-             f"{f.reported.n} reported + {j.gold} journalist", ci.get("claimer.f1")),
+             f"{f.reported.n} reported + {f.journalist_gold} journalist", ci.get("claimer.f1")),
             ("claimer, reported", BLANK, BLANK, f.reported.value,
              f"mean over {f.reported.n} claims", ci.get("claimer.reported.f1")),
-            ("claimer, journalist", j.p, j.r, f.journalist_f1,
-             f"{j.tp} of {j.pred} <AUTHOR> predicted, {j.gold} gold",
-             ci.get("claimer.journalist.f1")),
+            ("claimer, journalist", f.journalist_p, f.journalist_r, f.journalist_f1,
+             f"{f.journalist_tp} of {f.journalist_pred} <AUTHOR> predicted, "
+             f"{f.journalist_gold} gold", ci.get("claimer.journalist.f1")),
             ("claimer, in sentence", BLANK, BLANK, f.in_sentence.value,
              f"mean over {f.in_sentence.n} claims", None),
             ("claimer, out of sentence", BLANK, BLANK, f.out_of_sentence.value,
@@ -329,6 +336,17 @@ def rows(s: ScopeResult) -> list[Row]:
             out.append(_prf_row(f"mentions {label}", prf,
                                 ci.get(f"mentions.per_type.{label}.f1")))
     return out
+
+
+def notes(s: ScopeResult) -> list[str]:
+    """What a NewsClaims table cannot show: claims its files cannot hold, and why a figure
+    is n/a."""
+    f = s.figures
+    if not isinstance(f, newsclaims.NewsClaimsFigures):
+        return []
+    out = [f"{f.not_representable} gold claim(s) not representable: NewsClaims keeps the "
+           "first claim of a sentence"] if f.not_representable else []
+    return out + [f"n/a {path}: {why}" for path, why in f.reasons.items()]
 
 
 def fmt(x: Any) -> str:
