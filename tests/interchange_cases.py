@@ -27,6 +27,10 @@ Layer = dict[str, Any]
 EMOJI_TEXT = ("Mali 🇲🇱 accused Algeria of lying 😞.\n"
               "The governor of S\u025b\u0300gu backed Mali.\nAlgeria denied it.")
 BREAKS_TEXT = "Mali lied.\n\nAlgeria denied it.\u2028Niger agreed."
+# a ZWJ family emoji (five code points, 8 UTF-16 units), a flag, precomposed and combining
+# accents, a tab, a form feed, a no-break space and line breaks that claims run across
+SPECIAL_TEXT = ("Ségou 👩\u200d👩\u200d👧 backed Mali 🇲🇱.\tThe governor of Se\u0301gou said\x0c"
+                "Algeria lied.\nKidal\u00a0officials agreed\nwith him.")
 
 
 def seed_of(doc_id: str, text: str) -> Seed:
@@ -79,6 +83,31 @@ def breaks_layer() -> Layer:
                     {"mentions": [], "claims": claims, "stances": []})
 
 
+def special_layer() -> Layer:
+    """Mentions on each special character's neighbours, claims across the tab, the form feed
+    and a line break."""
+    t = SPECIAL_TEXT
+    mentions = [("Ségou", "GPE", 0), ("👩\u200d👩\u200d👧", "GROUP", 0), ("Mali", "GPE", 0),
+                ("🇲🇱", "GPE", 0), ("The governor of Se\u0301gou", "PERSON", 0),
+                ("Se\u0301gou", "GPE", 0), ("Algeria", "GPE", 0),
+                ("Kidal\u00a0officials", "GROUP", 0), ("Kidal", "GPE", 0)]
+    ms = []
+    for k, (s, typ, n) in enumerate(mentions, 1):
+        a, b = _find(t, s, n)
+        ms.append({"id": f"m{k}", "start": a, "end": b, "text": s, "type": typ}
+                  | ({"entity": "Q912"} if s == "Mali" else {}))
+    claims = [("backed Mali 🇲🇱.\tThe governor", "fact", "m2"),
+              ("said\x0cAlgeria lied", "accusation", "m5"),
+              ("officials agreed\nwith him", "evaluation", "m8")]
+    cs = []
+    for k, (s, typ, who) in enumerate(claims, 1):
+        a, b = _find(t, s)
+        cs.append({"id": f"c{k}", "start": a, "end": b, "text": s, "type": typ, "claimant": who})
+    stances = [{"id": "s1", "holder": "m7", "claim": "c2", "label": "refute"}]
+    return to_layer(seed_of("special-text", t), "ann-s",
+                    {"mentions": ms, "claims": cs, "stances": stances})
+
+
 def _roots() -> list[Path]:
     return [REPO, *sorted({p.parents[2] for p in CASE_DIR.rglob("annotations/*/*.json")})]
 
@@ -104,7 +133,8 @@ def all_cases() -> dict[str, tuple[Seed, Layer]]:
     hand = seed_of(DOC, TEXT)
     cases |= {"hand-built/A": (hand, A), "hand-built/B": (hand, B),
               "emoji-text/ann-e": (seed_of("emoji-text", EMOJI_TEXT), emoji_layer()),
-              "breaks/ann-x": (seed_of("breaks", BREAKS_TEXT), breaks_layer())}
+              "breaks/ann-x": (seed_of("breaks", BREAKS_TEXT), breaks_layer()),
+              "special-text/ann-s": (seed_of("special-text", SPECIAL_TEXT), special_layer())}
     return cases
 
 

@@ -27,7 +27,7 @@ from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
 FILES = {"brat": [f"{DOC}.ann", f"{DOC}.txt", "annotation.conf", "tools.conf", "visual.conf"],
-         "conll": ["corpus.conll"], "spacy": ["corpus-00000-of-00001.spacy"],
+         "conll": ["corpus.conll", "corpus.claims.conll", "corpus.documents.jsonl"], "spacy": ["corpus-00000-of-00001.spacy"],
          "doccano": ["corpus.jsonl"], "newsclaims": ["corpus.json", "all_sents.json"]}
 
 
@@ -75,7 +75,7 @@ def test_spacy_loads_the_exported_file(corpus: Path, tmp_path: Path) -> None:
 
 def test_nested_spans_are_reported_by_the_summary(corpus: Path, tmp_path: Path) -> None:
     result = export(corpus, "conll", tmp_path / "out")
-    assert result["not_kept"]["mentions left out of MENTION_BIO (nested or overlapping)"] > 0
+    assert result["not_kept"]["mentions left out of corpus.conll (nested or overlapping)"] > 0
     code, text = cli("export", "--format", "conll", tmp_path / "out", "--root", corpus)
     assert code == 0 and "nested or overlapping" in text
 
@@ -188,7 +188,9 @@ def test_source_and_split_select_layers(corpus: Path, tmp_path: Path) -> None:
                   "--split", "train")
     assert code == 1 and not (tmp_path / "o").exists()
     result = export(corpus, "conll", tmp_path / "o", "--split", "validation")
-    assert result["files"] == ["validation.conll", MARKER] and result["documents"] == [DOC]
+    assert result["files"] == ["validation.claims.conll", "validation.conll",
+                               "validation.documents.jsonl", MARKER]
+    assert result["documents"] == [DOC]
 
 
 def test_export_from_a_built_folder(corpus: Path, tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 OUT is always a folder, replaced as a whole (written beside it, then swapped in, as a build
 is), so a failed export leaves the previous one as it was. It holds, by format:
 `<doc_id>.txt` + `<doc_id>.ann` per document and the collection's annotation.conf,
-tools.conf and visual.conf (brat); `<name>.conll`; `<name>-00000-of-0000N.spacy` (500
+tools.conf and visual.conf (brat); `<name>.conll`, `<name>.claims.conll` and
+`<name>.documents.jsonl` (CoNLL); `<name>-00000-of-0000N.spacy` (500
 documents per DocBin: spaCy reads a folder of them); `<name>.jsonl` (doccano);
 `<name>.json` and `all_sents.json`, with predictions `<name>.predictions.json` and
 `<name>.claim_sentences.json` (NewsClaims), where
@@ -19,6 +20,7 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,11 +110,14 @@ def write_files(fmt: str, folder: Path, sel: Selection, name: str = "corpus",
                 record = json.dumps(doccano.to_doccano(seed, layer), ensure_ascii=False)
                 fh.write(record.encode("utf-8") + b"\n")
     elif fmt == "conll":
-        from .conll import conll_chunks
+        from .conll import conll_chunks, file_names
 
-        with (folder / f"{name}.conll").open("wb") as fh:
-            for chunk in conll_chunks(docs, lost):
-                fh.write(chunk.encode("utf-8"))
+        with ExitStack() as stack:
+            files = {kind: stack.enter_context((folder / f).open("wb"))
+                     for kind, f in file_names(name).items()}
+            for chunk in conll_chunks(docs, name, lost):
+                for kind, text in chunk.files.items():
+                    files[kind].write(text.encode("utf-8"))
     elif fmt == "spacy":
         from .spacy_docbin import SHARD_DOCS, docbins
 
