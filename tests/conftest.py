@@ -49,16 +49,20 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def corpus(tmp_path: Path) -> Iterator[Path]:
-    """A copy of this repository's corpus (schema, seeds, annotations, DATASHEET) to mutate."""
-    root = tmp_path / "corpus"
+def copy_corpus(root: Path) -> Path:
+    """Copy this repository's corpus (seeds, annotations, DATASHEET, ...) to `root`."""
     root.mkdir()
     for name in ("seeds", "annotations"):
         shutil.copytree(REPO / name, root / name)
     for name in ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff"):
         shutil.copy(REPO / name, root / name)
-    yield root
+    return root
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Iterator[Path]:
+    """A copy of this repository's corpus (schema, seeds, annotations, DATASHEET) to mutate."""
+    yield copy_corpus(tmp_path / "corpus")
 
 
 @dataclass

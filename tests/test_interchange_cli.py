@@ -27,7 +27,8 @@ from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
 FILES = {"brat": [f"{DOC}.ann", f"{DOC}.txt", "annotation.conf", "tools.conf", "visual.conf"],
-         "conll": ["corpus.conll", "corpus.claims.conll", "corpus.documents.jsonl"], "spacy": ["corpus-00000-of-00001.spacy"],
+         "conll": ["corpus.conll", "corpus.claims.conll", "corpus.documents.jsonl"],
+         "spacy": ["corpus-00000-of-00001.spacy"],
          "doccano": ["corpus.jsonl"], "newsclaims": ["corpus.json", "all_sents.json"]}
 
 

@@ -168,3 +168,116 @@ def test_a_text_with_unicode_line_separators_reads_back_as_one_record(tmp_path: 
     problems: list[Any] = []
     docs = read_doccano(path, problems)
     assert problems == [] and [d.text for d in docs] == [text, text]
+
+
+# --- what doccano's own pipeline needs, and what it does to a file --------------------------
+
+def test_the_file_is_ascii_and_reads_back_the_same(tmp_path: Any) -> None:
+    """doccano guesses the encoding of a file; ASCII reads the same under every guess."""
+    from claimstance.interchange.doccano import to_jsonl
+
+    seed, layer = CASES["special-text/ann-s"]
+    line = to_jsonl(to_doccano(seed, layer))
+    assert line.isascii() and line.endswith(b"\n") and line.count(b"\n") == 1
+    for guess in ("ascii", "utf-8", "windows-1252", "windows-1254", "latin-1"):
+        assert json.loads(line.decode(guess)) == to_doccano(seed, layer)
+    assert json.loads(line)["offset_units"] == "utf-16"
+
+
+def _two_malis(qid_on: int = 2) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same mention twice (the same span and type): one has the QID and the claim, the
+    other a stance (M16: the QID moved to the other one)."""
+    from .interchange_cases import seed_of
+
+    seed = seed_of("two-malis", "Mali said Algeria lied.")
+    mali: dict[str, Any] = {"start": 0, "end": 4, "text": "Mali", "type": "GPE"}
+    qid = {"entity": "Q912"}
+    mentions = [{"id": "m1", **mali} | (qid if qid_on == 1 else {}),
+                {"id": "m2", **mali} | (qid if qid_on == 2 else {}),
+                {"id": "m3", "start": 10, "end": 17, "text": "Algeria", "type": "GPE"}]
+    items = {"mentions": mentions,
+             "claims": [{"id": "c1", "start": 10, "end": 22, "text": "Algeria lied",
+                         "type": "accusation", "claimant": "m2"}],
+             "stances": [{"id": "s1", "holder": "m1", "claim": "c1", "label": "support"}]}
+    return seed, to_layer(seed, "ann-m", items)
+
+
+@pytest.mark.parametrize("qid_on", [1, 2])
+def test_a_qid_stays_on_its_mention_when_two_mentions_share_a_span(qid_on: int) -> None:
+    seed, layer = _two_malis(qid_on)
+    assert [m.get("entity") for m in layer["mentions"]][qid_on - 1] == "Q912"
+    items, problems = from_doccano(through_json(to_doccano(seed, layer)), seed)
+    assert problems == []
+    assert to_layer(seed, "ann-m", items, layer["provenance"]) == layer
+
+
+def _renumbered(record: dict[str, Any]) -> dict[str, Any]:
+    """What doccano's export does to a record: its own entity ids (the links, metadata to
+    doccano, keep ours)."""
+    new = {e["id"]: 100 + 7 * e["id"] for e in record["entities"]}
+    out = record | {"entities": [e | {"id": new[e["id"]]} for e in record["entities"]],
+                    "relations": [r | {"from_id": new[r["from_id"]], "to_id": new[r["to_id"]]}
+                                  for r in record["relations"]]}
+    return out
+
+
+def test_links_follow_doccanos_renumbered_entities_by_span() -> None:
+    seed, layer = CASES["corpus/mali-accuses-algeria-downed-drone/gold"]
+    items, problems = from_doccano(_renumbered(to_doccano(seed, layer)), seed)
+    assert problems == []
+    assert to_layer(seed, "gold", items, layer["provenance"]) == layer
+
+
+def test_a_link_that_cannot_say_which_of_two_mentions_is_refused_not_guessed() -> None:
+    seed, layer = _two_malis()
+    items, problems = from_doccano(_renumbered(to_doccano(seed, layer)), seed, line=3)
+    assert [(p.code.value, p.pointer, p.line) for p in problems] == [
+        ("import-bad-link", "/entity_links/0", 3)]
+    assert "names none of them" in problems[0].message
+    back = to_layer(seed, "ann-m", items, layer["provenance"])
+    assert [m.get("entity") for m in back["mentions"]] == [None, None, None]
+
+
+def test_code_point_offsets_are_read_exactly_when_the_record_says_so() -> None:
+    seed, layer = CASES["special-text/ann-s"]
+    record = to_doccano(seed, layer)
+    items = [*layer["mentions"], *layer["claims"]]
+    for e, item in zip(record["entities"], items, strict=True):
+        e["start_offset"], e["end_offset"] = item["start"], item["end"]
+    for x in record["entity_links"]:
+        m = items[x["entity_id"]]
+        x["start_offset"], x["end_offset"] = m["start"], m["end"]
+    record["offset_units"] = "code-points"
+    back, problems = from_doccano(through_json(record), seed)
+    assert problems == []
+    assert to_layer(seed, "ann-s", back, layer["provenance"]) == layer
+
+
+def test_offsets_that_do_not_say_their_units_are_refused_after_an_emoji() -> None:
+    """Code point offsets read as UTF-16 shift every span after an emoji: refused, never
+    guessed. Spans before the first emoji read the same either way."""
+    seed, layer = CASES["emoji-text/ann-e"]
+    record = to_doccano(seed, layer)
+    del record["offset_units"]
+    items = [*layer["mentions"], *layer["claims"]]
+    for e, item in zip(record["entities"], items, strict=True):  # code points, undeclared
+        e["start_offset"], e["end_offset"] = item["start"], item["end"]
+    back, problems = from_doccano(record, seed, "x.jsonl", line=1)
+    flag = EMOJI_TEXT.index("🇲🇱")
+    late = [k for k, x in enumerate(items) if x["end"] > flag]
+    assert late and len(late) < len(items)
+    refused = {p.pointer for p in problems if p.code.value == "import-bad-offsets"}
+    assert refused == {f"/entities/{k}" for k in late}
+    assert all("offset_units" in p.message for p in problems
+               if p.code.value == "import-bad-offsets")
+    kept = {(m["start"], m["end"]) for m in back["mentions"] + back["claims"]}
+    assert kept == {(x["start"], x["end"]) for k, x in enumerate(items) if k not in late}
+
+
+def test_an_unknown_unit_is_reported_and_read_as_absent() -> None:
+    seed, layer = CASES["hand-built/A"]
+    record = to_doccano(seed, layer) | {"offset_units": "graphemes"}
+    items, problems = from_doccano(record, seed, line=1)
+    assert [(p.code.value, p.pointer) for p in problems] == [("import-bad-line",
+                                                               "/offset_units")]
+    assert to_layer(seed, "ann-a", items, layer["provenance"]) == layer

@@ -1,31 +1,44 @@
 """doccano JSONL (relation extraction) <-> annotation layers: one JSON object per document.
 
-    {"text": ..., "doc_id": ..., "sha256": ..., "annotator": ...,
+    {"text": ..., "doc_id": ..., "sha256": ..., "annotator": ..., "offset_units": "utf-16",
      "entities": [{"id": 0, "label": <type>, "start_offset": 0, "end_offset": 6}, ...],
      "relations": [{"id": 0, "from_id": 3, "to_id": 62, "type": "claimant"}, ...],
-     "entity_links": [{"start_offset": 0, "end_offset": 6, "label": <type>, "qid": "Q3703"}]}
+     "entity_links": [{"entity_id": 0, "start_offset": 0, "end_offset": 6, "label": <type>,
+                       "qid": "Q3703"}]}
 
 Decisions:
 
+- Records are ASCII, every other character as a JSON `\\u` escape: doccano guesses a file's
+  encoding (chardet, its "Auto" encoding) and reads a short UTF-8 file with accents and
+  emoji as Windows-1252 or -1254 (mojibake with shifted spans, or a UnicodeDecodeError);
+  ASCII is read the same under every guess, and the JSON parser restores the text.
 - Offsets are UTF-16 code units, not code points. doccano stores the integers its frontend
   sends, and the frontend (v-annotator) takes them from the browser's selection and
   JavaScript string lengths; only a project in "grapheme mode" counts grapheme clusters
   instead (v-annotator src/domain/models/EventHandler/TextSelectionHandler.ts and
   Label/Text.ts). So 😞 counts 2 and 🇲🇱 counts 4. Grapheme-mode projects are not supported.
+  `offset_units` says so in the record (doccano keeps it as metadata and exports it again);
+  a record may say `"code-points"` instead (as Python tools count). A record that says
+  neither is read as UTF-16 where both agree; an entity after a character outside the
+  Basic Multilingual Plane, where they differ, is refused (`import-bad-offsets`), never
+  guessed.
 - Mentions are entities labelled with their mention type, claims with their claim type (the
   schema keeps the two label sets disjoint); relations are `claimant` and the stance labels,
   from the mention to the claim (drawn the other way, they are read the same).
-- A doccano entity has nowhere to keep a QID, so QIDs go in `entity_links`, keyed by span
-  and label; doccano keeps unknown keys as the example's metadata and exports them again, as
-  it does `doc_id` and `sha256`.
+- A doccano entity has nowhere to keep a QID, so QIDs go in `entity_links`, naming the
+  entity by id and by span and label; doccano keeps unknown keys as the example's metadata
+  and exports them again, as it does `doc_id` and `sha256`. doccano renumbers entities, so a
+  link whose `entity_id` names no entity of its span and label goes to the one entity that
+  has them; where several do (the same mention twice), it is refused, never guessed.
 - Import the file into a "Sequence labeling" project with "Allow overlapping spans" and
-  "Use relation labeling" on: otherwise doccano drops overlapping spans on import
-  (backend/data_import/pipeline/labels.py, `Spans.clean`), and mentions nest inside claims.
+  "Use relation labeling" on, and "Count grapheme clusters as one character" off (README
+  says what doccano does otherwise).
 - Problems point into the record with a JSON pointer (`/entities/3`) at the record's line.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..problems import Code, Problem
@@ -41,6 +54,10 @@ def utf16_offsets(text: str) -> list[int]:
     return out
 
 
+UNITS = "offset_units"
+UTF16, CODE_POINTS = "utf-16", "code-points"
+
+
 def to_doccano(seed: Seed, layer: Layer) -> dict[str, Any]:
     """One JSONL record: entity ids are mentions 0.., then claims, in the layer's order."""
     u16 = utf16_offsets(seed["text"])
@@ -48,15 +65,20 @@ def to_doccano(seed: Seed, layer: Layer) -> dict[str, Any]:
     eid = {x["id"]: i for i, x in enumerate(items)}
     return {
         "text": seed["text"], "doc_id": seed["id"], "sha256": seed["sha256"],
-        "annotator": layer["annotator"],
+        "annotator": layer["annotator"], UNITS: UTF16,
         "entities": [{"id": eid[x["id"]], "label": x["type"], "start_offset": u16[x["start"]],
                       "end_offset": u16[x["end"]]} for x in items],
         "relations": [{"id": i, "from_id": eid[a], "to_id": eid[b], "type": t}
                       for i, (t, a, b) in enumerate(relations(layer))],
-        "entity_links": [{"start_offset": u16[m["start"]], "end_offset": u16[m["end"]],
-                          "label": m["type"], "qid": m["entity"]}
+        "entity_links": [{"entity_id": eid[m["id"]], "start_offset": u16[m["start"]],
+                          "end_offset": u16[m["end"]], "label": m["type"], "qid": m["entity"]}
                          for m in layer["mentions"] if m.get("entity")],
     }
+
+
+def to_jsonl(record: dict[str, Any]) -> bytes:
+    """One line of the file: ASCII, which every encoding doccano may guess reads the same."""
+    return json.dumps(record, ensure_ascii=True).encode("ascii") + b"\n"
 
 
 def _list(b: ItemsBuilder, record: dict[str, Any], key: str, line: int | None) -> list[Any]:
@@ -68,9 +90,55 @@ def _list(b: ItemsBuilder, record: dict[str, Any], key: str, line: int | None) -
     return value
 
 
-def _entities(b: ItemsBuilder, record: dict[str, Any], cp: dict[int, int],
-              line: int | None) -> dict[tuple[int, int, str], str]:
-    spans: dict[tuple[int, int, str], str] = {}
+class Reading:
+    """How a record's offsets become code points: as UTF-16 code units, as code points, or,
+    where the record does not say, only where both readings agree."""
+
+    def __init__(self, text: str, units: str | None) -> None:
+        self.units = units
+        self.n = len(text)
+        u16 = utf16_offsets(text)
+        self.n16 = u16[-1]
+        self.cp = {u: i for i, u in enumerate(u16)}
+
+    def __call__(self, start: int, end: int) -> tuple[int, int] | str:
+        """Code point offsets, or why there are none."""
+        points_fit = 0 <= start <= end <= self.n
+        if self.units == CODE_POINTS:
+            return (start, end) if points_fit else (
+                f"has code point offsets {start}-{end}, beyond the text ({self.n})")
+        u16 = (self.cp[start], self.cp[end]) if start in self.cp and end in self.cp else None
+        if self.units is None and u16 != (start, end) and points_fit:
+            return (f"({start}-{end}) comes after a character outside the Basic Multilingual "
+                    "Plane (an emoji, a flag), where UTF-16 code units (what doccano's "
+                    "annotator counts) and code points (what Python counts) differ, and the "
+                    f"record has no {UNITS!r} saying which it uses: add \"{UNITS}\": "
+                    f"\"{UTF16}\" (doccano's own files) or \"{CODE_POINTS}\", and import "
+                    "again")
+        if u16 is None:
+            why = (f"beyond the text ({self.n16} UTF-16 code units)"
+                   if not 0 <= start <= end <= self.n16
+                   else "inside a character (between the two halves of a surrogate pair)")
+            return f"has UTF-16 offsets {start}-{end}, {why}"
+        return u16
+
+
+def _reading(b: ItemsBuilder, record: dict[str, Any], line: int | None) -> Reading:
+    units = record.get(UNITS)
+    if units is not None and units not in (UTF16, CODE_POINTS):
+        b.problem(Code.IMPORT_BAD_LINE, At(f"/{UNITS}", line),
+                  f"{UNITS} is {units!r}; it is {UTF16!r} (doccano's annotator) or "
+                  f"{CODE_POINTS!r}, and was read as if absent")
+        units = None
+    return Reading(b.text, units)
+
+
+Spans = dict[tuple[int, int, str], list[str]]  # (start, end, label) -> entity keys
+
+
+def _entities(b: ItemsBuilder, record: dict[str, Any], read: Reading,
+              line: int | None) -> Spans:
+    spans: Spans = {}
     seen: set[str] = set()
     for k, e in enumerate(_list(b, record, "entities", line)):
         at = At(f"/entities/{k}", line)
@@ -88,17 +156,39 @@ def _entities(b: ItemsBuilder, record: dict[str, Any], cp: dict[int, int],
                                                 "not imported")
             continue
         seen.add(key)
-        if start not in cp or end not in cp:
-            n = max(cp)
-            why = (f"beyond the text ({n} UTF-16 code units)" if not 0 <= start <= end <= n
-                   else "inside a character (between the two halves of a surrogate pair)")
-            b.problem(Code.IMPORT_BAD_OFFSETS, at, f"entity {eid} has UTF-16 offsets "
-                                                   f"{start}-{end}, {why}; it was not imported")
+        got = read(start, end)
+        if isinstance(got, str):
+            b.problem(Code.IMPORT_BAD_OFFSETS, at, f"entity {eid} {got}; it was not imported")
             b.refuse(key, at)
             continue
-        spans[(cp[start], cp[end], label)] = key
-        b.span(key, cp[start], cp[end], label, at)
+        spans.setdefault((*got, label), []).append(key)
+        b.span(key, *got, label, at)
     return spans
+
+
+def _links(b: ItemsBuilder, record: dict[str, Any], read: Reading, spans: Spans,
+           line: int | None) -> None:
+    """Each QID to the entity its link names, if that entity has the link's span and label
+    (our own files), else to the one entity with them (doccano renumbers entities)."""
+    for k, x in enumerate(_list(b, record, "entity_links", line)):
+        at = At(f"/entity_links/{k}", line)
+        fields = x if isinstance(x, dict) else {}
+        start, end = fields.get("start_offset"), fields.get("end_offset")
+        label, qid, eid = fields.get("label"), fields.get("qid"), fields.get("entity_id")
+        got = read(start, end) if is_json_int(start) and is_json_int(end) else "no offsets"
+        keys = (spans.get((*got, label), []) if isinstance(got, tuple)
+                and isinstance(label, str) else [])
+        named = str(eid) if is_json_int(eid) and str(eid) in keys else None
+        if not isinstance(qid, str) or not keys:
+            b.problem(Code.IMPORT_BAD_LINK, at, f"the entity link {x!r} matches no entity of "
+                                                "the same offsets and label; it was not imported")
+        elif named is None and len(keys) > 1:
+            b.problem(Code.IMPORT_BAD_LINK, at,
+                      f"{qid} links {len(keys)} entities of the same offsets and label "
+                      f"(entities {', '.join(keys)}) and names none of them by entity_id; it "
+                      "was not imported (add the QID to the right mention by hand)")
+        else:
+            b.link(named or keys[0], qid, at)
 
 
 def record_text(record: Any) -> str | None:
@@ -124,8 +214,8 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
     if mismatch is not None:
         return empty_items(), [mismatch]
     b = ItemsBuilder(seed["text"], path, "entity {}")
-    cp = {u: i for i, u in enumerate(utf16_offsets(seed["text"]))}
-    spans = _entities(b, record, cp, line)
+    read = _reading(b, record, line)
+    spans = _entities(b, record, read, line)
     for k, r in enumerate(_list(b, record, "relations", line)):
         at = At(f"/relations/{k}", line)
         fields = r if isinstance(r, dict) else {}
@@ -135,19 +225,7 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
                                                 f"and a type: {r!r}")
             continue
         b.relation(type_, str(a), str(c), at)
-    for k, x in enumerate(_list(b, record, "entity_links", line)):
-        at = At(f"/entity_links/{k}", line)
-        fields = x if isinstance(x, dict) else {}
-        start, end = fields.get("start_offset"), fields.get("end_offset")
-        label, qid = fields.get("label"), fields.get("qid")
-        target = (spans.get((cp[start], cp[end], label), "")
-                  if is_json_int(start) and is_json_int(end) and isinstance(label, str)
-                  and start in cp and end in cp else "")
-        if not isinstance(qid, str) or not target:
-            b.problem(Code.IMPORT_BAD_LINK, at, f"the entity link {x!r} matches no entity of "
-                                                "the same offsets and label; it was not imported")
-            continue
-        b.link(target, qid, at)
+    _links(b, record, read, spans, line)
     if record.get("label"):  # a sequence-labeling export ([start, end, label] lists)
         b.problem(Code.IMPORT_BAD_LINE, At("/label", line),
                   "'label' holds spans in doccano's sequence-labeling layout, without ids or "

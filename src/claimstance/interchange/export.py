@@ -107,8 +107,7 @@ def write_files(fmt: str, folder: Path, sel: Selection, name: str = "corpus",
     elif fmt == "doccano":
         with (folder / f"{name}.jsonl").open("wb") as fh:
             for seed, layer in docs:
-                record = json.dumps(doccano.to_doccano(seed, layer), ensure_ascii=False)
-                fh.write(record.encode("utf-8") + b"\n")
+                fh.write(doccano.to_jsonl(doccano.to_doccano(seed, layer)))
     elif fmt == "conll":
         from .conll import conll_chunks, file_names
 
