@@ -23,6 +23,59 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
+# --- the suite on every core (pytest-xdist, `-n auto --dist loadgroup` in pyproject) -------
+#
+# A fixture made once per session or module (a Label Studio server, doccano's import of every
+# export, a built dataset) is made once per worker that runs a test needing it. So every
+# test that needs one such fixture goes to the same worker: tests are grouped by the
+# session- and module-scoped fixtures of this suite they use (tests sharing any of them form
+# one group), found at collection, so a new test is grouped by the fixtures it asks for
+# without naming a group. A test that uses `ls_server` or `browser` is also marked
+# `labelstudio` or `browser` (`-m "not labelstudio"` leaves the server's tests out).
+
+#: shared fixtures cheap enough for every worker to make its own (nothing to share)
+PER_WORKER = frozenset({"browser"})
+MARKED_BY = {"ls_server": "labelstudio", "browser": "browser"}
+
+
+def _shared_fixtures(item: pytest.Item) -> list[str]:
+    """The session- and module-scoped fixtures of this suite an item uses, by definition."""
+    info = getattr(item, "_fixtureinfo", None)
+    out = []
+    for name, defs in (info.name2fixturedefs.items() if info is not None else ()):
+        d = defs[-1]
+        module = getattr(d.func, "__module__", "")
+        if (d.scope in ("session", "package", "module") and name not in PER_WORKER
+                and module.split(".")[0] == __name__.split(".")[0]):
+            out.append(f"{module}::{name}")
+    return sorted(out)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in MARKED_BY.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+                    marker):
+                item.add_marker(getattr(pytest.mark, marker))
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    shared = [_shared_fixtures(item) for item in items]
+    for keys in shared:
+        for k in keys[1:]:
+            parent[find(k)] = find(keys[0])
+    for item, keys in zip(items, shared, strict=True):
+        if keys:
+            item.add_marker(pytest.mark.xdist_group(find(keys[0])))
+
+
 def missing(what: str, how: str) -> NoReturn:
     """A real part the tests need is not here: fail, saying how to get it (`bash .ci/run`
     installs everything)."""

@@ -3,10 +3,12 @@ rule, label and naming pattern, and no hand-written C."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from claimstance.corpus.schema import ANNOTATION, DOCUMENT, LABEL_SETS, label_set, load_schema
 
@@ -83,3 +85,52 @@ def test_problem_codes_are_typed() -> None:
     as a bare string."""
     for path, text in _code().items():
         assert not re.search(r"problem\(\s*\"[a-z]+-[a-z-]+\"", text), path
+
+
+GROUPS = """
+import json, pytest
+class Groups:
+    def pytest_collection_finish(self, session):
+        print("GROUPS " + json.dumps({i.nodeid: [
+            (m := i.get_closest_marker("xdist_group")) and m.args[0],
+            bool(i.get_closest_marker("labelstudio")), i.fixturenames] for i in session.items}))
+pytest.main(["--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider", *FILES],
+            plugins=[Groups()])
+"""
+
+
+def test_tests_that_share_a_costly_fixture_run_on_one_worker() -> None:
+    """conftest groups tests by the session and module fixtures they share, with no group
+    named by hand: the Label Studio server's tests (marked `labelstudio` too), the tests of
+    one built dataset; a test that shares nothing is in no group."""
+    files = ["tests/test_labelstudio.py", "tests/test_ls_ui.py", "tests/test_build.py",
+             "tests/test_architecture.py"]
+    res = subprocess.run([sys.executable, "-c", f"FILES = {files!r}\n" + GROUPS], cwd=REPO,
+                         capture_output=True, text=True, check=False)
+    line = next((x for x in res.stdout.splitlines() if x.startswith("GROUPS ")), None)
+    assert line is not None, res.stdout + res.stderr
+    items: dict[str, list[Any]] = json.loads(line.removeprefix("GROUPS "))
+
+    def groups(fixture: str) -> set[str | None]:
+        return {group for group, _, fixtures in items.values() if fixture in fixtures}
+
+    ls = [marked for _, marked, fixtures in items.values() if "ls_server" in fixtures]
+    assert len(ls) > 5 and all(ls)
+    assert len(groups("ls_server")) == 1 and None not in groups("ls_server")
+    assert len(groups("built")) == 1 and None not in groups("built")
+    assert groups("built") != groups("ls_server")
+    here = items[f"tests/test_architecture.py::{test_layers_contract.__name__}"]
+    assert here[0] is None
+
+
+def test_xdist_sends_a_group_to_one_worker() -> None:
+    """The groups reach xdist's scheduler (conftest's hook runs before xdist's own)."""
+    tests = [f"tests/test_build.py::{name}" for name in
+             ("test_all_four_configs_declared", "test_every_config_loads_and_spans_slice")]
+    res = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-v", "-p",
+                          "no:cacheprovider", *tests], cwd=REPO, capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    ran = [line.split()[0] for line in res.stdout.splitlines()
+           if "PASSED" in line and "@tests.test_build::built" in line]
+    assert len(ran) == 2 and len(set(ran)) == 1, res.stdout
