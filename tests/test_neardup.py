@@ -227,3 +227,16 @@ def test_growth_bench_smoke(tmp_path: Path) -> None:
     assert figures["targets"]["exact"]["pass"]  # not a timing: the pairs are exact
     for word in ("PASS", "x floor", "near-duplicates, no index", "one new article"):
         assert word in proc.stdout
+
+
+@pytest.mark.parametrize(("threshold", "small", "large"), [(0.55, 55, 100), (0.56, 14, 25),
+                                                            (0.68, 51, 75), (0.34, 51, 150)])
+def test_a_pair_exactly_at_the_threshold_is_found(threshold: float, small: int,
+                                                  large: int) -> None:
+    """One text's shingles inside the other's, Jaccard = small / large = the threshold: the
+    size bound that skips hopeless pairs must agree with the exact value as computed, where
+    `threshold * large` rounds above `small` (0.55 * 100 = 55.000000000000007)."""
+    words = [f"w{k}" for k in range(large + 4)]  # large + 4 words: `large` 5-word shingles
+    texts = [" ".join(words[: small + 4]), " ".join(words)]
+    assert jaccard(shingles(texts[0]), shingles(texts[1])) == small / large >= threshold
+    assert near_pairs(texts, threshold) == brute_force(texts, threshold) != []

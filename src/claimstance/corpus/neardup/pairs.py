@@ -32,8 +32,9 @@ def confirm(rows: Any, text_of: Callable[[int], str], threshold: float,
         if held[0] != i:
             held = (i, shingles(text_of(i)))
         a, b = held[1], shingles(text_of(j))
-        if min(len(a), len(b)) < threshold * max(len(a), len(b)):
-            continue  # |a & b| / |a | b| <= min / max: cannot reach it
+        small, large = sorted((len(a), len(b)))
+        if not small or small / large < threshold:
+            continue  # |a & b| / |a | b| <= min / max (also as floats): cannot reach it
         value = jaccard(a, b)
         if value >= threshold:
             out.append((i, j, value))
