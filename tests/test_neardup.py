@@ -154,6 +154,17 @@ def test_a_stored_index_of_another_version_or_damaged_is_ignored(tmp_path: Path)
         assert CorpusIndex.load(path) is None
         assert refresh(corpus, 0.7).named_pairs() == want
         assert CorpusIndex.load(path) is not None  # written again
+    # pairs that name rows it has not, or values no pair has: never a pair, nor a crash
+    import numpy as np
+
+    stored = CorpusIndex.load(path)
+    assert stored is not None
+    for pairs, value in (([[-1, 0]], 0.9), ([[0, 2]], 0.9), ([[1, 0]], 0.9), ([[0, 0]], 0.9),
+                         ([[0, 1]], 0.5), ([[0, 1]], float("nan"))):
+        stored.pairs, stored.jaccard = np.array(pairs, np.int64), np.array([value])
+        stored.save(path)
+        assert CorpusIndex.load(path) is None
+        assert refresh(corpus, 0.7).named_pairs() == want
 
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,6 @@ re-run changes nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import seed_name
 from ..corpus.neardup import SHINGLE, refresh, sketch_texts
-from ..corpus.neardup.index import store_path, text_sha256
+from ..corpus.neardup.index import store_path
 from ..corpus.writing import dumps, finish_together, io_refused, write_together
 from ..problems import Code, Level, Problem, Refused, sort_key
 from ..validation.reader import MAX_BYTES
@@ -142,12 +141,7 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
         result.written = sorted(a.doc["id"] for a, _ in todo)
         known = set(index.ids)
         if todo and not any(a.doc["id"] in known for a, _ in todo):  # else: the next refresh
-            import numpy as np
-
-            files = np.array([_identity(corpus.seed_path(a.doc["id"])) for a, _ in todo],
-                             dtype=np.int64)
-            shas = np.array([text_sha256(t) for t in texts], dtype="S32")
-            index.appended([a.doc["id"] for a, _ in todo], files, shas, sizes, sigs,
+            index.appended(corpus, [a.doc["id"] for a, _ in todo], texts, sizes, sigs,
                            pairs).save(store_path(corpus.root))
     return result
 
@@ -159,11 +153,6 @@ def ingest_source(root: str | Path | None, path: Path, *, mapping: dict[str, str
     src, rows = open_source(path, mapping)
     return ingest_rows(root, rows, src.shown, added=added, force=force, skip_bad=skip_bad,
                        progress=progress, jobs=jobs, ignored=src.ignored)
-
-
-def _identity(path: Path) -> tuple[int, int, int, int]:
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _against_corpus(corpus: Corpus, index: Any, articles: list[tuple[Article, bytes]],

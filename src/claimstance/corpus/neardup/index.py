@@ -164,13 +164,17 @@ class CorpusIndex:
         return confirm(rows, lambda r: texts[r - n] if r >= n else
                        read_text(base, self.ids[r]) or "", self.threshold)
 
-    def appended(self, ids: list[str], files: Any, shas: Any, sizes: Any, sigs: Any,
-                 found: list[tuple[int, int, float]]) -> CorpusIndex:
-        """This index with rows for new seeds (ids none of its own) after its own, and the
-        pairs `found` among all of them (numbered so, as `against` gives them). Its scan
-        time stays: the new files are read once more on the next refresh."""
+    def appended(self, corpus: Corpus, ids: list[str], texts: Sequence[str], sizes: Any,
+                 sigs: Any, found: list[tuple[int, int, float]]) -> CorpusIndex:
+        """This index with rows for seeds just written (ids none of its own, their files'
+        identities taken now) after its own, and the pairs `found` among all of them
+        (numbered so, as `against` gives them). Its scan time stays: the new files are
+        read once more on the next refresh."""
         import numpy as np
 
+        files = np.array([_identity(os.stat(corpus.seed_path(d))) for d in ids],
+                         dtype=np.int64).reshape(len(ids), 4)
+        shas = np.array([text_sha256(t) for t in texts], dtype="S32")
         out = CorpusIndex(self.ids + ids, np.concatenate((self.files, files)),
                           np.concatenate((self.shas, shas)),
                           np.concatenate((self.sizes, sizes)),
@@ -222,6 +226,10 @@ class CorpusIndex:
                 and len(index.shas) == len(index.sizes) == n
                 and index.pairs.shape == (len(index.jaccard), 2)):
             return None
+        i, j, value = index.pairs[:, 0], index.pairs[:, 1], index.jaccard
+        if not bool(((i >= 0) & (i < j) & (j < n) & (index.threshold <= value)
+                     & (value <= 1)).all()):
+            return None  # pairs of rows it has not, or below its threshold: not ours
         return index
 
     def save(self, path: Path | None) -> None:
