@@ -251,3 +251,54 @@ def test_a_pair_exactly_at_the_threshold_is_found(threshold: float, small: int,
     texts = [" ".join(words[: small + 4]), " ".join(words)]
     assert jaccard(shingles(texts[0]), shingles(texts[1])) == small / large >= threshold
     assert near_pairs(texts, threshold) == brute_force(texts, threshold) != []
+
+
+_VERSIONS = [article(Story.make(200 + k // 3), 200 + k // 3, paragraphs=3) if k % 3 == 0 else
+             EDITS[k % 4](article(Story.make(200 + k // 3), 200 + k // 3, paragraphs=3))
+             for k in range(9)]  # three stories, each with two edited versions
+_NAMES = ["alpha", "bravo", "charlie"]
+_WRITE = st.tuples(st.just("write"), st.sampled_from(_NAMES), st.integers(0, len(_VERSIONS) - 1))
+
+
+@given(steps=st.lists(st.one_of(
+    _WRITE, _WRITE, _WRITE,  # mostly (re)writes: versions of one story come and go
+    st.tuples(st.sampled_from(["delete", "same", "break"]), st.sampled_from(_NAMES),
+              st.just(0)),
+    st.tuples(st.just("threshold"), st.just(""), st.integers(0, 2))), min_size=2, max_size=10))
+@settings(max_examples=60, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_the_kept_index_always_gives_the_all_pairs_answer(
+        steps: list[tuple[str, str, int]], tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever happens to the seeds between runs (written, rewritten with the same text,
+    removed, made unreadable, another threshold), the pairs a refresh gives from the index
+    it kept are the exact all-pairs answer over the seeds as they are."""
+    from claimstance.corpus.neardup import index
+
+    monkeypatch.setattr(index, "RACY_NS", 0)
+    root = tmp_path_factory.mktemp("c")
+    (root / "seeds").mkdir()
+    corpus, threshold, stamp = Corpus.at(root), 0.7, 10**18
+    # and at the end, two versions of one story under each threshold in turn
+    sweep = [("threshold", "", 0), ("write", "alpha", 0), ("write", "bravo", 2),
+             *(("threshold", "", k) for k in (1, 2, 0))]
+    for kind, name, value in steps + sweep:
+        path = root / "seeds" / f"{name}.json"
+        if kind == "threshold":
+            threshold = (0.7, 0.85, 0.95)[value]  # pairs at 0.81 to 1.0 come and go
+        elif kind == "delete":
+            path.unlink(missing_ok=True)
+        elif kind == "break" or (kind == "same" and path.is_file()):
+            path.write_bytes(b"{" if kind == "break" else path.read_bytes())
+        elif kind == "write":
+            path.write_bytes(dumps(make_document(name, _VERSIONS[value], added="2026-11-25")))
+        if path.is_file():  # a time of its own: a rewrite within one clock tick still tells
+            stamp += 10**9
+            os.utime(path, ns=(stamp, stamp))
+        texts = {p.stem: json.loads(p.read_bytes())["text"]
+                 for p in sorted((root / "seeds").glob("*.json")) if p.read_bytes() != b"{"}
+        ids = sorted(texts)
+        want = [(ids[i], ids[j], v) for i, j, v in
+                brute_force([texts[d] for d in ids], threshold)]
+        got = refresh(corpus, threshold, jobs=1).named_pairs()
+        assert [(p.a, p.b, p.jaccard) for p in got] == want
