@@ -192,6 +192,33 @@ def test_csv_with_renamed_columns_and_quoted_line_breaks(tmp_path: Path) -> None
     assert run("ingest", "--from", src, "--map", "body=text").exit_code == 2
 
 
+def test_csv_as_spreadsheets_save_it(tmp_path: Path) -> None:
+    """A tab-separated export reads as a comma one does; a Latin-1 byte is named by its line
+    however far in it is (not by its place in a block of the decoder); a column named twice
+    is refused rather than one of the two silently kept."""
+    root = corpus_root(tmp_path)
+    rows = [(f"item-{k}", article(Story.make(k), k)) for k in range(8)]
+    tabs = tmp_path / "export.csv"
+    tabs.write_text("id\ttext\r\n" + "".join(f'{i}\t"{t}"\r\n' for i, t in rows),
+                    encoding="utf-8")
+    res = run("ingest", "--from", tabs, "--root", root, "--format", "json")
+    assert res.exit_code == 0 and len(json.loads(res.output)["written"]) == 8, res.output
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"id,text\n" + "".join(
+        f'new-{i},"{t}"\n' for i, t in rows).encode("latin-1") + b"odd,Caf\xe9 closed\n")
+    assert latin.stat().st_size > 8192  # past the first block a text file decodes
+    res = run("ingest", "--from", latin, "--root", root, "--format", "json")
+    assert res.exit_code == 1
+    [found] = json.loads(res.output)["problems"]
+    lines = latin.read_bytes().count(b"\n")
+    assert (found["code"], found["line"], found["column"]) == ("ingest-unreadable", lines, 8)
+    assert f"line {lines} is not UTF-8" in found["message"]
+    twice = tmp_path / "twice.csv"
+    twice.write_text("id,title,text,title\nsome-id,One,Some text,Two\n", encoding="utf-8")
+    res = run("ingest", "--from", twice, "--root", root)
+    assert res.exit_code == 1 and "title more than once" in res.output
+
+
 def test_publish_refuses_a_split_move_unless_allowed(tmp_path: Path) -> None:
     """A new version of a published article, with a smaller id that hashes elsewhere, moves
     its group: the build says so, publish refuses, --allow-split-moves accepts."""

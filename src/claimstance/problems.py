@@ -283,11 +283,13 @@ class Code(str, enum.Enum):
         "`claimstance build`.", "export")
     # claimstance ingest --from: a file or folder of articles -> seeds
     INGEST_UNREADABLE = ("ingest-unreadable", E, "Articles cannot be read",
-        "The input is missing, is not UTF-8, is not JSON Lines, CSV or a folder of .txt files, "
-        "or --map names a column it does not have; nothing is ingested.", "ingest")
+        "The input is missing, is not UTF-8 (the line is named), is not JSON Lines, CSV or a "
+        "folder of .txt files, its CSV header names a column twice, or --map names a column "
+        "it does not have; nothing is ingested.", "ingest")
     INGEST_BAD_ROW = ("ingest-bad-row", E, "Row is not an article",
-        "A line that is not a JSON object, a CSV row with more fields than the header, a "
-        "sidecar .json that is not an object, or a field that is not text.", "ingest")
+        "A line that is not a JSON object (or names a key twice), a CSV row with more fields "
+        "than the header, a sidecar .json that is not an object, or a field that is not "
+        "text.", "ingest")
     INGEST_MISSING_TEXT = ("ingest-missing-text", E, "Article without text",
         "The row has no text, or only whitespace.", "ingest")
     INGEST_BAD_DATE = ("ingest-bad-date", E, "Publication date not understood",

@@ -4,6 +4,7 @@ so every problem found later points at it. Reading never stops at a bad row."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import os
@@ -15,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..problems import Code, Problem, Refused, problem, refuse
-from ..validation.reader import MAX_BYTES
+from ..validation.reader import MAX_BYTES, load_bytes
 
 #: What a row may say about its article; anything else is ignored (and listed).
 FIELDS = ("id", "text", "title", "source", "url", "published", "license", "language")
@@ -127,21 +128,18 @@ def _file_sha256(path: Path, shown: str) -> str:
 def _jsonl_rows(src: Source) -> Iterator[Row]:
     with src.path.open("rb") as fh:
         for n, raw in enumerate(fh, 1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]  # as a CSV or .txt may start
             if not raw.strip():
                 continue
-            try:
-                record = orjson.loads(raw)
-            except orjson.JSONDecodeError as e:
+            parsed = load_bytes(raw, src.shown, max_bytes=len(raw))  # duplicate keys too
+            record = parsed.data
+            if parsed.problems or not isinstance(record, dict):
                 row = Row(src.shown, n, origin=src.path.name)
-                row.problems.append(row.problem(Code.INGEST_BAD_ROW, "",
-                                                f"not a JSON object: {e}"))
-                yield row
-                continue
-            if not isinstance(record, dict):
-                row = Row(src.shown, n, origin=src.path.name)
-                row.problems.append(row.problem(
-                    Code.INGEST_BAD_ROW, "", f"a JSON {type(record).__name__}, not an object "
-                    "with the article's fields"))
+                row.problems += [problem(Code.INGEST_BAD_ROW, src.shown, p.pointer,
+                                         p.message).at(n, None) for p in parsed.problems] or \
+                    [row.problem(Code.INGEST_BAD_ROW, "", f"a JSON {type(record).__name__}, "
+                                 "not an object with the article's fields")]
                 yield row
                 continue
             yield src.row(n, record)
@@ -151,7 +149,8 @@ def _csv_rows(src: Source) -> Iterator[Row]:
     csv.field_size_limit(MAX_BYTES)  # an article may be far longer than csv's 128 KiB default
     try:
         with src.path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, delimiter=_delimiter(fh.readline()))
+            fh.seek(0)
             header = next(reader, None)
             if header is None:
                 return
@@ -159,6 +158,10 @@ def _csv_rows(src: Source) -> Iterator[Row]:
             if missing:
                 raise _unreadable(src.shown, f"--map names column(s) {', '.join(missing)}, "
                                   f"which the header does not have ({', '.join(header)})")
+            twice = sorted({c for c in header if header.count(c) > 1})
+            if twice:
+                raise _unreadable(src.shown, f"the header names column(s) {', '.join(twice)} "
+                                  "more than once; rename all but one")
             start = reader.line_num + 1
             for cells in reader:
                 line, start = start, reader.line_num + 1
@@ -173,11 +176,32 @@ def _csv_rows(src: Source) -> Iterator[Row]:
                     continue
                 yield src.row(line, {k: v or None for k, v in zip(header, cells,
                                                                   strict=False)})
-    except UnicodeDecodeError as e:
-        raise _unreadable(src.shown, f"byte {e.start} of a line is not UTF-8; save the file "
-                          "as UTF-8") from None
+    except UnicodeDecodeError:
+        line, column = _not_utf8(src.path)
+        refused = _unreadable(src.shown, f"byte {column} of line {line} is not UTF-8 (a file "
+                              "saved as Latin-1 or Windows-1252?); save it as UTF-8 (Excel: "
+                              "'CSV UTF-8')")
+        refused.problems = [p.at(line, column) for p in refused.problems]
+        raise refused from None
     except csv.Error as e:
         raise _unreadable(src.shown, f"not CSV: {e}") from None
+
+
+def _delimiter(header: str) -> str:
+    """The separator of a CSV file's header line: a comma, or the semicolon (Excel's, where
+    the comma is a decimal sign) or tab it holds more of."""
+    return max((",", ";", "\t"), key=header.count)
+
+
+def _not_utf8(path: Path) -> tuple[int, int]:
+    """The line and byte (from 1) of the first byte that is not UTF-8."""
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                return n, e.start + 1
+    return 1, 1
 
 
 def _folder_rows(src: Source) -> Iterator[Row]:
