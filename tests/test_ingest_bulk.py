@@ -219,6 +219,31 @@ def test_csv_as_spreadsheets_save_it(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "title more than once" in res.output
 
 
+def test_a_folder_of_texts_without_sidecars(tmp_path: Path) -> None:
+    """The sidecar is optional: a file's name is its id when nothing names one. Hidden files
+    (a Mac's ._ copies) are no articles; .TXT is .txt; a sidecar's other keys are listed."""
+    root = corpus_root(tmp_path)
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "Odlin Ferry.txt").write_text(article(Story.make(1), 1), encoding="utf-8")
+    (folder / "KELMOR-CAR.TXT").write_text(article(Story.make(2), 2), encoding="utf-8")
+    (folder / "._KELMOR-CAR.TXT").write_bytes(b"\x00\x05\x16\x07Mac OS X")
+    (folder / "harvest.txt").write_text(article(Story.make(3), 3), encoding="utf-8")
+    (folder / "harvest.json").write_text('{"title": "Sarven harvest", "desk": "farming"}')
+    (folder / "Новости.txt").write_text(article(Story.make(4), 4), encoding="utf-8")
+    res = run("ingest", "--from", folder, "--root", root, "--format", "json")
+    out = json.loads(res.output)
+    assert [(p["code"], p["path"]) for p in out["problems"]] == [
+        ("ingest-bad-id", f"{folder}/Новости.txt")]
+    assert "file name 'Новости' makes no id" in out["problems"][0]["message"]
+    (folder / "Новости.json").write_text('{"id": "novosti"}')
+    res = run("ingest", "--from", folder, "--root", root, "--format", "json")
+    out = json.loads(res.output)
+    assert res.exit_code == 0, res.output
+    assert out["written"] == ["kelmor-car", "novosti", "odlin-ferry", "sarven-harvest"]
+    assert out["ignored_columns"] == ["desk"]
+
+
 def test_publish_refuses_a_split_move_unless_allowed(tmp_path: Path) -> None:
     """A new version of a published article, with a smaller id that hashes elsewhere, moves
     its group: the build says so, publish refuses, --allow-split-moves accepts."""

@@ -301,7 +301,7 @@ class Code(str, enum.Enum):
         "ingest")
     INGEST_BAD_ID = ("ingest-bad-id", E, "No usable document id",
         "The id is not a slug (3-81 characters from a-z, 0-9 and '-'), or the row has neither "
-        "an id nor a title to make one from.", "ingest")
+        "an id nor a title (nor, in a folder, a file name) to make one from.", "ingest")
     INGEST_DUPLICATE_ID = ("ingest-duplicate-id", E, "Id used twice",
         "Two rows have the same id (given, or slugged from the same title), or a seed with "
         "this id already holds another article; give the row an id of its own.", "ingest")

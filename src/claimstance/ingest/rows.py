@@ -83,13 +83,17 @@ def to_article(row: Row, added: str) -> tuple[Article | None, list[Problem]]:
                                  "no text" if text is None else "the text is empty"))
     doc_id = _text(row, "id")
     title = _text(row, "title")
-    if doc_id is None:
-        doc_id = slug(title) if title else None
+    if doc_id is None:  # slugged from the title, else from a folder's file name
+        doc_id = next(filter(None, map(slug, filter(None, (title, row.stem)))), None)
         if doc_id is None:
+            what = [f"the {k} {n!r}" for k, n in (("title", title), ("file name", row.stem))
+                    if n]
             found.append(row.problem(
-                Code.INGEST_BAD_ID, "id" if not title else "title",
-                "no id, and no title to make one from: add an id column" if not title else
-                f"the title {title!r} makes no id (too little of it is a-z or 0-9): add an id"))
+                Code.INGEST_BAD_ID, "title" if title else "id",
+                ("neither " + " nor ".join(what) + " makes an id" if len(what) > 1 else
+                 f"{what[0]} makes no id") + " (too little of it is a-z or 0-9): add an id"
+                + (" to its sidecar .json" if row.stem else "") if what else
+                "no id, and no title to make one from: add an id column"))
     elif not is_doc_id(doc_id):
         found.append(row.problem(Code.INGEST_BAD_ID, "id",
                                  f"id {doc_id!r} is not a slug: 3-81 characters from a-z, 0-9 "

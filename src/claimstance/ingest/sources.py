@@ -34,6 +34,7 @@ class Row:
     sidecar: str | None = None  # a folder's .json beside the .txt, when there is one
     origin: str = ""  # what the provenance record names: the file's name (folder/name.txt)
     origin_sha256: str | None = None  # of the input file (None for a folder's .txt)
+    stem: str | None = None  # a folder's .txt: its name without .txt (the id, failing all)
 
     @property
     def label(self) -> str:
@@ -102,7 +103,8 @@ def open_source(path: Path, mapping: dict[str, str]) -> tuple[Source, Iterator[R
     input that is not there or of no known kind."""
     shown = str(path)
     if path.is_dir():
-        return Source(path, shown, mapping), _folder_rows(Source(path, shown, mapping))
+        src = Source(path, shown, mapping)  # one: its sidecars' other keys are listed
+        return src, _folder_rows(src)
     if not path.is_file():
         raise _unreadable(shown, "no such file or folder") if not path.exists() else \
             _unreadable(shown, "not a regular file or folder")
@@ -208,7 +210,8 @@ def _folder_rows(src: Source) -> Iterator[Row]:
     from .single import read_article
 
     try:
-        names = sorted(e.name for e in os.scandir(src.path) if e.name.endswith(".txt"))
+        names = sorted(e.name for e in os.scandir(src.path)  # not hidden ones: ._x.txt
+                       if e.name.lower().endswith(".txt") and not e.name.startswith("."))
     except OSError as e:
         raise _unreadable(src.shown, f"cannot list it: {e.strerror}") from None
     for name in names:
@@ -232,6 +235,7 @@ def _folder_rows(src: Source) -> Iterator[Row]:
                                         "the sidecar is not a JSON object"))
         row = src.row(None, record, shown, side_shown if side.is_file() else None)
         row.problems += problems
+        row.stem = name[:-4]
         try:
             row.values["text"], _ = read_article(txt)
         except Refused as e:
