@@ -121,6 +121,17 @@ def test_eighty_articles_with_24_near_duplicates(tmp_path: Path) -> None:
                                                       for k in range(24)]
 
 
+def test_a_text_twice_in_the_input_names_the_first_row_and_its_id(tmp_path: Path) -> None:
+    root = corpus_root(tmp_path)
+    text = article(Story.make(1), 1)
+    src = write_jsonl(tmp_path / "a.jsonl", [{"title": "Ferry back", "text": text},
+                                             {"title": "Ferry back again", "text": text}])
+    res = run("ingest", "--from", src, "--root", root)
+    assert res.exit_code == 1
+    assert f"a.jsonl:2:1: error [ingest-duplicate-text] /text: the same text as {src}:1 " \
+           "(id 'ferry-back')" in res.output
+
+
 def test_an_exact_duplicate_under_a_new_id_writes_nothing(tmp_path: Path) -> None:
     root = corpus_root(tmp_path)
     rows = eighty()[:5]
@@ -350,3 +361,7 @@ def test_a_killed_bulk_ingest_is_all_or_nothing(tmp_path: Path, where: str) -> N
     assert (len(out["written"]), len(out["unchanged"])) == ((80, 0) if where == "sync" else
                                                             (0, 80))
     assert not [p for p in root.rglob("*") if ".claimstance-" in p.name]
+    # where each came from is recorded, also for the seeds the killed run put in place
+    ledger = (root / ".claimstance" / "ingested.jsonl").read_text().splitlines()
+    assert [json.loads(line)["line"] for line in ledger] == [
+        n for _, n in sorted((r["id"], n) for n, r in enumerate(eighty(), 1))]

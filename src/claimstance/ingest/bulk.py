@@ -27,7 +27,7 @@ from ..corpus.neardup.index import store_path
 from ..corpus.writing import dumps, finish_together, io_refused, write_together
 from ..problems import Code, Level, Problem, Refused, sort_key
 from ..validation.reader import MAX_BYTES
-from .provenance import Origin, record
+from .provenance import Origin, read_ledger, record
 from .rows import Article, to_article
 from .sources import Row, open_source
 
@@ -118,7 +118,7 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
     with corpus_lock(corpus.root, "ingest"):
         finish_together(corpus.seeds_dir)  # what a killed ingest left, before comparing
         index = refresh(corpus, threshold, progress=progress, jobs=jobs)
-        todo = _against_corpus(corpus, index, articles, force, result)
+        todo, kept = _against_corpus(corpus, index, articles, force, result)
         if not result.ok:
             errors = [p for p in result.problems if p.level is Level.ERROR]
             raise Refused(f"{result.skipped} of {result.rows} article(s) have problems; "
@@ -132,12 +132,14 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
         _near_duplicates(index.ids, [a for a, _ in todo], pairs, threshold, result)
         write_together(corpus.seeds_dir, [(f"{a.doc['id']}.json", data) for a, data in todo],
                        "ingest")
-        try:
-            record(corpus, [Origin(a.doc["id"], a.doc["sha256"], a.row.origin,
-                                   a.row.origin_sha256, a.row.line) for a, _ in todo])
+        try:  # and the seeds left as they were that have no record (a killed run wrote them)
+            recorded = read_ledger(corpus) if kept else {}
+            record(corpus, [_origin(a) for a, _ in todo] +
+                   [_origin(a) for a in kept if a.doc["id"] not in recorded])
         except OSError as e:
             raise io_refused(e, "ingest", "; the seeds were written, where they came from "
-                             "was not recorded") from None
+                             "was not recorded (the same ingest run again records it)",
+                             ) from None
         result.written = sorted(a.doc["id"] for a, _ in todo)
         known = set(index.ids)
         if todo and not any(a.doc["id"] in known for a, _ in todo):  # else: the next refresh
@@ -155,18 +157,24 @@ def ingest_source(root: str | Path | None, path: Path, *, mapping: dict[str, str
                        progress=progress, jobs=jobs, ignored=src.ignored)
 
 
+def _origin(art: Article) -> Origin:
+    return Origin(art.doc["id"], art.doc["sha256"], art.row.origin, art.row.origin_sha256,
+                  art.row.line)
+
+
 def _against_corpus(corpus: Corpus, index: Any, articles: list[tuple[Article, bytes]],
-                    force: bool, result: IngestResult) -> list[tuple[Article, bytes]]:
-    """The articles to write; the others are unchanged (the seed holds them already) or
-    refused (an id or text used twice), into `result`."""
+                    force: bool, result: IngestResult,
+                    ) -> tuple[list[tuple[Article, bytes]], list[Article]]:
+    """The articles to write, and those a seed holds already (unchanged, into `result`);
+    the others are refused (an id or text used twice), into `result`."""
     import numpy as np
 
     digests = np.array([bytes.fromhex(a.doc["sha256"]) for a, _ in articles], dtype="S32")
     in_corpus = {bytes(index.shas[i]): index.ids[i]  # only the texts found again
                  for i in np.flatnonzero(np.isin(index.shas, digests))}
     seen_id: dict[str, Row] = {}
-    seen_sha: dict[str, Row] = {}
-    todo = []
+    seen_sha: dict[str, Article] = {}
+    todo, kept = [], []
     for art, data in articles:
         row, doc = art.row, art.doc
         doc_id, digest = doc["id"], doc["sha256"]
@@ -180,13 +188,13 @@ def _against_corpus(corpus: Corpus, index: Any, articles: list[tuple[Article, by
         if twin is not None:
             result.problems.append(row.problem(
                 Code.INGEST_DUPLICATE_TEXT, "text",
-                f"the same text as {twin.label} (id {twin.values.get('id') or doc_id!r}); "
-                "keep one of them"))
+                f"the same text as {twin.row.label} (id {twin.doc['id']!r}); keep one of them"))
             continue
-        seen_id[doc_id], seen_sha[digest] = row, row
+        seen_id[doc_id], seen_sha[digest] = row, art
         same = _same(corpus.seed_path(doc_id), doc)
         if same:
             result.unchanged.append(doc_id)
+            kept.append(art)
             continue
         other = in_corpus.get(bytes.fromhex(digest))
         if other is not None and other != doc_id:
@@ -203,7 +211,7 @@ def _against_corpus(corpus: Corpus, index: Any, articles: list[tuple[Article, by
             continue
         todo.append((art, data))
     result.unchanged.sort()
-    return todo
+    return todo, kept
 
 
 def _near_duplicates(ids: list[str], todo: list[Article], found: list[tuple[int, int, float]],

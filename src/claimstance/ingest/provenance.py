@@ -4,8 +4,9 @@ One JSON line per document, sorted by id, committed with the seeds (like `ls pul
 ledger): the seed's id and text sha256, the input's file name (never the folder it was in:
 paths name people's home folders), the input file's sha256 (none for a folder's .txt: the
 text's stands) and the line (JSON Lines, CSV) where the article was. A seed left as it was
-keeps its record; one written (new, or replaced with --force) gets a new one. The build
-never reads it.
+keeps its record (one without any, put in place by a run killed before it recorded them,
+gets one); one written (new, or replaced with --force) gets a new one. The build never
+reads it.
 """
 
 from __future__ import annotations
