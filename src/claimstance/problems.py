@@ -129,8 +129,8 @@ class Code(str, enum.Enum):
         "(a syndicated copy, a correction, an update). They are kept in one split; remove one "
         "if the corpus should hold a single version.")
     INVALID_CONFIG = ("invalid-config", E, "Invalid claimstance.toml",
-        "The corpus's settings file is not TOML, names an unknown setting, or gives a value "
-        "out of its range; the message says which.")
+        "The corpus's settings file is not TOML, names an unknown setting, gives a value "
+        "out of its range, or a value where a table belongs; the message says which.")
     LS_INVALID_EXPORT = ("ls-invalid-export", E, "Not a Label Studio JSON export",
         "The export (or one task, annotation or result in it) is not shaped like Label "
         "Studio's JSON export of a `claimstance ls push` project.", "ls")

@@ -61,19 +61,22 @@ def read_config(root: Path) -> tuple[Config, list[Problem]]:
     if not path.is_file():
         return Config(), []
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")  # Notepad's BOM is no setting
+        data: dict[str, Any] = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         return Config(), [_bad("", f"cannot be read as TOML: {e}")]
-    text = path.read_text(encoding="utf-8")
     found: list[Problem] = []
     section = data.get("near-duplicates", {})
+    if not isinstance(section, dict):
+        found.append(_bad("/near-duplicates", "near-duplicates is a table: write "
+                          "[near-duplicates] on a line of its own, then threshold = 0.7",
+                          text))
+        section = {}
     unknown = sorted(set(data) - {"near-duplicates"}) + sorted(
-        f"near-duplicates/{k}" for k in (section if isinstance(section, dict) else {})
-        if k != "threshold")
+        f"near-duplicates/{k}" for k in section if k != "threshold")
     found += [_bad(f"/{k}", f"unknown setting {k!r}; see the example in the README", text)
               for k in unknown]
-    threshold = section.get("threshold", DEFAULT_THRESHOLD) if isinstance(section, dict) \
-        else DEFAULT_THRESHOLD
+    threshold = section.get("threshold", DEFAULT_THRESHOLD)
     lo, hi = THRESHOLD_RANGE
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or \
             not lo <= threshold <= hi:
