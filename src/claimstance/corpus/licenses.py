@@ -48,3 +48,17 @@ def spdx_id(written: str) -> str | None:
                 not parsed.key.startswith("LicenseRef-"):
             return str(parsed.key)
     return None
+
+
+def not_one_license(written: str) -> str:
+    """Why `written` (for which `spdx_id` found none) is refused, in words a person can act on."""
+    from license_expression import ExpressionError, LicenseSymbol
+
+    try:
+        parsed = _licensing().parse(written.strip(), validate=True, strict=True)
+    except ExpressionError:
+        parsed = None
+    if parsed is not None and type(parsed) is not LicenseSymbol:
+        return (f"{written!r} is an SPDX expression of several licenses or an exception, not "
+                "one license: give the one the text is published under")
+    return f"{written!r} is not an id of the SPDX License List (e.g. CC-BY-4.0)"

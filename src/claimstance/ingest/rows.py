@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..corpus.document import make_document
-from ..corpus.licenses import spdx_id
+from ..corpus.licenses import not_one_license, spdx_id
 from ..corpus.naming import is_doc_id
 from ..problems import Code, Problem
 from ..validation.rules import check_document
@@ -61,15 +61,14 @@ def _text(row: Row, name: str) -> str | None:
 
 
 def _convert(row: Row, name: str, convert: Callable[[str], str | None], code: Code,
-             found: list[Problem], why: str) -> str | None:
+             found: list[Problem], why: Callable[[str], str]) -> str | None:
     """A field in its normal form (None when empty; a problem when it has none)."""
     value = _text(row, name)
     if value is None:
         return None
     out = convert(value)
     if out is None:
-        found.append(row.problem(code, name, why.format(value) + "; leave it empty when "
-                                 "unknown"))
+        found.append(row.problem(code, name, why(value) + "; leave it empty when unknown"))
     return out
 
 
@@ -99,9 +98,9 @@ def to_article(row: Row, added: str) -> tuple[Article | None, list[Problem]]:
                                  f"id {doc_id!r} is not a slug: 3-81 characters from a-z, 0-9 "
                                  "and '-', starting with a letter or digit"))
     published = _convert(row, "published", iso_date, Code.INGEST_BAD_DATE, found,
-                         "{!r} is not an ISO date (YYYY-MM-DD) in the calendar")
+                         "{!r} is not an ISO date (YYYY-MM-DD) in the calendar".format)
     license_ = _convert(row, "license", spdx_id, Code.INGEST_UNKNOWN_LICENSE, found,
-                        "{!r} is not an id of the SPDX License List (e.g. CC-BY-4.0)")
+                        not_one_license)
     if found:
         return None, found
     assert doc_id is not None and isinstance(text, str)
