@@ -113,7 +113,7 @@ def test_eighty_articles_with_24_near_duplicates(tmp_path: Path) -> None:
     assert all(where[f"story-{k:02d}"] == where[f"story-{k:02d}-v"] for k in range(24))
     assert any(split_of(f"story-{k:02d}") != split_of(f"story-{k:02d}-v") for k in range(24))
     card = (root / "dist" / "README.md").read_text(encoding="utf-8")
-    assert "24 group(s) hold 48 documents (sizes: 24 of 2 documents)" in card
+    assert "24 group(s) hold 48 documents of this dataset (sizes: 24 of 2 documents)" in card
     for k in range(24):
         assert f"| `story-{k:02d}` | 2 | {where[f'story-{k:02d}']} | `story-{k:02d}-v` |" in card
     manifest = json.loads((root / "dist" / "manifest.json").read_text())
@@ -253,6 +253,38 @@ def test_a_folder_of_texts_without_sidecars(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert out["written"] == ["kelmor-car", "novosti", "odlin-ferry", "sarven-harvest"]
     assert out["ignored_columns"] == ["desk"]
+
+
+def test_readers_recompute_every_split_from_the_groups_listed(tmp_path: Path) -> None:
+    """A group's split key is its smallest id in the corpus, which may be a document the build
+    leaves out (no gold yet): the card and manifest name it, so that the split of every built
+    document is the rule's hash of the first id of the group listed with it (or of its own)."""
+    from claimstance.corpus.splits import split_of
+
+    root = corpus_root(tmp_path)
+    base = article(Story.make(5), 5)
+    first = "aaa-first-version"  # sorts first; a split other than its versions' own ids'
+    version = next(f"story-{k}" for k in range(100) if split_of(f"story-{k}") != split_of(first))
+    rows = [{"id": first, "text": base}, {"id": version, "text": EDITS[0](base)},
+            {"id": f"{version}-fix", "text": EDITS[2](base)},
+            {"id": "zz-wire", "text": EDITS[1](article(Story.make(6), 6))},
+            {"id": "zz-wire-copy", "text": EDITS[3](EDITS[1](article(Story.make(6), 6)))},
+            {"id": "lonely", "text": article(Story.make(7), 7)}]
+    assert run("ingest", "--from", write_jsonl(tmp_path / "a.jsonl", rows), "--root",
+               root).exit_code == 0
+    for r in rows[1:]:
+        add_gold(root, r["id"])
+    assert run("build", "--root", root).exit_code == 0
+    manifest = json.loads((root / "dist" / "manifest.json").read_text())
+    listed = manifest["near_duplicates"]["groups"]
+    assert listed == [[first, version, f"{version}-fix"], ["zz-wire", "zz-wire-copy"]]
+    key = {d: g[0] for g in listed for d in g}
+    built = {d: split for split, ids in manifest["splits"].items() for d in ids}
+    assert sorted(built) == sorted(r["id"] for r in rows[1:])
+    assert all(split_of(key.get(d, d)) == split for d, split in built.items())
+    card = (root / "dist" / "README.md").read_text(encoding="utf-8")
+    assert f"| `{first}` * | 2 | {split_of(first)} | `{version}`, `{version}-fix` |" in card
+    assert f"| `zz-wire` | 2 | {split_of('zz-wire')} | `zz-wire-copy` |" in card
 
 
 def test_publish_refuses_a_split_move_unless_allowed(tmp_path: Path) -> None:

@@ -376,18 +376,23 @@ def groups_section(result: BuildResult) -> str:
             "pairs connect.")
     if not result.groups:
         return head + rule + " No document of this dataset has a near-duplicate.\n"
-    sizes = Counter(len(g) for g in result.groups)
-    shown = result.groups[:SHOWN_GROUPS]
-    rows = "\n".join(f"| `{g[0]}` | {len(g)} | {result.assigned[g[0]]} | "
-                     f"{', '.join(f'`{d}`' for d in g[1:])} |" for g in shown)
+    members = [result.built_in(g) for g in result.groups]
+    sizes = Counter(map(len, members))
+    shown = list(zip(result.groups, members, strict=True))[:SHOWN_GROUPS]
+    rows = "\n".join(f"| `{g[0]}`{'' if g[0] in here else ' *'} | {len(here)} | "
+                     f"{result.assigned[here[0]]} | "
+                     f"{', '.join(f'`{d}`' for d in here if d != g[0])} |" for g, here in shown)
     more = (f"\n\n{len(result.groups) - len(shown)} more groups are listed in "
             "`manifest.json` (`near_duplicates`)." if len(result.groups) > len(shown) else "")
+    outside = ("\n\n\\* Not in this dataset (not annotated yet), but in the group: its id "
+               "is the group's split key." if any(g[0] not in here for g, here in shown)
+               else "")
     return (head + rule + f" {len(result.groups)} group(s) hold "
-            f"{sum(map(len, result.groups))} documents (sizes: "
+            f"{sum(sizes[n] * n for n in sizes)} documents of this dataset (sizes: "
             + ", ".join(f"{n} of {size} documents" for size, n in sorted(sizes.items()))
             + "); every group sits in one split.\n\n"
-            "| group (smallest id) | size | split | other documents |\n|---|---|---|---|\n"
-            + rows + more + "\n")
+            "| group (smallest id: the split key) | documents here | split | others |\n"
+            "|---|---|---|---|\n" + rows + more + outside + "\n")
 
 
 def render(corpus: Corpus, result: BuildResult, licenses: set[str | None],

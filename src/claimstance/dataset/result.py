@@ -58,7 +58,9 @@ class BuildResult:
     human: Reference = field(default_factory=Reference)
     reference: str | None = None  # the split the reference rows were scored on (None: all)
     assigned: dict[str, str] = field(default_factory=dict)  # document id -> split
-    groups: list[list[str]] = field(default_factory=list)  # near-duplicates among them
+    # near-duplicates among them: each group's split key (its smallest id in the corpus,
+    # which may be a document this build left out) first, then its documents built here
+    groups: list[list[str]] = field(default_factory=list)
     near_threshold: float | None = None
     moves: list[Move] = field(default_factory=list)  # since the build this one replaced
 
@@ -73,10 +75,17 @@ class BuildResult:
         from .manifest import split_map
 
         self.assigned = {d: splits(d) for d in sorted(doc_ids)}
-        self.groups = [g for g in ([d for d in g if d in self.assigned] for g in splits.groups)
-                       if len(g) > 1]
+        self.groups = []
+        for g in splits.groups:  # those a reader needs to recompute a built one's split
+            here = [d for d in g if d in self.assigned]
+            if len(here) > 1 or (here and here[0] != g[0]):
+                self.groups.append(here if here[0] == g[0] else [g[0], *here])
         self.near_threshold = splits.threshold
         self.moves = splits.moves(split_map(previous), self.assigned)
+
+    def built_in(self, group: list[str]) -> list[str]:
+        """The documents of a listed group that this build holds."""
+        return [d for d in group if d in self.assigned]
 
     def placement(self) -> dict[str, Any]:
         """What the manifest records of it (publish compares it with what went out before)."""
@@ -106,7 +115,7 @@ class BuildResult:
                          f"a lone layer): {', '.join(self.excluded)}")
         if self.groups:
             lines.append(f"  near-duplicate groups, each kept in one split: {len(self.groups)} "
-                         f"({sum(map(len, self.groups))} documents)")
+                         f"({sum(map(len, map(self.built_in, self.groups)))} documents)")
         if self.moves:
             lines.append(f"  moved to another split since the last build ({len(self.moves)}):")
             lines += [f"    {m.text()}" for m in self.moves]
