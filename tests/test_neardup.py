@@ -302,3 +302,17 @@ def test_the_kept_index_always_gives_the_all_pairs_answer(
                 brute_force([texts[d] for d in ids], threshold)]
         got = refresh(corpus, threshold, jobs=1).named_pairs()
         assert [(p.a, p.b, p.jaccard) for p in got] == want
+
+
+def test_an_index_made_by_other_code_is_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored pairs stand only while the code that decided them does: a fix to the shingles,
+    the bands or the exact check, or a Python with another Unicode (what `\\w` and case
+    folding are), makes another version."""
+    import unicodedata
+
+    from claimstance.corpus.neardup import index
+
+    here = index._code_digest()
+    assert f"code={here}" in index.VERSION
+    monkeypatch.setattr(unicodedata, "unidata_version", "0.0.0")
+    assert index._code_digest() != here

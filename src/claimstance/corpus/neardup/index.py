@@ -4,7 +4,8 @@ kept between runs so that one new article is compared with 100,000 in about a se
 It lives in the user's cache (`$XDG_CACHE_HOME/claimstance/neardup/<corpus>.index`), outside
 the corpus, so git never sees it and `validate` writes nothing into the corpus. Nothing in it
 is trusted without its key: the file carries the version of everything that makes a
-signature (shingle size, permutations, seed), and each row the identity of the seed file it
+signature or decides a pair (shingle size, permutations, seed, the digest of that code and
+the Unicode version), and each row the identity of the seed file it
 was made from (size, mtime, ctime and inode: what git's index trusts; a write changes the
 ctime, which no user can set back). A row whose file changed is read again; if its text is
 the same (the same sha256) the signature stands, otherwise it is made again. Rows written
@@ -22,6 +23,7 @@ import os
 import stat
 import tempfile
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -38,7 +40,19 @@ from .pairs import Pair, confirm
 from .shingles import SHINGLE
 from .sketch import NUM_PERM, SEED, blank, candidates, signature
 
-VERSION = f"claimstance-neardup 1 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32"
+
+def _code_digest() -> str:
+    """What makes a signature and decides a pair, as code: these modules' bytes, and the
+    Unicode version that says what a word (`\\w`) and its case folding are. A stored row or
+    pair made by other code (a fix, another Python) is no longer trusted."""
+    h = hashlib.sha256(unicodedata.unidata_version.encode())
+    for name in ("shingles.py", "sketch.py", "pairs.py", "index.py"):
+        h.update(Path(__file__).with_name(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+VERSION = (f"claimstance-neardup 1 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32 "
+           f"code={_code_digest()}")
 NO_CACHE = "CLAIMSTANCE_NO_CACHE"
 RACY_NS = 2_000_000_000
 _DTYPES = {"ids": "|u1", "files": "<i8", "shas": "|S32", "sizes": "<i4", "sigs": "<u4",
