@@ -118,6 +118,19 @@ def corpus(tmp_path: Path) -> Iterator[Path]:
     yield copy_corpus(tmp_path / "corpus")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster (initdb in a temporary folder, a free loopback port,
+    run as the unprivileged `postgres` user when we are root); stopped and removed after."""
+    from pgcluster import NoPostgres, cluster
+
+    try:
+        with cluster() as c:
+            yield c
+    except NoPostgres as e:
+        missing("PostgreSQL", str(e))
+
+
 @dataclass
 class LSServer:
     url: str

@@ -377,6 +377,10 @@ class Code(str, enum.Enum):
         "create ~/.config/claimstance/pseudonym-salt.", "ls-server")
     LS_SERVER = ("ls-server", E, "Label Studio server could not be installed, started or "
         "stopped", "The message says why; the server log is in its data folder.", "ls-server")
+    LS_DATABASE = ("ls-database", E, "Label Studio's PostgreSQL database not usable",
+        "The database URL of `ls up --database` (or CLAIMSTANCE_LS_DATABASE) is malformed, "
+        "or PostgreSQL refused the connection; the message says which. Nothing was started.",
+        "ls-server")
 
 
 CATALOGUE: dict[str, Code] = {c.value: c for c in Code}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import main
 from .options import F, format_option, quiet_option, root_option, show_progress
@@ -53,8 +55,34 @@ def _token(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def _database(url: str | None) -> Any:
+    """The --database URL, parsed; a password typed on the command line is refused (every
+    user of the machine can read a command line)."""
+    from ..labelstudio.server import DATABASE_ENV, Database
+
+    if not url:
+        return None
+    typed = click.get_current_context().get_parameter_source("database") \
+        is ParameterSource.COMMANDLINE
+    db = Database.parse(url, "--database" if typed else DATABASE_ENV)
+    if typed and db.password is not None:
+        raise click.BadParameter(
+            "the URL holds a password, which every user of this machine can read on a "
+            "command line: leave it out and set PGPASSWORD (or use ~/.pgpass), or put the "
+            f"whole URL in {DATABASE_ENV}", param_hint="'--database'")
+    return db
+
+
 @ls_group.command("up")
-@click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDR",
+              help="Address to listen on; anything but loopback (e.g. 0.0.0.0 for a team) "
+              "needs a TLS proxy in front (README, 'Running a team').")
+@click.option("--database", envvar="CLAIMSTANCE_LS_DATABASE", show_envvar=True,
+              default=None, metavar="postgresql://USER@HOST:PORT/DB",
+              help="Keep the data in this PostgreSQL database (a team's server) instead of "
+              "SQLite in --data-dir; the password comes from PGPASSWORD, ~/.pgpass or the URL "
+              "in the environment variable.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the server keeps its database and uploads "
               "(default: ~/.local/share/claimstance/label-studio).")
@@ -66,27 +94,42 @@ def _token(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--api-key", envvar="LABEL_STUDIO_API_KEY", show_envvar=True,
               prompt="API token (at least 20 characters; keep it in LABEL_STUDIO_API_KEY)",
               hide_input=True, callback=_token, help="The admin's API token.")
-def ls_up(port: int, data_dir: Path | None, username: str, password: str,
-          api_key: str) -> None:
-    """Start a local Label Studio server (installed once into its own virtualenv).
+def ls_up(port: int, host: str, database: str | None, data_dir: Path | None, username: str,
+          password: str, api_key: str) -> None:
+    """Start a Label Studio server (installed once into its own virtualenv).
 
     The admin user and API token come from LABEL_STUDIO_USERNAME, LABEL_STUDIO_PASSWORD and
     LABEL_STUDIO_API_KEY, or from a prompt. The token is never written to the repository
     or to the server's log. Label Studio's analytics, error reports and update checks are
     off. The virtualenv is ~/.cache/claimstance/label-studio-venv, or an existing one named
     by CLAIMSTANCE_LS_VENV. The port must be free: a program already listening there is
-    refused, never trusted. Annotators get accounts through the invite link it prints. For
-    a team, run the same server against PostgreSQL (see README, "Label Studio").
+    refused, never trusted. Annotators get accounts through the invite link it prints.
+
+    For a team, --database keeps everything in PostgreSQL (Label Studio's production
+    database; its tables are made on the first start) and --host 0.0.0.0 lets the others
+    reach it, through a TLS proxy (README, "Running a team"). The database password never
+    goes on a command line or into a log.
 
     \b
-    Example:
+    Examples:
       LABEL_STUDIO_API_KEY=$(openssl rand -hex 20) claimstance ls up
+      PGPASSWORD=... claimstance ls up --host 0.0.0.0 \\
+          --database postgresql://labelstudio@db.internal:5432/labelstudio
     """
     from ..labelstudio.api import invite_link
     from ..labelstudio.identity import pseudonym_salt
-    from ..labelstudio.server import Credentials, ensure_venv, executable, lookup, start, venv_dir
+    from ..labelstudio.server import (
+        Credentials,
+        ensure_venv,
+        executable,
+        is_loopback,
+        lookup,
+        start,
+        venv_dir,
+    )
     from ..labelstudio.server import data_dir as default_data
 
+    db = _database(database)
     found = lookup((data_dir or default_data()).absolute())
     for why in found.dropped:
         click.echo(why, err=True)
@@ -98,8 +141,15 @@ def ls_up(port: int, data_dir: Path | None, username: str, password: str,
             click.echo(f"installing Label Studio into {venv_dir()} (first time: a few "
                        "minutes)...", err=True)
         ensure_venv()
-        server = start(Credentials(username, password, api_key), port=port, data=data_dir)
-        click.echo(f"Label Studio is running at {server.url}")
+        server = start(Credentials(username, password, api_key), port=port, data=data_dir,
+                       database=db, host=host)
+        click.echo(f"Label Studio is running at {server.url}"
+                   + (f" (data in {server.database})" if server.database else ""))
+    if not is_loopback(server.listen):
+        click.echo(f"warning: Label Studio listens on {server.listen}, beyond this machine, "
+                   "in plain HTTP: put a TLS proxy in front of it and give annotators its "
+                   "https:// address, or passwords and tokens cross the network readable "
+                   "(README, 'Running a team')", err=True)
     pseudonym_salt(create=True)
     click.echo(f"  export LABEL_STUDIO_URL={server.url}\n"
                "  export LABEL_STUDIO_API_KEY=...   # the token you gave\n"

@@ -5,6 +5,11 @@ environment. Credentials go to the server through its environment, never its com
 (visible to every user of the machine) and never a file in the repository. Telemetry
 (analytics, error reports, update checks) is switched off.
 
+For a team, the server keeps its data in PostgreSQL (Label Studio's supported production
+database) and may listen beyond loopback. The database's password reaches Label Studio the way
+the token does, through the environment; without one in the URL, PostgreSQL's own client
+looks in PGPASSWORD or ~/.pgpass.
+
 The server we start is recorded twice: `server.json` in its data folder (with the process's
 start time) and a pointer in a small registry under $XDG_STATE_HOME, so `ls down` finds a
 server started with `--data-dir` too. Nothing is trusted blindly: the port must be free
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import json
 import os
 import signal
@@ -27,6 +33,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ..corpus.userdirs import user_dir
 from ..problems import Code, Refused, refuse
@@ -85,20 +92,127 @@ def ensure_venv(venv: Path | None = None, *, quiet: bool = False) -> Path:
     return exe
 
 
+LOOPBACK = "127.0.0.1"
+
+
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((LOOPBACK, 0))
         return int(s.getsockname()[1])
 
 
-def port_is_free(port: int) -> bool:
-    """Whether nothing listens on 127.0.0.1:port (we can bind it ourselves)."""
-    with socket.socket() as s:
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    """Whether nothing listens on host:port (we can bind it ourselves)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind((host, port))
         except OSError:  # in use, or not ours to take (a privileged port): either way, no
             return False
     return True
+
+
+def listen_address(host: str) -> str:
+    """The address to listen on, checked: an IP address of this machine's (0.0.0.0: all)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        raise _failed(f"--host {host!r} is not an IP address to listen on (127.0.0.1: this "
+                      "machine only; 0.0.0.0: every interface; or one interface's address)",
+                      "--host") from None
+
+
+def is_loopback(host: str) -> bool:
+    return ipaddress.ip_address(host).is_loopback
+
+
+def local_url(host: str, port: int) -> str:
+    """How this machine reaches a server listening on host:port."""
+    ip = ipaddress.ip_address(host)
+    if ip.is_unspecified:  # every interface: loopback is one of them
+        ip = ipaddress.ip_address("::1" if ip.version == 6 else LOOPBACK)
+    return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
+
+
+# --- the database ----------------------------------------------------------------------------
+
+DATABASE_ENV = "CLAIMSTANCE_LS_DATABASE"
+
+
+@dataclass(frozen=True)
+class Database:
+    """A PostgreSQL database for Label Studio: postgresql://USER[:PASSWORD]@HOST:PORT/DB."""
+
+    user: str
+    host: str
+    port: int
+    name: str
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, url: str, where: str = "--database") -> Database:
+        def bad(why: str) -> Refused:
+            return refuse(Code.LS_DATABASE, where,
+                          f"{why}; give postgresql://USER[:PASSWORD]@HOST:PORT/DB (the "
+                          "password is better left out: PGPASSWORD or ~/.pgpass)")
+
+        try:
+            u = urlsplit(url.strip())
+            port = u.port or 5432
+        except ValueError:  # a port that is no number; the URL is not repeated (a secret)
+            raise bad("the database URL cannot be read") from None
+        if u.scheme not in ("postgresql", "postgres"):
+            raise bad(f"the database URL starts with {u.scheme or 'no scheme'!r}, not "
+                      "postgresql://")
+        name = unquote(u.path.lstrip("/"))
+        if not u.username or not u.hostname or not name or "/" in name:
+            raise bad("the database URL must name a user, a host and one database")
+        if u.query or u.fragment:
+            raise bad("the database URL takes no options (set libpq's PGSSLMODE and friends "
+                      "in the environment instead)")
+        return cls(unquote(u.username), u.hostname, port, name,
+                   unquote(u.password) if u.password is not None else None)
+
+    def __str__(self) -> str:
+        """The URL without its password: what messages and records show."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"postgresql://{self.user}@{host}:{self.port}/{self.name}"
+
+    def env(self) -> dict[str, str]:
+        """Label Studio's settings for it (an empty password: libpq's PGPASSWORD, ~/.pgpass)."""
+        return {"DJANGO_DB": "default", "POSTGRE_NAME": self.name, "POSTGRE_USER": self.user,
+                "POSTGRE_PASSWORD": self.password or "", "POSTGRE_HOST": self.host,
+                "POSTGRE_PORT": str(self.port)}
+
+    def libpq_env(self) -> dict[str, str]:
+        """The same for PostgreSQL's own client library (PG* variables)."""
+        return {"PGHOST": self.host, "PGPORT": str(self.port), "PGUSER": self.user,
+                "PGDATABASE": self.name} | ({"PGPASSWORD": self.password}
+                                           if self.password else {})
+
+
+_CONNECT = "import psycopg\ntry:\n psycopg.connect('', connect_timeout=10).close()\n" \
+           "except psycopg.Error as e:\n raise SystemExit(str(e).strip() or repr(e))\n"
+
+
+def check_database(db: Database, venv: Path | None = None) -> None:
+    """Connect once with Label Studio's own driver, so a wrong address or login is a clear
+    refusal here rather than a crash in the server's log."""
+    python = (venv or venv_dir()) / "bin" / "python"
+    env = dict(os.environ) | db.libpq_env()  # what the server sees (PGSSLMODE, ~/.pgpass...)
+    try:
+        out = subprocess.run([str(python), "-c", _CONNECT], env=env, capture_output=True,
+                             text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise refuse(Code.LS_DATABASE, str(db), f"could not check {db}: {e}") from None
+    if out.returncode:
+        why = (out.stderr.strip().splitlines() or ["no reason given"])[-1]
+        for secret in filter(None, (db.password, os.environ.get("PGPASSWORD"))):
+            why = why.replace(secret, "***")
+        raise refuse(Code.LS_DATABASE, str(db),
+                     f"cannot connect to {db}: {why}. Check that PostgreSQL runs there, that "
+                     "the role and database exist (createuser, createdb) and the password "
+                     f"(in {DATABASE_ENV}'s URL, PGPASSWORD or ~/.pgpass); nothing was started")
 
 
 # --- which process is which ----------------------------------------------------------------
@@ -197,10 +311,13 @@ class Server:
     pid: int
     data: Path
     started: int | None = None  # the process's start time, to recognise it later
+    database: str | None = None  # the PostgreSQL URL without its password; None: SQLite
+    listen: str = LOOPBACK
 
     def to_json(self) -> str:
         return json.dumps({"url": self.url, "pid": self.pid, "data": str(self.data),
-                           "started": self.started})
+                           "started": self.started, "database": self.database,
+                           "listen": self.listen})
 
 
 def healthy(url: str) -> bool:
@@ -230,22 +347,29 @@ def _forget(data: Path) -> None:
 
 def start(creds: Credentials, *, port: int | None = None, data: Path | None = None,
           venv: Path | None = None, timeout: float = 180.0,
-          extra_env: dict[str, str] | None = None) -> Server:
-    """Start Label Studio on 127.0.0.1 with an admin user and legacy API token; wait for it.
+          extra_env: dict[str, str] | None = None, database: Database | None = None,
+          host: str = LOOPBACK) -> Server:
+    """Start Label Studio with an admin user and legacy API token; wait for it.
 
-    Refuses a port something else listens on (Label Studio would quietly move to another
-    one, and whatever holds ours would receive the API token).
+    It listens on `host` (loopback unless a team needs more) and keeps its data in
+    `database` (PostgreSQL) or, without one, in SQLite in `data`. Refuses a port something
+    else listens on (Label Studio would quietly move to another one, and whatever holds ours
+    would receive the API token).
     """
     exe = ensure_venv(venv)
-    data = (data or data_dir()).absolute()
-    data.mkdir(parents=True, exist_ok=True)
+    host = listen_address(host)
     port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    if not port_is_free(port):
-        raise _failed(f"port {port} on 127.0.0.1 is in use by another program (or not "
+    url = local_url(host, port)
+    if not port_is_free(port, host):
+        raise _failed(f"port {port} on {host} is in use by another program (or not "
                       "available); stop it or choose another --port (nothing was started, no "
                       "token was sent)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
+    if database is not None:
+        check_database(database, venv)
+    data = (data or data_dir()).absolute()
+    data.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("LABEL_STUDIO_", "POSTGRE_")) and k != "DJANGO_DB"}
     env |= {
         "LABEL_STUDIO_USERNAME": creds.username,
         "LABEL_STUDIO_PASSWORD": creds.password,
@@ -253,12 +377,12 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
         "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LABEL_STUDIO_BASE_DATA_DIR": str(data),
-        "DJANGO_DB": env.get("DJANGO_DB", "sqlite"),
-    } | NO_TELEMETRY | (extra_env or {})
+    } | (database.env() if database is not None else {"DJANGO_DB": "sqlite"}) \
+        | NO_TELEMETRY | (extra_env or {})
     log = (data / "server.log").open("ab")
     proc = subprocess.Popen(
         [str(exe), "start", "--no-browser", "--data-dir", str(data), "--internal-host",
-         "127.0.0.1", "--port", str(port), "--enable-legacy-api-token"],
+         host, "--port", str(port), "--enable-legacy-api-token"],
         env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
     log.close()
@@ -272,7 +396,8 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
                 stop_pid(proc.pid)
                 raise _failed(f"another program answers on {url}, not the Label Studio just "
                               f"started; stopped it. Choose another --port")
-            server = Server(url, proc.pid, data, start_time(proc.pid))
+            server = Server(url, proc.pid, data, start_time(proc.pid),
+                            str(database) if database is not None else None, host)
             _record(server)
             return server
         time.sleep(0.5)
@@ -299,7 +424,9 @@ def lookup(data: Path) -> Lookup:
     try:
         s = json.loads(state.read_text())
         server = Server(str(s["url"]), int(s["pid"]), Path(s["data"]),
-                        int(s["started"]) if s.get("started") is not None else None)
+                        int(s["started"]) if s.get("started") is not None else None,
+                        str(s["database"]) if s.get("database") else None,
+                        str(s.get("listen") or LOOPBACK))
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         _forget(data)
         out.dropped.append(f"{state} was unreadable; removed it")
