@@ -139,3 +139,10 @@ def test_up_says_first_time_only_when_it_installs(env: dict[str, str], tmp_path:
                       "CLAIMSTANCE_LS_REQUIREMENT": str(tmp_path / "no-such-package")},
                "up", "--port", str(port))
     assert fresh.returncode == 1 and "first time: a few minutes" in fresh.stderr, fresh.stderr
+
+
+def test_without_database_the_server_keeps_sqlite(ls_server: Any) -> None:
+    """No --database: Label Studio's data are in SQLite in the data folder, as always."""
+    record = json.loads((ls_server.data / "server.json").read_text())
+    assert record["database"] is None and record["listen"] == "127.0.0.1"
+    assert (ls_server.data / "label_studio.sqlite3").stat().st_size > 0
