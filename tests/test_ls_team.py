@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from claimstance.corpus.layout import Corpus
@@ -22,6 +23,7 @@ from claimstance.labelstudio.server import free_port
 from .conftest import LSServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.labelstudio]
+PUBLIC = "https://label.example.org"  # the TLS proxy's address annotators open
 
 
 def ls(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -76,7 +78,8 @@ def team(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LS
     env = home_env(home) | {"CLAIMSTANCE_LS_DATABASE": db.url()}
     data = home / "data"
     port = free_port()
-    up = ls(env, "up", "--port", str(port), "--host", "0.0.0.0", "--data-dir", str(data))
+    up = ls(env, "up", "--port", str(port), "--host", "0.0.0.0", "--data-dir", str(data),
+            "--public-url", PUBLIC)
     log = (data / "server.log").read_text() if (data / "server.log").is_file() else ""
     assert up.returncode == 0, up.stdout + up.stderr + log
     server = LSServer(f"http://127.0.0.1:{port}", env["LABEL_STUDIO_API_KEY"], data,
@@ -100,6 +103,7 @@ def test_up_runs_label_studio_on_postgresql(team: LSServer, postgres: Any,
     assert int(migrations) > 50
     assert not list(team.data.glob("*.sqlite3"))
     assert record["database"] == f"postgresql://labelstudio@127.0.0.1:{postgres.port}/labelstudio"
+    assert record["public_url"] == PUBLIC
     # the password is on no command line of the server's processes, in no log or record
     argvs = group_argvs(record["pid"])
     assert argvs and any(b"label-studio" in a for a in argvs)
@@ -118,6 +122,23 @@ def test_up_runs_label_studio_on_postgresql(team: LSServer, postgres: Any,
     n = len(Corpus.at(corpus).doc_ids())
     assert summary.ok and summary.counts["tasks created"] == n
     assert int(postgres.sql("SELECT count(*) FROM task;", "labelstudio")) == n
+
+
+def test_annotators_sign_up_through_the_proxy(team: LSServer) -> None:
+    """What a TLS proxy forwards (the public Host and Origin): the invite link `ls up`
+    printed is at the public address, and the sign-up it posts is accepted."""
+    link = next(w for w in team.env["UP_OUTPUT"].split() if "/user/signup/?token=" in w)
+    assert link.startswith(f"{PUBLIC}/user/signup/?token=")
+    path = link[len(PUBLIC):]
+    proxied = {"Host": "label.example.org", "X-Forwarded-Proto": "https"}
+    with httpx.Client(base_url=team.url) as http:
+        assert http.get(path, headers=proxied).status_code == 200
+        r = http.post(path, headers=proxied | {"Origin": PUBLIC, "Referer": link}, data={
+            "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "",
+            "email": "proxied@example.org", "password": "Pass-" + secrets.token_hex(6)})
+        assert r.status_code == 302, r.text[:300]
+        me = http.get("/api/current-user/whoami", headers=proxied).json()
+    assert me["email"] == "proxied@example.org"
 
 
 def test_up_again_finds_the_running_server(team: LSServer) -> None:

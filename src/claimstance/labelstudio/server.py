@@ -134,6 +134,26 @@ def local_url(host: str, port: int) -> str:
     return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
 
 
+def public_origin(url: str) -> str:
+    """The https:// address annotators open (a TLS proxy's), checked: scheme and host only."""
+    try:
+        u = urlsplit(url.strip())
+        u.port  # noqa: B018 (raises on a port that is no number)
+    except ValueError:
+        u = None
+    if u is None or u.scheme not in ("https", "http") or not u.hostname \
+            or u.path not in ("", "/") or u.query or u.fragment or u.username:
+        raise _failed(f"--public-url {url!r} is not an address like https://label.example.org "
+                      "(scheme and host, no path)", "--public-url")
+    return f"{u.scheme}://{u.netloc}"
+
+
+def public_env(origin: str) -> dict[str, str]:
+    """Label Studio behind a proxy: the links it makes use the public address, and logins and
+    sign-ups posted through the proxy pass Django's origin check."""
+    return {"LABEL_STUDIO_HOST": origin, "LABEL_STUDIO_CSRF_TRUSTED_ORIGINS": origin}
+
+
 # --- the database ----------------------------------------------------------------------------
 
 DATABASE_ENV = "CLAIMSTANCE_LS_DATABASE"
@@ -313,11 +333,12 @@ class Server:
     started: int | None = None  # the process's start time, to recognise it later
     database: str | None = None  # the PostgreSQL URL without its password; None: SQLite
     listen: str = LOOPBACK
+    public_url: str | None = None  # the TLS proxy's address annotators open
 
     def to_json(self) -> str:
         return json.dumps({"url": self.url, "pid": self.pid, "data": str(self.data),
                            "started": self.started, "database": self.database,
-                           "listen": self.listen})
+                           "listen": self.listen, "public_url": self.public_url})
 
 
 def healthy(url: str) -> bool:
@@ -348,16 +369,18 @@ def _forget(data: Path) -> None:
 def start(creds: Credentials, *, port: int | None = None, data: Path | None = None,
           venv: Path | None = None, timeout: float = 180.0,
           extra_env: dict[str, str] | None = None, database: Database | None = None,
-          host: str = LOOPBACK) -> Server:
+          host: str = LOOPBACK, public_url: str | None = None) -> Server:
     """Start Label Studio with an admin user and legacy API token; wait for it.
 
-    It listens on `host` (loopback unless a team needs more) and keeps its data in
-    `database` (PostgreSQL) or, without one, in SQLite in `data`. Refuses a port something
-    else listens on (Label Studio would quietly move to another one, and whatever holds ours
-    would receive the API token).
+    It listens on `host` (loopback unless a team needs more), is reached by annotators at
+    `public_url` (a TLS proxy in front of it) and keeps its data in `database`
+    (PostgreSQL) or, without one, in SQLite in `data`. Refuses a port something else listens
+    on (Label Studio would quietly move to another one, and whatever holds ours would
+    receive the API token).
     """
     exe = ensure_venv(venv)
     host = listen_address(host)
+    origin = public_origin(public_url) if public_url else None
     port = port or free_port()
     url = local_url(host, port)
     if not port_is_free(port, host):
@@ -378,7 +401,7 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LABEL_STUDIO_BASE_DATA_DIR": str(data),
     } | (database.env() if database is not None else {"DJANGO_DB": "sqlite"}) \
-        | NO_TELEMETRY | (extra_env or {})
+        | (public_env(origin) if origin else {}) | NO_TELEMETRY | (extra_env or {})
     log = (data / "server.log").open("ab")
     proc = subprocess.Popen(
         [str(exe), "start", "--no-browser", "--data-dir", str(data), "--internal-host",
@@ -397,7 +420,7 @@ def start(creds: Credentials, *, port: int | None = None, data: Path | None = No
                 raise _failed(f"another program answers on {url}, not the Label Studio just "
                               f"started; stopped it. Choose another --port")
             server = Server(url, proc.pid, data, start_time(proc.pid),
-                            str(database) if database is not None else None, host)
+                            str(database) if database is not None else None, host, origin)
             _record(server)
             return server
         time.sleep(0.5)
@@ -426,7 +449,8 @@ def lookup(data: Path) -> Lookup:
         server = Server(str(s["url"]), int(s["pid"]), Path(s["data"]),
                         int(s["started"]) if s.get("started") is not None else None,
                         str(s["database"]) if s.get("database") else None,
-                        str(s.get("listen") or LOOPBACK))
+                        str(s.get("listen") or LOOPBACK),
+                        str(s["public_url"]) if s.get("public_url") else None)
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         _forget(data)
         out.dropped.append(f"{state} was unreadable; removed it")
