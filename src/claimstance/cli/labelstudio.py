@@ -1,4 +1,4 @@
-"""The Label Studio commands: ls config, up, down, push, pull."""
+"""The Label Studio commands: ls config, up, down, push, pull, status."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from .output import emit, finish
 
 @main.group("ls")
 def ls_group() -> None:
-    """Label Studio round trip: generated config, local server, push seeds, pull annotations.
+    """Label Studio round trip: generated config, server, push seeds, pull annotations, status.
 
     \b
     Example:
       claimstance ls up                 # a local server; prints the annotators' invite link
       claimstance ls push --annotators-per-task 2   # project + one task per seed
       claimstance ls pull               # annotations/<doc_id>/<pseudonym>.json
+      claimstance ls status             # who has done what; what is ready to adjudicate
     """
 
 
@@ -78,6 +79,9 @@ def _database(url: str | None) -> Any:
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDR",
               help="Address to listen on; anything but loopback (e.g. 0.0.0.0 for a team) "
               "needs a TLS proxy in front (README, 'Running a team').")
+@click.option("--public-url", default=None, metavar="https://HOST",
+              help="The address of the TLS proxy in front of the server, which annotators "
+              "open: Label Studio's links use it and accepts logins posted through it.")
 @click.option("--database", envvar="CLAIMSTANCE_LS_DATABASE", show_envvar=True,
               default=None, metavar="postgresql://USER@HOST:PORT/DB",
               help="Keep the data in this PostgreSQL database (a team's server) instead of "
@@ -94,8 +98,8 @@ def _database(url: str | None) -> Any:
 @click.option("--api-key", envvar="LABEL_STUDIO_API_KEY", show_envvar=True,
               prompt="API token (at least 20 characters; keep it in LABEL_STUDIO_API_KEY)",
               hide_input=True, callback=_token, help="The admin's API token.")
-def ls_up(port: int, host: str, database: str | None, data_dir: Path | None, username: str,
-          password: str, api_key: str) -> None:
+def ls_up(port: int, host: str, public_url: str | None, database: str | None,
+          data_dir: Path | None, username: str, password: str, api_key: str) -> None:
     """Start a Label Studio server (installed once into its own virtualenv).
 
     The admin user and API token come from LABEL_STUDIO_USERNAME, LABEL_STUDIO_PASSWORD and
@@ -106,14 +110,14 @@ def ls_up(port: int, host: str, database: str | None, data_dir: Path | None, use
     refused, never trusted. Annotators get accounts through the invite link it prints.
 
     For a team, --database keeps everything in PostgreSQL (Label Studio's production
-    database; its tables are made on the first start) and --host 0.0.0.0 lets the others
-    reach it, through a TLS proxy (README, "Running a team"). The database password never
-    goes on a command line or into a log.
+    database; its tables are made on the first start), and the others reach the server
+    through a TLS proxy at --public-url, which forwards to it on --host (README, "Running a
+    team"). The database password never goes on a command line or into a log.
 
     \b
     Examples:
       LABEL_STUDIO_API_KEY=$(openssl rand -hex 20) claimstance ls up
-      PGPASSWORD=... claimstance ls up --host 0.0.0.0 \\
+      PGPASSWORD=... claimstance ls up --public-url https://label.example.org \\
           --database postgresql://labelstudio@db.internal:5432/labelstudio
     """
     from ..labelstudio.api import invite_link
@@ -142,20 +146,24 @@ def ls_up(port: int, host: str, database: str | None, data_dir: Path | None, use
                        "minutes)...", err=True)
         ensure_venv()
         server = start(Credentials(username, password, api_key), port=port, data=data_dir,
-                       database=db, host=host)
+                       database=db, host=host, public_url=public_url)
         click.echo(f"Label Studio is running at {server.url}"
                    + (f" (data in {server.database})" if server.database else ""))
-    if not is_loopback(server.listen):
-        click.echo(f"warning: Label Studio listens on {server.listen}, beyond this machine, "
-                   "in plain HTTP: put a TLS proxy in front of it and give annotators its "
-                   "https:// address, or passwords and tokens cross the network readable "
-                   "(README, 'Running a team')", err=True)
+    if not is_loopback(server.listen) or (server.public_url or "").startswith("http:"):
+        at = f"{server.listen}:{server.url.rsplit(':', 1)[1]}"
+        click.echo(f"warning: Label Studio listens on {at} in plain HTTP"
+                   ": put a TLS proxy in front of it (name its https:// address "
+                   "with --public-url) and let only the proxy reach this port, or passwords "
+                   "and tokens cross the network readable (README, 'Running a team')", err=True)
     pseudonym_salt(create=True)
+    link = invite_link(server.url, api_key)
+    if server.public_url:  # the same sign-up token, at the address annotators reach
+        link = server.public_url + link[len(server.url):]
+        click.echo(f"Annotators and other maintainers reach it at {server.public_url}")
     click.echo(f"  export LABEL_STUDIO_URL={server.url}\n"
                "  export LABEL_STUDIO_API_KEY=...   # the token you gave\n"
                "  claimstance ls push --annotators-per-task 2 && claimstance ls pull\n"
-               f"Annotators create their account with this link: "
-               f"{invite_link(server.url, api_key)}\n"
+               f"Annotators create their account with this link: {link}\n"
                "Stop it with `claimstance ls down`.")
 
 
@@ -296,3 +304,41 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
                            accept_edits_by_others=accept_edits_by_others)
     emit(summary, fmt)
     finish(summary.ok)
+
+
+@ls_group.command("status")
+@ls_connection
+@click.option("--offline", is_flag=True,
+              help="Answer from the corpus and the record of pulls, without the server "
+              "(skipped tasks, drafts and work to do are then unknown).")
+@root_option
+@format_option("text", "json")
+@quiet_option
+def ls_status(project: str, url: str | None, api_key: str | None, offline: bool,
+              root: Path | None, fmt: str, quiet: bool) -> None:
+    """Progress at a glance: per annotator and per document, and the last pull.
+
+    Per annotator (by pseudonym, never e-mail): annotations submitted, tasks skipped, drafts
+    and tasks still to do. Per document: annotators done against the overlap asked, whether
+    it is ready for adjudication, adjudicated (gold made from every layer) and in gold.
+
+    \b
+    Examples:
+      claimstance ls status
+      claimstance ls status --offline --format json
+    """
+    from ..corpus.layout import Corpus
+    from ..labelstudio.status import offline_status, server_status
+
+    corpus = Corpus.at(root)
+    if offline:
+        result = offline_status(corpus, project)
+    else:
+        from ..labelstudio.api import connect
+        from ..labelstudio.identity import pseudonym_salt
+
+        salt = pseudonym_salt()
+        with connect(url, api_key) as client:
+            result = server_status(client, corpus, project, salt=salt,
+                                   progress=show_progress(quiet))
+    emit(result, fmt)

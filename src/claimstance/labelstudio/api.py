@@ -124,10 +124,13 @@ def server_version(client: Any) -> str | None:
 
 
 def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
-                    progress: bool = False) -> Any:
-    """A JSON export snapshot of the project (tasks with their annotations), parsed."""
+                    progress: bool = False, drafts: bool = False) -> Any:
+    """A JSON export snapshot of the project (tasks with their annotations), parsed.
+
+    `drafts`: every draft in full (its author's e-mail included), not only its id."""
+    options = {"serialization_options": {"drafts": {"only_id": False}}} if drafts else {}
     snap = call("create an export", client.projects.exports.create, id=project_id,
-                title="claimstance pull")
+                title="claimstance pull", **options)
     deadline = time.monotonic() + timeout
     status = snap.status
     wait: Any = None
