@@ -150,8 +150,7 @@ def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
     if status != "completed":
         raise refuse(Code.LS_API_ERROR, "label-studio",
                      f"the export of project {project_id} did not complete ({status})")
-    chunks = call("download the export", client.projects.exports.download, id=project_id,
-                  export_pk=snap.id, export_type="JSON")
-    data = b"".join(chunks)
+    data = call("download the export", lambda: b"".join(client.projects.exports.download(
+        id=project_id, export_pk=snap.id, export_type="JSON")))  # streamed: read inside call
     call("delete the export", client.projects.exports.delete, id=project_id, export_pk=snap.id)
     return orjson.loads(data)
