@@ -181,7 +181,9 @@ class Code(str, enum.Enum):
     LS_DAMAGED_PULL_RECORD = ("ls-damaged-pull-record", W, "Unreadable line in the pull records",
         "A line of .claimstance/ls-pulls.jsonl is not a pull record (cut short, or a merge "
         "left conflict markers); it is dropped, so the file it described counts as not "
-        "written by `ls pull` and is kept if it differs from Label Studio's version.", "ls")
+        "written by `ls pull` and is kept if it differs from Label Studio's version. A "
+        "project's last-pull line that cannot be read is dropped too, and that project's next "
+        "pull exports every task.", "ls")
     PUBLISH_INVALID = ("publish-invalid", E, "Corpus not valid",
         "Validation finds errors; nothing is published from an invalid corpus.", "publish")
     PUBLISH_NOT_BUILT = ("publish-not-built", E, "Dataset not built",

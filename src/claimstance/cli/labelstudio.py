@@ -255,17 +255,20 @@ def ls_push(project: str, url: str | None, api_key: str | None,
               "corpus), so the UI export's numeric user ids get the same pseudonyms as a pull "
               "from the server.")
 @click.option("--force", is_flag=True,
-              help="Also replace annotation files that were edited by hand.")
+              help="Also replace annotation files that were edited by hand (pulls every "
+              "task).")
 @click.option("--accept-edits-by-others", is_flag=True,
               help="Take an annotation that someone other than its author last saved in "
               "Label Studio as the author's (by default it is refused and the author's last "
               "pulled file kept).")
+@click.option("--all", "everything", is_flag=True,
+              help="Pull every task, not only those changed since the last pull.")
 @root_option
 @format_option("text", "json")
 @quiet_option
 def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | None,
             users: Path | None, force: bool, accept_edits_by_others: bool,
-            root: Path | None, fmt: str, quiet: bool) -> None:
+            everything: bool, root: Path | None, fmt: str, quiet: bool) -> None:
     """Export submitted annotations and write annotations/<doc_id>/<annotator>.json.
 
     Annotators become stable pseudonyms (a keyed hash of their e-mail; the key is
@@ -278,9 +281,13 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
     What each pull wrote is recorded in .claimstance/ls-pulls.jsonl (commit it with the
     files). Re-pulling changes nothing.
 
+    A pull asks only for the tasks changed since the last pull recorded there (and for
+    those whose annotations it refused or whose files it kept); --all asks for every task.
+
     \b
     Examples:
       claimstance ls pull
+      claimstance ls pull --all
       claimstance ls pull --from-export project-1-at-2026-11-25.json --users ~/users.json
     """
     from ..corpus.layout import Corpus
@@ -288,6 +295,9 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
     from ..labelstudio.identity import pseudonym_salt
     from ..labelstudio.pull import pull, pull_export
 
+    if everything and export is not None:
+        raise click.UsageError("--all goes with a pull from the server (a UI export is read "
+                               "whole anyway)")
     if users is not None and export is None:
         raise click.UsageError("--users goes with --from-export (a pull from the server asks "
                                "the server for its users)")
@@ -301,7 +311,7 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
         with connect(url, api_key) as client:
             summary = pull(client, corpus, project, salt=salt, force=force,
                            progress=show_progress(quiet), url=url,
-                           accept_edits_by_others=accept_edits_by_others)
+                           accept_edits_by_others=accept_edits_by_others, full=everything)
     emit(summary, fmt)
     finish(summary.ok)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
 
-from ..problems import Code, refuse
+from ..problems import Code, Refused, refuse
 
 DEFAULT_PROJECT = "claimstance"
 
@@ -124,11 +126,17 @@ def server_version(client: Any) -> str | None:
 
 
 def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
-                    progress: bool = False, drafts: bool = False) -> Any:
+                    progress: bool = False, drafts: bool = False,
+                    view: int | None = None) -> Any:
     """A JSON export snapshot of the project (tasks with their annotations), parsed.
 
-    `drafts`: every draft in full (its author's e-mail included), not only its id."""
-    options = {"serialization_options": {"drafts": {"only_id": False}}} if drafts else {}
+    `drafts`: every draft in full (its author's e-mail included), not only its id; `view`:
+    only the tasks that Data Manager view's filters select."""
+    options: dict[str, Any] = {}
+    if drafts:
+        options["serialization_options"] = {"drafts": {"only_id": False}}
+    if view is not None:
+        options["task_filter_options"] = {"view": view}
     snap = call("create an export", client.projects.exports.create, id=project_id,
                 title="claimstance pull", **options)
     deadline = time.monotonic() + timeout
@@ -154,3 +162,38 @@ def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
         id=project_id, export_pk=snap.id, export_type="JSON")))  # streamed: read inside call
     call("delete the export", client.projects.exports.delete, id=project_id, export_pk=snap.id)
     return orjson.loads(data)
+
+
+#: The title of the Data Manager tab a pull makes while it exports the changed tasks.
+CHANGED_VIEW = "claimstance ls pull: changed tasks (temporary)"
+
+
+def server_clock(client: Any) -> datetime | None:
+    """The server's time now (its HTTP Date header), so that watermarks compare server times
+    with server times; None when it sends none."""
+    response = call("ask the server's time", client.versions.with_raw_response.get)
+    date = response.headers.get("date")
+    try:
+        return parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        return None
+
+
+def export_changed(client: Any, project_id: int, since: str, tasks: Collection[int] = (),
+                   progress: bool = False) -> Any:
+    """An export of the tasks updated after `since` (server time) and of `tasks`.
+
+    Label Studio stamps a task's `updated_at` whenever one of its annotations is created,
+    updated or deleted. The export's filters come from a Data Manager view, made for the
+    export and deleted after it."""
+    items: list[dict[str, Any]] = [{"filter": "filter:tasks:updated_at", "operator": "greater",
+                                    "type": "Datetime", "value": since}]
+    items += [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": t}
+              for t in sorted(tasks)]
+    view = call("make a view of the changed tasks", client.views.create, project=project_id,
+                data={"title": CHANGED_VIEW, "filters": {"conjunction": "or", "items": items}})
+    try:
+        return export_snapshot(client, project_id, progress=progress, view=view.id)
+    finally:
+        with contextlib.suppress(Refused):  # a server gone: the first refusal says so
+            call("delete the view of the changed tasks", client.views.delete, id=view.id)

@@ -7,6 +7,11 @@ layer, sorted, so they are committed with the files they describe (a colleague's
 fresh clone recognises them) and two branches' pulls merge line by line. They hold the
 layer's path, the sha256 of the bytes written, and Label Studio's project, task and
 annotation ids and `updated_at`: no e-mail, no name. The build never reads them.
+
+One more line per project says when it was last pulled from a server and from which moment
+(server time) the next pull asks only for the tasks changed since, plus the tasks to ask for
+again whatever their time (an annotation refused, a file kept): that is what makes pulls
+incremental, and a pull that did not complete never moves it.
 """
 
 from __future__ import annotations
@@ -42,7 +47,40 @@ class Record:
     updated_at: str | None = None
 
 
+@dataclass(frozen=True)
+class Mark:
+    """The last completed pull of a project from its server."""
+
+    pull: str  # the project's title
+    project_id: int
+    at: str  # when the pull finished (UTC, ISO 8601)
+    since: str | None  # the next pull asks for tasks updated after this (server time)
+    retry: tuple[int, ...] = ()  # tasks the next pull asks for again
+    overlap: int | None = None  # annotators asked per task, at the time of the pull
+
+
+def _mark(d: dict[str, Any]) -> Mark | None:
+    """A parsed line as the mark of a project's last pull, or None when it is not one."""
+    title, project_id, at, since = d.get("pull"), d.get("project_id"), d.get("at"), \
+        d.get("since")
+    retry, overlap = d.get("retry", []), d.get("overlap")
+    if not (isinstance(title, str) and is_json_int(project_id) and isinstance(at, str)
+            and (since is None or isinstance(since, str)) and isinstance(retry, list)
+            and all(is_json_int(t) for t in retry)
+            and (overlap is None or is_json_int(overlap))):
+        return None
+    return Mark(title, project_id, at, since, tuple(retry), overlap)
+
+
 _SHA256 = re.compile(definition(DOCUMENT, "sha256")["pattern"])  # a sha256 as the schema says
+
+
+def _parsed(line: bytes) -> dict[str, Any]:
+    try:
+        d: Any = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return {}
+    return d if isinstance(d, dict) else {}
 
 
 def _record(line: bytes) -> Record | None:
@@ -69,6 +107,7 @@ class Ledger:
     path: Path
     records: dict[str, Record]
     problems: list[Problem] = field(default_factory=list)  # lines dropped (on save)
+    marks: dict[str, Mark] = field(default_factory=dict)  # project title -> its last pull
 
     @classmethod
     def of(cls, corpus: Corpus) -> Ledger:
@@ -80,10 +119,23 @@ class Ledger:
                          f"{LEDGER} leads outside the corpus (a symbolic link?); the pull "
                          "wrote nothing. Make .claimstance/ a folder of the corpus")
         records: dict[str, Record] = {}
+        marks: dict[str, Mark] = {}
         problems = []
         if path.is_file():
             for n, line in enumerate(path.read_bytes().split(b"\n"), 1):
                 if not line.strip():
+                    continue
+                d = _parsed(line)
+                if "pull" in d:
+                    m = _mark(d)
+                    if m is not None:
+                        marks[m.pull] = m
+                        continue
+                    problems.append(problem(
+                        Code.LS_DAMAGED_PULL_RECORD, LEDGER, "",
+                        f"line {n} is not the record of a project's last pull (cut short, or "
+                        "a merge left conflict markers); it was dropped, so the next pull of "
+                        "that project exports every task").at(n, None))
                     continue
                 r = _record(line)
                 if r is None:
@@ -95,14 +147,16 @@ class Ledger:
                         "is kept (ls-would-overwrite) until you check it").at(n, None))
                 else:
                     records[r.layer] = r
-        return cls(path, records, problems)
+        return cls(path, records, problems, marks)
+
     def untouched(self, rel: str, current: bytes) -> Record | None:
         """The record of `rel` when the file still holds what that pull wrote."""
         r = self.records.get(rel)
         return r if r is not None and r.sha256 == digest(current) else None
 
     def save(self) -> None:
-        if not self.records and not self.path.exists():
+        if not self.records and not self.marks and not self.path.exists():
             return  # nothing pulled yet: no file
         lines = [orjson.dumps(asdict(r)) for _, r in sorted(self.records.items())]
+        lines += [orjson.dumps(asdict(m)) for _, m in sorted(self.marks.items())]
         atomic_write(self.path, b"".join(x + b"\n" for x in lines))

@@ -1,11 +1,16 @@
 """`ls pull`: export a snapshot (or read a UI export), convert it with
 `labelstudio.convert_export` and write one file per (document, annotator). A file the last
 pull wrote and nobody edited is updated when its annotation changed in Label Studio; a file a
-person edited is kept unless `force` (see `ledger`)."""
+person edited is kept unless `force` (see `ledger`).
+
+Pulls are incremental: after a completed pull, the next exports only the tasks Label Studio
+changed since (with a margin for annotations saved while the export ran), plus those whose
+annotations were refused or whose files were kept, so they are seen again."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +20,37 @@ from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import layer_name
 from ..corpus.writing import atomic_write, dumps
-from ..problems import Code, problem, refuse
-from ..validation.reader import NotAFile, load, read_bytes, seed_or_none
+from ..problems import Code, Level, problem, refuse
+from ..validation.reader import NotAFile, is_json_int, load, read_bytes, seed_or_none
 from ..validation.run import validate
-from .api import DEFAULT_PROJECT, call, export_snapshot, find_project, progress_bar, server_version
+from .api import (
+    DEFAULT_PROJECT,
+    call,
+    export_changed,
+    export_snapshot,
+    find_project,
+    progress_bar,
+    server_clock,
+    server_version,
+)
 from .convert import Conversion, Layer, convert_export
 from .identity import read_users, users_map
-from .ledger import LEDGER, Ledger, Record, digest
+from .ledger import LEDGER, Ledger, Mark, Record, digest
 from .summary import Summary
+
+#: How long before the start of its export a pull's watermark is set: an annotation saved
+#: just before the export but committed after it (or stamped by a server whose clock is a
+#: little behind) is still asked for next time.
+MARGIN = timedelta(seconds=60)
+#: Past this many tasks to ask for again, a pull exports everything.
+MAX_RETRY = 200
 
 
 def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
          force: bool = False, progress: bool = False, url: str | None = None,
-         accept_edits_by_others: bool = False) -> Summary:
-    """Pull every submitted annotation of the project (authors from the server's users).
+         accept_edits_by_others: bool = False, full: bool = False) -> Summary:
+    """Pull the submitted annotations changed since the last pull (authors from the server's
+    users); all of them with `full` or `force`, or when no earlier pull is recorded.
 
     `url`, the server's address, lets messages link to the task in the UI. An
     annotation someone other than its author last updated is refused (the author's last
@@ -38,7 +60,16 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
     if project is None:
         raise refuse(Code.LS_NO_PROJECT, "label-studio",
                      f"no project titled {title!r} on the server; run `claimstance ls push`")
-    export = export_snapshot(client, project.id, progress=progress)
+    last = None if full or force else Ledger.of(corpus).marks.get(title)
+    if last is not None and (last.project_id != project.id or last.since is None
+                             or len(last.retry) > MAX_RETRY):
+        last = None  # another project of that title, or too much to ask for again
+    clock = server_clock(client)
+    if last is None:
+        export = export_snapshot(client, project.id, progress=progress)
+    else:
+        export = export_changed(client, project.id, str(last.since), last.retry,
+                                progress=progress)
     users = users_map(call("list users", client.users.list))
     base = url.rstrip("/") if url else None
     conv = convert_export(export, _seed_reader(corpus), salt=salt,
@@ -47,8 +78,33 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
                           task_url=(lambda t: f"{base}/projects/{project.id}/data?task={t}")
                           if base else None, accept_edits_by_others=accept_edits_by_others)
     summary = Summary("pull", title, project.id)
-    write_layers(corpus, conv, summary, force=force, progress=progress)
+    summary.settings["pulled"] = ("every task" if last is None
+                                  else f"tasks changed since {last.since}")
+    overlap = getattr(project, "maximum_annotations", None)
+    mark = Mark(title, project.id, _utc(datetime.now(timezone.utc)),
+                _utc(clock - MARGIN) if clock is not None else None,
+                tuple(sorted(_refused_tasks(export, conv))),
+                overlap if isinstance(overlap, int) else None)
+    write_layers(corpus, conv, summary, force=force, progress=progress, mark=mark)
     return summary
+
+
+def _utc(t: datetime) -> str:
+    """UTC with microseconds: the one form Label Studio's Data Manager filters read (it
+    ignores a filter whose time it cannot parse, which would export everything)."""
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _refused_tasks(export: Any, conv: Conversion) -> set[int]:
+    """Tasks with an annotation the conversion refused (errors point into the export)."""
+    out = set()
+    for p in conv.problems:
+        head = p.pointer.split("/")[1] if p.pointer.count("/") >= 1 else ""
+        if p.level is Level.ERROR and head.isdigit() and int(head) < len(export):
+            task = export[int(head)].get("id") if isinstance(export[int(head)], dict) else None
+            if is_json_int(task):
+                out.add(task)
+    return out
 
 
 def pull_export(file: Path, corpus: Corpus, *, salt: bytes, project: str | None = None,
@@ -136,31 +192,39 @@ def _same_content(current: bytes, data: bytes, layer: Layer) -> bool:
 
 
 def write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
-                 progress: bool = False) -> None:
+                 progress: bool = False, mark: Mark | None = None) -> None:
     """Write each converted layer atomically; keep files a person edited unless `force`.
 
     A file is replaced when it holds what the last pull wrote (its ledger record) or with
     `force`; otherwise it is kept and the message says why, and whether Label Studio holds
     a newer version than the file. Under the corpus's write lock: a concurrent pull cannot
-    write between the comparison and the write, nor interleave its pull records."""
+    write between the comparison and the write, nor interleave its pull records. `mark`, the
+    pull's watermark, is recorded only once every layer is written (with the tasks of the
+    files kept added to those to ask for again)."""
     with corpus_lock(corpus.root, "ls pull"):
-        _write_layers(corpus, conv, summary, force=force, progress=progress)
+        _write_layers(corpus, conv, summary, force=force, progress=progress, mark=mark)
 
 
 def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: bool,
-                  progress: bool) -> None:
+                  progress: bool, mark: Mark | None) -> None:
     ledger = Ledger.of(corpus)
     summary.counts.update(conv.counts)
     summary.report.extend(conv.problems)
     summary.report.extend(ledger.problems)
     written: list[Path] = []
     bar = progress_bar(progress, len(conv.layers), "writing layers")
+    kept: set[int] = set()
     try:
         for layer in conv.layers:
             if bar is not None:
                 bar.update(1)
+            before = _kept(summary)
             if _write_layer(corpus, layer, ledger, summary, force):
                 written.append(corpus.annotation_path(layer.doc_id, layer.annotator))
+            elif _kept(summary) > before and layer.task is not None:
+                kept.add(layer.task)
+        if mark is not None:
+            ledger.marks[mark.pull] = replace(mark, retry=tuple(sorted({*mark.retry, *kept})))
     finally:
         ledger.save()
         if bar is not None:
@@ -169,6 +233,11 @@ def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: 
         check = validate(corpus.root, written)
         summary.report.extend(p for p in check.problems
                               if p.path.startswith("annotations/"))
+
+
+def _kept(summary: Summary) -> int:
+    """Files kept so far, whatever kept them (an edit by hand, an older export)."""
+    return sum(n for k, n in summary.counts.items() if k.startswith("files kept"))
 
 
 def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,

@@ -20,6 +20,7 @@ from ..corpus.naming import GOLD, is_doc_id, pseudonym
 from ..problems import Code, refuse
 from .api import DEFAULT_PROJECT, call, export_snapshot, find_project
 from .identity import identity_of, users_map
+from .ledger import Ledger, Mark
 
 #: Documents listed one by one in the text output (JSON lists them all).
 TEXT_DOCUMENTS = 20
@@ -203,7 +204,7 @@ def from_export(tasks: list[Any], users: dict[int, str], *, salt: bytes, overlap
 
 
 def server_status(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
-                  last_pull: str | None = None, progress: bool = False) -> Status:
+                  progress: bool = False) -> Status:
     project = find_project(client, title)
     if project is None:
         raise refuse(Code.LS_NO_PROJECT, "label-studio",
@@ -213,17 +214,24 @@ def server_status(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, 
     overlap = getattr(project, "maximum_annotations", None)
     return from_export(tasks if isinstance(tasks, list) else [], users, salt=salt,
                        overlap=overlap if isinstance(overlap, int) else None, corpus=corpus,
-                       project=title, last_pull=last_pull)
+                       project=title, last_pull=_last_pull(corpus, title).at or None)
 
 
 # --- offline --------------------------------------------------------------------------------
 
-def offline_status(corpus: Corpus, title: str = DEFAULT_PROJECT, *, overlap: int | None = None,
-                   last_pull: str | None = None) -> Status:
-    """The status as the corpus shows it: layers per annotator and document, and gold."""
+def _last_pull(corpus: Corpus, title: str) -> Mark:
+    """The record of the project's last pull (empty when none is recorded)."""
+    return Ledger.of(corpus).marks.get(title) or Mark(title, 0, "", None)
+
+
+def offline_status(corpus: Corpus, title: str = DEFAULT_PROJECT) -> Status:
+    """The status as the corpus shows it: layers per annotator and document, and gold; the
+    overlap and the time are those of the last pull recorded."""
+    last = _last_pull(corpus, title)
+    overlap = last.overlap
     side = _corpus_side(corpus, corpus.doc_ids())
     per: Counter[str] = Counter(a for names in side.layers.values() for a in names)
-    return Status(title, "corpus", overlap, last_pull,
+    return Status(title, "corpus", overlap, last.at or None,
                   [AnnotatorStatus(a, n) for a, n in sorted(per.items())],
                   [_document(d, len(side.layers[d]), overlap, side)
                    for d in sorted(side.layers)])
