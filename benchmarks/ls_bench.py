@@ -8,7 +8,11 @@
    with the tasks: setting it up is not timed), then `claimstance ls pull` of it (timed end to
    end: export, conversion, validation, writes; target <= 120 s at N = 10,000; its peak RSS
    is reported).
-3. Where the pull's time goes, measured in this process with the library's own steps: the
+3. An incremental pull: CHANGED annotations (50, or N if fewer) updated in Label Studio after
+   that pull, then `claimstance ls pull` again (timed end to end; it exports only the changed
+   tasks; target <= 10 s at N = 10,000). The annotated project is left alone for a pull's
+   margin (a minute) before the full pull, so that pull's watermark lies after the import.
+4. Where the pull's time goes, measured in this process with the library's own steps: the
    server making the export, downloading it, parsing it (orjson), converting it
    (`convert_export`, target <= 3x the parse), and writing + validating the layers.
 
@@ -33,7 +37,8 @@ sys.path.insert(0, str(HERE))
 
 from bench import corpus, finish, stage  # noqa: E402  (the same process-per-stage runner as bench.py)
 
-TARGETS = {"push": 120.0, "pull": 120.0, "convert_vs_parse": 3.0}
+TARGETS = {"push": 120.0, "pull": 120.0, "incremental_pull": 10.0, "convert_vs_parse": 3.0}
+CHANGED = 50
 PULL_PROJECT = "claimstance-bench-pull"
 
 
@@ -81,6 +86,23 @@ def annotated_project(env: dict[str, str], root: Path) -> int:
         if batch:
             client.projects.import_tasks(id=project.id, request=batch)
         return int(project.id)
+
+
+def change_annotations(env: dict[str, str], project_id: int, k: int) -> int:
+    """An annotator presses Update on k annotations (a new lead time each); returns k."""
+    from claimstance.labelstudio.api import connect
+
+    with connect(env["LABEL_STUDIO_URL"], env["LABEL_STUDIO_API_KEY"]) as client:
+        tasks = client.tasks.list(project=project_id, fields="all", page_size=k)
+        done = 0
+        for task in tasks:
+            if done == k:
+                break
+            for a in task.annotations or []:
+                client.annotations.update(id=a["id"], lead_time=1000.0 + done)
+                done += 1
+                break
+    return done
 
 
 def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[str, float]:
@@ -142,6 +164,11 @@ def bench(n: int, work: Path) -> dict[str, Any]:
         pushed = json.loads(push["stdout"])
         assert pushed["counts"].get("tasks created") == n, pushed["counts"]
         project_id = annotated_project(env, root)
+        from claimstance.labelstudio.pull import MARGIN
+
+        print(f"waiting {MARGIN.total_seconds():.0f} s (a pull's margin) before the full pull",
+              file=sys.stderr)
+        time.sleep(MARGIN.total_seconds() + 1)
         target = work / f"ls-pull-{n}"
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(root, target)
@@ -149,6 +176,12 @@ def bench(n: int, work: Path) -> dict[str, Any]:
                               str(target), "--quiet", "--format", "json"])
         pulled = json.loads(pull["stdout"])
         assert pulled["counts"].get("files written") == n, pulled["counts"]
+        changed = change_annotations(env, project_id, min(CHANGED, n))
+        incremental = stage("incremental pull", [*py, "ls", "pull", "--project", PULL_PROJECT,
+                                                 "--root", str(target), "--quiet", "--format",
+                                                 "json"])
+        again = json.loads(incremental["stdout"])
+        assert again["counts"].get("files updated") == changed, again["counts"]
         parts = breakdown(env, project_id, root, n)
     finally:
         subprocess.run([sys.executable, "-m", "claimstance", "ls", "down", "--data-dir",
@@ -161,11 +194,15 @@ def bench(n: int, work: Path) -> dict[str, Any]:
                  "peak_rss_mib": round(push["peak_rss"] / 2**20, 1)},
         "pull": {"seconds": round(pull["seconds"], 2),
                  "peak_rss_mib": round(pull["peak_rss"] / 2**20, 1)},
+        "incremental_pull": {"seconds": round(incremental["seconds"], 2), "changed": changed,
+                             "tasks_exported": again["counts"].get("tasks", 0),
+                             "peak_rss_mib": round(incremental["peak_rss"] / 2**20, 1)},
         "pull_steps": {k: round(v, 3) for k, v in parts.items()},
         "convert_vs_parse": round(parts["convert"] / parts["parse"], 2),
     }
     checks: dict[str, float] = {"push": figures["push"]["seconds"],
                                 "pull": figures["pull"]["seconds"],
+                                "incremental_pull": figures["incremental_pull"]["seconds"],
                                 "convert_vs_parse": figures["convert_vs_parse"]}
     figures["targets"] = {k: {"value": v, "limit": TARGETS[k], "pass": v <= TARGETS[k]}
                           for k, v in checks.items()}
@@ -178,12 +215,17 @@ def render(f: dict[str, Any]) -> str:
              f"ls push into a fresh project: {f['push']['seconds']:.1f} s "
              f"(peak RSS {f['push']['peak_rss_mib']:.0f} MiB)",
              f"ls pull of annotated tasks:   {f['pull']['seconds']:.1f} s "
-             f"(peak RSS {f['pull']['peak_rss_mib']:.0f} MiB)", "",
+             f"(peak RSS {f['pull']['peak_rss_mib']:.0f} MiB)",
+             f"ls pull again, {f['incremental_pull']['changed']} annotations changed: "
+             f"{f['incremental_pull']['seconds']:.1f} s ("
+             f"{f['incremental_pull']['tasks_exported']} tasks exported, peak RSS "
+             f"{f['incremental_pull']['peak_rss_mib']:.0f} MiB)", "",
              "where a pull's time goes:"]
     for k, v in f["pull_steps"].items():
         lines.append(f"  {k:<18}{v:>10.3f}" + ("" if k.endswith("MiB") else " s"))
     lines += [f"  conversion / parse: x{f['convert_vs_parse']}", ""]
     what = {"push": "ls push of N seeds <= 120 s", "pull": "ls pull of N tasks <= 120 s",
+            "incremental_pull": "ls pull of N tasks, 50 changed, <= 10 s",
             "convert_vs_parse": "conversion <= 3x parsing the export"}
     for k, t in f["targets"].items():
         lines.append(f"{'PASS' if t['pass'] else 'FAIL'}  {what[k]} (measured {t['value']})")

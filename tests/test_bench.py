@@ -168,8 +168,10 @@ def test_ls_bench_smoke(tmp_path: Path) -> None:
                           text=True, timeout=900)
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     figures = json.loads(out.read_text())
-    assert figures["n"] == 3 and set(figures["targets"]) == {"push", "pull",
+    assert figures["n"] == 3 and set(figures["targets"]) == {"push", "pull", "incremental_pull",
                                                              "convert_vs_parse"}
+    assert figures["incremental_pull"]["changed"] == 3  # all of them, at N = 3
+    assert figures["incremental_pull"]["tasks_exported"] == 3
     assert {"server export", "download", "parse", "convert", "write + validate"} <= set(
         figures["pull_steps"])
     assert "where a pull's time goes" in proc.stdout
@@ -193,3 +195,30 @@ def test_quality_bench_scaling_smoke(tmp_path: Path) -> None:
                                        "build layers"}
     assert all(isinstance(t["pass"], bool) for t in figures["targets"].values())
     assert "MiB above floor / 1,000 spans" in proc.stdout and "(left out)" in proc.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.labelstudio
+def test_ls_load_smoke(tmp_path: Path) -> None:
+    """The team benchmark runs end to end, small: a throwaway PostgreSQL, Label Studio on
+    it, a few annotators at once while pulls run, the corpus checked against the server, and
+    both faults recovered from (the figures' shape and the checks, not timings)."""
+    from claimstance.labelstudio.server import ensure_venv
+
+    ensure_venv(quiet=True)
+    out = tmp_path / "load.json"
+    proc = subprocess.run([sys.executable, str(BENCH / "ls_load.py"), "--annotators", "3",
+                           "--ops", "30", "--docs", "12", "--work", str(tmp_path / "w"),
+                           "--json", str(out)], capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    f = json.loads(out.read_text())
+    assert f["operations"] + f["failed operations"] == 30 and f["pass"]
+    assert (f["lost"], f["duplicated"], f["skipped, drafted or cancelled but written"]) == (
+        0, 0, 0)
+    assert f["expected layers"] == f["layers in the corpus"] > 0 and f["status matches"]
+    kill = f["kill Label Studio during a pull"]
+    assert kill["recovered"] and kill["pull exit code"] == 1 and kill["corpus unchanged"]
+    restart = f["restart PostgreSQL during a push"]
+    assert restart["recovered"] and restart["documents with two tasks"] == 0
+    for line in ("lost = 0", "duplicated = 0", "server 5xx = ", "operations per second"):
+        assert line in proc.stdout
