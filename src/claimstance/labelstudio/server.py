@@ -102,9 +102,11 @@ def free_port() -> int:
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """Whether nothing listens on host:port (we can bind it ourselves)."""
+    """Whether nothing listens on host:port (we can bind it ourselves). Connections a
+    stopped server left in TIME_WAIT do not count: the server binds over them too."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:  # in use, or not ours to take (a privileged port): either way, no
