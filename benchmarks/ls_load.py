@@ -423,7 +423,7 @@ def kill_during_pull(team: Team, root: Path) -> dict[str, Any]:
             "next pull exit code": again.returncode,
             "recovered": started and pull.returncode == 1 and code is not None
             and "Traceback" not in err and after_kill == before and again.returncode == 0,
-            "pull stderr": err.strip().splitlines()[-1:] if err.strip() else [],
+            "pull error": [x for x in err.splitlines() if x.startswith("error")],
             "next pull output": again.stdout.strip().splitlines()[-3:]}
 
 
@@ -458,7 +458,7 @@ def restart_during_push(team: Team, root: Path, extra: Path) -> dict[str, Any]:
             "documents with two tasks": int(twice),
             "recovered": again.returncode == 0 and total == before + added and int(twice) == 0
             and "Traceback" not in err,
-            "push stderr": err.strip().splitlines()[-1:] if err.strip() else []}
+            "push error": [x for x in err.splitlines() if x.startswith("error")]}
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -521,7 +521,7 @@ def run(annotators: int, ops: int, docs: int, work: Path, faults: bool) -> dict[
             "final pull counts": json.loads(final.stdout)["counts"] if final.stdout else {},
             "client-seen 5xx": log.client_5xx, "status matches": ok, "status": how,
         } | result
-        figures["server 5xx"] = team.five_hundreds()
+        figures["server 5xx"] = figures["server 5xx during the load"] = team.five_hundreds()
         if faults:
             figures["kill Label Studio during a pull"] = kill_during_pull(team, root)
             extra = corpus(work, docs + max(600, docs), "clean")
@@ -559,7 +559,8 @@ def render(f: dict[str, Any]) -> str:
              f"{f['skipped, drafted or cancelled but written']}",
              f"acknowledged by the server but not on it = "
              f"{f['acknowledged by the server but not on it']}",
-             f"server 5xx = {f['server 5xx']} (seen by annotators: {f['client-seen 5xx']})",
+             f"server 5xx = {f['server 5xx during the load']} during the load (seen by "
+             f"annotators: {f['client-seen 5xx']}), {f['server 5xx']} with the faults",
              f"ls status: {f['status']} ({'PASS' if f['status matches'] else 'FAIL'})"]
     for name in ("kill Label Studio during a pull", "restart PostgreSQL during a push"):
         if name in f:

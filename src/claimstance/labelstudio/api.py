@@ -19,7 +19,11 @@ DEFAULT_PROJECT = "claimstance"
 
 @contextlib.contextmanager
 def connect(url: str | None, api_key: str | None) -> Iterator[Any]:
-    """An SDK client for the server (its HTTP connections are closed on exit)."""
+    """An SDK client for the server (its HTTP connections are closed on exit).
+
+    The SDK's automatic retries are off: it re-sent a task import whose first attempt the
+    server had stored before failing (PostgreSQL restarting), which duplicated 500 tasks.
+    A failed request is a coded refusal instead, and every command is safe to run again."""
     import httpx
     from label_studio_sdk import LabelStudio
 
@@ -29,7 +33,7 @@ def connect(url: str | None, api_key: str | None) -> Iterator[Any]:
                      "LABEL_STUDIO_API_KEY (see `claimstance ls up`)")
     with httpx.Client(timeout=120, follow_redirects=True) as http:
         yield LabelStudio(base_url=url.rstrip("/"), api_key=api_key,  # type: ignore[no-untyped-call]
-                          httpx_client=http)
+                          httpx_client=http, max_retries=0)
 
 
 def call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -40,8 +44,11 @@ def call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     except ApiError as e:
         body = e.body if isinstance(e.body, dict) else {}
         detail = body.get("validation_errors") or body.get("detail") or e.body
+        if isinstance(detail, str) and detail.lstrip()[:1] == "<":  # an HTML error page
+            detail = "the server failed; its log (server.log in its data folder) says why"
         raise refuse(Code.LS_API_ERROR, "label-studio",
-                     f"Label Studio refused to {what} (HTTP {e.status_code}): {detail}") from None
+                     f"Label Studio refused to {what} (HTTP {e.status_code}): "
+                     f"{str(detail)[:500]}") from None
     except OSError as e:
         raise refuse(Code.LS_UNREACHABLE, "label-studio",
                      f"cannot reach Label Studio to {what}: {e}") from None
