@@ -379,6 +379,24 @@ def status_matches(team: Team, root: Path, state: list[dict[str, Any]],
     return not wrong, f"{len(want) - len(wrong)} of {len(want)} annotators' counts match"
 
 
+def same_as_full_pull(team: Team, root: Path) -> bool:
+    """The layers the incremental pulls left are those one pull of every task writes."""
+    fresh = root.parent / f"{root.name}-full"
+    shutil.rmtree(fresh, ignore_errors=True)
+    def pulled(folder: str, names: list[str]) -> list[str]:
+        layers = Path(folder).parent.name == "annotations"
+        return [n for n in names if n == ".claimstance" or (layers and n != "gold.json")]
+
+    shutil.copytree(root, fresh, ignore=pulled)
+    out = team.cli("ls", "pull", "--all", "--project", PROJECT, "--root", str(fresh), "--quiet")
+    layers = {p.relative_to(root).as_posix(): p.read_bytes()
+              for p in root.glob("annotations/*/a*.json")}
+    again = {p.relative_to(fresh).as_posix(): p.read_bytes()
+             for p in fresh.glob("annotations/*/a*.json")}
+    shutil.rmtree(fresh, ignore_errors=True)
+    return out.returncode == 0 and layers == again
+
+
 def tree(root: Path) -> str:
     """A digest of everything a pull may write (layers and the record of pulls)."""
     h = hashlib.sha256()
@@ -505,6 +523,7 @@ def run(annotators: int, ops: int, docs: int, work: Path, faults: bool) -> dict[
         final = team.cli("ls", "pull", "--project", PROJECT, "--root", str(root), "--quiet",
                          "--format", "json")
         result = check(team, root, log)
+        result["incremental pulls equal one full pull"] = same_as_full_pull(team, root)
         state, users = result.pop("state"), result.pop("users")
         ok, how = status_matches(team, root, state, users)
         done = sum(log.ops.values())
@@ -530,7 +549,8 @@ def run(annotators: int, ops: int, docs: int, work: Path, faults: bool) -> dict[
     checks = [figures["lost"] == 0, figures["duplicated"] == 0,
               figures["skipped, drafted or cancelled but written"] == 0,
               figures["acknowledged by the server but not on it"] == 0,
-              figures["final pull exit code"] == 0, figures["status matches"]]
+              figures["final pull exit code"] == 0, figures["status matches"],
+              figures["incremental pulls equal one full pull"]]
     if faults:
         checks += [figures["kill Label Studio during a pull"]["recovered"],
                    figures["restart PostgreSQL during a push"]["recovered"]]
@@ -561,6 +581,8 @@ def render(f: dict[str, Any]) -> str:
              f"{f['acknowledged by the server but not on it']}",
              f"server 5xx = {f['server 5xx during the load']} during the load (seen by "
              f"annotators: {f['client-seen 5xx']}), {f['server 5xx']} with the faults",
+             f"incremental pulls equal one full pull: "
+             f"{'yes' if f['incremental pulls equal one full pull'] else 'NO'}",
              f"ls status: {f['status']} ({'PASS' if f['status matches'] else 'FAIL'})"]
     for name in ("kill Label Studio during a pull", "restart PostgreSQL during a push"):
         if name in f:
