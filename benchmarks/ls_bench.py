@@ -1,6 +1,9 @@
 """The Label Studio round trip at scale, against a real server started for the run.
 
-    python benchmarks/ls_bench.py N [--work DIR] [--json FILE]
+    python benchmarks/ls_bench.py N [--work DIR] [--json FILE] [--postgres]
+
+The server keeps its data in SQLite, as `ls up` does by default, or with --postgres in a
+throwaway PostgreSQL cluster (`pgcluster.py`), as a team's server does.
 
 1. `claimstance ls push` of N seeds into a fresh project (timed end to end, as a user runs
    it; target <= 120 s at N = 10,000).
@@ -42,7 +45,7 @@ CHANGED = 50
 PULL_PROJECT = "claimstance-bench-pull"
 
 
-def server(work: Path) -> tuple[dict[str, str], Path]:
+def server(work: Path, database: str | None = None) -> tuple[dict[str, str], Path]:
     """A fresh Label Studio on a free port (`claimstance ls up`), and the environment that
     points the CLI at it."""
     from claimstance.labelstudio.server import free_port
@@ -55,6 +58,8 @@ def server(work: Path) -> tuple[dict[str, str], Path]:
             "LABEL_STUDIO_API_KEY": secrets.token_hex(20),
             "CLAIMSTANCE_PSEUDONYM_SALT": secrets.token_hex(16),
             "XDG_CONFIG_HOME": str(data / "config")}
+    if database is not None:
+        env["CLAIMSTANCE_LS_DATABASE"] = database
     up = subprocess.run([sys.executable, "-m", "claimstance", "ls", "up", "--port", str(port),
                          "--data-dir", str(data)], env=env, capture_output=True, text=True)
     if up.returncode:
@@ -152,9 +157,20 @@ def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[
     return out
 
 
-def bench(n: int, work: Path) -> dict[str, Any]:
+def bench(n: int, work: Path, postgres: bool = False) -> dict[str, Any]:
+    if not postgres:
+        return _bench(n, work, None)
+    from pgcluster import cluster
+
+    with cluster() as pg:
+        figures = _bench(n, work, pg.database("labelstudio").url())
+    figures["database"] = "PostgreSQL"
+    return figures
+
+
+def _bench(n: int, work: Path, database: str | None) -> dict[str, Any]:
     root = corpus(work, n, "clean")  # the same corpus bench.py writes
-    env, data = server(work)
+    env, data = server(work, database)
     py = [sys.executable, "-m", "claimstance"]
     saved = dict(os.environ)
     os.environ.update(env)  # the stages talk to this server
@@ -189,7 +205,7 @@ def bench(n: int, work: Path) -> dict[str, Any]:
         os.environ.clear()
         os.environ.update(saved)
     figures: dict[str, Any] = {
-        "n": n,
+        "n": n, "database": "SQLite",
         "push": {"seconds": round(push["seconds"], 2),
                  "peak_rss_mib": round(push["peak_rss"] / 2**20, 1)},
         "pull": {"seconds": round(pull["seconds"], 2),
@@ -211,7 +227,8 @@ def bench(n: int, work: Path) -> dict[str, Any]:
 
 
 def render(f: dict[str, Any]) -> str:
-    lines = [f"N = {f['n']} tasks, one real Label Studio server on 127.0.0.1", "",
+    lines = [f"N = {f['n']} tasks, one real Label Studio server on 127.0.0.1 ({f['database']})",
+             "",
              f"ls push into a fresh project: {f['push']['seconds']:.1f} s "
              f"(peak RSS {f['push']['peak_rss_mib']:.0f} MiB)",
              f"ls pull of annotated tasks:   {f['pull']['seconds']:.1f} s "
@@ -238,10 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("n", type=int, help="tasks to push and to pull")
     ap.add_argument("--work", type=Path, default=Path(".bench"), help="working folder")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--postgres", action="store_true",
+                    help="the server on a throwaway PostgreSQL cluster (default: SQLite)")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")
-    return finish(bench(args.n, args.work.absolute()), render, args.json)
+    return finish(bench(args.n, args.work.absolute(), args.postgres), render, args.json)
 
 
 if __name__ == "__main__":
