@@ -118,6 +118,32 @@ def corpus(tmp_path: Path) -> Iterator[Path]:
     yield copy_corpus(tmp_path / "corpus")
 
 
+def listening(port: int) -> list[str]:
+    """The addresses sockets listen on at `port` (little-endian hex, as /proc shows them:
+    0100007F is 127.0.0.1, 00000000 is every interface)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cols = line.split()
+            address, at = cols[1].rsplit(":", 1)
+            if cols[3] == "0A" and int(at, 16) == port:
+                found.append(address)
+    return found
+
+
+@pytest.fixture
+def three_docs(corpus: Path) -> Path:
+    """The repository's corpus plus two short seeds, `second-doc` and `third-doc`."""
+    from claimstance.ingest import ingest
+
+    for doc_id, text in (("second-doc", "Algeria denied the accusation on Monday."),
+                         ("third-doc", "Bamako said the drone was on a routine mission.")):
+        (corpus / "src.txt").write_text(text, encoding="utf-8")
+        ingest(corpus / "src.txt", doc_id, corpus, title=doc_id, added="2026-11-25")
+    (corpus / "src.txt").unlink()
+    return corpus
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Any]:
     """A throwaway PostgreSQL cluster (initdb in a temporary folder, a free loopback port,

@@ -17,7 +17,6 @@ import pytest
 
 import claimstance.labelstudio.pull as pull_module
 from claimstance.corpus.layout import Corpus
-from claimstance.ingest import ingest
 from claimstance.labelstudio.api import CHANGED_VIEW, find_project, project_tasks
 from claimstance.labelstudio.convert import results_of
 from claimstance.labelstudio.ledger import LEDGER, Ledger
@@ -32,13 +31,9 @@ MALI = "mali-accuses-algeria-downed-drone"
 
 
 @pytest.fixture
-def project(ls_server: LSServer, corpus: Path) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+def project(ls_server: LSServer, three_docs: Path) -> Iterator[tuple[str, Any, dict[str, Any]]]:
     """A project of three documents, each annotated once by the admin."""
-    for doc_id, text in (("second-doc", "Algeria denied the accusation on Monday."),
-                         ("third-doc", "Bamako said the drone was on a routine mission.")):
-        (corpus / "src.txt").write_text(text, encoding="utf-8")
-        ingest(corpus / "src.txt", doc_id, corpus, title=doc_id, added="2026-11-25")
-    (corpus / "src.txt").unlink()
+    corpus = three_docs
     title = f"incremental-{secrets.token_hex(3)}"
     with ls_server.client() as client:
         push(client, Corpus.at(corpus), title, annotators_per_task=2)

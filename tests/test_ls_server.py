@@ -20,6 +20,8 @@ import pytest
 
 from claimstance.labelstudio.server import free_port, identify, lookup, start_time
 
+from .conftest import listening
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
@@ -114,14 +116,7 @@ def test_down_with_a_corrupt_or_recycled_record(env: dict[str, str], tmp_path: P
 def test_the_server_listens_on_loopback_only(ls_server: Any) -> None:
     """`ls up` binds 127.0.0.1: nothing on another interface (or all of them) answers."""
     port = int(ls_server.url.rsplit(":", 1)[1])
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            cols = line.split()
-            address, at = cols[1].rsplit(":", 1)
-            if cols[3] == "0A" and int(at, 16) == port:
-                found.append(address)
-    assert found == ["0100007F"]  # 127.0.0.1, little-endian hex; no 0.0.0.0, no ::
+    assert listening(port) == ["0100007F"]  # 127.0.0.1; no 0.0.0.0, no ::
 
 
 def test_up_says_first_time_only_when_it_installs(env: dict[str, str], tmp_path: Path,

@@ -15,7 +15,6 @@ import httpx
 
 from claimstance.corpus.layout import Corpus
 from claimstance.corpus.naming import pseudonym
-from claimstance.ingest import ingest
 from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
 from claimstance.labelstudio.convert import results_of
 
@@ -38,12 +37,8 @@ def status(server: LSServer, root: Path, *args: str) -> dict[str, Any]:
     return data
 
 
-def test_status_online_and_offline(ls_server: LSServer, corpus: Path) -> None:
-    for doc_id, text in (("second-doc", "Algeria denied the accusation on Monday."),
-                         ("third-doc", "Bamako said the drone was on a routine mission.")):
-        (corpus / "src.txt").write_text(text, encoding="utf-8")
-        ingest(corpus / "src.txt", doc_id, corpus, title=doc_id, added="2026-11-25")
-    (corpus / "src.txt").unlink()
+def test_status_online_and_offline(ls_server: LSServer, three_docs: Path) -> None:
+    corpus = three_docs
     project = f"status-{secrets.token_hex(3)}"
     pushed = cli(ls_server, "ls", "push", "--project", project, "--annotators-per-task", "2",
                  cwd=corpus)

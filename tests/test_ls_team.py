@@ -20,7 +20,7 @@ from claimstance.corpus.layout import Corpus
 from claimstance.labelstudio.push import push
 from claimstance.labelstudio.server import free_port
 
-from .conftest import LSServer
+from .conftest import LSServer, listening
 
 pytestmark = [pytest.mark.postgres, pytest.mark.labelstudio]
 PUBLIC = "https://label.example.org"  # the TLS proxy's address annotators open
@@ -56,17 +56,6 @@ def group_argvs(leader: int) -> list[bytes]:
         except (OSError, ValueError):
             continue
     return out
-
-
-def listening(port: int) -> list[str]:
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            cols = line.split()
-            address, at = cols[1].rsplit(":", 1)
-            if cols[3] == "0A" and int(at, 16) == port:
-                found.append(address)
-    return found
 
 
 @pytest.fixture(scope="module")
