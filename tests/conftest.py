@@ -144,6 +144,28 @@ def three_docs(corpus: Path) -> Path:
     return corpus
 
 
+@contextlib.contextmanager
+def signed_up(url: str, token: str, name: str = "bob") -> Iterator[tuple[int, str, Any]]:
+    """An annotator signed up through the invite link and logged in: their user id, e-mail
+    and an HTTP session that saves annotations as their own (Label Studio records whoever
+    saves an annotation as its `updated_by`, so the admin's token cannot stand in for them)."""
+    import httpx
+
+    from claimstance.labelstudio.api import create_annotator
+
+    email, password = f"{name}-{secrets.token_hex(4)}@example.org", secrets.token_hex(8) + "A1!"
+    uid = create_annotator(url, token, email, password)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        http.get("/user/login/")
+        r = http.post("/user/login/", headers={"Referer": f"{url}/user/login/"}, data={
+            "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "", "email": email,
+            "password": password})
+        assert r.status_code == 302, r.text
+        http.headers.update({"X-CSRFToken": http.cookies.get("csrftoken") or "",
+                             "Referer": url})
+        yield uid, email, http
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Any]:
     """A throwaway PostgreSQL cluster (initdb in a temporary folder, a free loopback port,

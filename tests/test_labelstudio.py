@@ -8,7 +8,6 @@ without labels, cancelled and draft annotations, several annotators, unreliable
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import string
@@ -28,7 +27,7 @@ from claimstance.corpus.palette import on_white, palette, tint
 from claimstance.corpus.schema import claim_types, mention_types, stance_labels
 from claimstance.dataset.build import build
 from claimstance.ingest import ingest
-from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
+from claimstance.labelstudio.api import find_project, project_tasks
 from claimstance.labelstudio.config import hotkeys, labelstudio_config
 from claimstance.labelstudio.convert import results_of
 from claimstance.labelstudio.pull import pull
@@ -37,7 +36,7 @@ from claimstance.problems import Refused
 from claimstance.validation.run import validate
 from claimstance.viewer import palette_css
 
-from .conftest import REPO, LSServer
+from .conftest import REPO, LSServer, signed_up
 
 DOC = "mali-accuses-algeria-downed-drone"
 EMOJI_DOC = "emoji-flags-and-drones"
@@ -205,33 +204,13 @@ def test_push_updates_a_stale_config(client: Any, ls_corpus: Path, project: str)
     assert client.projects.get(id=p.id).label_config.strip() == labelstudio_config().strip()
 
 
-@contextlib.contextmanager
-def annotator(url: str, token: str) -> Iterator[tuple[int, Any]]:
-    """An annotator signed up through the invite link and logged in: their user id and an
-    HTTP session that saves annotations as their own (Label Studio records whoever saves an
-    annotation as its `updated_by`, so the admin's token cannot stand in for them)."""
-    import httpx
-
-    email, password = f"bob-{rid()}@example.org", rid() + "A1!"
-    uid = create_annotator(url, token, email, password)
-    with httpx.Client(base_url=url, timeout=60) as http:
-        http.get("/user/login/")
-        r = http.post("/user/login/", headers={"Referer": f"{url}/user/login/"}, data={
-            "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "", "email": email,
-            "password": password})
-        assert r.status_code == 302, r.text
-        http.headers.update({"X-CSRFToken": http.cookies.get("csrftoken") or "",
-                             "Referer": url})
-        yield uid, http
-
-
 def _annotate(client: Any, project_id: int, gold: dict[str, Any], *, emoji_task: Any,
               url: str, token: str) -> None:
     """Annotations as the UI leaves them, quirks and all; returns user ids by role."""
     tasks = project_tasks(client, project_id)
     task = tasks[DOC]
     admin = next(u for u in client.users.list() if u.email == "admin@example.org")
-    with annotator(url, token) as (bob, as_bob):
+    with signed_up(url, token) as (bob, _, as_bob):
         _annotate_as(client, task, gold, emoji_task, as_bob, url, token)
     assert admin.id != bob
 

@@ -24,7 +24,7 @@ from claimstance.labelstudio.pull import pull
 from claimstance.labelstudio.push import push
 from claimstance.labelstudio.status import offline_status
 
-from .conftest import LSServer
+from .conftest import LSServer, signed_up
 
 SALT = b"test-salt"
 MALI = "mali-accuses-algeria-downed-drone"
@@ -105,28 +105,32 @@ def _admin(c: Corpus) -> str:
 
 
 def test_refused_and_kept_tasks_are_asked_for_again(project: tuple[str, Any, dict[str, Any]],
-                                                    corpus: Path,
+                                                    corpus: Path, ls_server: LSServer,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     title, client, made = project
     monkeypatch.setattr(pull_module, "MARGIN", timedelta(0))
     c = Corpus.at(corpus)
     broken = made["tasks"]["third-doc"]
-    bob = client.users.create(email=f"bob-{secrets.token_hex(3)}@example.org",
-                              username=f"bob{secrets.token_hex(3)}")
-    bad = client.annotations.create(id=broken.id, completed_by=bob.id, result=[
-        {"id": "r9", "from_name": "mention", "to_name": "text", "type": "labels",
-         "value": {"start": 0, "end": 900, "labels": ["GPE"]}}])  # offsets past the text
-    settle()
-    first = pull(client, c, title, salt=SALT)
-    assert errors(first) == ["offset-out-of-range"]
-    assert Ledger.of(c).marks[title].retry == (broken.id,)
-    settle()
-    again = pull(client, c, title, salt=SALT)  # unchanged, yet asked for and reported again
-    assert again.counts["tasks"] == 1
-    assert errors(again) == ["offset-out-of-range"]
-    client.annotations.update(id=bad.id, result=[
-        {"id": "r9", "from_name": "mention", "to_name": "text", "type": "labels",
-         "value": {"start": 0, "end": 6, "labels": ["GPE"]}}])
+
+    def mention(end: int) -> dict[str, Any]:
+        return {"result": [{"id": "r9", "from_name": "mention", "to_name": "text",
+                            "type": "labels",
+                            "value": {"start": 0, "end": end, "labels": ["GPE"]}}]}
+
+    with signed_up(ls_server.url, ls_server.token) as (_, _, as_bob):
+        made_by_bob = as_bob.post(f"/api/tasks/{broken.id}/annotations/",
+                                  json=mention(900))  # offsets past the text
+        made_by_bob.raise_for_status()
+        bad = made_by_bob.json()
+        settle()
+        first = pull(client, c, title, salt=SALT)
+        assert errors(first) == ["offset-out-of-range"]
+        assert Ledger.of(c).marks[title].retry == (broken.id,)
+        settle()
+        again = pull(client, c, title, salt=SALT)  # unchanged, yet asked again and reported
+        assert again.counts["tasks"] == 1
+        assert errors(again) == ["offset-out-of-range"]
+        as_bob.patch(f"/api/annotations/{bad['id']}/", json=mention(6)).raise_for_status()
     settle()
     fixed = pull(client, c, title, salt=SALT)
     assert not errors(fixed) and fixed.counts["files written"] == 1

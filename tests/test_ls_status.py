@@ -15,10 +15,10 @@ import httpx
 
 from claimstance.corpus.layout import Corpus
 from claimstance.corpus.naming import pseudonym
-from claimstance.labelstudio.api import create_annotator, find_project, project_tasks
+from claimstance.labelstudio.api import find_project, project_tasks
 from claimstance.labelstudio.convert import results_of
 
-from .conftest import LSServer
+from .conftest import LSServer, signed_up
 
 SALT = b"test-salt"  # the ls_server fixture's CLAIMSTANCE_PSEUDONYM_SALT
 MALI = "mali-accuses-algeria-downed-drone"
@@ -43,27 +43,24 @@ def test_status_online_and_offline(ls_server: LSServer, three_docs: Path) -> Non
     pushed = cli(ls_server, "ls", "push", "--project", project, "--annotators-per-task", "2",
                  cwd=corpus)
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
-    emails = {who: f"{who}-{secrets.token_hex(3)}@example.org" for who in ("bob", "carol")}
-    ids = {who: create_annotator(ls_server.url, ls_server.token, email, "Pass-" +
-                                 secrets.token_hex(6)) for who, email in emails.items()}
-    with ls_server.client() as client:
+    url, token = ls_server.url, ls_server.token
+    with ls_server.client() as client, signed_up(url, token, "bob") as (_, bob_email, as_bob), \
+            signed_up(url, token, "carol") as (_, carol_email, as_carol):
         p = find_project(client, project)
         assert p is not None
         tasks = project_tasks(client, p.id)
         gold = Corpus.at(corpus).read_layer(MALI, "gold")
         mention = {"mentions": gold["mentions"][:1], "claims": [], "stances": []}
         client.annotations.create(id=tasks[MALI].id, result=results_of(gold))  # the admin
-        client.annotations.create(id=tasks[MALI].id, result=results_of(mention),
-                                  completed_by=ids["bob"])
-        client.annotations.create(id=tasks["second-doc"].id, result=[],
-                                  completed_by=ids["bob"])
-        client.annotations.create(id=tasks["second-doc"].id, result=[], was_cancelled=True,
-                                  completed_by=ids["carol"])
-        httpx.post(f"{ls_server.url}/api/tasks/{tasks['third-doc'].id}/drafts",
-                   headers={"Authorization": f"Token {ls_server.token}"},
+        for task, body, who in ((MALI, {"result": results_of(mention)}, as_bob),
+                                ("second-doc", {"result": []}, as_bob),
+                                ("second-doc", {"result": [], "was_cancelled": True}, as_carol)):
+            who.post(f"/api/tasks/{tasks[task].id}/annotations/", json=body).raise_for_status()
+        httpx.post(f"{url}/api/tasks/{tasks['third-doc'].id}/drafts",
+                   headers={"Authorization": f"Token {token}"},
                    json={"result": [], "lead_time": 1.0}).raise_for_status()
     admin, bob, carol = (pseudonym(e, SALT) for e in
-                         ("admin@example.org", emails["bob"], emails["carol"]))
+                         ("admin@example.org", bob_email, carol_email))
 
     online = status(ls_server, corpus, "--project", project)
     people = {a["annotator"]: a for a in online["annotators"]}
