@@ -141,3 +141,16 @@ def test_without_database_the_server_keeps_sqlite(ls_server: Any) -> None:
     record = json.loads((ls_server.data / "server.json").read_text())
     assert record["database"] is None and record["listen"] == "127.0.0.1"
     assert (ls_server.data / "label_studio.sqlite3").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("option", "value"), [("--host", "label.example.org"),
+                                               ("--public-url", "https://x.org/label"),
+                                               ("--public-url", "label.example.org")])
+def test_up_refuses_a_malformed_address(env: dict[str, str], tmp_path: Path, option: str,
+                                        value: str) -> None:
+    """A listening address that is no IP address, or a public URL with a path or without a
+    scheme, is refused before anything starts."""
+    out = ls(env, "up", "--port", str(free_port()), "--data-dir", str(tmp_path / "data"),
+             option, value)
+    assert out.returncode == 1 and f"[ls-server] {option}" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "data").exists()
