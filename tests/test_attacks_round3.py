@@ -64,15 +64,16 @@ def test_force_never_deletes_a_repository_nested_in_the_output(
 
 TRACKED = [("export", "tests"), ("build", "tests"), ("site", "docs"), ("publish", "benchmarks"),
            ("build", "notes"), ("export", "notes/new"), ("site", "tests/site"),
-           ("build", "src/claimstance")]
+           ("build", "src/claimstance"), ("build", ":drafts"), ("site", ":drafts/new")]
 
 
 @pytest.fixture
 def project(repo: Path) -> Path:
-    """The corpus as the project's repository: its own folders, and a folder `notes/` that
-    is no project folder but that git tracks."""
+    """The corpus as the project's repository: its own folders, and folders that are no
+    project folder but that git tracks: `notes/`, and `:drafts/` (a name git reads as a
+    pathspec's magic unless told to read it literally)."""
     for rel in ("tests/test_x.py", "docs/index.md", "benchmarks/b.py", "src/claimstance/x.py",
-                "notes/todo.md"):
+                "notes/todo.md", ":drafts/todo.md"):
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text("tracked\n")
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
@@ -92,7 +93,8 @@ def test_force_never_replaces_a_folder_git_tracks(project: Path, monkeypatch: py
     assert snapshot(project.parent) == before
 
 
-@pytest.mark.parametrize(("command", "out"), [c for c in TRACKED if "notes" not in c[1]])
+@pytest.mark.parametrize(("command", "out"), [c for c in TRACKED
+                                             if not c[1].startswith(("notes", ":drafts"))])
 def test_the_project_s_own_folders_are_never_outputs_even_without_git(
         corpus: Path, monkeypatch: pytest.MonkeyPatch, command: str, out: str) -> None:
     """M18 without git (a copy of the project, a tarball): the folder names alone."""

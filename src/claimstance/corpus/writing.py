@@ -271,8 +271,10 @@ def _tracked(target: Path, root: Path) -> str | None:
     first = base / target.relative_to(base).parts[0] if target != base else target
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
-        res = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(top), "ls-files",
-                              "--error-unmatch", "--", first.relative_to(top).as_posix()],
+        # literally: a folder named ':x' or '*' is a pathspec's magic or a glob otherwise
+        res = subprocess.run(["git", "--literal-pathspecs", "-c", "safe.directory=*", "-C",
+                              str(top), "ls-files", "--error-unmatch", "--",
+                              first.relative_to(top).as_posix()],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                              check=False)
     except OSError:  # no git here: the project's own folders are still in PROTECTED
