@@ -265,6 +265,19 @@ def test_import_never_writes_through_a_link_out_of_the_corpus(
     assert snapshot(tmp_path) == before
 
 
+def test_import_never_writes_through_a_link_that_leads_nowhere(three: tuple[Path, Path],
+                                                               tmp_path: Path) -> None:
+    """A document folder linked to itself (a loop): `Corpus.inside` raised RuntimeError, a
+    traceback; it leads out of nothing, so it is refused like a link out of the corpus."""
+    root, brat = three
+    folder = root / "annotations" / "fx-mali-drone"
+    shutil.rmtree(folder)
+    folder.symlink_to(folder)
+    before = snapshot(tmp_path)
+    refused(_import(root, brat), "outside-root")
+    assert snapshot(tmp_path) == before
+
+
 def test_import_of_a_fifo_is_refused_without_waiting(three: tuple[Path, Path]) -> None:
     """M2: a .txt that is a FIFO nobody writes is refused at once, not waited on."""
     root, brat = three

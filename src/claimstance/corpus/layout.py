@@ -64,10 +64,11 @@ class Corpus:
         return Path(os.path.relpath(os.path.normpath(path), self.root)).as_posix()
 
     def inside(self, path: Path) -> bool:
-        """True when `path`, with every symlink followed, stays inside the root."""
+        """True when `path`, with every symlink followed, stays inside the root (a symlink
+        loop, which leads nowhere, does not)."""
         try:
             path.resolve().relative_to(self.root.resolve())
-        except ValueError:
+        except (ValueError, RuntimeError, OSError):  # RuntimeError: a loop (before 3.13)
             return False
         return True
 
