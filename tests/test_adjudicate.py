@@ -19,6 +19,7 @@ from claimstance.validation.run import validate
 
 from .conftest import REPO
 from .layers import DOC, TEXT, layer, make_corpus
+from .test_security import snapshot
 
 MENTIONS = [("Mali", 0, "GPE"), ("AES", 0, "ORG"), ("Bamako", 0, "GPE")]
 LYING = ("lying", "accusation", ("Mali", 0))
@@ -186,6 +187,33 @@ def test_a_malformed_review_file_is_a_coded_refusal(tmp_path: Path, content: byt
     assert not (root / "annotations" / DOC / "gold.json").exists()
     if content not in (b"fifo", b"folder"):
         assert review.read_bytes() == content
+
+
+@pytest.mark.parametrize("link", ["folder", "file", "loop"])
+def test_a_review_file_outside_the_corpus_is_neither_read_nor_written(tmp_path: Path,
+                                                                      link: str) -> None:
+    """review/ (or the review file) as a symbolic link out of the corpus: adjudicate read
+    and wrote the review file there, as `ls pull` and `import` no longer do for layers (a
+    link to itself leads nowhere: refused the same way, no traceback)."""
+    root = _corpus(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if link == "folder":
+        (root / "review").symlink_to(elsewhere)
+    elif link == "loop":
+        (root / "review").symlink_to(root / "review")
+    else:
+        (root / "review").mkdir()
+        (elsewhere / f"{DOC}.json").write_text('{"conflicts": []}')
+        (root / "review" / f"{DOC}.json").symlink_to(elsewhere / f"{DOC}.json")
+    before = snapshot(elsewhere)
+    for args in ([DOC], []):
+        out = subprocess.run([sys.executable, "-m", "claimstance", "adjudicate", *args,
+                              "--root", str(root)], capture_output=True, text=True)
+        assert out.returncode == 1 and "outside-root" in out.stdout + out.stderr, out
+        assert "Traceback" not in out.stderr
+        assert snapshot(elsewhere) == before
+    assert not (root / "annotations" / DOC / "gold.json").exists()
 
 
 @pytest.mark.parametrize("take", ["take:nobody", "take:", "take:gold", "take:ann-x:y"])

@@ -460,11 +460,16 @@ def read_resolutions(corpus: Corpus, doc_id: str,
     `take:` must name one of the annotators merged (`names`).
 
     Read like any corpus file (strictly: a FIFO, broken JSON or a duplicated key is refused
-    with its code, never guessed at), and never dropped: a resolution that cannot apply
+    with its code, never guessed at; a link out of the corpus is refused, as it would be
+    written through), and never dropped: a resolution that cannot apply
     refuses the run, and the file stays as the person wrote it. Every problem of the file
     is reported at once, each at its pointer."""
     path = review_path(corpus, doc_id)
     rel = corpus.rel(path)
+    if not corpus.inside(path):  # read, then rewritten: never through a link out of the corpus
+        raise refuse(Code.OUTSIDE_ROOT, rel, f"{rel} leads outside the corpus through a "
+                     "symbolic link (review/ or the file itself); nothing was read or "
+                     "written: make review/ a folder of the corpus")
     if not os.path.lexists(path):
         return {}
     f = load(path, rel)
