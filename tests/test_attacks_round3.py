@@ -229,6 +229,21 @@ def test_an_intact_build_exports_what_the_corpus_exports(corpus: Path, dist: Pat
                 (tmp_path / "from-dist" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize(("where", "code"), [("out", "output-not-ours"),
+                                             ("out/below", "output-not-ours"),
+                                             ("dist", "export-bad-dist")])
+def test_a_link_that_leads_nowhere_is_a_coded_refusal(corpus: Path, dist: Path, tmp_path: Path,
+                                                      where: str, code: str) -> None:
+    """OUT or --dist as a symlink to itself: export gave a RuntimeError traceback."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    out = loop / "below" if where == "out/below" else loop if where == "out" else tmp_path / "o"
+    extra = ["--dist", loop] if where == "dist" else []
+    before = snapshot(tmp_path)
+    _check_damaged(cli("export", "--root", corpus, "--format", "brat", *extra, out), code)
+    assert snapshot(tmp_path) == before
+
+
 # --- H3, M2, M7, M8, kill -9, lost provenance: import -----------------------------------------
 
 PSEUDONYM = "a0b0b000000"

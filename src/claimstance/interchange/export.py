@@ -128,6 +128,14 @@ def write_files(fmt: str, folder: Path, sel: Selection, name: str = "corpus",
     return +lost
 
 
+def _resolved(path: Path, what: str, code: Code) -> Path:
+    """`path` with every link followed, or a refusal: a symlink loop leads nowhere."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as e:  # RuntimeError: a loop (before Python 3.13)
+        raise refuse(code, str(path), f"{what} {path}: {e}") from None
+
+
 def _overlaps(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
@@ -136,9 +144,10 @@ def _overlaps(a: Path, b: Path) -> bool:
 def claimed_out(out: Path, corpus: Corpus, dist: Path | None, force: bool) -> Iterator[None]:
     """Hold OUT while exporting: refuse one that would replace corpus files, or a folder
     export did not write, and hold the lock of the folder it is in."""
-    target = out.resolve()
+    target = _resolved(out, "OUT", Code.OUTPUT_NOT_OURS)
     for kept in [corpus.seeds_dir, corpus.annotations_dir, *([dist] if dist else [])]:
-        if _overlaps(target, kept.resolve()):
+        if _overlaps(target, _resolved(kept, "--dist" if kept == dist else "the corpus's",
+                                       Code.EXPORT_BAD_DIST)):
             raise refuse(Code.EXPORT_INTO_CORPUS, str(out),
                          f"{out} is, contains or lies inside {kept}, which export reads; "
                          "choose an OUT folder elsewhere (e.g. export/brat)")
