@@ -281,6 +281,16 @@ def test_view_writes_under_a_git_ignored_folder_and_keeps_other_files(corpus: Pa
     assert res.exit_code == 1 and script.read_text() == "keep me"
 
 
+@pytest.mark.parametrize("name", ["page.txt", "page", "page.html.bak"])
+def test_view_writes_only_html_files(corpus: Path, tmp_path: Path, name: str) -> None:
+    """A new --out of any name was written, and the next run refused to replace it ("not
+    an .html file"): a page view cannot replace is never written."""
+    out = tmp_path / name
+    res = CliRunner().invoke(main, ["view", DOC, "--root", str(corpus), "--out", str(out)])
+    assert res.exit_code == 1 and "invalid-file-name" in res.output and ".html" in res.output
+    assert not out.exists()
+
+
 def test_view_compare_on_the_command_line(corpus: Path, page: Any) -> None:
     doc, a, b = corpus_pair()
     folder = corpus / "annotations" / DOC

@@ -352,6 +352,7 @@ def write_pages(pages: dict[str, str], out: Path) -> list[Path]:
 
 
 VIEWS = "views"  # where `view` writes its pages by default, under the corpus root (git-ignored)
+PAGES = (".html", ".htm")  # what a page's file name ends with: the only files view writes
 SEAL = b"<!-- claimstance view: sha256 of the page above this line "
 
 
@@ -394,12 +395,15 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
     if not names[0]:
         raise refuse(Code.FILE_NOT_FOUND, f"annotations/{doc_id}",
                      f"{doc_id} has no annotation layer yet")
+    target = out or corpus.root / VIEWS / f"{doc_id}.{'-vs-'.join(names)}.html"
+    if target.suffix.lower() not in PAGES:  # else written once, then never replaced
+        raise refuse(Code.INVALID_FILE_NAME, str(target), f"--out {target}: a page is "
+                     f"written to an {' or '.join(PAGES)} file; name it so")
     require_valid(corpus.root, [seed, *(corpus.annotation_path(doc_id, a) for a in names)],
                   "fix these problems first (claimstance validate)")
     doc = corpus.read_seed(doc_id)
     layers = [corpus.read_layer(doc_id, a) for a in names]
     page = render_compare(doc, *layers) if compare else render_layer(doc, layers[0])
-    target = out or corpus.root / VIEWS / f"{doc_id}.{'-vs-'.join(names)}.html"
     check_output_file(corpus.root, target)
     _refuse_overwrite(target, force)
     try:
@@ -411,13 +415,13 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
 
 def _refuse_overwrite(target: Path, force: bool) -> None:
     """A page replaces a page `view` wrote (unedited since), or with `force` any .html
-    file; never another file (a seed, a layer, a script), a folder or a link."""
+    file (`view` writes no other name); never a folder, a link or a device."""
     if not os.path.lexists(target):
         return
-    if target.is_symlink() or not target.is_file() or target.suffix.lower() not in (
-            ".html", ".htm"):
+    if target.is_symlink() or not target.is_file():
         raise refuse(Code.WOULD_OVERWRITE, str(target),
-                     f"{target} exists and is not an .html file; choose another --out")
+                     f"{target} exists and is not a regular file (a link, a folder, a FIFO "
+                     "or a device); choose another --out")
     if not force and not is_sealed(target.read_bytes()):
         raise refuse(Code.WOULD_OVERWRITE, str(target),
                      f"{target} exists and is not a page `claimstance view` wrote (or it was "

@@ -150,8 +150,8 @@ def stats(root: Path | None, fmt: str) -> None:
 @click.option("--compare", nargs=2, metavar="A B", default=None,
               help="Show two annotators' layers merged, agreements and disagreements coloured.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: views/<doc_id>.<layer>.html under the "
-              "corpus root, a folder git ignores).")
+              help="HTML file to write, .html or .htm (default: views/<doc_id>.<layer>.html "
+              "under the corpus root, a folder git ignores).")
 @click.option("--force", is_flag=True,
               help="Replace an .html file at --out that `claimstance view` did not write.")
 @root_option
