@@ -167,3 +167,37 @@ def test_changed_with_nothing_changed_prints_a_whole_report(repo: Path) -> None:
     assert out["valid"] is True and out["problems"] == []
     assert out["stats"] == {"files": 0, "documents": 0, "annotations": 0, "errors": 0,
                             "warnings": 0, "by_code": {}}
+
+
+def test_the_docs_hook_runs_when_a_contribution_changes_the_datasheet_s_counts(
+        repo: Path, tmp_path: Path) -> None:
+    """DATASHEET.md counts layers and documents (`claimstance docs` writes them, the test
+    suite checks them), but the project's docs hook ran only on schema and catalogue
+    changes: a commit adding a layer passed pre-commit and then failed CI's tests. Now the
+    hook runs and says what to do."""
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (hook,) = [h for r in config["repos"] for h in r["hooks"] if h["id"] == "claimstance-docs"]
+    hook = hook | {"entry": f"{sys.executable} -m claimstance docs --check"}
+    (repo / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}), encoding="utf-8")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pc-home")}
+    assert CliRunner().invoke(main, ["docs", "--root", str(repo)]).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "generated files")
+
+    def commit() -> subprocess.CompletedProcess[str]:
+        git(repo, "add", "-A")
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run"], cwd=repo, env=env,
+                              capture_output=True, text=True, check=False)
+
+    layer = json.loads((repo / "annotations" / DOC / "gold.json").read_text(encoding="utf-8"))
+    layer |= {"annotator": "a0123456789", "status": "submitted"}
+    layer["provenance"].pop("sources", None)
+    (repo / "annotations" / DOC / "a0123456789.json").write_text(
+        json.dumps(layer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    stale = commit()
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert "DATASHEET.md" in stale.stdout and "claimstance docs" in stale.stdout, stale.stdout
+    assert CliRunner().invoke(main, ["docs", "--root", str(repo)]).exit_code == 0
+    fresh = commit()
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr

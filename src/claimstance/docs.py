@@ -68,6 +68,9 @@ class Sync:
     def text(self) -> str:
         verb = "out of date" if self.check else "wrote"
         lines = [f"{verb}: {p}" for p in self.stale]
+        if self.check and lines:
+            lines.append("run `claimstance docs` to regenerate them (DATASHEET.md's counts "
+                         "change with the corpus's documents and layers), and commit them")
         return "\n".join(lines) if lines else "generated files are up to date"
 
 
