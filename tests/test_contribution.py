@@ -48,6 +48,7 @@ def test_workflow_is_schema_valid() -> None:
     wf = yaml.safe_load((REPO / ".github/workflows/validate.yml").read_text(encoding="utf-8"))
     steps = " ".join(s.get("run", "") for job in wf["jobs"].values() for s in job["steps"])
     assert "claimstance validate" in steps and "--format github" in steps
+    assert "claimstance docs --check" in steps  # a new layer changes DATASHEET.md's counts
     assert ".ci/run" in steps
 
 
