@@ -261,6 +261,19 @@ def test_two_items_on_the_same_offsets_in_one_layer_are_both_kept_apart() -> Non
         ("mention 13-20 #2", {"ann-x": None, "ann-y": {"type": "PERSON"}})]
 
 
+def test_items_on_the_same_offsets_pair_with_the_same_type_first() -> None:
+    """Items on one pair of offsets were paired in label order, not by label: x's "Algeria"
+    PERSON against y's GPE, y's PERSON left over, so two conflicts where one item differs,
+    and "take:ann-x", "take:ann-y" put PERSON into gold twice (a duplicate-span)."""
+    person = layer("ann-x", [*MENTIONS, ("Algeria", 0, "PERSON")], [LYING], [])
+    both = layer("ann-y", [*MENTIONS, ("Algeria", 0, "GPE"), ("Algeria", 0, "PERSON")],
+                 [LYING], [])
+    r = adjudicate(DOC, TEXT, sha256(TEXT), {"ann-x": person, "ann-y": both})
+    assert r.agreed["mentions"] == 4
+    assert [(c.id, c.versions) for c in r.conflicts] == [
+        ("mention 13-20 #2", {"ann-x": None, "ann-y": {"type": "GPE"}})]
+
+
 # --- review files: every resolution takes effect, or is refused at its pointer -------------
 
 CASES = sorted((REPO / "tests" / "cases" / "review").glob("*/*/"))

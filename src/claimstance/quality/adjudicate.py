@@ -1,8 +1,8 @@
 """Merge several annotators' layers of one document into a gold layer.
 
 Items are compared by their spans (ids differ between layers): mentions and claims are
-paired by the shared matcher's exact mode (the same offsets), a stance by its holder's and
-its claim's pairing. What every annotator has, identically, goes into gold. Everything else
+paired by the shared matcher's exact mode (the same offsets; of two items on the same
+offsets, the one of the same type first), a stance by its holder's and its claim's pairing. What every annotator has, identically, goes into gold. Everything else
 is a conflict, listed with each annotator's version in a review file (`review/<doc_id>.json`,
 outside `annotations/`) where a person writes a resolution; `--prefer ANNOTATOR` resolves the
 rest in favour of one annotator. Resolutions survive re-runs.
@@ -169,16 +169,25 @@ class Adjudication:
 def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any]],
                                                         dict[str, dict[str, Key]]]:
     """The items of every layer that are the same item, by the shared matcher's exact mode
-    (layers taken in annotator order, each matched against the items seen so far): key ->
-    annotator -> item, and annotator -> item id -> key."""
+    (layers taken in annotator order, each matched against the items seen so far; items of
+    one type first, so of two items on the same offsets the one of the same type pairs):
+    key -> annotator -> item, and annotator -> item id -> key."""
     keys: list[Key] = []
+    types: list[str] = []  # the type of the item each key was made for
     seen: Counter[Span] = Counter()  # keys made so far with each pair of offsets
     groups: dict[Key, dict[str, Any]] = {}
     ids: dict[str, dict[str, Key]] = {}
     for a in sorted(layers):
         items = layers[a][kind]
         spans = [_span(x) for x in items]
-        paired = {j: i for i, j in match([k[:2] for k in keys], spans)}
+        typed = [(*span, x["type"]) for span, x in zip(spans, items, strict=True)]
+        paired = {j: i for i, j in match([(*k[:2], t) for k, t in zip(keys, types, strict=True)],
+                                         typed, by_label=True)}
+        taken = set(paired.values())
+        free_keys = [i for i in range(len(keys)) if i not in taken]
+        free = [j for j in range(len(items)) if j not in paired]
+        paired |= {free[j]: free_keys[i] for i, j in match([keys[i][:2] for i in free_keys],
+                                                            [spans[j] for j in free])}
         ids[a] = {}
         for j, x in enumerate(items):
             if j in paired:
@@ -187,6 +196,7 @@ def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any
                 key = (*spans[j], seen[spans[j]])
                 seen[spans[j]] += 1
                 keys.append(key)
+                types.append(x["type"])
             groups.setdefault(key, {})[a] = x
             ids[a][x["id"]] = key
     return groups, ids
