@@ -2,8 +2,9 @@
 
 Items are compared by their spans (ids differ between layers): mentions and claims are
 paired by the shared matcher's exact mode (the same offsets; of two items on the same
-offsets, the one of the same type first), a stance by its holder's and its claim's pairing. What every annotator has, identically, goes into gold. Everything else
-is a conflict, listed with each annotator's version in a review file (`review/<doc_id>.json`,
+offsets, the one of the same type first), a stance by its holder's and its claim's
+pairing. What every annotator has, identically, goes into gold. Everything else is a
+conflict, listed with each annotator's version in a review file (`review/<doc_id>.json`,
 outside `annotations/`) where a person writes a resolution; `--prefer ANNOTATOR` resolves the
 rest in favour of one annotator. Resolutions survive re-runs.
 
