@@ -408,6 +408,29 @@ def test_a_version_is_checked_like_the_versions_it_stands_for(
         "conflicts"][0]["resolution"] == version
 
 
+@pytest.mark.parametrize("field,value,says", [
+    ("entity", None, 'entity null is not a Wikidata QID (Q and digits); leave "entity" out'),
+    ("document", None, "names the document null;"),
+    ("document", 7, "names the document 7;"),
+])
+def test_a_review_file_s_values_are_shown_as_json(tmp_path: Path, field: str, value: Any,
+                                                  says: str) -> None:
+    """JSON's null was shown as Python's 'None' ('7' for a number), which the person reads
+    as a string they never wrote; a null QID now says what to write instead."""
+    root = _corpus(tmp_path)
+    assert run(root).returncode == 1
+    review = root / "review" / f"{DOC}.json"
+    data = json.loads(review.read_text())
+    if field == "entity":
+        data["conflicts"][0]["resolution"] = {"type": "GPE", "entity": value}
+    else:
+        data["document"] = value
+    review.write_text(json.dumps(data))
+    out = run(root, "--format", "json")
+    messages = [p["message"] for p in json.loads(out.stdout)["problems"]]
+    assert any(says in m for m in messages), messages
+
+
 @pytest.mark.parametrize("claimant", [[1, 2], [0], "m1", [0, 4, 2]])
 def test_a_claimant_must_name_a_mention(tmp_path: Path, claimant: Any) -> None:
     _, out = reviewed(tmp_path, [P, Q], {

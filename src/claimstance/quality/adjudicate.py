@@ -284,8 +284,10 @@ class _Review:
             elif name == "entity":
                 if not isinstance(value, str) or not QID.match(value):
                     ok = False
-                    self.refuse(Code.INVALID_VALUE, res, f"{c.id}: entity {str(value)[:40]!r}"
-                                " is not a Wikidata QID (Q and digits)", "/entity")
+                    self.refuse(Code.INVALID_VALUE, res, f"{c.id}: entity "
+                                f"{json.dumps(value)[:40]} is not a Wikidata QID (Q and "
+                                "digits); leave \"entity\" out for a mention without one",
+                                "/entity")
                 out[name] = value
             elif value is not None and (
                     not isinstance(value, list) or len(value) not in (2, 3)
@@ -497,7 +499,8 @@ def read_resolutions(corpus: Corpus, doc_id: str,
     if old.get("document", doc_id) != doc_id:  # the file's name says it, when this does not
         problems.append(problem(Code.REVIEW_OTHER_DOCUMENT, rel, "/document",
                                 f"the review file of {doc_id} names the document "
-                                f"{str(old.get('document'))[:80]!r}; restore \"{doc_id}\", "
+                                f"{json.dumps(old.get('document'))[:80]}; restore "
+                                f"\"{doc_id}\", "
                                 "or delete the file to start the review again"))
     out: dict[str, Resolution] = {}
     first: dict[str, int] = {}
