@@ -396,6 +396,7 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
         raise refuse(Code.FILE_NOT_FOUND, f"annotations/{doc_id}",
                      f"{doc_id} has no annotation layer yet")
     target = out or corpus.root / VIEWS / f"{doc_id}.{'-vs-'.join(names)}.html"
+    check_output_file(corpus.root, target)
     if target.suffix.lower() not in PAGES:  # else written once, then never replaced
         raise refuse(Code.INVALID_FILE_NAME, str(target), f"--out {target}: a page is "
                      f"written to an {' or '.join(PAGES)} file; name it so")
@@ -404,7 +405,6 @@ def view(root: str | Path | None, doc_id: str, *, annotator: str | None = None,
     doc = corpus.read_seed(doc_id)
     layers = [corpus.read_layer(doc_id, a) for a in names]
     page = render_compare(doc, *layers) if compare else render_layer(doc, layers[0])
-    check_output_file(corpus.root, target)
     _refuse_overwrite(target, force)
     try:
         atomic_write(target, sealed(page))
