@@ -120,6 +120,22 @@ def test_an_untracked_folder_of_the_repository_is_still_an_output(
     assert (project / out).is_dir()
 
 
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+def test_the_record_of_pulls_is_never_an_output(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                command: str) -> None:
+    """.claimstance/ (ls pull's record of what it wrote, an input of the next pull) was
+    replaced by `build --out .claimstance --force` before it was committed."""
+    build(repo, repo / "dist")
+    record = repo / ".claimstance" / "ls-pulls.jsonl"
+    record.parent.mkdir()
+    record.write_text('{"layer": "annotations/x/a0123456789.json"}\n')
+    before = snapshot(repo.parent)
+    monkeypatch.chdir(repo)
+    for out in (".claimstance", ".claimstance/out"):
+        refused(cli(*_output(command, out)), "output-in-corpus")
+    assert snapshot(repo.parent) == before
+
+
 # --- H1, M1: a built folder is read with the corpus's rules ------------------------------------
 
 def _rewrite_documents(dist: Path, change: Callable[[list[dict[str, Any]]], None], *,

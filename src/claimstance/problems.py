@@ -320,7 +320,7 @@ class Code(str, enum.Enum):
         "another folder, or --force to replace it.", "command")
     OUTPUT_IN_CORPUS = ("output-in-corpus", E, "Output overlaps the corpus",
         "The output is, contains or lies inside the corpus's inputs (the root, seeds/, "
-        "annotations/, schema/, review/, .git), the project's own folders (src/, tests/, "
+        "annotations/, schema/, review/, .claimstance/, .git), the project's own folders (src/, tests/, "
         "docs/, benchmarks/, .github/, .ci/) or a folder git tracks files in, or holds a "
         "repository or a corpus anywhere in its tree; refused even with --force. Choose a "
         "folder of its own, such as dist/.", "command")

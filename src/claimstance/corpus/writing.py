@@ -35,9 +35,10 @@ import orjson
 from ..problems import Code, Refused, problem, refuse
 from .lock import corpus_lock
 
-#: The corpus's inputs and the project's own folders, relative to the root: an output may
-#: not be, hold or lie inside them (git-tracked folders are refused too, where git is found).
-PROTECTED = ("seeds", "annotations", "schema", "review", ".git",
+#: The corpus's inputs (.claimstance/: ls pull's record of what it wrote) and the project's
+#: own folders, relative to the root: an output may not be, hold or lie inside them
+#: (git-tracked folders are refused too, where git is found).
+PROTECTED = ("seeds", "annotations", "schema", "review", ".claimstance", ".git",
              "src", "tests", "docs", "benchmarks", ".github", ".ci")
 #: What marks a folder as a repository or a corpus, wherever it is in a tree to replace.
 FOREIGN = (".git", "seeds", "annotations")
