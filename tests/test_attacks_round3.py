@@ -653,3 +653,26 @@ def test_the_card_never_contradicts_its_datasheet(corpus: Path) -> None:
     sheet = (corpus / "DATASHEET.md").read_text(encoding="utf-8")
     assert "| two or more | 1 |" in sheet and "<!-- facts: annotators -->" in sheet
     assert cli("docs", "--root", corpus, "--check").exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["DATASHEET.md", "CHANGELOG.md", "CITATION.cff"])
+def test_the_card_never_reads_a_file_through_a_link_out_of_the_corpus(
+        corpus: Path, tmp_path: Path, name: str) -> None:
+    """DATASHEET.md as a link to a file outside the corpus (a secret of the maintainer's,
+    such as the pseudonym salt): build copied it into the dataset card, which publish
+    uploads, and validate said nothing. The corpus's own files at its root are read only
+    when they stay inside it."""
+    secret = tmp_path / "pseudonym-salt"
+    secret.write_text("## [9.9.9] - 2026-01-01\n\ntitle: SECRET-SALT-0123456789abcdef\n")
+    (corpus / name).unlink()
+    (corpus / name).symlink_to(secret)
+    before = snapshot(tmp_path)
+    res = cli("build", "--root", corpus)
+    refused(res, "outside-root")
+    assert name in res.output
+    if name == "DATASHEET.md":
+        for args in (["docs", "--root", corpus], ["docs", "--root", corpus, "--check"]):
+            refused(cli(*args), "outside-root")
+    assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("corpus/docs")
+            and not k.startswith("corpus/schema")} == before
+    assert not (corpus / "dist").exists()

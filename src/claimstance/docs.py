@@ -48,9 +48,9 @@ def generated(root: Path) -> dict[Path, str]:
            root / "docs" / "labels.md": labels_doc(),
            root / "schema" / "labelstudio.xml": labelstudio_config()}
     out |= {root / "schema" / name: schema_text(name) for name in schema_names()}
-    sheet = root / "DATASHEET.md"
-    if sheet.is_file():  # its facts about the corpus, counted from the corpus
-        out[sheet] = refresh(sheet.read_text(encoding="utf-8"), Facts.of(Corpus(root)))
+    sheet = Corpus(root).root_text("DATASHEET.md")
+    if sheet is not None:  # its facts about the corpus, counted from the corpus
+        out[root / "DATASHEET.md"] = refresh(sheet, Facts.of(Corpus(root)))
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from ..problems import Code, Problem, Refused, problem
+from ..problems import Code, Problem, Refused, problem, refuse
 from .naming import ANNOTATOR, DOC_ID, is_doc_id
 
 
@@ -71,6 +71,20 @@ class Corpus:
         except (ValueError, RuntimeError, OSError):  # RuntimeError: a loop (before 3.13)
             return False
         return True
+
+    def root_text(self, name: str) -> str | None:
+        """The text of one of the corpus's own files at its root (DATASHEET.md,
+        CHANGELOG.md, CITATION.cff), or None when there is none. What they say goes into
+        the dataset card, and so to the Hub: one that leads out of the corpus through a
+        symbolic link (to a secret of whoever builds) is refused, never read."""
+        path = self.root / name
+        if not path.is_file():
+            return None
+        if not self.inside(path):
+            raise refuse(Code.OUTSIDE_ROOT, name, f"{name} leads outside the corpus through "
+                         "a symbolic link, and what it says would go into the dataset card; "
+                         f"nothing was read: make {name} a file of the corpus")
+        return path.read_text(encoding="utf-8")
 
     def doc_ids(self) -> list[str]:
         """Ids of all seeds that are well-named JSON files."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .layout import Corpus
+
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$")
 _ENTRY = re.compile(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?", re.M)
 
@@ -37,10 +39,12 @@ class Release:
 
 
 def read_release(root: Path) -> Release:
+    """The release CHANGELOG.md and CITATION.cff describe (each read only if it stays inside
+    the corpus: `Corpus.root_text`)."""
+    corpus = Corpus(root)
     version = date = entry = None
-    log = root / "CHANGELOG.md"
-    if log.is_file():
-        text = log.read_text(encoding="utf-8")
+    text = corpus.root_text("CHANGELOG.md")
+    if text is not None:
         entries = list(_ENTRY.finditer(text))
         if entries:
             m = entries[0]
@@ -48,10 +52,10 @@ def read_release(root: Path) -> Release:
             end = entries[1].start() if len(entries) > 1 else len(text)
             entry = text[m.end():end].strip()
     citation = None
-    cff = root / "CITATION.cff"
-    if cff.is_file():
+    cff = corpus.root_text("CITATION.cff")
+    if cff is not None:
         import yaml  # only builds read the citation: PyYAML comes with claimstance[dataset]
 
-        loaded = yaml.safe_load(cff.read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(cff)
         citation = loaded if isinstance(loaded, dict) else None
     return Release(version, date, entry, citation)

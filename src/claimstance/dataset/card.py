@@ -342,11 +342,11 @@ def tokens_section(result: BuildResult) -> str:
 def datasheet_sections(root: Path) -> str:
     """DATASHEET.md as sections of the card, its generated facts counted afresh from the
     corpus (so the datasheet part agrees with the figures above it)."""
-    sheet = root / "DATASHEET.md"
-    if not sheet.is_file():
+    corpus = Corpus(root)
+    sheet = corpus.root_text("DATASHEET.md")
+    if sheet is None:
         return "## Datasheet\n\nNo DATASHEET.md in the corpus.\n"
-    text = refresh(sheet.read_text(encoding="utf-8"), Facts.of(Corpus(root)),
-                   keep_markers=False)
+    text = refresh(sheet, Facts.of(corpus), keep_markers=False)
     text = re.sub(r"\A# .*\n", "", text)  # the card has its own title
     return "## Datasheet\n" + re.sub(r"^(#+) ", r"\1# ", text, flags=re.M)
 
