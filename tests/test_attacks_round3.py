@@ -62,6 +62,29 @@ def test_force_never_deletes_a_repository_nested_in_the_output(
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+@pytest.mark.parametrize("inside", ["other/.git/objects", "other/.git", "bare.git",
+                                    "bare.git/refs"])
+def test_force_never_replaces_a_repository_s_own_folder(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str,
+        inside: str) -> None:
+    """H2 from the other side: OUT inside another repository's .git (or a bare repository,
+    or in it) was replaced with --force; `build --out other/.git/objects --force` left the
+    other repository without its objects."""
+    build(repo, repo / "dist")
+    other, bare = tmp_path / "other", tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", str(other)], check=True)
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    (other / "work.txt").write_text("years of work")
+    subprocess.run(["git", "-C", str(other), "add", "-A"], check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-C",
+                    str(other), "commit", "-qm", "work"], check=True)
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(repo)
+    refused(cli(*_output(command, tmp_path / inside)), "output-in-corpus")
+    assert snapshot(tmp_path) == before
+
+
 TRACKED = [("export", "tests"), ("build", "tests"), ("site", "docs"), ("publish", "benchmarks"),
            ("build", "notes"), ("export", "notes/new"), ("site", "tests/site"),
            ("build", "src/claimstance"), ("build", ":drafts"), ("site", ":drafts/new")]

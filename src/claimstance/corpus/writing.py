@@ -223,7 +223,7 @@ def check_output(root: Path, out: Path, what: str = "--out") -> None:
                 break
     if why is None:
         try:
-            why = _holds_foreign(target) or _tracked(target, base)
+            why = _in_git_folder(target) or _holds_foreign(target) or _tracked(target, base)
         except OSError as e:
             raise io_refused(e, f"checking {what} {out}", "; nothing was written") from None
     if why is not None:
@@ -243,6 +243,17 @@ def _holds_foreign(target: Path) -> str | None:
         if found is not None:
             where = Path(base, found).relative_to(target).as_posix()
             return f"holds a repository or a corpus ({where})"
+    return None
+
+
+def _in_git_folder(target: Path) -> str | None:
+    """Why `target` may not be replaced because it is, or lies inside, a repository's own
+    folder (a `.git`, or a bare repository: HEAD, objects/ and refs/), or None; replacing
+    `other/.git/objects` loses that repository."""
+    for folder in [target, *target.parents]:
+        if folder.name == ".git" or ((folder / "HEAD").is_file() and (folder / "objects")
+                                     .is_dir() and (folder / "refs").is_dir()):
+            return f"is or lies inside {folder}, a git repository's own folder"
     return None
 
 
