@@ -323,7 +323,8 @@ class Code(str, enum.Enum):
         "annotations/, schema/, review/, .claimstance/, .git), the project's own folders "
         "(src/, tests/, docs/, benchmarks/, .github/, .ci/) or a folder git tracks files in, "
         "or holds a repository or a corpus anywhere in its tree, or is or lies inside a "
-        "repository's own folder (a .git, a bare repository); refused even with --force. "
+        "repository's own folder (a .git, a bare repository) or another corpus's seeds/ or "
+        "annotations/; refused even with --force. "
         "Choose a folder of its own, such as dist/.", "command")
     CORPUS_LOCKED = ("corpus-locked", E, "Another command is writing to the corpus",
         "One command at a time writes to a corpus (build, publish --to, ingest, fmt, "

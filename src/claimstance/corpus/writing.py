@@ -223,7 +223,7 @@ def check_output(root: Path, out: Path, what: str = "--out") -> None:
                 break
     if why is None:
         try:
-            why = _in_git_folder(target) or _holds_foreign(target) or _tracked(target, base)
+            why = _in_foreign(target) or _holds_foreign(target) or _tracked(target, base)
         except OSError as e:
             raise io_refused(e, f"checking {what} {out}", "; nothing was written") from None
     if why is not None:
@@ -246,14 +246,17 @@ def _holds_foreign(target: Path) -> str | None:
     return None
 
 
-def _in_git_folder(target: Path) -> str | None:
+def _in_foreign(target: Path) -> str | None:
     """Why `target` may not be replaced because it is, or lies inside, a repository's own
-    folder (a `.git`, or a bare repository: HEAD, objects/ and refs/), or None; replacing
-    `other/.git/objects` loses that repository."""
+    folder (a `.git`, or a bare repository: HEAD, objects/ and refs/) or another corpus's
+    seeds/ or annotations/, or None: replacing `other/.git/objects` loses that repository,
+    `other/annotations` that corpus's work."""
     for folder in [target, *target.parents]:
         if folder.name == ".git" or ((folder / "HEAD").is_file() and (folder / "objects")
                                      .is_dir() and (folder / "refs").is_dir()):
             return f"is or lies inside {folder}, a git repository's own folder"
+        if folder.name in ("seeds", "annotations") and (folder.parent / "seeds").is_dir():
+            return f"is or lies inside {folder}, the {folder.name}/ of a corpus"
     return None
 
 
