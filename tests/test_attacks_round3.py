@@ -64,21 +64,22 @@ def test_force_never_deletes_a_repository_nested_in_the_output(
 
 @pytest.mark.parametrize("command", OUTPUT_COMMANDS)
 @pytest.mark.parametrize("inside", ["other/.git/objects", "other/.git", "bare.git",
-                                    "bare.git/refs", "other/annotations", "other/seeds/x"])
+                                    "bare.git/refs", "plain/annotations", "plain/seeds/x"])
 def test_force_never_replaces_a_repository_s_own_folder(
         repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str,
         inside: str) -> None:
     """H2 from the other side: OUT inside another repository's .git (or a bare repository,
-    or in it), or another corpus's annotations/, was replaced with --force; `build --out
-    other/.git/objects --force` left the other repository without its objects."""
+    or in it), or another corpus's annotations/ (not in git), was replaced with --force;
+    `build --out other/.git/objects --force` left the other repository without its
+    objects."""
     build(repo, repo / "dist")
     other, bare = tmp_path / "other", tmp_path / "bare.git"
     subprocess.run(["git", "init", "-q", str(other)], check=True)
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     (other / "work.txt").write_text("years of work")
     for rel in ("seeds/x/notes.txt", "annotations/doc/a0123456789.json"):
-        (other / rel).parent.mkdir(parents=True)
-        (other / rel).write_text("years of work")
+        (tmp_path / "plain" / rel).parent.mkdir(parents=True)
+        (tmp_path / "plain" / rel).write_text("years of work")
     subprocess.run(["git", "-C", str(other), "add", "-A"], check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-C",
                     str(other), "commit", "-qm", "work"], check=True)
