@@ -703,3 +703,23 @@ def test_the_card_never_reads_a_file_through_a_link_out_of_the_corpus(
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("corpus/docs")
             and not k.startswith("corpus/schema")} == before
     assert not (corpus / "dist").exists()
+
+
+@pytest.mark.parametrize(("name", "content", "code"), [
+    ("DATASHEET.md", b"# Datasheet\n\ncaf\xe9\n", "invalid-encoding"),
+    ("CHANGELOG.md", b"## [1.0.0] - 2026-01-01\n\ncaf\xe9\n", "invalid-encoding"),
+    ("CITATION.cff", b"title: [unclosed\n  - x: : :\n", "invalid-value"),
+    ("CITATION.cff", b"title: x\nauthors: 5\n", "invalid-value"),
+    ("CITATION.cff", b"title: x\nauthors: [5, a]\n", "invalid-value"),
+])
+def test_a_malformed_file_of_the_card_is_a_coded_refusal(corpus: Path, name: str,
+                                                         content: bytes, code: str) -> None:
+    """A Latin-1 DATASHEET.md or CHANGELOG.md, or a CITATION.cff that is not YAML or whose
+    authors are no list of people, gave a traceback in build (and in docs, which now
+    reads DATASHEET.md)."""
+    (corpus / name).write_bytes(content)
+    res = cli("build", "--root", corpus)
+    refused(res, code)
+    assert name in res.output and not (corpus / "dist").exists()
+    if name == "DATASHEET.md":
+        refused(cli("docs", "--root", corpus, "--check"), code)

@@ -84,7 +84,13 @@ class Corpus:
             raise refuse(Code.OUTSIDE_ROOT, name, f"{name} leads outside the corpus through "
                          "a symbolic link, and what it says would go into the dataset card; "
                          f"nothing was read: make {name} a file of the corpus")
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise refuse(Code.INVALID_ENCODING, name, f"{name} is not UTF-8 (byte {e.start} "
+                         "is not); save it as UTF-8") from None
+        except OSError as e:
+            raise refuse(Code.IO_ERROR, name, f"cannot read {name}: {e.strerror}") from None
 
     def doc_ids(self) -> list[str]:
         """Ids of all seeds that are well-named JSON files."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..problems import Code, refuse
 from .layout import Corpus
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$")
@@ -54,8 +55,26 @@ def read_release(root: Path) -> Release:
     citation = None
     cff = corpus.root_text("CITATION.cff")
     if cff is not None:
-        import yaml  # only builds read the citation: PyYAML comes with claimstance[dataset]
-
-        loaded = yaml.safe_load(cff)
-        citation = loaded if isinstance(loaded, dict) else None
+        citation = _citation(cff)
     return Release(version, date, entry, citation)
+
+
+def _citation(text: str) -> dict[str, Any] | None:
+    """CITATION.cff's mapping, or a refusal of one the card could not cite from (broken
+    YAML, authors that are not a list of people)."""
+    import yaml  # only builds read the citation: PyYAML comes with claimstance[dataset]
+
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise refuse(Code.INVALID_VALUE, "CITATION.cff", f"CITATION.cff is not valid YAML"
+                     f"{where}: {getattr(e, 'problem', None) or e}; fix it") from None
+    if not isinstance(loaded, dict):
+        return None
+    authors = loaded.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, dict) for a in authors):
+        raise refuse(Code.INVALID_VALUE, "CITATION.cff", "CITATION.cff's authors must be a "
+                     "list of people, each with a name, or family-names and given-names")
+    return loaded
