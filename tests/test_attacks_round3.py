@@ -723,3 +723,31 @@ def test_a_malformed_file_of_the_card_is_a_coded_refusal(corpus: Path, name: str
     assert name in res.output and not (corpus / "dist").exists()
     if name == "DATASHEET.md":
         refused(cli("docs", "--root", corpus, "--check"), code)
+
+
+def test_the_datasheet_never_counts_splits_the_build_does_not_make(corpus: Path) -> None:
+    """DATASHEET.md's facts put each gold document in the split of its own id, while the
+    build puts a near-duplicate group in the split of its smallest id: with two versions of
+    one story the card's table said validation 2 and its datasheet part 'train 1,
+    validation 1'. The facts leave the splits to the card's own table."""
+    from claimstance.corpus.document import sha256
+    from claimstance.corpus.splits import split_of
+
+    other = f"{DOC}-v0"
+    assert split_of(other) != split_of(DOC)  # their own ids hash to different splits
+    seed = json.loads((corpus / "seeds" / f"{DOC}.json").read_text(encoding="utf-8"))
+    text = seed["text"] + " Updated."
+    seed |= {"id": other, "text": text, "sha256": sha256(text)}
+    (corpus / "seeds" / f"{other}.json").write_text(json.dumps(seed, ensure_ascii=False,
+                                                               indent=2) + "\n")
+    gold = json.loads((corpus / "annotations" / DOC / "gold.json").read_text(encoding="utf-8"))
+    gold["document"] = {"id": other, "sha256": seed["sha256"]}
+    (corpus / "annotations" / other).mkdir()
+    (corpus / "annotations" / other / "gold.json").write_text(json.dumps(gold))
+    assert cli("fmt", corpus / "annotations" / other / "gold.json").exit_code == 0
+    assert cli("validate", "--root", corpus).exit_code == 0
+    res = cli("build", "--root", corpus)
+    assert res.exit_code == 0, res.output
+    card = (corpus / "dist" / "README.md").read_text(encoding="utf-8")
+    assert "**2 document(s)** have an adjudicated gold layer" in card
+    assert "train 1" not in card and "validation 1," not in card

@@ -1,5 +1,5 @@
-"""DATASHEET.md's facts about the corpus, generated: how many documents, in which splits,
-with how many annotator layers each.
+"""DATASHEET.md's facts about the corpus, generated: how many documents have gold, and how
+many annotator layers each has.
 
 The datasheet is prose a maintainer writes, but a sentence such as "no document has been
 double-annotated yet" goes stale the day a second annotator's layer arrives, while the card
@@ -7,7 +7,9 @@ built beside it reports agreement. So such facts sit between markers,
 `<!-- facts: NAME -->` ... `<!-- /facts -->`, and are written from the corpus: by
 `claimstance docs` into DATASHEET.md (`docs --check` fails when they are stale), and afresh
 into the dataset card at every build, so the card never contradicts itself. They are counted
-from the folder listings alone (no file is read), as quickly as the corpus is listed.
+from the folder listings alone (no file is read), as quickly as the corpus is listed. Which
+split a document is in is left to the card's own table: the build decides it from the
+near-duplicate groups, which a listing cannot see.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from dataclasses import dataclass, field
 
 from ..corpus.layout import Corpus
 from ..corpus.naming import GOLD
-from ..corpus.splits import SPLITS, split_of
 
 WIDTH = 92  # the datasheet's line length
 BLOCK = re.compile(r"^([ \t]*)<!-- facts: ([a-z-]+) -->\n.*?^[ \t]*<!-- /facts -->$",
@@ -29,10 +30,10 @@ BLOCK = re.compile(r"^([ \t]*)<!-- facts: ([a-z-]+) -->\n.*?^[ \t]*<!-- /facts -
 
 @dataclass
 class Facts:
-    """Documents with gold, by split; documents with annotator layers but no gold; and
-    documents by their number of annotator layers (0, 1, 2 for two or more)."""
+    """Documents with gold; documents with annotator layers but no gold; and documents by
+    their number of annotator layers (0, 1, 2 for two or more)."""
 
-    gold: Counter[str] = field(default_factory=Counter)
+    gold: int = 0
     without_gold: int = 0
     layers: Counter[int] = field(default_factory=Counter)
 
@@ -43,7 +44,7 @@ class Facts:
             names = corpus.annotators(doc_id)
             others = len([a for a in names if a != GOLD])
             if GOLD in names:
-                facts.gold[split_of(doc_id)] += 1
+                facts.gold += 1
             elif others:
                 facts.without_gold += 1
             if names:
@@ -52,13 +53,11 @@ class Facts:
 
 
 def _instances(f: Facts) -> str:
-    total = sum(f.gold.values())
-    splits = ", ".join(f"{s} {f.gold[s]}" for s in SPLITS)
     more = (f"; {f.without_gold} more have annotator layers but no gold yet (they are in the "
             "dataset only when it is built with `--allow-single`)" if f.without_gold else "")
-    return (f"**{total} document(s)** have an adjudicated gold layer ({splits}){more}. How "
-            "many mentions, claims and stances they hold is in the dataset card's "
-            "statistics.")
+    return (f"**{f.gold} document(s)** have an adjudicated gold layer{more}. Which split "
+            "each is in, and how many mentions, claims and stances they hold, is in the "
+            "dataset card's splits and statistics.")
 
 
 def _annotators(f: Facts) -> str:
