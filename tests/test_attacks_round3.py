@@ -89,6 +89,18 @@ def test_force_never_replaces_a_repository_s_own_folder(
     assert snapshot(tmp_path) == before
 
 
+def test_a_corpus_kept_under_a_folder_named_annotations_still_has_outputs(
+        corpus: Path, tmp_path: Path) -> None:
+    """The folders that hold the corpus root are no other corpus's: a corpus kept in
+    work/annotations/ beside a work/seeds/ builds into its dist/ as before."""
+    work = tmp_path / "work"
+    (work / "seeds").mkdir(parents=True)
+    shutil.move(corpus, work / "annotations")
+    root = work / "annotations"
+    res = cli("build", "--root", root, "--out", root / "dist")
+    assert res.exit_code == 0, res.output
+
+
 TRACKED = [("export", "tests"), ("build", "tests"), ("site", "docs"), ("publish", "benchmarks"),
            ("build", "notes"), ("export", "notes/new"), ("site", "tests/site"),
            ("build", "src/claimstance"), ("build", ":drafts"), ("site", ":drafts/new")]

@@ -223,7 +223,7 @@ def check_output(root: Path, out: Path, what: str = "--out") -> None:
                 break
     if why is None:
         try:
-            why = _in_foreign(target) or _holds_foreign(target) or _tracked(target, base)
+            why = _in_foreign(target, base) or _holds_foreign(target) or _tracked(target, base)
         except OSError as e:
             raise io_refused(e, f"checking {what} {out}", "; nothing was written") from None
     if why is not None:
@@ -246,12 +246,15 @@ def _holds_foreign(target: Path) -> str | None:
     return None
 
 
-def _in_foreign(target: Path) -> str | None:
+def _in_foreign(target: Path, base: Path) -> str | None:
     """Why `target` may not be replaced because it is, or lies inside, a repository's own
     folder (a `.git`, or a bare repository: HEAD, objects/ and refs/) or another corpus's
     seeds/ or annotations/, or None: replacing `other/.git/objects` loses that repository,
-    `other/annotations` that corpus's work."""
+    `other/annotations` that corpus's work. Folders that hold the corpus root `base` too
+    are not looked at (the corpus lives there)."""
     for folder in [target, *target.parents]:
+        if _within(base, folder):
+            break
         if folder.name == ".git" or ((folder / "HEAD").is_file() and (folder / "objects")
                                      .is_dir() and (folder / "refs").is_dir()):
             return f"is or lies inside {folder}, a git repository's own folder"
