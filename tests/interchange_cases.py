@@ -1,7 +1,7 @@
 """The layers every interchange round trip runs on: every layer of the corpus, every layer of
 the test fixtures that validates without errors (tests/cases, warnings included: spans on
 whitespace, inside words, ...), the hand-built layers A and B, and layers over texts with
-emoji, a combining mark and line breaks."""
+emoji, a combining mark and line breaks, and one with the same mention twice."""
 
 from __future__ import annotations
 
@@ -108,6 +108,22 @@ def special_layer() -> Layer:
                     {"mentions": ms, "claims": cs, "stances": stances})
 
 
+def two_malis(qid_on: int = 2) -> tuple[Seed, Layer]:
+    """The same mention twice (the same span and type): one has the QID and the claim, the
+    other a stance (M16: doccano's round trip moved the QID to the other one)."""
+    seed = seed_of("two-malis", "Mali said Algeria lied.")
+    mali: dict[str, Any] = {"start": 0, "end": 4, "text": "Mali", "type": "GPE"}
+    qid = {"entity": "Q912"}
+    mentions = [{"id": "m1", **mali} | (qid if qid_on == 1 else {}),
+                {"id": "m2", **mali} | (qid if qid_on == 2 else {}),
+                {"id": "m3", "start": 10, "end": 17, "text": "Algeria", "type": "GPE"}]
+    items = {"mentions": mentions,
+             "claims": [{"id": "c1", "start": 10, "end": 22, "text": "Algeria lied",
+                         "type": "accusation", "claimant": "m2"}],
+             "stances": [{"id": "s1", "holder": "m1", "claim": "c1", "label": "support"}]}
+    return seed, to_layer(seed, "ann-m", items)
+
+
 def _roots() -> list[Path]:
     return [REPO, *sorted({p.parents[2] for p in CASE_DIR.rglob("annotations/*/*.json")})]
 
@@ -125,6 +141,9 @@ def _from(root: Path) -> dict[str, tuple[Seed, Layer]]:
     return out
 
 
+TWO_MALIS = "two-malis/ann-m"
+
+
 @functools.cache
 def all_cases() -> dict[str, tuple[Seed, Layer]]:
     cases: dict[str, tuple[Seed, Layer]] = {}
@@ -134,7 +153,8 @@ def all_cases() -> dict[str, tuple[Seed, Layer]]:
     cases |= {"hand-built/A": (hand, A), "hand-built/B": (hand, B),
               "emoji-text/ann-e": (seed_of("emoji-text", EMOJI_TEXT), emoji_layer()),
               "breaks/ann-x": (seed_of("breaks", BREAKS_TEXT), breaks_layer()),
-              "special-text/ann-s": (seed_of("special-text", SPECIAL_TEXT), special_layer())}
+              "special-text/ann-s": (seed_of("special-text", SPECIAL_TEXT), special_layer()),
+              TWO_MALIS: two_malis()}
     return cases
 
 

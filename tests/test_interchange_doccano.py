@@ -11,7 +11,7 @@ from claimstance.corpus.annotation import canonicalize
 from claimstance.interchange.common import to_layer
 from claimstance.interchange.doccano import from_doccano, to_doccano, utf16_offsets
 
-from .interchange_cases import CASES, EMOJI_TEXT
+from .interchange_cases import CASES, EMOJI_TEXT, two_malis
 from .test_interchange_brat import errors
 
 
@@ -184,37 +184,19 @@ def test_the_file_is_ascii_and_reads_back_the_same(tmp_path: Any) -> None:
     assert json.loads(line)["offset_units"] == "utf-16"
 
 
-def _two_malis(qid_on: int = 2) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The same mention twice (the same span and type): one has the QID and the claim, the
-    other a stance (M16: the QID moved to the other one)."""
-    from .interchange_cases import seed_of
-
-    seed = seed_of("two-malis", "Mali said Algeria lied.")
-    mali: dict[str, Any] = {"start": 0, "end": 4, "text": "Mali", "type": "GPE"}
-    qid = {"entity": "Q912"}
-    mentions = [{"id": "m1", **mali} | (qid if qid_on == 1 else {}),
-                {"id": "m2", **mali} | (qid if qid_on == 2 else {}),
-                {"id": "m3", "start": 10, "end": 17, "text": "Algeria", "type": "GPE"}]
-    items = {"mentions": mentions,
-             "claims": [{"id": "c1", "start": 10, "end": 22, "text": "Algeria lied",
-                         "type": "accusation", "claimant": "m2"}],
-             "stances": [{"id": "s1", "holder": "m1", "claim": "c1", "label": "support"}]}
-    return seed, to_layer(seed, "ann-m", items)
-
-
 @pytest.mark.parametrize("qid_on", [1, 2])
 def test_a_qid_stays_on_its_mention_when_two_mentions_share_a_span(qid_on: int) -> None:
-    seed, layer = _two_malis(qid_on)
+    seed, layer = two_malis(qid_on)
     assert [m.get("entity") for m in layer["mentions"]][qid_on - 1] == "Q912"
     items, problems = from_doccano(through_json(to_doccano(seed, layer)), seed)
     assert problems == []
     assert to_layer(seed, "ann-m", items, layer["provenance"]) == layer
 
 
-def _renumbered(record: dict[str, Any]) -> dict[str, Any]:
-    """What doccano's export does to a record: its own entity ids (the links, metadata to
-    doccano, keep ours)."""
-    new = {e["id"]: 100 + 7 * e["id"] for e in record["entities"]}
+def _renumbered(record: dict[str, Any], first: int = 100, step: int = 7) -> dict[str, Any]:
+    """What doccano's export does to a record: its own entity ids, rising in the file's
+    order (its database's; the links, metadata to doccano, keep ours)."""
+    new = {e["id"]: first + step * e["id"] for e in record["entities"]}
     out = record | {"entities": [e | {"id": new[e["id"]]} for e in record["entities"]],
                     "relations": [r | {"from_id": new[r["from_id"]], "to_id": new[r["to_id"]]}
                                   for r in record["relations"]]}
@@ -228,9 +210,28 @@ def test_links_follow_doccanos_renumbered_entities_by_span() -> None:
     assert to_layer(seed, "gold", items, layer["provenance"]) == layer
 
 
+@pytest.mark.parametrize("qid_on", [1, 2])
+@pytest.mark.parametrize("first", [1, 100])
+def test_a_qid_stays_on_its_mention_through_doccanos_renumbering(qid_on: int,
+                                                                 first: int) -> None:
+    """doccano's ids rise in the file's order; in a new doccano they start at 1, so the
+    link's entity_id 1 (our second Mali) is doccano's id of the first Mali: the link is found
+    by its entity's place in the file, not by an id doccano has given to another entity."""
+    seed, layer = two_malis(qid_on)
+    items, problems = from_doccano(_renumbered(to_doccano(seed, layer), first, 1), seed)
+    assert problems == []
+    assert to_layer(seed, "ann-m", items, layer["provenance"]) == layer
+
+
 def test_a_link_that_cannot_say_which_of_two_mentions_is_refused_not_guessed() -> None:
-    seed, layer = _two_malis()
-    items, problems = from_doccano(_renumbered(to_doccano(seed, layer)), seed, line=3)
+    """The link's place in the file names an entity of another span (the first Mali was
+    deleted in doccano and drawn again, last), and two have its span and label."""
+    seed, layer = two_malis()
+    record = _renumbered(to_doccano(seed, layer))
+    first, *others = record["entities"]
+    record["entities"] = [*others, first | {"id": 130}]
+    record["relations"] = [r for r in record["relations"] if r["from_id"] != first["id"]]
+    items, problems = from_doccano(record, seed, line=3)
     assert [(p.code.value, p.pointer, p.line) for p in problems] == [
         ("import-bad-link", "/entity_links/0", 3)]
     assert "names none of them" in problems[0].message

@@ -27,9 +27,12 @@ Decisions:
   from the mention to the claim (drawn the other way, they are read the same).
 - A doccano entity has nowhere to keep a QID, so QIDs go in `entity_links`, naming the
   entity by id and by span and label; doccano keeps unknown keys as the example's metadata
-  and exports them again, as it does `doc_id` and `sha256`. doccano renumbers entities, so a
-  link whose `entity_id` names no entity of its span and label goes to the one entity that
-  has them; where several do (the same mention twice), it is refused, never guessed.
+  and exports them again, as it does `doc_id` and `sha256`. Our ids are the entities'
+  places in the record (0..), and doccano renumbers entities with ids that rise in the
+  file's order (from 1 in a new doccano, so an id of ours names another entity of
+  doccano's): a link goes to the entity at the place its `entity_id` names (entities
+  ordered by id) if that one has its span and label, else to the one entity that has them;
+  where several do (the same mention twice), it is refused, never guessed.
 - Import the file into a "Sequence labeling" project with "Allow overlapping spans" and
   "Use relation labeling" on, and "Count grapheme clusters as one character" off (README
   says what doccano does otherwise).
@@ -137,9 +140,12 @@ Spans = dict[tuple[int, int, str], list[str]]  # (start, end, label) -> entity k
 
 
 def _entities(b: ItemsBuilder, record: dict[str, Any], read: Reading,
-              line: int | None) -> Spans:
+              line: int | None) -> tuple[Spans, list[str]]:
+    """The imported entities' keys by span and label, and every entity's key in id order
+    (the order the file gave them, in ours and in doccano's numbering)."""
     spans: Spans = {}
     seen: set[str] = set()
+    ids: list[int] = []
     for k, e in enumerate(_list(b, record, "entities", line)):
         at = At(f"/entities/{k}", line)
         fields = e if isinstance(e, dict) else {}
@@ -156,6 +162,7 @@ def _entities(b: ItemsBuilder, record: dict[str, Any], read: Reading,
                                                 "not imported")
             continue
         seen.add(key)
+        ids.append(eid)
         got = read(start, end)
         if isinstance(got, str):
             b.problem(Code.IMPORT_BAD_OFFSETS, at, f"entity {eid} {got}; it was not imported")
@@ -163,13 +170,13 @@ def _entities(b: ItemsBuilder, record: dict[str, Any], read: Reading,
             continue
         spans.setdefault((*got, label), []).append(key)
         b.span(key, *got, label, at)
-    return spans
+    return spans, [str(i) for i in sorted(ids)]
 
 
 def _links(b: ItemsBuilder, record: dict[str, Any], read: Reading, spans: Spans,
-           line: int | None) -> None:
-    """Each QID to the entity its link names, if that entity has the link's span and label
-    (our own files), else to the one entity with them (doccano renumbers entities)."""
+           order: list[str], line: int | None) -> None:
+    """Each QID to the entity at the place its link's `entity_id` names, if that entity has
+    the link's span and label, else to the one entity with them."""
     for k, x in enumerate(_list(b, record, "entity_links", line)):
         at = At(f"/entity_links/{k}", line)
         fields = x if isinstance(x, dict) else {}
@@ -178,7 +185,8 @@ def _links(b: ItemsBuilder, record: dict[str, Any], read: Reading, spans: Spans,
         got = read(start, end) if is_json_int(start) and is_json_int(end) else "no offsets"
         keys = (spans.get((*got, label), []) if isinstance(got, tuple)
                 and isinstance(label, str) else [])
-        named = str(eid) if is_json_int(eid) and str(eid) in keys else None
+        placed = order[eid] if is_json_int(eid) and 0 <= eid < len(order) else None
+        named = placed if placed in keys else None
         if not isinstance(qid, str) or not keys:
             b.problem(Code.IMPORT_BAD_LINK, at, f"the entity link {x!r} matches no entity of "
                                                 "the same offsets and label; it was not imported")
@@ -215,7 +223,7 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
         return empty_items(), [mismatch]
     b = ItemsBuilder(seed["text"], path, "entity {}")
     read = _reading(b, record, line)
-    spans = _entities(b, record, read, line)
+    spans, order = _entities(b, record, read, line)
     for k, r in enumerate(_list(b, record, "relations", line)):
         at = At(f"/relations/{k}", line)
         fields = r if isinstance(r, dict) else {}
@@ -225,7 +233,7 @@ def from_doccano(record: Any, seed: Seed, path: str = "doc.jsonl",
                                                 f"and a type: {r!r}")
             continue
         b.relation(type_, str(a), str(c), at)
-    _links(b, record, read, spans, line)
+    _links(b, record, read, spans, order, line)
     if record.get("label"):  # a sequence-labeling export ([start, end, label] lists)
         b.problem(Code.IMPORT_BAD_LINE, At("/label", line),
                   "'label' holds spans in doccano's sequence-labeling layout, without ids or "
