@@ -161,6 +161,25 @@ def test_bad_predictions_refuse_the_export_and_write_nothing(tmp_path: Path) -> 
     assert not (tmp_path / "out").exists()
 
 
+def test_a_split_takes_the_predictions_of_the_whole_corpus_as_score_does(
+        tmp_path: Path) -> None:
+    """`score --split` takes a predictions file of every document and scores the split's;
+    `export --split --pred` takes the same file, writes the split's and counts the others."""
+    corpus = CASES / "newsclaims" / "corpus"
+    every = CASES / "newsclaims" / "predictions" / "mixed.jsonl"
+    lines = every.read_text("utf-8").splitlines(keepends=True)
+    assert len(lines) == 2  # one document of the validation split, one of train
+    alone = tmp_path / "validation-only.jsonl"
+    alone.write_text("".join(x for x in lines if "mali-accuses" in x), "utf-8")
+    got = export("newsclaims", tmp_path / "all", root=corpus, split="validation", pred=every)
+    export("newsclaims", tmp_path / "one", root=corpus, split="validation", pred=alone)
+    for name in ("validation.predictions.json", "validation.claim_sentences.json"):
+        assert (tmp_path / "all" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    assert got.lost["predicted documents outside the split (not exported)"] == 1
+    scored = score(corpus, every, split="validation", mode="newsclaims")
+    assert scored.ignored == ["nc-claimer-out-of-sentence"]
+
+
 def test_pred_goes_with_the_newsclaims_format_only(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -171,13 +171,21 @@ def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
     return [*files, MARKER], lost
 
 
-def _predictions(path: Path, sel: Selection) -> dict[str, Items]:
-    """The predictions of a NewsClaims export, checked against the exported documents as
-    `score` checks them (a first pass over the documents collects their texts)."""
+OUTSIDE_SPLIT = "predicted documents outside the split (not exported)"
+
+
+def _predictions(path: Path, every: Selection, sel: Selection,
+                 lost: Counter[str]) -> dict[str, Items]:
+    """The predictions of a NewsClaims export, checked as `score` checks them: against the
+    documents of every split (a first pass collects their texts), so that a file of the
+    whole corpus serves `--split` too; those of other splits are counted in `lost`."""
     texts, digests = {}, {}
-    for seed, _ in sel.pairs():
+    for seed, _ in every.pairs():
         texts[seed["id"]], digests[seed["id"]] = seed["text"], seed["sha256"]
-    return checked_predictions(path, str(path), texts, digests, "exported").items
+    items = checked_predictions(path, str(path), texts, digests, "exported").items
+    wanted = set(sel.doc_ids)
+    lost[OUTSIDE_SPLIT] += sum(1 for d in items if d not in wanted)
+    return {d: x for d, x in items.items() if d in wanted}
 
 
 def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source: str = GOLD,
@@ -201,20 +209,26 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
                      "files; rename the layer to its pseudonym first")
     with corpus_lock(corpus.root, "export"), \
             claimed_out(out_dir, corpus, dist_dir, force):  # no build swaps dist/ meanwhile
-        sel: Selection = (from_dist(dist_dir, source, split) if dist_dir is not None
-                          else from_corpus(corpus, source, split))
+        def select(split: str | None) -> Selection:
+            return (from_dist(dist_dir, source, split) if dist_dir is not None
+                    else from_corpus(corpus, source, split))
+
+        sel = select(split)
         if not sel.doc_ids:
             where = f" in the {split} split" if split else ""
             raise refuse(Code.EXPORT_NOTHING, str(dist_dir or corpus.root),
                          f"no document{where} has a {source} layer in the {sel.origin}; "
                          "nothing was written")
-        predictions = None if pred is None else _predictions(Path(pred), sel)
+        outside: Counter[str] = Counter()
+        predictions = None if pred is None else _predictions(
+            Path(pred), sel if split is None else select(None), sel, outside)
         marker = {"claimstance_version": __version__, "format": fmt, "source": source,
                   "split": split, "from": sel.origin}
         if pred is not None:
             marker["predictions_sha256"] = file_sha256(Path(pred))
         files, lost = _write(out_dir, fmt, sel, split or "corpus", progress, marker,
                              predictions)
+    lost += outside
     return ExportResult(fmt, out_dir, source, split, sel.origin, sel.doc_ids, files,
                         sel.without_layer, lost)
 
