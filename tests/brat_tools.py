@@ -73,20 +73,21 @@ def ensure_brat() -> Path:
     return brat
 
 
-def old_python() -> str | None:
-    """A Python 3.8-3.10, where brat's 'rU' file mode still works (pyenv's, or on PATH)."""
+def old_python(versions: tuple[str, ...] = PYTHONS) -> str | None:
+    """A Python of `versions`, the first found first (pyenv's, or on PATH): by default a
+    3.8-3.10, where brat's 'rU' file mode still works."""
     candidates: list[str] = []
     pyenv = shutil.which("pyenv")
     if pyenv:
         root = subprocess.run([pyenv, "root"], capture_output=True, text=True,
                               check=False).stdout.strip()
-        for v in PYTHONS:
+        for v in versions:
             candidates += sorted(map(str, Path(root).glob(f"versions/{v}.*/bin/python{v}")),
                                  reverse=True)
-    candidates += [p for v in PYTHONS if (p := shutil.which(f"python{v}") or "")]
+    candidates += [p for v in versions if (p := shutil.which(f"python{v}") or "")]
     for exe in candidates:
-        ok = subprocess.run([exe, "-c", "import sys; assert (3, 8) <= sys.version_info < "
-                             "(3, 11)"], capture_output=True, check=False)
+        ok = subprocess.run([exe, "-c", "import sys; assert '%d.%d' % sys.version_info[:2] "
+                             f"in {versions!r}"], capture_output=True, check=False)
         if ok.returncode == 0:
             return exe
     return None

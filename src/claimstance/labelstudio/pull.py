@@ -37,6 +37,7 @@ from .convert import Conversion, Layer, convert_export
 from .identity import read_users, users_map
 from .ledger import LEDGER, Ledger, Mark, Record, digest
 from .summary import Summary
+from .times import before as _before
 
 #: How long before the start of its export a pull's watermark is set: an annotation saved
 #: just before the export but committed after it (or stamped by a server whose clock is a
@@ -143,23 +144,6 @@ def _seed_reader(corpus: Corpus) -> Any:
         return cache[doc_id]
 
     return seed_of
-
-
-def _instant(stamp: str | None) -> datetime | None:
-    """An ISO 8601 time as Label Studio writes it ('...Z'), comparable; None if it is not one."""
-    if not stamp:
-        return None
-    try:
-        t = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
-
-
-def _before(a: str | None, b: str | None) -> bool:
-    """Whether time `a` is strictly earlier than time `b` (False when either is unknown)."""
-    ta, tb = _instant(a), _instant(b)
-    return ta is not None and tb is not None and ta < tb
 
 
 def _file_layer(current: bytes) -> dict[str, Any] | None:
