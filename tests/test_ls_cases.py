@@ -243,6 +243,41 @@ def test_edits_by_others_can_be_accepted(tmp_path: Path) -> None:
     assert accepted.files["updated"] == [f"annotations/{DOC}/ac2df93d1c9.json"]
 
 
+def test_the_newest_annotation_of_an_annotator_wins_by_its_instant(tmp_path: Path) -> None:
+    """Label Studio lets an annotator add a tab: one who finds their tab edited by a colleague
+    and annotates again in a new tab has that newest annotation pulled (the edited one is
+    superseded like any older one of theirs); the colleague's edit, when it is the newest,
+    is refused and nothing of theirs replaces the file. Newest is by instant: Label Studio
+    leaves the microseconds out when they are 0, so '09:30:00Z' sorts after '09:30:00.5Z'
+    as a string, though it is half a second earlier."""
+    rel = f"annotations/{DOC}/ac2df93d1c9.json"
+
+    def pull(own_at: str, name: str) -> tuple[Summary, Path]:
+        work, users = _case(tmp_path / name, "ls-edited-by-other", "colleague-pressed-update")
+        export = json.loads((work / "export.json").read_text())
+        edited = export[0]["annotations"][0]  # annotator 1's, updated by user 3
+        assert (edited["completed_by"], edited["updated_by"]) == (1, 3)
+        edited["updated_at"] = "2026-11-26T09:30:00Z"
+        own = edited | {"id": 13, "updated_by": 1, "updated_at": own_at,
+                        "result": edited["result"][:2]}
+        export[0]["annotations"].append(own)
+        (work / "export.json").write_text(json.dumps(export))
+        return pull_export(work / "export.json", Corpus.at(work), salt=SALT,
+                           users=users), work
+
+    newer, work = pull("2026-11-26T09:30:00.500000Z", "own-newer")
+    assert newer.ok, newer.text()
+    assert newer.files["updated"] == [rel]
+    assert json.loads((work / rel).read_text())["provenance"]["annotation"] == 13
+    assert newer.counts["older annotations by the same annotator superseded"] == 1
+    assert newer.counts["annotations refused"] == 0
+    older, work = pull("2026-11-26T09:29:59.999999Z", "edit-newer")
+    assert [p.code for p in older.report.problems] == ["ls-edited-by-other"]
+    assert (work / rel).read_bytes() == (CASES / "ls" / "ls-edited-by-other" /
+                                         "colleague-pressed-update" / rel).read_bytes()
+    assert older.counts["annotations refused"] == 1
+
+
 def test_changed_text_with_the_seed_hash_is_said_so(tmp_path: Path) -> None:
     work, users = _case(tmp_path, "ls-task-text-changed", "same-sha256-other-text")
     summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)

@@ -24,6 +24,7 @@ from ..problems import Code, Level, Problem, problem
 from ..validation.reader import is_json_int
 from .config import CLAIM_LABEL, CLAIMANT, hotkeys
 from .identity import export_users, identity_of
+from .times import order
 
 Seed = dict[str, Any]
 
@@ -366,6 +367,21 @@ def _number(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 else None
 
 
+def _newest(updated_at: str, location: str) -> tuple[Any, str]:
+    """How an author's annotations are ordered to find the newest: by the instant of
+    `updated_at` (not its string), then by place in the export."""
+    return order(updated_at), location
+
+
+@dataclass(frozen=True)
+class _Edited:
+    """An annotation refused because someone other than its author last saved it."""
+
+    newest: tuple[Any, str]  # `_newest` of it
+    ptr: str
+    message: str
+
+
 @dataclass
 class _Context:
     """What every task of one export shares."""
@@ -380,8 +396,9 @@ class _Context:
     accept_edits: bool
     out: Conversion
     chosen: dict[tuple[str, str], Layer] = field(default_factory=dict)
-    #: (document, author) whose newest annotation was refused: none of theirs replaces the file
-    blocked: set[tuple[str, str]] = field(default_factory=set)
+    #: (document, author) -> their annotations someone else last saved, with why they are
+    #: refused: one newer than the author's newest own one keeps the file as it is
+    edited: dict[tuple[str, str], list[_Edited]] = field(default_factory=dict)
 
     def problem(self, code: Code, ptr: str, message: str) -> None:
         self.out.problems.append(problem(code, self.path, ptr, message))
@@ -417,9 +434,27 @@ def convert_export(
         return out
     for i, task in enumerate(tasks):
         _convert_task(task, f"/{i}", ctx)
-    out.layers = sorted((x for k, x in ctx.chosen.items() if k not in ctx.blocked),
+    blocked = _refuse_edits(ctx)
+    out.layers = sorted((x for k, x in ctx.chosen.items() if k not in blocked),
                         key=lambda x: (x.doc_id, x.annotator))
     return out
+
+
+def _refuse_edits(ctx: _Context) -> set[tuple[str, str]]:
+    """Refuse each annotation someone else last saved unless its author has a newer one of
+    their own (then it is superseded, as any older annotation of theirs); the (document,
+    author) pairs where one is refused, whose file is kept as it is."""
+    blocked = set()
+    for key, edits in ctx.edited.items():
+        own = ctx.chosen.get(key)
+        for e in edits:
+            if own is not None and e.newest < _newest(own.updated_at, own.location):
+                ctx.out.counts["older annotations by the same annotator superseded"] += 1
+                continue
+            ctx.problem(Code.LS_EDITED_BY_OTHER, e.ptr, e.message)
+            ctx.out.counts["annotations refused"] += 1
+            blocked.add(key)
+    return blocked
 
 
 def _list_field(task: dict[str, Any], key: str, ptr: str, ctx: _Context) -> list[Any] | None:
@@ -508,10 +543,11 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
         out.counts["annotations refused"] += 1
         return
     annotator = pseudonym(identity, ctx.salt)
-    if _edited_by_other(a, annotator, aptr, f"{doc_id}, annotator {annotator} ({where})",
-                        ctx):
-        ctx.blocked.add((doc_id, annotator))
-        out.counts["annotations refused"] += 1
+    updated_at = a.get("updated_at") if isinstance(a.get("updated_at"), str) else None
+    edit = _edited_by_other(a, annotator, f"{doc_id}, annotator {annotator} ({where})", ctx)
+    if edit is not None:
+        ctx.edited.setdefault((doc_id, annotator), []).append(_Edited(
+            _newest(updated_at or "", f"{ctx.path}::{aptr}"), f"{aptr}/updated_by", edit))
         return
     conv = _Annotation(ctx.path, aptr, seed["text"], out.counts,
                        f"{doc_id}, annotator {annotator} ({where})")
@@ -520,7 +556,6 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
     if items is None:
         out.counts["annotations refused"] += 1
         return
-    updated_at = a.get("updated_at") if isinstance(a.get("updated_at"), str) else None
     provenance = {
         "tool": "label-studio", "tool_version": ctx.tool_version, "project": ctx.project,
         "task": task_id, "annotation": annotation_id,
@@ -534,40 +569,38 @@ def _convert_annotation(a: Any, aptr: str, doc_id: str, task_id: int | None, see
     key = (doc_id, annotator)
     if key in ctx.chosen:
         out.counts["older annotations by the same annotator superseded"] += 1
-        if (layer.updated_at, layer.location) < (ctx.chosen[key].updated_at,
-                                                 ctx.chosen[key].location):
+        if _newest(layer.updated_at, layer.location) < _newest(ctx.chosen[key].updated_at,
+                                                               ctx.chosen[key].location):
             return
     ctx.chosen[key] = layer
 
 
-def _edited_by_other(a: dict[str, Any], annotator: str, aptr: str, who: str,
-                     ctx: _Context) -> bool:
-    """Whether the annotation must be refused because Label Studio says someone other than
-    its author last updated it (`updated_by`; an id, or an object when the export expanded
-    users). Label Studio opens a task on its newest annotation, often a colleague's, and
-    Update saves whatever tab is shown: the edit is not the author's work."""
+def _edited_by_other(a: dict[str, Any], annotator: str, who: str,
+                     ctx: _Context) -> str | None:
+    """Why the annotation is refused when Label Studio says someone other than its author
+    last updated it (`updated_by`; an id, or an object when the export expanded users);
+    None when it is not. Label Studio opens a task on its newest annotation, often a
+    colleague's, and Update saves whatever tab is shown: the edit is not the author's
+    work."""
     editor = a.get("updated_by")
     if editor is None:
-        return False
+        return None
     eid = editor.get("id") if isinstance(editor, dict) else editor
     aid = a["completed_by"].get("id") if isinstance(a["completed_by"], dict) \
         else a["completed_by"]
     if is_json_int(eid) and eid == aid:
-        return False
+        return None
     other = identity_of(editor, ctx.users)
     editor_name = pseudonym(other, ctx.salt) if other is not None else None
     if editor_name == annotator:
-        return False
+        return None
     name = (f"annotator {editor_name}" if editor_name is not None
             else f"Label Studio user {eid}" if is_json_int(eid) else "an unknown user")
     if ctx.accept_edits:
         ctx.out.counts["annotations last updated by someone else (accepted)"] += 1
-        return False
-    ctx.problem(Code.LS_EDITED_BY_OTHER, f"{aptr}/updated_by",
-                f"{who}: Label Studio says {name} last saved this annotation, not its author "
-                f"{annotator} (Update saves whichever tab is shown, often a colleague's); "
-                f"the file of {annotator}'s last pull is kept. To resolve it, {annotator} "
-                "opens the task, clicks their own tab, checks it and presses Update (then "
-                "it is theirs again), or pull with --accept-edits-by-others to take it as "
-                f"{annotator}'s")
-    return True
+        return None
+    return (f"{who}: Label Studio says {name} last saved this annotation, not its author "
+            f"{annotator} (Update saves whichever tab is shown, often a colleague's); the "
+            f"file of {annotator}'s last pull is kept. To resolve it, {annotator} opens the "
+            "task, clicks their own tab, checks it and presses Update (then it is theirs "
+            f"again), or pull with --accept-edits-by-others to take it as {annotator}'s")
