@@ -118,7 +118,8 @@ def test_the_files_decode_to_what_the_side_file_counts(case: str) -> None:
         assert [r[0] for r in rows] == [seed["text"][a:b] for a, b in seg.tokens]
         assert decode_bio(seg.tokens, [r[1] for r in rows]) == expected(seed, layer, kind)
         lost = Lost(**side[kind])
-        assert lost.total == len(layer[kind]) == len(tagged[kind].kept) + lost.nested
+        assert lost.total == len(layer[kind]) == len(tagged[kind].kept) + lost.nested + \
+            lost.blank
         assert lost.trimmed + lost.widened == len(tagged[kind].misaligned)
         for key, n in lost.summary(kind, NAMES[kind]).items():
             assert counts[key] == n
@@ -157,11 +158,26 @@ def test_a_space_at_an_edge_is_trimmed_and_a_boundary_inside_a_word_widened() ->
     layer = to_layer(seed, "ann", {"mentions": mentions, "claims": [], "stances": []})
     files, counts = to_conll([(seed, layer)])
     [side] = [json.loads(line) for line in files[NAMES["documents"]].splitlines()]
-    assert side["mentions"] == {"total": 2, "nested": 0, "trimmed": 1, "widened": 1,
-                                "joined": 0}
+    assert side["mentions"] == {"total": 2, "nested": 0, "blank": 0, "trimmed": 1,
+                                "widened": 1, "joined": 0}
     assert counts["mentions trimmed in corpus.conll (a space at an edge)"] == 1
     [doc] = read_conll(files[NAMES["mentions"]])
     assert doc[0][:3] == [("Mali", "B-GPE"), ("said", "O"), ("Algeria", "B-GPE")]
+
+
+def test_a_span_on_whitespace_alone_is_counted_as_such_not_as_nested() -> None:
+    """A claim on the two spaces between sentences (valid, with a warning) covers no token:
+    it is left out, and said to be on whitespace, not inside another span."""
+    seed = seed_of("blank-span", "Mali spoke.  Algeria lied.")
+    claims = [{"id": "c1", "start": 11, "end": 13, "text": "  ", "type": "fact",
+               "claimant": None}]
+    layer = to_layer(seed, "ann", {"mentions": [], "claims": claims, "stances": []})
+    files, counts = to_conll([(seed, layer)])
+    [side] = [json.loads(line) for line in files[NAMES["documents"]].splitlines()]
+    assert side["claims"] == {"total": 1, "nested": 0, "blank": 1, "trimmed": 0,
+                              "widened": 0, "joined": 0}
+    assert counts["claims left out of corpus.claims.conll (on whitespace alone, no token)"] == 1
+    assert not counts["claims left out of corpus.claims.conll (nested or overlapping)"]
 
 
 def test_nested_spans_are_counted_in_the_side_file_and_the_summary() -> None:
@@ -173,8 +189,8 @@ def test_nested_spans_are_counted_in_the_side_file_and_the_summary() -> None:
     assert counts["mentions left out of corpus.conll (nested or overlapping)"] == nested
     side = json.loads(files[NAMES["documents"]])
     assert (side["mentions"]["total"], side["mentions"]["nested"]) == (62, nested)
-    assert side["claims"] == {"total": 15, "nested": 0, "trimmed": 0, "widened": 0,
-                              "joined": 0}
+    assert side["claims"] == {"total": 15, "nested": 0, "blank": 0, "trimmed": 0,
+                              "widened": 0, "joined": 0}
 
 
 def test_no_counts_when_nothing_is_lost() -> None:

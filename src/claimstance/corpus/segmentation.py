@@ -19,7 +19,7 @@ import bisect
 import functools
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .document import is_grapheme_boundary
@@ -168,6 +168,7 @@ class BioIds:
     ids: Ints  # one per token
     kept: Bools  # per span: tagged (the others are nested, overlapping or on no token)
     misaligned: Bools  # per span: kept, but a boundary falls inside a token
+    covering: Bools  # per span: covers a token (one on whitespace alone covers none)
 
 
 def bio_ids(starts: Ints, ends: Ints, span_starts: Ints, span_ends: Ints,
@@ -205,7 +206,7 @@ def bio_ids(starts: Ints, ends: Ints, span_starts: Ints, span_ends: Ints,
     covered = np.arange(int(width.sum())) + np.repeat(a - (np.cumsum(width) - width), width)
     ids[covered] = np.repeat(2 + 2 * label, width)  # I-
     ids[a] = 1 + 2 * label  # B-
-    return BioIds(ids, kept, misaligned)
+    return BioIds(ids, kept, misaligned, live)
 
 
 def _alone(first: Ints, last: Ints, live: Bools) -> Bools:
@@ -231,15 +232,17 @@ class Tagged:
     kept: list[tuple[int, int, str]]
     nested: list[tuple[int, int, str]]  # inside (or overlapping) a kept span: BIO has no room
     misaligned: list[tuple[int, int, str]]  # kept, but a boundary falls inside a token
+    blank: list[tuple[int, int, str]] = field(default_factory=list)  # on no token (spaces)
 
 
 def encode_bio(tokens: Sequence[Span], spans: Sequence[tuple[int, int, str]],
                labels: Sequence[str]) -> Tagged:
     """Tag tokens with spans, outermost first (`bio_ids`, for one document).
 
-    A span that shares a token with a span already tagged is counted in `nested`, never
-    dropped silently; a span whose boundary falls inside a token tags the whole token and is
-    counted in `misaligned`. `nested` and `misaligned` list spans outermost first.
+    A span that shares a token with a span already tagged is counted in `nested`, and one
+    that covers no token (whitespace alone) in `blank`, never dropped silently; a span whose
+    boundary falls inside a token tags the whole token and is counted in `misaligned`.
+    `nested`, `misaligned` and `blank` list spans outermost first.
     """
     import numpy as np
 
@@ -252,10 +255,12 @@ def encode_bio(tokens: Sequence[Span], spans: Sequence[tuple[int, int, str]],
     names = bio_names(labels)
     outermost = np.lexsort((labelled, s[:, 0], s[:, 0] - s[:, 1])).tolist()
     kept, misaligned = found.kept.tolist(), found.misaligned.tolist()
+    covering = found.covering.tolist()
     return Tagged([names[i] for i in found.ids.tolist()],
                   sorted(items[i] for i in outermost if kept[i]),
-                  [items[i] for i in outermost if not kept[i]],
-                  [items[i] for i in outermost if misaligned[i]])
+                  [items[i] for i in outermost if covering[i] and not kept[i]],
+                  [items[i] for i in outermost if misaligned[i]],
+                  [items[i] for i in outermost if not covering[i]])
 
 
 def decode_bio(tokens: Sequence[Span], tags: Sequence[str]) -> list[tuple[int, int, str]]:

@@ -21,7 +21,7 @@ the dataset's `tokens` config); no token holds whitespace, which readers split c
 What BIO cannot hold is counted, per document in the side file and in total in the
 returned counts:
 - nested or overlapping spans: the outermost is tagged (`segmentation.encode_bio`), the
-  others are left out;
+  others are left out; a span on whitespace alone covers no token and is left out too;
 - a span with a space at an edge is tagged on the tokens it covers, so it reads back
   trimmed; a span whose boundary falls inside a token is widened to the whole token;
 - a span across a sentence or line break (the segmentation starts a sentence after every
@@ -78,12 +78,14 @@ class Lost:
 
     total: int = 0
     nested: int = 0  # left out: inside or overlapping a span that is tagged
+    blank: int = 0  # left out: on whitespace alone, which no token holds
     trimmed: int = 0  # a space at an edge: reads back without it
     widened: int = 0  # a boundary inside a token: reads back as whole tokens
     joined: int = 0  # across a sentence or line break: its sentences are one
 
     def summary(self, kind: Kind, file: str) -> dict[str, int]:
         return {f"{kind} left out of {file} (nested or overlapping)": self.nested,
+                f"{kind} left out of {file} (on whitespace alone, no token)": self.blank,
                 f"{kind} trimmed in {file} (a space at an edge)": self.trimmed,
                 f"{kind} widened to whole tokens in {file} (a boundary inside a token)":
                     self.widened,
@@ -92,7 +94,7 @@ class Lost:
 
 
 def lost_of(text: str, seg: Segmentation, t: Tagged, total: int) -> Lost:
-    out = Lost(total, nested=len(t.nested))
+    out = Lost(total, nested=len(t.nested), blank=len(t.blank))
     if t.misaligned:
         starts, ends = [a for a, _ in seg.tokens], [b for _, b in seg.tokens]
     for a, b, label in t.misaligned:  # tagged from the first token ending after its start
