@@ -11,7 +11,9 @@ The prediction sets (tests/cases/newsclaims/predictions, against a frozen copy o
 corpus gold and a document whose claimer is outside its claim's sentence): perfect,
 dropped, shifted, trimmed, wrong claimants, spurious, mixed, no <AUTHOR>, all <AUTHOR>,
 spans in the right sentence that miss the gold span (disjoint), and nothing predicted;
-and the three prediction files of tests/cases/eval.
+the corner cases of tests/cases/newsclaims/corners (an emoji before the claims, claims
+across sentences, two predictions in one sentence, a sentence without gold claim, a claim
+over the whole text); and the three prediction files of tests/cases/eval.
 """
 
 from __future__ import annotations
