@@ -239,6 +239,18 @@ def test_a_link_that_cannot_say_which_of_two_mentions_is_refused_not_guessed() -
     assert [m.get("entity") for m in back["mentions"]] == [None, None, None]
 
 
+def test_a_link_without_a_qid_string_says_so() -> None:
+    """A qid that is a number, or missing, is what is wrong, not the link's span."""
+    seed, layer = CASES["emoji-text/ann-e"]
+    record = to_doccano(seed, layer)
+    record["entity_links"][0]["qid"] = 912
+    del record["entity_links"][1]["qid"]
+    _, problems = from_doccano(record, seed)
+    assert [(p.code.value, p.pointer) for p in problems] == [
+        ("import-bad-link", "/entity_links/0"), ("import-bad-link", "/entity_links/1")]
+    assert all("has no 'qid' string" in p.message for p in problems), problems
+
+
 def test_code_point_offsets_are_read_exactly_when_the_record_says_so() -> None:
     seed, layer = CASES["special-text/ann-s"]
     record = to_doccano(seed, layer)

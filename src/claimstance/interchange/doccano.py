@@ -187,14 +187,19 @@ def _links(b: ItemsBuilder, record: dict[str, Any], read: Reading, spans: Spans,
                 and isinstance(label, str) else [])
         placed = order[eid] if is_json_int(eid) and 0 <= eid < len(order) else None
         named = placed if placed in keys else None
-        if not isinstance(qid, str) or not keys:
+        if not isinstance(qid, str):
+            b.problem(Code.IMPORT_BAD_LINK, at, f"the entity link {x!r} has no 'qid' string "
+                                                "(a Wikidata id such as \"Q912\"); it was not "
+                                                "imported")
+        elif not keys:
             b.problem(Code.IMPORT_BAD_LINK, at, f"the entity link {x!r} matches no entity of "
                                                 "the same offsets and label; it was not imported")
         elif named is None and len(keys) > 1:
             b.problem(Code.IMPORT_BAD_LINK, at,
                       f"{qid} links {len(keys)} entities of the same offsets and label "
-                      f"(entities {', '.join(keys)}) and names none of them by entity_id; it "
-                      "was not imported (add the QID to the right mention by hand)")
+                      f"(entities {', '.join(keys)}) and its entity_id names none of them (by "
+                      "its place in the record); it was not imported (add the QID to the right "
+                      "mention by hand)")
         else:
             b.link(named or keys[0], qid, at)
 
