@@ -1,7 +1,8 @@
 """Every fast path that decides ahead of the full work is proven sound against the slow one.
 
-- positions: in a file written in the corpus style, the marker serialisation finds every
-  value where the scanner finds it;
+- positions: in a file written in any style (indentation, tabs, CRLF, one line, ASCII and
+  other escapes, spaces anywhere JSON allows them, repeated keys), counting and walking
+  find every value where the scanner finds it;
 - duplicate keys: counting colons decides exactly when the scanner finds a duplicate;
 - grapheme boundaries: the two-character shortcut agrees with full UAX #29 segmentation;
 - the schema: the compiled validator passes exactly what the detailed check finds nothing in.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -23,13 +25,15 @@ from claimstance.corpus.document import is_grapheme_boundary
 from claimstance.corpus.schema import ANNOTATION
 from claimstance.corpus.writing import dumps
 from claimstance.validation import schema_errors
-from claimstance.validation.reader import (
-    _has_duplicate_keys,
+from claimstance.validation.locate import (
+    Locator,
+    Walker,
     escape_pointer_token,
-    load_bytes,
+    line_col,
     pointer_tokens,
     scan,
 )
+from claimstance.validation.reader import _has_duplicate_keys, load_bytes
 
 from .conftest import REPO
 
@@ -53,15 +57,105 @@ def pointers(data: Any, ptr: str = "") -> list[str]:
     return out
 
 
+WS = st.text(alphabet=st.sampled_from(" \t\n\r"), max_size=3)
+
+
+def written(data: Any, draw: Any, escape: bool) -> str:
+    """`data` as some writer might have written it: whitespace (spaces, tabs, CR, LF)
+    anywhere JSON allows it, strings with ASCII escapes or not, and with any character
+    escaped as \\u00XX (a comma, a colon or a bracket too) when `escape`."""
+    def ws() -> str:
+        return str(draw(WS))
+
+    def string(s: str) -> str:
+        out = json.dumps(s, ensure_ascii=draw(st.booleans()))
+        if escape and draw(st.booleans()):
+            inner = "".join(f"\\u{ord(c):04x}" if c in ",:[{a" and draw(st.booleans()) else c
+                            for c in out[1:-1])
+            out = f'"{inner}"'
+        return out
+
+    def value(x: Any) -> str:
+        if isinstance(x, dict):
+            members = [ws() + string(k) + ws() + ":" + ws() + value(v) + ws()
+                       for k, v in x.items()]
+            return "{" + (",".join(members) or ws()) + "}"
+        if isinstance(x, list):
+            return "[" + (",".join(ws() + value(v) + ws() for v in x) or ws()) + "]"
+        return string(x) if isinstance(x, str) else json.dumps(x)
+
+    return ws() + value(data) + ws()
+
+
+STYLES: dict[str, Callable[[Any], bytes]] = {
+    "own": dumps,
+    "json-indent4": lambda d: json.dumps(d, indent=4).encode(),
+    "tabs-crlf": lambda d: (json.dumps(d, indent="\t", ensure_ascii=False)
+                            .replace("\n", "\r\n") + "\r\n").encode(),
+    "one-line": lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode(),
+    "orjson-indent2": lambda d: orjson.dumps(d, option=orjson.OPT_INDENT_2),
+}
+
+
+def scanned(raw: bytes, ptr: str) -> tuple[int, int]:
+    """(line, column) of the value at `ptr` (or its nearest ancestor), by the scanner."""
+    text = raw.decode()
+    positions = scan(text).positions
+    while ptr not in positions and ptr:
+        ptr = ptr.rsplit("/", 1)[0]
+    return line_col(raw, len(text[:positions[ptr]].encode()))
+
+
+def both_ways(raw: bytes, data: Any, ptrs: list[str], *, unique_keys: bool = True,
+              ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Every pointer located by counting (None where counting does not apply) and by
+    walking."""
+    loc = Locator(raw, data, unique_keys=unique_keys)
+    counted = ([line_col(raw, o) if (o := loc.counted(p)) is not None else None
+                for p in ptrs] if loc.countable() else [None] * len(ptrs))
+    walker = Walker(raw.decode(), unique_keys=unique_keys)
+    return counted, walker.line_cols([walker.offset(p) for p in ptrs])  # type: ignore[return-value]
+
+
+def missing(data: Any) -> list[str]:
+    """Pointers just past what `data` holds: its nearest ancestor is located instead."""
+    return [p + "/zz" for p in pointers(data)] + [p + "/99" for p in pointers(data)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON, st.sampled_from([*STYLES, "any"]), st.booleans(), st.data())
+def test_counting_and_walking_find_what_the_scanner_finds(data: Any, style: str,
+                                                          escape: bool,
+                                                          draw: st.DataObject) -> None:
+    raw = (STYLES[style](data) if style != "any"
+           else written(data, draw.draw, escape).encode())
+    assert orjson.loads(raw) == data  # the writer wrote this data
+    ptrs = pointers(data) + missing(data)
+    want = [scanned(raw, p) for p in ptrs]
+    counted, walked = both_ways(raw, data, ptrs)
+    assert walked == want
+    assert [c for c in counted if c is not None] == [w for c, w in zip(counted, want,
+                                                                         strict=True)
+                                                      if c is not None]
+    if style != "any" or not escape:
+        assert None not in counted or not Locator(raw, data).countable()
+
+
 @settings(max_examples=300, deadline=None)
-@given(JSON)
-def test_marker_offsets_equal_scanned_offsets(data: Any) -> None:
-    raw = dumps(data)
-    f = load_bytes(raw, "x.json")
-    assert f.canonical and not f.problems
-    scanned = scan(raw).positions
-    for ptr in pointers(data):
-        assert f.offset(ptr) == scanned[ptr], ptr
+@given(st.lists(st.tuples(KEYS, SCALARS | st.lists(SCALARS, max_size=2)
+                          | st.dictionaries(KEYS, SCALARS, max_size=2)), max_size=6),
+       st.booleans(), st.sampled_from(["\n", "\r\n", " "]))
+def test_walking_finds_the_kept_value_of_a_repeated_key(pairs: list[tuple[str, Any]],
+                                                         nested: bool, eol: str) -> None:
+    """A repeated key names the value the parser kept (the last), as the scanner says."""
+    body = ("," + eol).join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in pairs)
+    raw = ("{" + eol + body + eol + "}").encode()
+    if nested:
+        raw = b'{"outer": [' + raw + b', {"k": 1, "k": [2]}], "z": 0}'
+    data = orjson.loads(raw)
+    ptrs = pointers(data) + missing(data)
+    _, walked = both_ways(raw, data, ptrs, unique_keys=False)
+    assert walked == [scanned(raw, p) for p in ptrs]
 
 
 @settings(max_examples=300, deadline=None)
@@ -74,7 +168,7 @@ def test_colon_count_finds_duplicates_exactly_when_the_scanner_does(
     if nested:
         raw = b'{"outer": [' + raw + b', {"k": 1, "k": 2}], "z": 0}'
     data = orjson.loads(raw)
-    assert _has_duplicate_keys(raw, data) == bool(scan(raw).duplicates)
+    assert _has_duplicate_keys(raw, data) == bool(scan(raw.decode()).duplicates)
 
 
 GRAPHEME_PARTS = ["a", "Z", " ", "\n", "\r", "\u0301", "\u200d", "©", "😀", "🇲", "🇱", "क",
@@ -195,19 +289,20 @@ def test_span_edges_agree_with_segmenting_and_isalnum(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_many_problems_are_located_as_a_few_are(data: st.DataObject) -> None:
-    """Past `MARKED` problems in a file, one scan and a line index locate them all (time
-    linear in the file); they must give every problem the line and column markers give."""
+    """Past `COUNTED` problems in a file, one walk locates them all (time linear in the
+    file); they must get the line and column counting gives each one alone."""
     from claimstance.problems import Code, problem
-    from claimstance.validation import reader
+    from claimstance.validation import locate
 
-    raw = dumps(GOLD) if data.draw(st.booleans()) else json.dumps(GOLD).encode()
+    style = data.draw(st.sampled_from(sorted(STYLES)))
+    raw = STYLES[style](GOLD)
     ptrs = data.draw(st.lists(st.sampled_from(pointers(GOLD)), min_size=1, max_size=40))
     found = [problem(Code.INVALID_VALUE, "x.json", p, "m") for p in ptrs]
-    few, many = (reader.load_bytes(raw, "x.json") for _ in range(2))
+    few, many = (load_bytes(raw, "x.json") for _ in range(2))
     one_by_one = [q for p in found for q in few.locate([p])]
-    saved = reader.MARKED
+    saved = locate.COUNTED
     try:
-        reader.MARKED = 0
+        locate.COUNTED = 0
         assert many.locate(found) == one_by_one
     finally:
-        reader.MARKED = saved
+        locate.COUNTED = saved

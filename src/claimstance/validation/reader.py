@@ -1,18 +1,14 @@
 """Read a corpus JSON file strictly: size, encoding, syntax, duplicate keys, and positions.
 
-orjson parses. A file written in the corpus's own style (`writing.dumps`, which is orjson's
-own) is recognised by serialising its data once and comparing bytes: such a file can hold no
-duplicate key, and the line and column of any node are found by serialising again with that
-node replaced by a marker, so only the path to the node is touched. Files in another style
-fall back to counting colons (for duplicate keys) and to a scanner that indexes every node
-(for positions); both are rare, since every tool writes the corpus style.
+orjson parses. Duplicate keys are found by counting colons (the text holds one more per key
+the parser dropped), so a file without them is never scanned in Python. Line and column
+are found only for files with a problem (`locate.py`), at the same cost in any writer's
+style.
 """
 
 from __future__ import annotations
 
-import bisect
 import errno
-import json
 import os
 import re
 import stat
@@ -24,8 +20,8 @@ import orjson
 
 from ..corpus.layout import Corpus
 from ..corpus.naming import is_doc_id, seed_name
-from ..corpus.writing import dumps
 from ..problems import Code, Problem, problem
+from .locate import Locator, line_col, pointer_tokens, scan
 
 MAX_BYTES = 5 * 1024 * 1024
 _BOMS = {
@@ -33,19 +29,9 @@ _BOMS = {
     b"\xff\xfe": "UTF-16 (little-endian)",
     b"\xfe\xff": "UTF-16 (big-endian)",
 }
-#: Recognise files in the corpus style by serialising (tests turn it off to prove that the
-#: slow paths, scanning and counting, find the same problems at the same positions).
+#: Count colons to rule out duplicate keys (tests turn it off to prove that the scanner
+#: finds the same problems at the same positions).
 FAST_PATHS = True
-_MARK = "\x00\x01claimstance-locate\x01\x00"
-_MARK_BYTES = orjson.dumps(_MARK)
-
-
-def escape_pointer_token(token: str | int) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def pointer_tokens(ptr: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]]
 
 
 def is_json_int(x: Any) -> TypeGuard[int]:
@@ -62,159 +48,26 @@ class JSONFile:
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
     parsed: bool = False  # the bytes are JSON: `data` holds them, even when it is None
-    canonical: bool = False  # raw == dumps(data): positions come from serialising
-    _positions: dict[str, int] | None = None  # byte offsets, for files in another style
+    unique_keys: bool = True
+    _locator: Locator | None = None
 
-    def offset(self, ptr: str) -> int | None:
-        """Byte offset of the JSON value at `ptr`, or of its nearest ancestor."""
-        if self.raw is None:
-            return None
-        if self.canonical and self._positions is None:
-            return _offset_by_marker(self.data, ptr)
-        if self._positions is None:
-            self._positions = scan(self.raw).positions
-        while ptr not in self._positions and ptr:
-            ptr = ptr.rsplit("/", 1)[0]
-        return self._positions.get(ptr)
+    def locator(self) -> Locator | None:
+        if self._locator is None and self.raw is not None:
+            self._locator = Locator(self.raw, self.data, unique_keys=self.unique_keys)
+        return self._locator
 
     def locate(self, problems: list[Problem]) -> list[Problem]:
-        """Fill in line and column for problems that point into this file.
-
-        A marker costs a serialisation of the file per problem, the scanner one pass for
-        all of them (slower per file): past MARKED problems in one file, the scanner, so a
-        file with thousands of warnings costs time linear in its size, not quadratic.
-        """
-        wanted = [p for p in problems if p.line is None and p.path == self.path]
-        starts = None
-        if len(wanted) > MARKED and self.raw is not None:
-            if self._positions is None:
-                self._positions = scan(self.raw).positions
-            starts = line_starts(self.raw)
-        out = []
-        for p in problems:
-            if p.line is None and p.path == self.path:
-                off = self.offset(p.pointer)
-                if off is not None and self.raw is not None:
-                    p = p.at(*line_col(self.raw, off, starts))
-            out.append(p)
+        """Fill in line and column for problems that point into this file, all in one go:
+        time linear in the file and the problems, however many there are."""
+        wanted = [i for i, p in enumerate(problems) if p.line is None and p.path == self.path]
+        loc = self.locator() if wanted else None
+        if loc is None:
+            return problems
+        where = loc.line_cols([problems[i].pointer for i in wanted])
+        out = list(problems)
+        for i, (line, column) in zip(wanted, where, strict=True):
+            out[i] = out[i].at(line, column)
         return out
-
-
-MARKED = 16  # problems in one file located by markers; more are located by one scan
-
-
-def line_col(raw: bytes, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
-    """(line, column), 1-based, column in characters, of a byte offset; `starts` (where
-    each line starts) spares a count from the top of the file for each of many offsets."""
-    if starts is None:
-        start = raw.rfind(b"\n", 0, offset) + 1
-        line = raw.count(b"\n", 0, offset) + 1
-    else:
-        line = bisect.bisect_right(starts, offset)
-        start = starts[line - 1]
-    return line, len(raw[start:offset].decode("utf-8", "replace")) + 1
-
-
-def line_starts(raw: bytes) -> list[int]:
-    return [0, *(m.end() for m in re.finditer(b"\n", raw))]
-
-
-def _offset_by_marker(data: Any, ptr: str) -> int | None:
-    """Where the value at `ptr` starts in dumps(data): the containers on its path are copied
-    with the value replaced by a marker, and the marker is found in their serialisation.
-    Only what comes before the value is copied: the bytes before the marker are the same."""
-    root: Any = [data]
-    parent, key = root, 0
-    for token in pointer_tokens(ptr):
-        child = parent[key]
-        if isinstance(child, dict):
-            if token not in child:
-                break
-            copy: Any = {}
-            for name, value in child.items():
-                copy[name] = value
-                if name == token:
-                    break
-            k: Any = token
-        elif isinstance(child, list):
-            if not (token.isdigit() and int(token) < len(child)):
-                break
-            k = int(token)
-            copy = child[: k + 1]
-        else:
-            break
-        parent[key] = copy
-        parent, key = copy, k
-    parent[key] = _MARK
-    try:
-        out = dumps(root[0])
-    except orjson.JSONEncodeError:
-        return None
-    return out.find(_MARK_BYTES)
-
-
-@dataclass
-class Scan:
-    positions: dict[str, int]  # pointer -> byte offset of the value
-    duplicates: list[tuple[str, int]]  # (pointer of the repeated key's value, offset of key)
-
-
-_TOKEN = re.compile(rb'[ \t\n\r]*(?:("(?:[^"\\]|\\.)*")|([{}\[\],:])|'
-                    rb"(-?[0-9][0-9.eE+-]*|true|false|null))", re.S)
-
-
-def scan(raw: bytes) -> Scan:
-    """Offsets of every value (by JSON pointer) and of duplicate keys, for valid JSON.
-
-    An explicit stack, not recursion, so any depth the parser accepted is scanned."""
-    positions: dict[str, int] = {}
-    duplicates: list[tuple[str, int]] = []
-    # frames: [is_object, pointer, next index or None, keys seen, pointer of next value]
-    stack: list[list[Any]] = []
-    want_value_ptr: str | None = ""
-    pos = 0
-    n = len(raw)
-    while pos < n:
-        m = _TOKEN.match(raw, pos)
-        if m is None:
-            break
-        pos = m.end()
-        string, punct = m.group(1), m.group(2)
-        start = m.start(1) if string else m.start(2) if punct else m.start(3)
-        frame = stack[-1] if stack else None
-        if punct in (b"}", b"]"):
-            stack.pop()
-            want_value_ptr = None
-            continue
-        if punct == b",":
-            assert frame is not None
-            if frame[0]:
-                want_value_ptr = None  # a key comes next
-            else:
-                frame[2] += 1
-                want_value_ptr = f"{frame[1]}/{frame[2]}"
-            continue
-        if punct == b":":
-            assert frame is not None
-            want_value_ptr = frame[4]
-            continue
-        if frame is not None and frame[0] and want_value_ptr is None:
-            key = json.loads(string)  # an object key
-            kptr = frame[1] + "/" + escape_pointer_token(key)
-            if key in frame[3]:
-                duplicates.append((kptr, start))
-            frame[3].add(key)
-            frame[4] = kptr
-            continue
-        ptr = want_value_ptr if want_value_ptr is not None else ""
-        positions.setdefault(ptr, start)
-        want_value_ptr = None
-        if punct == b"{":
-            stack.append([True, ptr, None, set(), None])
-        elif punct == b"[":
-            stack.append([False, ptr, 0, None, None])
-            want_value_ptr = f"{ptr}/0"
-    return Scan(positions, duplicates)
 
 
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
@@ -229,11 +82,11 @@ def _has_duplicate_keys(raw: bytes, data: Any) -> bool:
     so such rare files are scanned.
     """
     if not FAST_PATHS or (b"\\u003" in raw and _ESCAPED_COLON.search(raw)):
-        return bool(scan(raw).duplicates)
+        return bool(scan(raw.decode("utf-8")).duplicates)
     try:
         return raw.count(b":") != orjson.dumps(data).count(b":")
     except orjson.JSONEncodeError:
-        return bool(scan(raw).duplicates)
+        return bool(scan(raw.decode("utf-8")).duplicates)
 
 
 def _too_large(path: str, size: int, max_bytes: int) -> JSONFile:
@@ -255,19 +108,19 @@ def load_bytes(raw: bytes, path: str, max_bytes: int = MAX_BYTES) -> JSONFile:
     except orjson.JSONDecodeError as e:
         return _diagnose(f, raw, e)
     f.raw, f.parsed = raw, True
-    try:
-        f.canonical = FAST_PATHS and dumps(f.data) == raw
-    except orjson.JSONEncodeError:  # deeper than orjson writes: not the corpus style
-        f.canonical = False
-    if not f.canonical and _has_duplicate_keys(raw, f.data):
-        sc = scan(raw)
-        f._positions = sc.positions
-        for ptr, offset in sc.duplicates:
+    if _has_duplicate_keys(raw, f.data):
+        f.unique_keys = False
+        loc = f.locator()
+        assert loc is not None
+        walker = loc.walker()
+        found = scan(walker.text).duplicates
+        where = walker.line_cols([offset for _, offset in found])
+        for (ptr, _), (line, column) in zip(found, where, strict=True):
             key = pointer_tokens(ptr)[-1]
             f.problems.append(problem(
                 Code.DUPLICATE_KEY, path, ptr,
                 f"key {key!r} appears more than once in this object; only the last is kept by "
-                "JSON parsers, so remove the other").at(*line_col(raw, offset)))
+                "JSON parsers, so remove the other").at(line, column))
     return f
 
 
@@ -351,7 +204,7 @@ def load(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile
         raw = read_bytes(path, max_bytes)
     except OSError as e:
         return _unreadable(display, e)
-    return _parse(raw, display, max_bytes)
+    return parse(raw, display, max_bytes)
 
 
 def load_if_exists(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -> JSONFile | None:
@@ -363,7 +216,7 @@ def load_if_exists(path: str | Path, display: str, max_bytes: int = MAX_BYTES) -
         return None
     except OSError as e:
         return _unreadable(display, e)
-    return _parse(raw, display, max_bytes)
+    return parse(raw, display, max_bytes)
 
 
 def _unreadable(display: str, e: OSError) -> JSONFile:
@@ -374,7 +227,11 @@ def _unreadable(display: str, e: OSError) -> JSONFile:
     return f
 
 
-def _parse(raw: bytes | int, display: str, max_bytes: int) -> JSONFile:
+def parse(raw: bytes | int | OSError, display: str, max_bytes: int = MAX_BYTES) -> JSONFile:
+    """What `read_bytes` gave (the bytes, the size of a file too large, or why it could not
+    be read), as a parsed file and its problems."""
+    if isinstance(raw, OSError):
+        return _unreadable(display, raw)
     if isinstance(raw, int):
         return _too_large(display, raw, max_bytes)
     return load_bytes(raw, display, max_bytes)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..corpus.schema import SCHEMAS, load_schema, schema_names
 from ..problems import Code, Problem, problem
-from .reader import escape_pointer_token
+from .locate import escape_pointer_token
 
 #: Let the compiled validator pass valid data without the detailed check (tests turn it
 #: off to prove the detailed check alone finds the same problems).
