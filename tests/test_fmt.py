@@ -70,3 +70,39 @@ def test_canonicalize_orders_ids_of_other_tools_too() -> None:
     once = canonicalize(layer)
     assert [m["id"] for m in once["mentions"]] == ["m1", "m2", "m3"]
     assert canonicalize(once) == once
+
+
+def test_a_layer_that_would_grow_past_the_size_limit_is_refused(tmp_path: Path) -> None:
+    """A compact layer just under validate's 5 MiB limit grows past it when indented: fmt
+    must refuse it (fmt-would-be-invalid) and leave it as it was, not write a file that
+    validate then refuses (it did: 4.7 MB in, 6.3 MB out, exit 0)."""
+    import orjson
+
+    from claimstance.validation.reader import MAX_BYTES
+    from claimstance.validation.run import validate
+
+    corpus = tmp_path / "corpus"
+    (corpus / "seeds").mkdir(parents=True)
+    doc = "mali-accuses-algeria-downed-drone"
+    (corpus / "seeds" / f"{doc}.json").write_bytes((REPO / "seeds" / f"{doc}.json")
+                                                  .read_bytes())
+    data = json.loads(GOLD.read_text(encoding="utf-8"))
+    mentions = data["mentions"]
+    data["mentions"] = [dict(mentions[i % len(mentions)], id=f"m{i + 1}")
+                        for i in range(56_000)]
+    data["mentions"].reverse()  # so that fmt has something to reorder
+    raw = orjson.dumps(data)
+    assert 4_500_000 < len(raw) < MAX_BYTES
+    layer = corpus / "annotations" / doc / "gold.json"
+    layer.parent.mkdir(parents=True)
+    layer.write_bytes(raw)
+    assert validate(corpus).errors == 0
+    res = CliRunner().invoke(main, ["fmt", str(layer), "--format", "json"])
+    assert res.exit_code == 1, res.output
+    out = json.loads(res.output)
+    assert out["refused"] == [str(layer)] and out["changed"] == []
+    assert [(p["code"], p["path"]) for p in out["problems"]] == [("fmt-would-be-invalid",
+                                                                   str(layer))]
+    assert layer.read_bytes() == raw
+    assert CliRunner().invoke(main, ["fmt", "--check", str(layer)]).exit_code == 1
+    assert validate(corpus).errors == 0

@@ -341,6 +341,11 @@ class Code(str, enum.Enum):
         "command")
     BUILD_INVALID = ("build-invalid", E, "Corpus not valid",
         "Validation finds errors; nothing is built from an invalid corpus.", "command")
+    FMT_WOULD_BE_INVALID = ("fmt-would-be-invalid", E, "Formatting would make the file "
+        "invalid", "Written in the corpus style (two-space indent), the file would be one "
+        "`validate` refuses, most often larger than its size limit (a layer kept on one "
+        "line); it was left as it is. Split the layer, or keep it in its present style.",
+        "command")
     TOO_FEW_LAYERS = ("too-few-layers", E, "Not enough annotator layers",
         "Adjudication merges two or more annotators' layers of a document.", "command")
     # review files (review/<doc_id>.json), read by adjudicate

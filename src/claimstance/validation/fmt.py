@@ -2,7 +2,10 @@
 
 Files are read with the strict reader and checked against the schema first: a file with a
 duplicated key, broken JSON or the wrong shape is refused and left as it is, since
-rewriting it would silently keep one of two values or guess at what was meant.
+rewriting it would silently keep one of two values or guess at what was meant. What would
+be written is read back the same way before it is written: `fmt` never turns a file
+`validate` accepts into one it refuses (a compact layer just under the size limit grows
+past it when indented).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from ..corpus.annotation import canonicalize
 from ..corpus.lock import corpus_lock
 from ..corpus.schema import ANNOTATION
 from ..corpus.writing import atomic_write, dumps
-from ..problems import Level, Problem
-from .reader import load
+from ..problems import Code, Level, Problem, problem
+from .reader import MAX_BYTES, JSONFile, load, load_bytes
 from .schema_errors import check as schema_check
 
 
@@ -73,15 +76,20 @@ def format_files(paths: Iterable[Path], *, check: bool = False) -> Formatted:
         return _format(paths, check)
 
 
+def _errors(f: JSONFile) -> list[Problem]:
+    """What the strict reader and the schema refuse in a file."""
+    found = list(f.problems)
+    if f.parsed and not found:
+        found = schema_check(ANNOTATION, f.data, f.path)
+    return [p for p in f.locate(found) if p.level is Level.ERROR]
+
+
 def _format(paths: list[Path], check: bool) -> Formatted:
     out = Formatted(check=check)
     for path in paths:
         shown = str(path)
         f = load(path, shown)
-        found = list(f.problems)
-        if f.parsed and not found:
-            found = schema_check(ANNOTATION, f.data, shown)
-        errors = [p for p in f.locate(found) if p.level is Level.ERROR]
+        errors = _errors(f)
         if errors or f.raw is None:
             out.refused.append(shown)
             out.problems += errors
@@ -89,6 +97,17 @@ def _format(paths: list[Path], check: bool) -> Formatted:
         new = dumps(canonicalize(f.data))
         if new == f.raw:
             out.unchanged.append(shown)
+            continue
+        after = _errors(load_bytes(new, shown, len(new)))
+        if after or len(new) > MAX_BYTES:
+            out.refused.append(shown)
+            size = (f"{len(new):,} bytes, over the limit of {MAX_BYTES:,} that validate "
+                    "enforces" if len(new) > MAX_BYTES else "a file validate refuses")
+            out.problems.append(problem(
+                Code.FMT_WOULD_BE_INVALID, shown, "",
+                f"formatted, this {len(f.raw):,}-byte file would be {size}; it was left as "
+                "it is: split the layer, or keep it in its present style"))
+            out.problems += after
             continue
         out.changed.append(shown)
         if not check:
