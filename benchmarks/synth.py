@@ -18,16 +18,28 @@ Mixes (`--mix`), shaped like real corpora rather than perfectly clean ones:
 `--annotators K` gives every document exactly K annotator layers (beside gold) instead of
 the mix's 30% with two or three: the corpus `agree` and `adjudicate` are measured on
 (`quality_bench.py`, `--mix valid --annotators 3`).
+
+Writers' styles (`--styles`): real files are not all written by claimstance. By default
+(`mixed`) each file is written in one of six styles, chosen by a hash of its path, one
+sixth each (`STYLES`): the corpus's own (`writing.dumps`, what `ls pull`, `import` and
+`fmt` write); Python's `json.dump(indent=4)` (ASCII escapes, no final newline); an editor's
+formatter (tabs, CRLF line ends); one line without spaces (`separators=(",", ":")`, as jq
+`-c` or a minified export); orjson at indent 2 without a final newline; and a hand edit of
+the corpus style (one item's keys reordered, or one line re-indented). `--styles own` writes
+every file in the corpus's own style (the benchmark corpus before the styles).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from claimstance.corpus.annotation import canonicalize, empty_provenance
 from claimstance.corpus.document import sha256
@@ -229,8 +241,55 @@ def layers(k: int, mix: str = "realistic", annotators: int | None = None,
     return seed, out
 
 
+def _hand_edit(data: Any, h: int) -> bytes:
+    """The corpus style after a person's edit: one item's keys moved to the end of its
+    object, or one line indented by two more spaces (both still valid JSON)."""
+    items = [x for key in ("mentions", "claims", "stances") for x in data.get(key, [])]
+    if items and h % 2:
+        item = items[h // 2 % len(items)]
+        first = next(iter(item))
+        item[first] = item.pop(first)  # the first key written last
+        return dumps(data)
+    lines = dumps(data).split(b"\n")
+    k = 1 + h // 2 % max(1, len(lines) - 2)
+    lines[k] = b"  " + lines[k]
+    return b"\n".join(lines)
+
+
+def _tabs_crlf(data: Any) -> bytes:
+    text = json.dumps(data, indent="\t", ensure_ascii=False)
+    return (text.replace("\n", "\r\n") + "\r\n").encode()  # newlines in strings are \n
+
+
+#: Each writer's style (name -> how it writes the data; the int is a per-file hash).
+STYLES: dict[str, Any] = {
+    "own": lambda data, h: dumps(data),
+    "json-indent4": lambda data, h: json.dumps(data, indent=4).encode(),
+    "tabs-crlf": lambda data, h: _tabs_crlf(data),
+    "one-line": lambda data, h: json.dumps(data, separators=(",", ":"),
+                                           ensure_ascii=False).encode(),
+    "orjson-indent2": lambda data, h: orjson.dumps(data, option=orjson.OPT_INDENT_2),
+    "hand-edit": _hand_edit,
+}
+STYLE_CHOICES = ("mixed", *STYLES)
+
+
+def _hash(rel: str) -> int:
+    return int.from_bytes(hashlib.sha256(rel.encode()).digest()[:8], "big")
+
+
+def style_of(rel: str, styles: str = "mixed") -> str:
+    """The style the file `rel` is written in: the one given, or the one its hash picks."""
+    return styles if styles != "mixed" else list(STYLES)[_hash(rel) % len(STYLES)]
+
+
+def serialise(data: Any, rel: str, styles: str = "mixed") -> bytes:
+    """`data` as the file `rel` holds it."""
+    return STYLES[style_of(rel, styles)](data, _hash(rel) >> 8)  # type: ignore[no-any-return]
+
+
 def write(n: int, out: Path, *, mix: str = "realistic", annotators: int | None = None,
-          progress: bool = False) -> None:
+          progress: bool = False, styles: str = "mixed") -> None:
     (out / "seeds").mkdir(parents=True, exist_ok=True)
     it: Any = range(n)
     if progress:
@@ -239,11 +298,13 @@ def write(n: int, out: Path, *, mix: str = "realistic", annotators: int | None =
         it = tqdm(it, desc=f"synthesising ({mix})", unit="doc", mininterval=0.5)
     for k in it:
         seed, found = layers(k, mix, annotators)
-        (out / "seeds" / f"{seed['id']}.json").write_bytes(dumps(seed))
+        rel = f"seeds/{seed['id']}.json"
+        (out / rel).write_bytes(serialise(seed, rel, styles))
         folder = out / "annotations" / seed["id"]
         folder.mkdir(parents=True, exist_ok=True)
         for name, layer in found.items():
-            (folder / f"{name}.json").write_bytes(dumps(layer))
+            rel = f"annotations/{seed['id']}/{name}.json"
+            (out / rel).write_bytes(serialise(layer, rel, styles))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotators", type=int, default=None, metavar="K",
                     help=f"every document has exactly K annotator layers (2-{len(TEAM)}) beside "
                     "gold, instead of the mix's 30%% with two or three")
+    ap.add_argument("--styles", choices=STYLE_CHOICES, default="mixed",
+                    help="mixed (each file in one of the writers' styles, by its path's hash; "
+                    "the default) or one style for every file (own: the corpus's own)")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")
@@ -265,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                                         or not 2 <= args.annotators <= len(TEAM)):
         ap.error(f"--annotators takes 2 to {len(TEAM)}, with the realistic or valid mix")
     write(args.n, args.out, mix=args.mix, annotators=args.annotators,
-          progress=sys.stderr.isatty())
+          progress=sys.stderr.isatty(), styles=args.styles)
     return 0
 
 

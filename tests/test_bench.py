@@ -33,6 +33,33 @@ def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
     assert any(ord(ch) > 0xFFFF for ch in texts) and any(0x7F < ord(ch) <= 0xFFFF for ch in texts)
 
 
+def test_synth_writes_each_file_in_one_of_the_writers_styles(tmp_path: Path) -> None:
+    """By default every style occurs (the corpus's own, json.dump indent 4 with ASCII
+    escapes, tabs and CRLF, one line, orjson indent 2, a hand edit), each file holding what
+    the corpus's own style holds; `--styles own` writes the old corpus byte for byte."""
+    import orjson
+    import synth
+
+    for out, styles in (("mixed", "mixed"), ("own", "own")):
+        subprocess.run([sys.executable, str(BENCH / "synth.py"), "40", str(tmp_path / out),
+                        "--styles", styles], check=True)
+    seen = set()
+    for p in sorted((tmp_path / "own").rglob("*.json")):
+        rel = p.relative_to(tmp_path / "own").as_posix()
+        data = orjson.loads(p.read_bytes())
+        assert p.read_bytes() == synth.STYLES["own"](data, 0)
+        raw = (tmp_path / "mixed" / rel).read_bytes()
+        assert orjson.loads(raw) == data
+        style = synth.style_of(rel)
+        seen.add(style)
+        if style == "hand-edit":  # the corpus style, a line re-indented or keys reordered
+            assert raw != p.read_bytes() and len(raw) in (len(p.read_bytes()),
+                                                          len(p.read_bytes()) + 2)
+        else:
+            assert raw == synth.STYLES[style](data, 0)
+    assert seen == set(synth.STYLES)
+
+
 def test_bench_smoke(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
