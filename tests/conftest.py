@@ -17,6 +17,10 @@ from typing import Any, NoReturn
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests check the code, not what an earlier run of it left in a cache (a test that patches a
+# rule would otherwise be answered from the cache); the cache's own tests turn it on, in a
+# cache folder of their own (tests/test_cache.py).
+os.environ["CLAIMSTANCE_NO_CACHE"] = "1"
 CASES = REPO / "tests" / "cases"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",

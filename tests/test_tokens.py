@@ -16,7 +16,7 @@ from typing import Any
 import datasets
 import pytest
 
-from claimstance.corpus import segments
+from claimstance.corpus import cache, segments
 from claimstance.corpus.segmentation import decode_bio, segment
 from claimstance.dataset.build import build
 
@@ -41,7 +41,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cache of this test's own (a build's workers inherit the environment)."""
     home = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.delenv(segments.NO_CACHE, raising=False)
+    monkeypatch.delenv(cache.NO_CACHE, raising=False)
     return home
 
 
@@ -118,11 +118,11 @@ def test_the_cache_changes_nothing_but_time(tmp_path: Path, cache_home: Path,
 
     synth.write(600, tmp_path / "c", mix="valid")  # with teams of annotators: agreement too
     cold = build(tmp_path / "c", tmp_path / "cold", jobs=2)
-    db = cache_home / "claimstance" / segments.FILE
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM segments").fetchone() == (600,)
+    db = cache_home / "claimstance" / cache.FILE
+    with sqlite3.connect(db) as conn:  # each document's validation, work and segmentation
+        assert conn.execute("SELECT count(*) FROM entries").fetchone() == (3 * 600,)
     warm = build(tmp_path / "c", tmp_path / "warm", jobs=2)
-    monkeypatch.setenv(segments.NO_CACHE, "1")
+    monkeypatch.setenv(cache.NO_CACHE, "1")
     off = build(tmp_path / "c", tmp_path / "off", jobs=1)
     assert tree(tmp_path / "cold") == tree(tmp_path / "warm") == tree(tmp_path / "off")
     assert cold.bio == warm.bio == off.bio
@@ -132,9 +132,9 @@ def test_a_damaged_cache_entry_is_recomputed(cache_home: Path) -> None:
     text = "Mali said Algeria lied. Algeria denied it."
     want = segment(text)
     assert segments.segments(text) == want
-    db = cache_home / "claimstance" / segments.FILE
+    db = cache_home / "claimstance" / cache.FILE
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE segments SET data = ?", (b"\x07\x00",))
+        conn.execute("UPDATE entries SET value = ?", (b"\x07\x00",))
     assert segments.segments(text) == want
     assert segments.decode(segments.encode(want), len(text)) == want
 

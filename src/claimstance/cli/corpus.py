@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from . import main
-from .options import format_option, jobs_option, quiet_option, root_option, show_progress
+from .options import (
+    format_option,
+    jobs_option,
+    no_cache_option,
+    quiet_option,
+    root_option,
+    show_progress,
+)
 from .output import emit, finish
 
 
@@ -102,14 +109,16 @@ def ingest(source: Path | None, from_: Path | None, mapping: str | None, skip_ba
 @click.option("--list-codes", is_flag=True, help="Print the catalogue of problem codes.")
 @quiet_option
 @jobs_option
+@no_cache_option
 def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
              changed: str | None, max_bytes: int | None, list_codes: bool,
-             quiet: bool, jobs: int | None) -> None:
+             quiet: bool, jobs: int | None, no_cache: bool) -> None:
     """Check seeds and annotations against the schema and the semantic rules.
 
     Reports every problem with a stable code and a path::/json/pointer location.
     Exits 0 when valid, 1 when any error is found (or any warning with --strict),
-    2 on a usage error.
+    2 on a usage error. A document whose files, the schema and this code are unchanged
+    since it was last checked is answered from the cache (--no-cache: check it again).
 
     \b
     Examples:
@@ -135,7 +144,7 @@ def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
         except GitError as e:
             raise click.UsageError(str(e)) from None
     run = stream(root, targets, strict=strict, max_bytes=max_bytes or MAX_BYTES,
-                 progress=show_progress(quiet), jobs=jobs)
+                 progress=show_progress(quiet), jobs=jobs, use_cache=not no_cache)
     # plain writes: click.echo's checks per line cost more than checking a warning did
     sys.stdout.writelines(FORMATTERS[fmt](run, run.report))
     sys.stdout.flush()

@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from . import main
-from .options import format_option, jobs_option, quiet_option, root_option, show_progress
+from .options import (
+    format_option,
+    jobs_option,
+    no_cache_option,
+    quiet_option,
+    root_option,
+    show_progress,
+)
 from .output import emit
 
 
@@ -23,13 +30,17 @@ from .output import emit
               "as annotation_source 'single').")
 @quiet_option
 @jobs_option
+@no_cache_option
 @format_option("text", "json")
 def build(root: Path | None, out: Path | None, with_site: bool, force: bool,
-          allow_single: bool, quiet: bool, jobs: int | None, fmt: str) -> None:
+          allow_single: bool, quiet: bool, jobs: int | None, no_cache: bool, fmt: str) -> None:
     """Build the Hugging Face dataset folder (Parquet, dataset card) from seeds + gold.
 
     Validates first and refuses to build from invalid data. The same inputs build
-    byte-identical files.
+    byte-identical files. Each document whose files, the schema and this code are
+    unchanged since an earlier validate or build is taken from the cache: its problems, its
+    agreement, statistics and scored rows, its sentences and tokens (--no-cache: compute
+    everything again).
 
     \b
     Example:
@@ -39,7 +50,7 @@ def build(root: Path | None, out: Path | None, with_site: bool, force: bool,
     from ..dataset.build import build as run
 
     result = run(root, out, progress=show_progress(quiet), site=with_site, force=force,
-                 jobs=jobs, allow_single=allow_single)
+                 jobs=jobs, allow_single=allow_single, use_cache=not no_cache)
     emit(result, fmt)
 
 

@@ -34,5 +34,12 @@ def jobs_option(f: F) -> F:
                         help="Processes to use (default: every core for large corpora).")(f)
 
 
+def no_cache_option(f: F) -> F:
+    return click.option("--no-cache", "no_cache", is_flag=True,
+                        help="Check and compute everything again: take nothing from the cache "
+                        "of earlier runs and keep nothing there (also CLAIMSTANCE_NO_CACHE=1)."
+                        )(f)
+
+
 def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()

@@ -1,60 +1,18 @@
 """The one way the build, the scorer and the baseline get a document's sentences and tokens.
 
-Segmenting costs milliseconds per document (spaCy), so results are kept in a cache keyed by
-the text's sha256 and `segmenter_version()`: one SQLite file under
-`$XDG_CACHE_HOME/claimstance/` (default `~/.cache/claimstance/`), shared safely by parallel
-workers (WAL journal, a busy timeout, inserts that ignore a row another process wrote
-first). A cached segmentation is the segmenter's output itself, so results are the same
-with the cache warm, cold, or off (`CLAIMSTANCE_NO_CACHE=1`). A cache that cannot be opened
-or written is skipped: it only ever costs time.
+Segmenting costs milliseconds per document (spaCy), so results are kept in the
+content-addressed cache (`cache.py`), keyed by the text's bytes and `segmenter_version()`
+(and, as every key, the code). A cached segmentation is the segmenter's output itself, so
+results are the same with the cache warm, cold, or off.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import sqlite3
 import zlib
 from collections.abc import Sequence
-from pathlib import Path
 
+from . import cache
 from .segmentation import Segmentation, segment, segmenter_version
-from .userdirs import user_dir
-
-NO_CACHE = "CLAIMSTANCE_NO_CACHE"
-FILE = "segments.sqlite"
-
-_conn: tuple[int, str, sqlite3.Connection | None] | None = None  # (pid, path, connection)
-
-
-def cache_path() -> Path | None:
-    """Where the cache lives, or None when it is turned off."""
-    if os.environ.get(NO_CACHE, "") not in ("", "0"):
-        return None
-    return user_dir("cache") / FILE
-
-
-def _connection() -> sqlite3.Connection | None:
-    """This process's connection (a forked worker opens its own), or None without a cache."""
-    global _conn
-    path = cache_path()
-    if path is None:
-        return None
-    if _conn is not None and _conn[0] == os.getpid() and _conn[1] == str(path):
-        return _conn[2]
-    conn: sqlite3.Connection | None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS segments (key TEXT PRIMARY KEY, data BLOB "
-                     "NOT NULL) WITHOUT ROWID")
-    except (OSError, sqlite3.Error):
-        conn = None
-    _conn = (os.getpid(), str(path), conn)
-    return conn
 
 
 def encode(seg: Segmentation) -> bytes:
@@ -89,47 +47,26 @@ def decode(data: bytes, length: int) -> Segmentation | None:
     return Segmentation(bounds, values[1 + n:].astype(np.int32))
 
 
-FORMAT = "z1"  # how `encode` writes; part of the key, so another format is never misread
-
-
-def _key(digest: str) -> str:
-    return f"{digest}:{segmenter_version()}:{FORMAT}"
-
-
-def segments_many(docs: Sequence[tuple[str, str | None]]) -> list[Segmentation]:
-    """Segmentations of (text, sha256 of the text or None) pairs, in order: one cache read
-    and one write for all of them."""
-    keys = [_key(d or hashlib.sha256(t.encode("utf-8")).hexdigest()) for t, d in docs]
-    conn = _connection()
-    found: dict[str, bytes] = {}
-    if conn is not None and keys:
-        try:
-            for start in range(0, len(keys), 500):
-                part = keys[start:start + 500]
-                rows = conn.execute(f"SELECT key, data FROM segments WHERE key IN "
-                                    f"({','.join('?' * len(part))})", part).fetchall()
-                found.update(rows)
-        except sqlite3.Error:
-            found = {}
+def segments_many(texts: Sequence[str]) -> list[Segmentation]:
+    """Segmentations of texts, in order: one cache read and one write for all of them."""
+    version = segmenter_version() if cache.enabled() else ""
+    keys = [cache.key("segments", cache.inputs({"text": t.encode("utf-8", "surrogatepass")}),
+                      version) for t in texts] if version else []
+    found = cache.fetch(keys)
     out: list[Segmentation] = []
-    new: list[tuple[str, bytes]] = []
-    for (text, _), key in zip(docs, keys, strict=True):
-        seg = decode(found[key], len(text)) if key in found else None
+    new: list[tuple[bytes, bytes]] = []
+    for i, text in enumerate(texts):
+        data = found[i] if keys else None
+        seg = decode(data, len(text)) if isinstance(data, bytes) else None
         if seg is None:
             seg = segment(text)
-            new.append((key, encode(seg)))
+            if keys:
+                new.append((keys[i], encode(seg)))
         out.append(seg)
-    if conn is not None and new:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT OR REPLACE INTO segments (key, data) VALUES (?, ?)", new)
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+    cache.store(new)
     return out
 
 
-def segments(text: str, digest: str | None = None) -> Segmentation:
-    """The segmentation of one text (`digest`: its sha256, when known)."""
-    return segments_many([(text, digest)])[0]
+def segments(text: str) -> Segmentation:
+    """The segmentation of one text."""
+    return segments_many([text])[0]

@@ -9,9 +9,10 @@ writer options: the same inputs give byte-identical files.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,14 @@ from typing import Any
 import orjson
 
 from .. import __version__
+from ..corpus import cache
 from ..corpus.items import from_layer
 from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD
 from ..corpus.parallel import CHUNK, chunks, gc_paused, map_chunks
 from ..corpus.release import read_release
+from ..corpus.segmentation import Segmentation
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, Splits, corpus_splits
 from ..corpus.writing import (
@@ -34,13 +37,14 @@ from ..corpus.writing import (
     staged_output,
 )
 from ..problems import Code, Refused, Report, refuse
-from ..quality.agreement import AgreementReport, agreement
+from ..quality.agreement import Agreement, AgreementReport, agreement
 from ..quality.baseline import predict
 from ..quality.evaluate import human_tallies
-from ..quality.scoring import tally
-from ..validation.plan import Work, plan_for, unpack
+from ..quality.scoring import Tally, tally
+from ..quality.unitizing import Unitizing
+from ..validation.plan import Work, plan_for
 from ..validation.reader import MAX_BYTES
-from ..validation.run import Checked, DocResult, check_doc
+from ..validation.run import Checked, DocResult, check_docs
 from .columns import Columns
 from .features import CONFIGS, LabelIndex, arrow_schema
 from .manifest import GENERATOR, MANIFEST, file_sha256, input_hashes, is_build, load_manifest
@@ -48,6 +52,24 @@ from .parquet import SHARD_BYTES, ShardedWriter, name_shards
 from .result import BuildResult, Reference
 from .stats import Stats
 from .tokens import BioCounts
+
+
+@dataclass
+class DocWork:
+    """A valid document's part of a build, apart from its rows: what it adds to the card's
+    figures (agreement of its annotators, statistics, the baseline and human rows scored
+    against its gold) and the layer it is built from. Kept in the cache, keyed by the
+    document's files: what costs most in a build is done once per version of a document."""
+
+    source: str | None  # "gold", "single" (a lone layer, --allow-single), None: left out
+    stats: Stats
+    agreement: AgreementReport | None = None  # with two or more annotator layers
+    baseline: list[Tally] = field(default_factory=list)  # scored: the card's split
+    human: list[Tally] = field(default_factory=list)
+
+
+#: What a cached `DocWork` is made of (the cache's unpickler builds nothing else).
+WORK_TYPES = (DocWork, Stats, AgreementReport, Agreement, Unitizing, Tally, Counter, Fraction)
 
 
 @dataclass
@@ -68,6 +90,49 @@ class ChunkOut:
     baseline: Reference = field(default_factory=Reference)
     human: Reference = field(default_factory=Reference)
 
+    def add(self, res: DocResult, split: str, work: DocWork) -> None:
+        """Count one valid document's part (in `split`: splits follow near-duplicate
+        groups, so a document's split is not its own work)."""
+        self.stats.merge(work.stats)
+        if work.agreement is not None:
+            self.agreement.merge(work.agreement)
+        self.baseline.add(split, work.baseline)
+        self.human.add(split, work.human)
+        if work.source is None:
+            self.excluded.append(res.doc_id)
+            return
+        if work.source == "single":
+            self.single.append(res.doc_id)
+        self.documents += 1
+        self.licenses.add(res.seed.get("license"))
+        self.languages.add(res.seed.get("language") or "en")
+
+
+def source_of(res: DocResult, allow_single: bool) -> str | None:
+    """Which layer a valid document is built from: "gold", a lone layer ("single", with
+    `allow_single`), or None (left out)."""
+    if GOLD in res.annotators:
+        return GOLD
+    return "single" if allow_single and len(res.annotators) == 1 else None
+
+
+def doc_work(res: DocResult, source: str | None, seg: Segmentation | None) -> DocWork:
+    """A valid document's part of the build, computed (`seg`: its segmentation, when its
+    baseline and human rows are scored)."""
+    layers = res.layers
+    stats = Stats(per_document=False)
+    stats.add(res.doc_id, layers, gold_figures=False)
+    work = DocWork(source, stats)
+    annotators = {a: x for a, x in layers.items() if a != GOLD}
+    if len(annotators) > 1:
+        work.agreement = agreement([(res.doc_id, annotators)],
+                                   {res.doc_id: len(res.seed["text"])})
+    if seg is not None and source is not None:
+        layer = layers[GOLD] if source == GOLD else next(iter(layers.values()))
+        work.baseline = [tally(from_layer(layer), predict(res.seed["text"], seg), seg.tokens)]
+        work.human = list(human_tallies(seg, layers, 2).values())
+    return work
+
 
 def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
                 splits: Splits, part: Sequence[Work], columns: dict[str, Columns]) -> ChunkOut:
@@ -77,59 +142,42 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     The documents that go into the dataset are segmented together (one cache lookup), then
     added with their sentences and tokens; those of the `reference` split (every split when
     None) are scored too: the baseline against gold, and each annotator against gold where
-    two or more annotators made the gold. Only a document's
-    items outlive its check (in `columns`, until the caller converts them). The caller
-    (`build_group`) rests the cyclic garbage collector around all of it.
+    two or more annotators made the gold. Each valid document's part (`DocWork`) is taken
+    from the cache when its files are unchanged, and computed and kept there otherwise.
+    Only a document's items outlive its check (in `columns`, until the caller converts
+    them). The caller (`build_group`) rests the cyclic garbage collector around all of it.
     """
     ix = LabelIndex()
     out = ChunkOut(Checked(), {}, Stats(per_document=False), [], set(), set(), 0)
-    kept: list[tuple[DocResult, dict[str, Any], str]] = []
-    for w in part:
-        doc_id, dp = unpack(w)
-        res = check_doc(corpus, doc_id, dp, max_bytes, keep=True)
+    valid: list[tuple[DocResult, str, str | None, bool]] = []
+    for res in check_docs(corpus, part, max_bytes, keep=True):
         out.checked.add(res)
         out.hashes |= res.hashes
         if not res.has_errors:
-            chosen = _account(res, out, allow_single)
-            if chosen is not None:
-                kept.append((res, *chosen))
-    segs = segments_many([(res.seed["text"], res.seed["sha256"]) for res, _, _ in kept])
-    for (res, layer, source), seg in zip(kept, segs, strict=True):
-        split = splits(res.doc_id)
-        text = res.seed["text"]
+            split = splits(res.doc_id)
+            valid.append((res, split, source_of(res, allow_single), reference in (None, split)))
+    kept = [(res, split, source) for res, split, source, _ in valid if source is not None]
+    segs = dict(zip([res.doc_id for res, _, _ in kept],
+                    segments_many([res.seed["text"] for res, _, _ in kept]), strict=True))
+    keys = [cache.key("build", res.read, allow_single, scored) if res.read else None
+            for res, _, _, scored in valid]
+    known = cache.fetch([k for k in keys if k], WORK_TYPES)
+    found = iter(known)
+    new = []
+    for (res, split, source, scored), k in zip(valid, keys, strict=True):
+        work = next(found) if k else None
+        if work is None:
+            work = doc_work(res, source, segs.get(res.doc_id) if scored else None)
+            if k:
+                new.append((k, work))
+        out.add(res, split, work)
+    cache.store(new)
+    for res, split, source in kept:
         if split not in columns:
             columns[split] = Columns(ix)
-        columns[split].add(res.seed, layer, seg, source)
-        if reference in (None, split):  # the card reports one scope: score only that
-            predicted = predict(text, seg)
-            out.baseline.add(split, [tally(from_layer(layer), predicted, seg.tokens)])
-            out.human.add(split, list(human_tallies(seg, res.layers, 2).values()))
+        layer = res.data(res.layer_path(GOLD if source == GOLD else res.annotators[0]))
+        columns[split].add(res.seed, layer, segs[res.doc_id], source)
     return out
-
-
-def _account(res: DocResult, out: ChunkOut,
-             allow_single: bool) -> tuple[dict[str, Any], str] | None:
-    """Count a valid document (agreement, statistics); the layer it is built from and its
-    source ("gold" or "single"), or None when it is left out."""
-    annotators = {a: x for a, x in res.layers.items() if a != GOLD}
-    if len(annotators) > 1:
-        agreement([(res.doc_id, annotators)], {res.doc_id: len(res.seed["text"])},
-                  into=out.agreement)
-    out.stats.add(res.doc_id, res.layers, gold_figures=False)
-    gold = res.layers.get(GOLD)
-    source = "gold"
-    if gold is None:
-        if not (allow_single and len(res.layers) == 1):
-            out.excluded.append(res.doc_id)
-            return None
-        (gold,) = res.layers.values()
-        source = "single"
-        out.single.append(res.doc_id)
-    doc = res.seed
-    out.documents += 1
-    out.licenses.add(doc.get("license"))
-    out.languages.add(doc.get("language") or "en")
-    return gold, source
 
 
 GROUPS = 16  # units of parallel work (each writes its own shards): enough to keep cores busy
@@ -204,11 +252,14 @@ def build(
     jobs: int | None = None,
     max_bytes: int = MAX_BYTES,
     allow_single: bool = False,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Validate and build in one reading of the corpus; refuse (`Refused`) on any error.
 
     Everything is written to a staging folder that replaces `out` only when all went well,
     under the corpus's write lock; what an earlier, killed build left is cleaned up first.
+    `use_cache`: take each unchanged document's validation and part of the build from the
+    cache (`corpus/cache.py`), and keep what had to be computed there.
     """
     corpus = Corpus.at(root)
     out_dir = Path(out).absolute() if out else corpus.root / "dist"
@@ -221,7 +272,8 @@ def build(
         except OSError as e:
             raise io_refused(e, "build") from None
         previous, _ = load_manifest(out_dir)  # what moved since: the build summary says
-        with staged_output(out_dir, "build", corpus.rel(out_dir)) as staging:
+        with staged_output(out_dir, "build", corpus.rel(out_dir)) as staging, \
+                cache.disabled(not use_cache):
             result = _write(corpus, staging, progress, shard_bytes, site, jobs, max_bytes,
                             allow_single, previous)
     result.out = out_dir

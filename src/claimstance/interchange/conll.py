@@ -56,7 +56,7 @@ def file_names(name: str) -> dict[str, str]:
 
 def tag_document(seed: Seed, layer: Layer) -> tuple[Segmentation, dict[Kind, Tagged]]:
     """The document's segmentation and the BIO tagging of its mentions and of its claims."""
-    seg = segments(seed["text"], seed.get("sha256"))
+    seg = segments(seed["text"])
     labels = {"mentions": mention_types(), "claims": claim_types()}
     return seg, {key: encode_bio(seg.tokens, [(x["start"], x["end"], x["type"])
                                               for x in layer[key]], labels[key])

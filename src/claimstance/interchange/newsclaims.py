@@ -77,7 +77,7 @@ def write_newsclaims(folder: Path, docs: Iterable[tuple[Seed, Layer]], name: str
         for seed, layer in docs:
             pred = None if predictions is None else predictions.get(seed["id"], Items())
             doc = entries(seed["text"], from_layer(layer),
-                          pred, segments(seed["text"], seed.get("sha256")))
+                          pred, segments(seed["text"]))
             lost[GOLD_NOT_KEPT] += doc.not_representable
             lost[PRED_NOT_KEPT] += doc.predictions_left_out
             members = _members(doc)

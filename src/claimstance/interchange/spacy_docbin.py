@@ -63,7 +63,7 @@ def _offsets(item: dict[str, Any]) -> tuple[int, int]:
 def make_doc(seed: Seed, layer: Layer, vocab: Vocab, counts: Counter[str]) -> Doc:
     text: str = seed["text"]
     items = [*layer["mentions"], *layer["claims"]]
-    seg = segments(text, seed.get("sha256"))
+    seg = segments(text)
     ws, sp, ss = words(text, seg.tokens, {x["start"] for x in items}, {x["end"] for x in items},
                        {a for a, _ in seg.sentences})
     doc = Doc(vocab, words=ws, spaces=sp, sent_starts=ss)

@@ -179,7 +179,7 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
     from tqdm import tqdm
 
     if segs is None:
-        segs = segments_many([(d.text, d.sha256) for d in docs])
+        segs = segments_many([d.text for d in docs])
     tallies = [doc_tally(d, preds.get(d.doc_id, Items()), seg, mode)
                for d, seg in tqdm(list(zip(docs, segs, strict=True)), desc="scoring",
                                   unit="doc", disable=not progress, leave=False)]
@@ -261,7 +261,7 @@ def against_gold(root: str | Path | None, doc_ids: Sequence[str] = ()) -> ScoreR
     require_valid(corpus.root, [corpus.seed_path(d) for d in ids],
                   "fix these problems first: scores of invalid layers mean nothing")
     seeds = {d: corpus.read_seed(d) for d in ids if corpus.annotation_path(d, GOLD).is_file()}
-    segs = segments_many([(s["text"], s["sha256"]) for s in seeds.values()])
+    segs = segments_many([s["text"] for s in seeds.values()])
     per: dict[str, Scope] = {}
     pooled = Scope(ALL)
     for d, seg in zip(seeds, segs, strict=True):
