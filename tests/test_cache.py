@@ -176,6 +176,10 @@ def test_builds_are_byte_identical_with_the_cache_off_cold_and_warm(
     assert outs["off"] == outs["cold"] == outs["warm"]
 
 
+def key(kind: str, read: cache.Inputs, *options: Any) -> bytes:
+    return cache.key("claimstance.validation.run", kind, read, *options)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from(["seeds/a.json", "annotations/a/gold.json",
                                         "annotations/a/x.json"]), st.binary(max_size=8),
@@ -183,25 +187,25 @@ def test_builds_are_byte_identical_with_the_cache_off_cold_and_warm(
        st.data())
 def test_any_change_to_an_input_or_an_option_changes_the_key(
         files: dict[str, bytes], data: st.DataObject) -> None:
-    k = cache.key("validate", cache.inputs(files), 5, True)
+    k = key("validate", cache.inputs(files), 5, True)
     name = data.draw(st.sampled_from(sorted(files)))
     changed = dict(files)
     how = data.draw(st.sampled_from(["byte", "rename", "gone", "option", "kind"]))
     if how == "byte":
         changed[name] = files[name] + b"\0" if data.draw(st.booleans()) else files[name][:-1] \
             if files[name] else b"x"
-        assert cache.key("validate", cache.inputs(changed), 5, True) != k
+        assert key("validate", cache.inputs(changed), 5, True) != k
     elif how == "rename":
         changed[name + "x"] = changed.pop(name)
-        assert cache.key("validate", cache.inputs(changed), 5, True) != k
+        assert key("validate", cache.inputs(changed), 5, True) != k
     elif how == "gone":
         changed[name] = None  # type: ignore[assignment]  # no such file
-        assert cache.key("validate", cache.inputs(changed), 5, True) != k
+        assert key("validate", cache.inputs(changed), 5, True) != k
     elif how == "option":
-        assert cache.key("validate", cache.inputs(files), 6, True) != k
-        assert cache.key("validate", cache.inputs(files), 5, False) != k
+        assert key("validate", cache.inputs(files), 6, True) != k
+        assert key("validate", cache.inputs(files), 5, False) != k
     else:
-        assert cache.key("build", cache.inputs(files), 5, True) != k
+        assert key("build", cache.inputs(files), 5, True) != k
 
 
 @pytest.fixture(scope="module")
@@ -211,40 +215,59 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_
 
 
+WORKERS = ("claimstance.validation.run", "claimstance.dataset.build",
+           "claimstance.corpus.segments")
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.data())
-def test_any_change_to_the_code_or_the_schemas_changes_every_key(package: Path,
-                                                                  data: st.DataObject) -> None:
-    """A byte of any file of the package (a rule, a schema, a label set) changes the
-    digest every key starts from; so does another Python or another installed version."""
-    before = cache.package_digest(package)
-    assert before == cache.package_digest(cache.PACKAGE)
-    files = sorted(p for p in package.rglob("*") if p.is_file())
+@given(st.sampled_from(WORKERS), st.data())
+def test_any_change_to_the_code_or_the_schemas_changes_its_keys(package: Path, module: str,
+                                                                 data: st.DataObject) -> None:
+    """A byte of any file of the code a kind of work runs (the module, what it imports,
+    directly or not) or of any data file of the package (a schema, a label set) changes the
+    digest its keys start from."""
+    before = cache.package_digest(module, package)
+    assert before == cache.package_digest(module, cache.PACKAGE)
+    files = cache.code_files(module, package)
     schemas = [p for p in files if p.suffix == ".json"]
     path = data.draw(st.sampled_from(files) | st.sampled_from(schemas))
     raw = path.read_bytes()
     i = data.draw(st.integers(0, len(raw)))
     path.write_bytes(raw[:i] + b" " + raw[i:])
     try:
-        assert cache.package_digest(package) != before
+        assert cache.package_digest(module, package) != before
     finally:
         path.write_bytes(raw)
+
+
+def test_the_code_of_a_kind_of_work_is_all_it_imports() -> None:
+    """The modules each kind's digest covers are every module it imports, found in the
+    interpreter itself (a fresh one, after importing the worker module): no module of the
+    package it runs is left out."""
+    for module in WORKERS:
+        out = subprocess.run(
+            [sys.executable, "-c", f"import sys, {module}; print(*sorted(m for m in "
+             "sys.modules if m.startswith('claimstance')))"], capture_output=True, text=True,
+            check=True, env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}).stdout
+        loaded = {cache._source(m, cache.PACKAGE) for m in out.split()} - {None}
+        assert loaded <= set(cache.code_files(module)), (module, loaded - set(
+            cache.code_files(module)))
 
 
 def test_another_python_or_another_dependency_version_changes_every_key(
         monkeypatch: pytest.MonkeyPatch) -> None:
     read = cache.inputs({"seeds/a.json": b"{}"})
-    k = cache.key("validate", read)
-    monkeypatch.setattr(cache, "_digest", None)
+    k = key("validate", read)
+    monkeypatch.setattr(cache, "_digests", {})
     monkeypatch.setattr(cache, "_distributions", lambda: ["orjson-0.0.1.dist-info"])
-    assert cache.key("validate", read) != k
+    assert key("validate", read) != k
     monkeypatch.undo()
-    monkeypatch.setattr(cache, "_digest", None)
+    monkeypatch.setattr(cache, "_digests", {})
     monkeypatch.setattr(sys, "version", sys.version + "+other")
-    assert cache.key("validate", read) != k
+    assert key("validate", read) != k
     monkeypatch.undo()
-    monkeypatch.setattr(cache, "_digest", None)
-    assert cache.key("validate", read) == k
+    monkeypatch.setattr(cache, "_digests", {})
+    assert key("validate", read) == k
 
 
 def test_a_damaged_or_foreign_entry_is_a_miss(cached: Path, tmp_path: Path) -> None:

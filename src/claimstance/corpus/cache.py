@@ -2,11 +2,14 @@
 
 Every entry is found by one key function, `key`, over everything the work read: the
 sha256 of every input file's bytes (with its name), the kind of work and its options, and
-`code_digest()`, which covers every file of this package (the rules, the schemas, the
-label sets), the Python version and the versions of the installed distributions. So a
-changed byte anywhere in those misses the cache, and an entry is only ever found by the
-inputs it was computed from: a hit gives exactly what computing would give. Callers ask
-`inputs` for the digests of what they read and `key` for the key; they never build keys.
+`code_digest(module)` of the module that does the work: the bytes of that module and of
+every module of this package it imports, directly or not, of every data file of the
+package (the schemas, the label sets), and the Python and installed distributions'
+versions. So a changed byte anywhere in those misses the cache, and an entry is only ever
+found by the inputs it was computed from: a hit gives exactly what computing would give;
+and a change elsewhere (the dataset card's code, say) keeps the sentences and tokens of
+a corpus whose texts never change. Callers ask `inputs` for the digests of what they read
+and `key` for the key (naming their own module); they never build keys.
 
 Per-document work (a document's validation, its part of a build) is keyed by that
 document's files. A result that depends on several documents (a cross-document check
@@ -34,11 +37,12 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import sqlite3
 import sys
 import time
 import zlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,12 +79,51 @@ def path() -> Path:
 
 
 PACKAGE = Path(__file__).resolve().parents[1]
+#: `from .x import a, b` or `from ..x import (a, b)` in a module of this package.
+_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.+[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.M)
 
 
-def package_digest(root: Path = PACKAGE) -> bytes:
-    """Every file of the package under `root` (the code, the schemas), by name and bytes."""
+def _source(module: str, root: Path) -> Path | None:
+    """The file of `module` (a dotted name inside the package at `root`), if there is one."""
+    parts = module.split(".")[1:]
+    for path in (root.joinpath(*parts).with_suffix(".py"),
+                 root.joinpath(*parts, "__init__.py")):
+        if path.is_file():
+            return path
+    return None
+
+
+def code_files(module: str, root: Path = PACKAGE) -> list[Path]:
+    """The files the work of `module` runs: it, every module of the package it imports
+    (directly or not, with their packages' __init__), and every data file."""
+    top = root.name
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or not name.startswith(top):
+            continue
+        path = _source(name, root)
+        if path is None:
+            continue
+        seen[name] = path
+        todo += [name.rsplit(".", k)[0] for k in range(1, name.count(".") + 1)]  # packages
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for where, names in _IMPORT.findall(path.read_text(encoding="utf-8")):
+            up = len(where) - len(where.lstrip("."))  # 1: this package, 2: its parent, ...
+            base = package.rsplit(".", up - 1)[0] if up > 1 else package
+            target = f"{base}.{where.lstrip('.')}".rstrip(".")
+            todo.append(target)
+            todo += [f"{target}.{n}" for n in re.findall(r"\w+", names)]  # submodules
+    data = [p for p in root.rglob("*") if p.is_file() and p.suffix != ".py"
+            and "__pycache__" not in p.parts]
+    return sorted({*seen.values(), *data})
+
+
+def package_digest(module: str, root: Path = PACKAGE) -> bytes:
+    """The bytes (and names) of `code_files(module)`."""
     h = hashlib.sha256()
-    for p in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for p in code_files(module, root):
         data = p.read_bytes()
         h.update(f"{p.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
     return h.digest()
@@ -97,19 +140,18 @@ def _distributions() -> list[str]:
     return sorted(names)
 
 
-_digest: bytes | None = None
+_digests: dict[str, bytes] = {}
 
 
-def code_digest() -> bytes:
-    """What the code computes with: every file of this package (names and bytes), the
-    Python that runs it and the versions of every installed distribution."""
-    global _digest
-    if _digest is None:
-        h = hashlib.sha256(package_digest())
+def code_digest(module: str) -> bytes:
+    """What the work of `module` computes with: its code and the package's data
+    (`package_digest`), the Python that runs it and every installed distribution."""
+    if module not in _digests:
+        h = hashlib.sha256(package_digest(module))
         h.update(f"{sys.version}\0{sys.implementation.cache_tag}\0".encode())
         h.update("\0".join(_distributions()).encode())
-        _digest = h.digest()
-    return _digest
+        _digests[module] = h.digest()
+    return _digests[module]
 
 
 @dataclass(frozen=True)
@@ -122,6 +164,11 @@ class Inputs:
     def as_dict(self) -> dict[str, str]:
         return dict(self.digests)
 
+    @staticmethod
+    def union(parts: Iterable[Inputs]) -> Inputs:
+        """What several pieces of work read, together (work over many documents)."""
+        return Inputs(tuple(sorted(d for part in parts for d in part.digests)))
+
 
 ABSENT = "-"  # the digest of a file that is not there (its absence keys too)
 
@@ -133,9 +180,10 @@ def inputs(files: Mapping[str, bytes | object]) -> Inputs:
                                for name, data in files.items())))
 
 
-def key(kind: str, read: Inputs, *options: str | int | bool | None) -> bytes:
-    """The one key: the code, the kind of work and its options, every input file."""
-    h = hashlib.sha256(code_digest())
+def key(module: str, kind: str, read: Inputs, *options: str | int | bool | None) -> bytes:
+    """The one key: the code of `module` (the caller's `__name__`: the module that does
+    the work), the kind of work and its options, every input file."""
+    h = hashlib.sha256(code_digest(module))
     h.update(repr((kind, options, read.digests)).encode())
     return h.digest()
 
@@ -200,14 +248,19 @@ def fetch(keys: Sequence[bytes], allowed: Collection[type] = ()) -> list[Any]:
     return out
 
 
+def _pack(data: bytes) -> bytes:
+    """zlib: compressed when small; large values (Parquet, compressed already) only
+    checksummed, which costs a copy."""
+    return zlib.compress(data, 1 if len(data) < 1 << 16 else 0)
+
+
 def store(items: Sequence[tuple[bytes, Any]]) -> None:
     """Keep each value under its key (one transaction), then keep the file bounded."""
     conn = _connection()
     if conn is None or not items:
         return
     now = time.time_ns()
-    rows = [(k, now, zlib.compress(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL), 1))
-            for k, v in items]
+    rows = [(k, now, _pack(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))) for k, v in items]
     try:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT OR REPLACE INTO entries (key, written, value) VALUES "

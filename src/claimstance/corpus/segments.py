@@ -50,8 +50,12 @@ def decode(data: bytes, length: int) -> Segmentation | None:
 def segments_many(texts: Sequence[str]) -> list[Segmentation]:
     """Segmentations of texts, in order: one cache read and one write for all of them."""
     version = segmenter_version() if cache.enabled() else ""
-    keys = [cache.key("segments", cache.inputs({"text": t.encode("utf-8", "surrogatepass")}),
-                      version) for t in texts] if version else []
+
+    def key(text: str) -> bytes:
+        read = cache.inputs({"text": text.encode("utf-8", "surrogatepass")})
+        return cache.key(__name__, "segments", read, version)
+
+    keys = [key(t) for t in texts] if version else []
     found = cache.fetch(keys)
     out: list[Segmentation] = []
     new: list[tuple[bytes, bytes]] = []

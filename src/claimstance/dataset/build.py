@@ -159,7 +159,7 @@ def build_chunk(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     kept = [(res, split, source) for res, split, source, _ in valid if source is not None]
     segs = dict(zip([res.doc_id for res, _, _ in kept],
                     segments_many([res.seed["text"] for res, _, _ in kept]), strict=True))
-    keys = [cache.key("build", res.read, allow_single, scored) if res.read else None
+    keys = [cache.key(__name__, "build", res.read, allow_single, scored) if res.read else None
             for res, _, _, scored in valid]
     known = cache.fetch([k for k in keys if k], WORK_TYPES)
     found = iter(known)

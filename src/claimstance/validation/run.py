@@ -172,7 +172,7 @@ def check_docs(corpus: Corpus, part: Sequence[Work], max_bytes: int = MAX_BYTES,
             if len(files) + isinstance(seed, FileNotFoundError) == len(res.files):
                 res.read = cache.inputs(files | {res.seed_path: seed} if _no_seed(seed)
                                         else files)
-                keys[i] = cache.key("validate", res.read, max_bytes, res.report_seed)
+                keys[i] = cache.key(__name__, "validate", res.read, max_bytes, res.report_seed)
     wanted = [k for k in keys if k is not None]
     known = dict(zip(wanted, cache.fetch(wanted, _PROBLEM_TYPES), strict=True))
     new: list[tuple[bytes, Any]] = []
