@@ -3,15 +3,26 @@
     python benchmarks/bench.py N [--work DIR] [--json FILE] [--reps R]
 
 Every figure is a ratio against a floor measured in the same run on the same corpus (read
-and orjson-parse every file), so a slow or busy machine moves the floor and the figures
-together. Corpora come from `synth.py` in three mixes, and every figure names its mix:
+and orjson-parse every file, one process), so a slow or busy machine moves the floor and
+the figures together. Corpora come from `synth.py` in three mixes, and every figure names
+its mix:
 - realistic: warnings on most layers, several annotators on 30% of documents, 1% errors
-  (what `validate` meets: the targets are measured on it);
+  (what `validate` meets: its targets are measured on it);
 - valid: the same without the errors (a corpus with errors does not build: the build and
   load targets are measured on it);
 - clean: gold only, no problems (for reference: the best case).
-Each stage runs in its own process (output to a file), so peak RSS is that stage's own.
-Targets (from the scale issue) are printed as PASS/FAIL; tests never assert on timings.
+Every file of every mix is written in one of the writers' styles `synth.py` knows (the
+corpus's own, json.dump indent 4 with ASCII escapes, tabs and CRLF, one line, orjson indent
+2, a hand edit), chosen by its path's hash.
+
+The cache (`corpus/cache.py`) is the benchmark's own folder (`--work`/cache). "cold": no
+document validated or built, the texts' sentences and tokens cached (the state after a
+change to the code: segmentation is keyed by its own module, and texts never change);
+"empty": nothing at all (once, for reference: spaCy segments every text); "after
+validate": cold, then `validate` (not timed), then the build; "one file changed": a
+claim's type changed in one gold layer of a corpus built just before. Each stage runs in
+its own process (output to a file), so peak RSS is that stage's own. Targets (from the
+scale issues) are printed as PASS/FAIL; tests never assert on timings.
 """
 
 from __future__ import annotations
@@ -25,14 +36,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 GIB = 1024**3
+STYLES = "own, json-indent4, tabs-crlf, one-line, orjson-indent2, hand-edit"
 TARGETS = {  # name -> (limit, what)
-    "validate": (3.0, "full validation <= 3x the floor (realistic mix)"),
-    "build": (4.0, "full build <= 4x the floor (valid mix)"),
+    "validate": (3.0, "validate, cold cache, <= 3x the floor (realistic mix, mixed styles)"),
+    "build": (5.0, "build, cold cache (texts segmented), <= 5x the floor (valid mix)"),
+    "after_validate": (3.0, "build right after validate <= 3x the floor (valid mix)"),
+    "rebuild": (3.0, "rebuild after one file changed <= 3x the floor (valid mix)"),
     "peak_rss": (1.0 * GIB, "peak RSS of every stage <= 1 GiB"),
     "located": (0, "every problem in a file carries its line and column (realistic mix)"),
     "one_file": (1.5, "one changed file in N docs <= 1.5x in a one-doc corpus"),
@@ -79,6 +94,16 @@ heavy = sorted(m for m in ("datasets", "pyarrow") if m in sys.modules)
 print(",".join(heavy), file=sys.stderr)
 """
 
+SEGMENT = """
+import os, sys, orjson
+from claimstance.corpus.segments import segments_many
+seeds = os.path.join(sys.argv[1], "seeds")
+names = sorted(os.listdir(seeds))
+for i in range(0, len(names), 1000):
+    segments_many([orjson.loads(open(os.path.join(seeds, n), "rb").read())["text"]
+                   for n in names[i:i + 1000]])
+"""
+
 LOAD = """
 import sys
 import datasets
@@ -92,12 +117,16 @@ print(n)
 """
 
 
-def stage(name: str, args: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
+def stage(name: str, args: list[str], ok: tuple[int, ...] = (0,),
+          cache: Path | None = None) -> dict[str, Any]:
     """Run one stage in its own process; wait4 gives that process's own peak RSS. Output
-    goes to files, never pipes (a pipe nobody reads blocks a chatty stage)."""
+    goes to files, never pipes (a pipe nobody reads blocks a chatty stage). `cache`: the
+    cache folder the stage uses (None: no cache, CLAIMSTANCE_NO_CACHE=1)."""
+    env = os.environ | ({"XDG_CACHE_HOME": str(cache), "CLAIMSTANCE_NO_CACHE": "0"}
+                        if cache else {"CLAIMSTANCE_NO_CACHE": "1"})
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err)
+        proc = subprocess.Popen(args, stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         secs = time.perf_counter() - t
         out.seek(0)
@@ -110,8 +139,9 @@ def stage(name: str, args: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, A
 
 
 def corpus(work: Path, n: int, mix: str) -> Path:
-    """The synthetic corpus of n documents in a mix, written once and kept in `work`."""
-    root = work / f"{mix}-{n}"
+    """The synthetic corpus of n documents in a mix (files in mixed writers' styles),
+    written once and kept in `work`."""
+    root = work / f"{mix}-styles-{n}"
     if not (root / ".complete").is_file():
         shutil.rmtree(root, ignore_errors=True)
         print(f"writing a {mix} synthetic corpus of {n} documents to {root}", file=sys.stderr)
@@ -120,14 +150,52 @@ def corpus(work: Path, n: int, mix: str) -> Path:
     return root
 
 
+CHANGED = "annotations/synthetic-0000000/gold.json"  # the file "one file changed" edits
+
+
+CLAIM_TYPES = ("fact", "accusation", "evaluation", "intention")
+
+
+def change_one_file(root: Path, k: int) -> None:
+    """A contributor's edit of one gold layer: its first claim's type becomes the next
+    one (the corpus stays valid; the file is written in the corpus's own style)."""
+    from claimstance.corpus.writing import dumps
+
+    path = root / CHANGED
+    layer = json.loads(path.read_bytes())
+    claim = layer["claims"][0]
+    claim["type"] = CLAIM_TYPES[(CLAIM_TYPES.index(claim["type"]) + 1) % len(CLAIM_TYPES)]
+    path.write_bytes(dumps(layer))
+
+
 def bench(n: int, work: Path, reps: int = 3) -> dict[str, Any]:
     py = sys.executable
     cli = [py, "-m", "claimstance"]
     roots = {mix: corpus(work, n, mix) for mix in ("realistic", "valid", "clean")}
     one = corpus(work, 1, "clean")
+    cache = work / "cache"
+    segmented = work / "cache-segmented"  # only the texts' sentences and tokens
 
-    def best(name: str, args: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
-        runs = [stage(name, args, ok) for _ in range(reps)]
+    def empty_cache() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    def cold_cache(k: int = 0) -> None:
+        """Nothing validated or built yet, the texts segmented (as after a change to the
+        code: segmentation depends on its own module only, and texts never change)."""
+        empty_cache()
+        shutil.copytree(segmented, cache)
+
+    shutil.rmtree(segmented, ignore_errors=True)  # the synth mixes share their texts
+    stage("segment", [py, "-c", SEGMENT, str(roots["valid"])], cache=segmented)
+
+    def best(name: str, args: list[str], ok: tuple[int, ...] = (0,), *,
+             before: Callable[[int], Any] | None = None, cached: bool = True,
+             ) -> dict[str, Any]:
+        runs = []
+        for k in range(reps):
+            if before is not None:
+                before(k)
+            runs.append(stage(name, args, ok, cache if cached else None))
         top = min(runs, key=lambda r: r["seconds"])
         top["peak_rss"] = max(r["peak_rss"] for r in runs)
         return top
@@ -138,26 +206,45 @@ def bench(n: int, work: Path, reps: int = 3) -> dict[str, Any]:
     for mix in ("realistic", "valid", "clean"):
         root = roots[mix]
         stage("floor", [py, "-c", FLOOR, str(root)])  # warm the page cache once
-        floor = best("floor", [py, "-c", FLOOR, str(root)])
+        floor = best("floor", [py, "-c", FLOOR, str(root)], cached=False)
         floors[mix] = floor["seconds"]
         rows.append({"stage": "floor (read + parse)", "mix": mix} | floor)
+        validate = [*cli, "validate", "--root", str(root), "--quiet", "--format", "json"]
         if mix in ("realistic", "clean"):
-            v = best("validate", [*cli, "validate", "--root", str(root), "--quiet", "--format",
-                                  "json"], ok=(0, 1))
+            v = best("validate", validate, (0, 1), before=lambda k: empty_cache())
             validated[mix] = json.loads(v["stdout"])
-            rows.append({"stage": "validate", "mix": mix} | v)
+            rows.append({"stage": "validate, cold cache", "mix": mix} | v)
+            if mix == "realistic":
+                warm = best("validate", validate, (0, 1))
+                rows.append({"stage": "validate, warm cache", "mix": mix} | warm)
         if mix in ("valid", "clean"):
             dist = work / f"dist-{mix}-{n}"
             shutil.rmtree(dist, ignore_errors=True)  # a build by another version is not "ours"
-            b = best("build", [*cli, "build", "--root", str(root), "--out", str(dist),
-                               "--quiet", "--format", "json"])
-            rows.append({"stage": "build", "mix": mix} | b)
+            build = [*cli, "build", "--root", str(root), "--out", str(dist), "--quiet",
+                     "--format", "json"]
+            b = best("build", build, before=cold_cache)
+            rows.append({"stage": "build, cold cache", "mix": mix} | b)
             if mix == "valid":
-                cache = work / "hf-cache"
-                shutil.rmtree(cache, ignore_errors=True)
-                load = stage("load_dataset", [py, "-c", LOAD, str(dist), str(cache)])
+                def after_validate(k: int, validate: list[str] = validate) -> None:
+                    cold_cache()
+                    stage("validate", validate, (0, 1), cache)
+
+                rows.append({"stage": "build after validate", "mix": mix}
+                            | best("build", build, before=after_validate))
+                original = (root / CHANGED).read_bytes()
+                rows.append({"stage": "build, one file changed", "mix": mix}
+                            | best("build", build, before=partial(change_one_file, root)))
+                (root / CHANGED).write_bytes(original)
+                empty_cache()  # once (it takes long): segmentation included
+                rows.append({"stage": "build, empty cache", "mix": mix}
+                            | stage("build", build, cache=cache))
+                hf = work / "hf-cache"
+                shutil.rmtree(hf, ignore_errors=True)
+                load = stage("load_dataset", [py, "-c", LOAD, str(dist), str(hf)])
                 rows.append({"stage": "load_dataset, all configs", "mix": mix} | load)
-                shutil.rmtree(cache, ignore_errors=True)
+                shutil.rmtree(hf, ignore_errors=True)
+    empty_cache()
+    shutil.rmtree(segmented, ignore_errors=True)
 
     target = "annotations/synthetic-0000000/gold.json"
     timed = stage("one_file", [py, "-c", ONE_FILE, "50", str(roots["clean"]),
@@ -172,7 +259,7 @@ def bench(n: int, work: Path, reps: int = 3) -> dict[str, Any]:
     real = validated["realistic"]
     unlocated = sum(1 for p in real["problems"] if p["pointer"] and p["line"] is None)
     figures: dict[str, Any] = {
-        "n": n, "floors": {k: round(v, 3) for k, v in floors.items()},
+        "n": n, "styles": STYLES, "floors": {k: round(v, 3) for k, v in floors.items()},
         "stages": [{"stage": r["stage"], "mix": r["mix"], "seconds": round(r["seconds"], 3),
                     "us_per_doc": round(r["seconds"] / n * 1e6, 1),
                     "ratio_to_floor": round(r["seconds"] / floors[r["mix"]], 2),
@@ -188,8 +275,10 @@ def bench(n: int, work: Path, reps: int = 3) -> dict[str, Any]:
                           if r["stage"] == stage_ and r["mix"] == mix))
 
     checks = {
-        "validate": ratio("validate", "realistic"),
-        "build": ratio("build", "valid"),
+        "validate": ratio("validate, cold cache", "realistic"),
+        "build": ratio("build, cold cache", "valid"),
+        "after_validate": ratio("build after validate", "valid"),
+        "rebuild": ratio("build, one file changed", "valid"),
         "peak_rss": max(r["peak_rss"] for r in rows),
         "located": unlocated,
         "one_file": in_big / in_small,
@@ -206,7 +295,8 @@ def bench(n: int, work: Path, reps: int = 3) -> dict[str, Any]:
 
 def render(f: dict[str, Any]) -> str:
     lines = [f"N = {f['n']} documents; floors (read + orjson-parse every file): "
-             + ", ".join(f"{mix} {s:.3f} s" for mix, s in f["floors"].items()), "",
+             + ", ".join(f"{mix} {s:.3f} s" for mix, s in f["floors"].items()),
+             f"every mix in mixed writers' styles (each file one of: {f['styles']})", "",
              f"{'stage':<27}{'mix':<11}{'seconds':>9}{'µs/doc':>9}{'x floor':>9}"
              f"{'peak RSS':>13}"]
     for s in f["stages"]:

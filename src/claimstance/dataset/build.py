@@ -36,15 +36,15 @@ from ..corpus.writing import (
     output_lock,
     staged_output,
 )
-from ..problems import Code, Refused, Report, refuse
+from ..problems import Code, Problem, Refused, Report, refuse
 from ..quality.agreement import Agreement, AgreementReport, agreement
 from ..quality.baseline import predict
 from ..quality.evaluate import human_tallies
 from ..quality.scoring import Tally, tally
 from ..quality.unitizing import Unitizing
-from ..validation.plan import Work, plan_for
+from ..validation.plan import Work, plan_for, unpack
 from ..validation.reader import MAX_BYTES
-from ..validation.run import Checked, DocResult, check_docs
+from ..validation.run import Checked, DocResult, check_docs, read_doc
 from .columns import Columns
 from .features import CONFIGS, LabelIndex, arrow_schema
 from .manifest import GENERATOR, MANIFEST, file_sha256, input_hashes, is_build, load_manifest
@@ -196,7 +196,32 @@ class GroupOut:
     """A group's chunk results (without tables) and the shards it wrote."""
 
     chunks: list[ChunkOut]
-    shards: dict[tuple[str, str], list[tuple[str, int, int]]]  # -> [(path, rows, nbytes)]
+    # (config, split) -> [(path under the staging folder, rows, nbytes)]
+    shards: dict[tuple[str, str], list[tuple[str, int, int]]]
+
+    def digests(self) -> dict[str, str]:
+        """path -> sha256 of every corpus file the group read."""
+        return {rel: d for out in self.chunks for rel, d in out.hashes.items()}
+
+
+#: What a cached group is made of (the cache's unpickler builds nothing else).
+GROUP_TYPES = (*WORK_TYPES, GroupOut, ChunkOut, Checked, Problem, Code, Reference, BioCounts)
+
+
+def _group_key(corpus: Corpus, index: int, docs: Sequence[Work], max_bytes: int,
+               *options: str | int | bool | None) -> tuple[bytes, cache.Inputs] | None:
+    """The key of a group's whole output (its figures and the bytes of its shards), from
+    one reading of every file of its documents; None when a file cannot be read."""
+    reads, listed = [], []
+    for w in docs:
+        res = read_doc(corpus, *unpack(w), max_bytes)
+        read = res.inputs()
+        if read is None:
+            return None
+        reads.append(read)
+        listed += [(p.code.value, p.path) for _, found in res.found for p in found]
+    read = cache.Inputs.union(reads)
+    return cache.key(__name__, "group", read, index, max_bytes, *options, repr(listed)), read
 
 
 def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
@@ -205,10 +230,38 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
     """Check and convert a group of documents and write their Parquet shards, in a worker.
 
     Groups have a fixed size whatever the number of processes, and each group's shards are
-    named after it, so the output does not depend on how the work was shared.
+    named after it, so the output does not depend on how the work was shared. A group none
+    of whose files (nor the code, nor the options) changed since an earlier build is taken
+    from the cache whole: its figures and its shards' bytes (a rebuild after one edit
+    converts one group). It is kept there only if its files did not change while it was
+    built (they are read twice: once for the key, once for the work).
     """
-
     ((index, docs),) = part
+    # splits follow near-duplicate groups across the corpus: each document's is an input
+    placed = repr([splits(w[0]) for w in docs])
+    found = (_group_key(corpus, index, docs, max_bytes, allow_single, reference, shard_bytes,
+                        placed) if cache.enabled() else None)
+    if found is not None:
+        (hit,) = cache.fetch([found[0]], GROUP_TYPES)
+        if hit is not None:
+            out, files = hit
+            for rel, data in files.items():
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                (staging / rel).write_bytes(data)
+            return out  # type: ignore[no-any-return]
+    out = _convert_group(corpus, max_bytes, allow_single, reference, splits, staging,
+                         shard_bytes, index, docs)
+    if found is not None and out.digests() == {k: v for k, v in found[1].digests
+                                               if v != cache.ABSENT}:
+        cache.store([(found[0], (out, {rel: (staging / rel).read_bytes()
+                                       for shards in out.shards.values()
+                                       for rel, _, _ in shards}))])
+    return out
+
+
+def _convert_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: str | None,
+                   splits: Splits, staging: Path, shard_bytes: int, index: int,
+                   docs: Sequence[Work]) -> GroupOut:
     ix = LabelIndex()
     writers: dict[tuple[str, str], ShardedWriter] = {}
     columns: dict[str, Columns] = {}
@@ -236,8 +289,8 @@ def build_group(corpus: Corpus, max_bytes: int, allow_single: bool, reference: s
             flush(split)
     shards = {}
     for key, w in writers.items():
-        paths = w.close()
-        shards[key] = [(str(paths[0]), w.rows, w.nbytes)] + [(str(p), 0, 0) for p in paths[1:]]
+        paths = [p.relative_to(staging).as_posix() for p in w.close()]
+        shards[key] = [(paths[0], w.rows, w.nbytes)] + [(p, 0, 0) for p in paths[1:]]
     return GroupOut(outs, shards)
 
 
@@ -352,7 +405,7 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
     for config, split in sorted(shards, key=lambda k: (CONFIGS.index(k[0]),
                                                        SPLITS.index(k[1]))):
         found = shards[(config, split)]  # in group order
-        name_shards(staging / "data" / config, split, [Path(p) for p, _, _ in found],
+        name_shards(staging / "data" / config, split, [staging / p for p, _, _ in found],
                     arrow_schema(config))
         splits[config][split] = sum(r for _, r, _ in found)
         nbytes[config][split] = sum(b for _, _, b in found)

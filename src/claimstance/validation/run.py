@@ -66,6 +66,15 @@ class DocResult:
                                           if isinstance(v, bytes)})
         return {k: v for k, v in read.digests if v != cache.ABSENT}
 
+    def inputs(self) -> cache.Inputs | None:
+        """The digests of the files read, when every one could be read (a seed that is not
+        there counts: its layers say so); None otherwise (nothing to key by)."""
+        seed = self.files[self.seed_path]
+        files = {rel: raw for rel, raw in self.files.items() if isinstance(raw, bytes)}
+        if len(files) + isinstance(seed, FileNotFoundError) < len(self.files):
+            return None
+        return cache.inputs(files | {self.seed_path: seed} if _no_seed(seed) else files)
+
     def data(self, rel: str) -> Any:
         """The parsed content of a file read (None when it was not JSON)."""
         if rel not in self._parsed:
@@ -167,11 +176,8 @@ def check_docs(corpus: Corpus, part: Sequence[Work], max_bytes: int = MAX_BYTES,
     keys: list[bytes | None] = [None] * len(results)
     if cache.enabled():
         for i, res in enumerate(results):
-            files = {rel: raw for rel, raw in res.files.items() if isinstance(raw, bytes)}
-            seed = res.files[res.seed_path]
-            if len(files) + isinstance(seed, FileNotFoundError) == len(res.files):
-                res.read = cache.inputs(files | {res.seed_path: seed} if _no_seed(seed)
-                                        else files)
+            res.read = res.inputs()
+            if res.read is not None:
                 keys[i] = cache.key(__name__, "validate", res.read, max_bytes, res.report_seed)
     wanted = [k for k in keys if k is not None]
     known = dict(zip(wanted, cache.fetch(wanted, _PROBLEM_TYPES), strict=True))
