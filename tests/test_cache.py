@@ -282,10 +282,9 @@ def test_a_damaged_or_foreign_entry_is_a_miss(cached: Path, tmp_path: Path) -> N
         def __reduce__(self) -> tuple[Any, ...]:
             return (os.system, (f"touch {marker}",))
 
-    import zlib
-
-    for value in (b"\x07\x00", zlib.compress(b"not a pickle"), zlib.compress(pickle.dumps(Evil())),
-                  zlib.compress(pickle.dumps([("annotation", [])]))[:-3]):
+    good = cache._pack(pickle.dumps([("annotation", [])]))
+    for value in (b"\x07\x00", cache._pack(b"not a pickle"), cache._pack(pickle.dumps(Evil())),
+                  good[:-3], good[:5] + bytes([good[5] ^ 1]) + good[6:]):
         with sqlite3.connect(cached) as conn:
             conn.execute("UPDATE entries SET value = ?", (value,))
         assert report(tmp_path / "c", use_cache=True) == want

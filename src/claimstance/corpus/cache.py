@@ -21,7 +21,7 @@ Storage is one SQLite file in the user's cache folder
 (`$XDG_CACHE_HOME/claimstance/cache.sqlite`): batched reads and writes, shared safely by
 parallel workers and concurrent runs (WAL journal, a busy timeout). A write is one SQLite
 transaction, which a crash leaves whole or undone (SQLite writes its journal first, then
-the file: its own write-then-rename), and every value carries a checksum (zlib), so a
+the file: its own write-then-rename), and every value carries a checksum (CRC-32), so a
 damaged entry is a miss, never a wrong answer. The file stays under `MAX_BYTES`: past it,
 the older half of the entries (by the time they were written) is dropped and its pages are
 reused. Values are pickles read back through an unpickler that only builds the types its
@@ -243,15 +243,21 @@ def fetch(keys: Sequence[bytes], allowed: Collection[type] = ()) -> list[Any]:
         value = None
         if k in found:
             with contextlib.suppress(Exception):  # damaged: computed again and replaced
-                value = _Unpickler(zlib.decompress(found[k]), allowed).load()
+                value = _Unpickler(_unpack(found[k]), allowed).load()
         out.append(value)
     return out
 
 
 def _pack(data: bytes) -> bytes:
-    """zlib: compressed when small; large values (Parquet, compressed already) only
-    checksummed, which costs a copy."""
-    return zlib.compress(data, 1 if len(data) < 1 << 16 else 0)
+    """The value with its CRC-32 in front (a damaged value is a miss, never read)."""
+    return zlib.crc32(data).to_bytes(4, "little") + data
+
+
+def _unpack(stored: bytes) -> bytes:
+    data = stored[4:]
+    if len(stored) < 4 or zlib.crc32(data) != int.from_bytes(stored[:4], "little"):
+        raise ValueError("damaged cache entry")
+    return data
 
 
 def store(items: Sequence[tuple[bytes, Any]]) -> None:
