@@ -95,6 +95,13 @@ def edit(root: Path, data: st.DataObject) -> None:
     path.write_bytes(synth.STYLES[style](layer, data.draw(st.integers(0, 99))))
 
 
+def fresh_copy(corpus: Path, root: Path) -> Path:
+    """A copy of `corpus` at `root` for one example to edit (the earlier example's gone)."""
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(corpus, root)
+    return root
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Twelve documents of the realistic mix (warnings, teams, errors), in mixed styles."""
@@ -107,10 +114,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(data=st.data())
 def test_validation_is_the_same_with_the_cache_off_cold_and_warm(
         base: Path, cached: Path, tmp_path: Path, data: st.DataObject) -> None:
-    root = tmp_path / "c"
-    if root.exists():
-        shutil.rmtree(root)
-    shutil.copytree(base, root)
+    root = fresh_copy(base, tmp_path / "c")
     for _ in range(data.draw(st.integers(1, 4))):
         edit(root, data)
         off = report(root, use_cache=False)
@@ -162,10 +166,7 @@ def buildable(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(data=st.data())
 def test_builds_are_byte_identical_with_the_cache_off_cold_and_warm(
         buildable: Path, cached: Path, tmp_path: Path, data: st.DataObject) -> None:
-    root = tmp_path / "c"
-    if root.exists():
-        shutil.rmtree(root)
-    shutil.copytree(buildable, root)
+    root = fresh_copy(buildable, tmp_path / "c")
     for _ in range(data.draw(st.integers(1, 3))):
         valid_edit(root, data)
     outs = {}
