@@ -161,9 +161,6 @@ class Inputs:
 
     digests: tuple[tuple[str, str], ...]
 
-    def as_dict(self) -> dict[str, str]:
-        return dict(self.digests)
-
     @staticmethod
     def union(parts: Iterable[Inputs]) -> Inputs:
         """What several pieces of work read, together (work over many documents)."""
