@@ -71,12 +71,14 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert {(s["stage"], s["mix"]) for s in figures["stages"]} == {
         ("floor (read + parse)", "realistic"), ("floor (read + parse)", "valid"),
         ("floor (read + parse)", "clean"), ("validate, cold cache", "realistic"),
-        ("validate, warm cache", "realistic"), ("validate, cold cache", "clean"),
+        ("validate, warm cache", "realistic"), ("validate, empty cache", "realistic"),
+        ("validate, cold cache", "clean"),
         ("build, cold cache", "valid"), ("build after validate", "valid"),
         ("build, one file changed", "valid"), ("build, empty cache", "valid"),
         ("build, cold cache", "clean"), ("load_dataset, all configs", "valid")}
     for stage in figures["stages"]:
         assert stage["seconds"] > 0 and stage["ratio_to_floor"] > 0 and stage["peak_rss_mib"] > 0
+        assert stage["cpu_seconds"] > 0
     assert set(figures["targets"]) == {"validate", "build", "after_validate", "rebuild",
                                        "peak_rss", "located", "one_file", "lean_imports"}
     assert figures["targets"]["lean_imports"]["pass"]  # not timings: these are exact

@@ -56,6 +56,9 @@ _BATCH = 500  # keys per SELECT (SQLite allows 999 parameters in older builds)
 
 _off = False  # set by `disabled()`; forked workers inherit it
 _conn: tuple[int, str, sqlite3.Connection | None] | None = None  # (pid, path, connection)
+#: Connections a forked worker inherited: kept, never closed there (closing one in a child
+#: could end the parent's journal under it).
+_inherited: list[Any] = []
 
 
 def enabled() -> bool:
@@ -185,6 +188,12 @@ def key(module: str, kind: str, read: Inputs, *options: str | int | bool | None)
     return h.digest()
 
 
+def ready() -> None:
+    """Create the file (WAL journal, table) now, before worker processes fork from this one:
+    several workers creating it at once could find it locked and go without a cache."""
+    _connection()
+
+
 def _connection() -> sqlite3.Connection | None:
     """This process's connection (a forked worker opens its own), or None."""
     global _conn
@@ -193,6 +202,8 @@ def _connection() -> sqlite3.Connection | None:
     where = path()
     if _conn is not None and _conn[0] == os.getpid() and _conn[1] == str(where):
         return _conn[2]
+    if _conn is not None and _conn[0] != os.getpid():
+        _inherited.append(_conn)
     conn: sqlite3.Connection | None
     try:
         where.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus import cache
 from ..corpus.layout import Corpus
 from ..corpus.naming import ANNOTATOR, DOC_ID
 from ..corpus.parallel import gc_paused
@@ -272,6 +273,7 @@ def plan_for(corpus: Corpus, paths: Iterable[str | Path] | None) -> tuple[Plan, 
         plan = plan_all(corpus) if paths is None else plan_paths(corpus, paths)
         work = plan.work()
     schema_ready()  # compile before worker processes fork, so each does not compile again
+    cache.ready()
     return plan, work
 
 

@@ -264,7 +264,8 @@ def stream(
     core for large corpora, one otherwise); `use_cache`: take unchanged documents' problems
     from the cache (and keep new ones there)."""
     corpus = Corpus.at(root)
-    plan, work = plan_for(corpus, paths)
+    with cache.disabled(not use_cache):
+        plan, work = plan_for(corpus, paths)
     report = Report(strict=strict, keep=keep)
 
     def problems() -> Iterator[Problem]:
