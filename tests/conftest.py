@@ -17,10 +17,6 @@ from typing import Any, NoReturn
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# Tests check the code, not what an earlier run of it left in a cache (a test that patches a
-# rule would otherwise be answered from the cache); the cache's own tests turn it on, in a
-# cache folder of their own (tests/test_cache.py).
-os.environ["CLAIMSTANCE_NO_CACHE"] = "1"
 CASES = REPO / "tests" / "cases"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -78,6 +74,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item, keys in zip(items, shared, strict=True):
         if keys:
             item.add_marker(pytest.mark.xdist_group(find(keys[0])))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_results_cache() -> Iterator[None]:
+    """Tests check the code, not what an earlier run of it left in the cache of results
+    (a test that patches a rule in this process would be answered from it: the key knows
+    the files of the code, not a patch); worker processes forked here inherit this.
+    The cache's own tests turn it on, in a folder of their own (tests/test_cache.py)."""
+    from claimstance.corpus import cache
+
+    with cache.disabled():
+        yield
 
 
 def missing(what: str, how: str) -> NoReturn:

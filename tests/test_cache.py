@@ -53,6 +53,7 @@ def cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.delenv(cache.NO_CACHE, raising=False)
+    monkeypatch.setattr(cache, "_off", False)  # on in this process (tests/conftest.py)
     yield home / "claimstance" / cache.FILE
 
 

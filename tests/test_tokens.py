@@ -42,6 +42,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.delenv(cache.NO_CACHE, raising=False)
+    monkeypatch.setattr(cache, "_off", False)  # on in this process (tests/conftest.py)
     return home
 
 
