@@ -34,7 +34,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # `labelstudio` or `browser` (`-m "not labelstudio"` leaves the server's tests out).
 
 #: shared fixtures cheap enough for every worker to make its own (nothing to share)
-PER_WORKER = frozenset({"browser"})
+PER_WORKER = frozenset({"browser", "no_results_cache"})
 MARKED_BY = {"ls_server": "labelstudio", "browser": "browser"}
 
 
