@@ -102,6 +102,40 @@ def _seed(root: Path, doc_id: str, text: str) -> Path:
     return path
 
 
+def _forge_identities(root: Path) -> None:
+    """Give every row of the stored index its seed file's identity as it is now, scanned
+    long after: what the stat path sees when a rewrite moves no time (a file system whose
+    ctime does not move, a copy or restore that keeps the times)."""
+    import time
+
+    from claimstance.corpus.neardup import index
+
+    path = store_path(Corpus.at(root).root)
+    stored = CorpusIndex.load(path)
+    if stored is None:
+        return
+    for row, doc_id in enumerate(stored.ids):
+        seed = root / "seeds" / f"{doc_id}.json"
+        if seed.is_file():
+            stored.files[row] = index._identity(seed.stat())
+    stored.scanned_ns = time.time_ns() + 10 * index.RACY_NS
+    stored.save(path)
+
+
+def _rewrite_same_size(path: Path, text: str) -> None:
+    """Rewrite a seed with another text of the same size in place (same inode) and set
+    its times back."""
+    before = path.stat()
+    data = dumps(make_document(path.stem, text, added="2026-11-25"))
+    assert len(data) == before.st_size
+    with path.open("r+b") as fh:
+        fh.write(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == \
+        (before.st_ino, before.st_size, before.st_mtime_ns)
+
+
 def test_index_is_kept_and_follows_every_change(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from claimstance.corpus.neardup import index
@@ -217,6 +251,54 @@ def test_corpus_splits_keep_near_duplicates_together(tmp_path: Path) -> None:
     assert json.dumps(splits.groups)  # plain data, as the manifest records it
 
 
+def test_what_decides_reads_the_seeds_not_their_file_identity(tmp_path: Path) -> None:
+    """A seed rewritten with another text of the same size, in place, its times set back and
+    its identity as the stored index has it: the build's splits and validate's warning
+    follow the text (a stale signature would keep a document beside a version of it that it
+    no longer is, in a split it no longer belongs to), while ingest's advisory check may
+    still trust the file identity."""
+    from claimstance.dataset.manifest import split_map
+
+    from .test_ingest_bulk import add_gold, corpus_root, run
+
+    root = corpus_root(tmp_path)
+    a, b = next((f"story-{k}", f"story-{k}-v") for k in range(100)
+                if split_of(f"story-{k}") != split_of(f"story-{k}-v"))
+    base = article(Story.make(3), 3)
+    near = EDITS[0](base)
+    _seed(root, a, base)
+    path = _seed(root, b, near)
+    for doc_id in (a, b):
+        add_gold(root, doc_id)
+
+    def built() -> dict[str, str]:
+        res = run("build", "--root", root)
+        assert res.exit_code == 0, res.output
+        return split_map(json.loads((root / "dist" / "manifest.json").read_text()))
+
+    def warned() -> list[str]:
+        res = run("validate", "--root", root, "--format", "json")
+        return [p["path"] for p in json.loads(res.output)["problems"]
+                if p["code"] == "near-duplicate"]
+
+    assert built() == {a: split_of(a), b: split_of(a)}
+    assert warned() == [f"seeds/{b}.json"]
+    _rewrite_same_size(path, codecs.encode(near, "rot13"))  # no longer a version of `a`
+    add_gold(root, b)  # the gold layer names the seed's new sha256
+    _forge_identities(root)
+    corpus = Corpus.at(root)
+    assert [(p.a, p.b) for p in refresh(corpus, 0.7, trust_stat=True).named_pairs()] == \
+        [(a, b)]  # ingest's advisory check: stale, and allowed to be
+    assert built() == {a: split_of(a), b: split_of(b)}
+    assert warned() == []
+    # and back: the same size again, a version of `a` again
+    _rewrite_same_size(path, near)
+    add_gold(root, b)
+    _forge_identities(root)
+    assert warned() == [f"seeds/{b}.json"]
+    assert built() == {a: split_of(a), b: split_of(a)}
+
+
 def test_growth_bench_smoke(tmp_path: Path) -> None:
     """The benchmark runs end to end at a small N and prints well-formed figures (not
     timings): every stage, the targets, and the planted pairs found exactly."""
@@ -262,6 +344,7 @@ _WRITE = st.tuples(st.just("write"), st.sampled_from(_NAMES), st.integers(0, len
 
 @given(steps=st.lists(st.one_of(
     _WRITE, _WRITE, _WRITE,  # mostly (re)writes: versions of one story come and go
+    st.tuples(st.just("forge"), st.sampled_from(_NAMES), st.integers(0, len(_VERSIONS) - 1)),
     st.tuples(st.sampled_from(["delete", "same", "break"]), st.sampled_from(_NAMES),
               st.just(0)),
     st.tuples(st.just("threshold"), st.just(""), st.integers(0, 2))), min_size=2, max_size=10))
@@ -272,7 +355,9 @@ def test_the_kept_index_always_gives_the_all_pairs_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever happens to the seeds between runs (written, rewritten with the same text,
     removed, made unreadable, another threshold), the pairs a refresh gives from the index
-    it kept are the exact all-pairs answer over the seeds as they are."""
+    it kept are the exact all-pairs answer over the seeds as they are; even when a rewrite
+    leaves the file identity the stat path trusts as the index has it ("forge"): only
+    ingest's advisory check (`trust_stat`) may then be wrong."""
     from claimstance.corpus.neardup import index
 
     monkeypatch.setattr(index, "RACY_NS", 0)
@@ -290,16 +375,21 @@ def test_the_kept_index_always_gives_the_all_pairs_answer(
             path.unlink(missing_ok=True)
         elif kind == "break" or (kind == "same" and path.is_file()):
             path.write_bytes(b"{" if kind == "break" else path.read_bytes())
-        elif kind == "write":
+        elif kind in ("write", "forge"):
             path.write_bytes(dumps(make_document(name, _VERSIONS[value], added="2026-11-25")))
         if path.is_file():  # a time of its own: a rewrite within one clock tick still tells
             stamp += 10**9
             os.utime(path, ns=(stamp, stamp))
+        if kind == "forge":
+            _forge_identities(root)
         texts = {p.stem: json.loads(p.read_bytes())["text"]
                  for p in sorted((root / "seeds").glob("*.json")) if p.read_bytes() != b"{"}
         ids = sorted(texts)
         want = [(ids[i], ids[j], v) for i, j, v in
                 brute_force([texts[d] for d in ids], threshold)]
+        advisory = refresh(corpus, threshold, trust_stat=True, jobs=1).named_pairs()
+        if kind != "forge":  # the stat path follows every change a file identity shows
+            assert [(p.a, p.b, p.jaccard) for p in advisory] == want
         got = refresh(corpus, threshold, jobs=1).named_pairs()
         assert [(p.a, p.b, p.jaccard) for p in got] == want
 

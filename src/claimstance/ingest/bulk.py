@@ -117,7 +117,7 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
     result.ignored = sorted(ignored)
     with corpus_lock(corpus.root, "ingest"):
         finish_together(corpus.seeds_dir)  # what a killed ingest left, before comparing
-        index = refresh(corpus, threshold, progress=progress, jobs=jobs)
+        index = refresh(corpus, threshold, trust_stat=True, progress=progress, jobs=jobs)
         todo, kept = _against_corpus(corpus, index, articles, force, result)
         if not result.ok:
             errors = [p for p in result.problems if p.level is Level.ERROR]

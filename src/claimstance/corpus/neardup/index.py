@@ -5,15 +5,22 @@ It lives in the user's cache (`$XDG_CACHE_HOME/claimstance/neardup/<corpus>.inde
 the corpus, so git never sees it and `validate` writes nothing into the corpus. Nothing in it
 is trusted without its key: the file carries the version of everything that makes a
 signature or decides a pair (shingle size, permutations, seed, the digest of that code and
-the Unicode version), and each row the identity of the seed file it
-was made from (size, mtime, ctime and inode: what git's index trusts; a write changes the
-ctime, which no user can set back). A row whose file changed is read again; if its text is
-the same (the same sha256) the signature stands, otherwise it is made again. Rows written
-less than RACY_NS before the last scan are read again too, since a write in the same
-clock tick leaves the times as they were. Pairs are kept only between rows that stand,
-and for the same threshold; new or changed rows are compared with all the others. A file
-that cannot be read, written or is of another version only costs time
-(`CLAIMSTANCE_NO_CACHE=1` turns it off).
+the Unicode version), and each row the content key of the seed it was made from (the
+cache's one key rule, `cache.key`, over the seed's bytes) and that file's identity (size,
+mtime, ctime and inode: what git's index trusts).
+
+Where the answer decides something (validate's warning, the build's splits and so what
+`publish` ships) every seed is read and a row stands only while its content key does: a
+file identity can stay the same over other bytes (a clock or file system whose times do
+not move, a copy that keeps them), and a stale signature there would put a document in the
+wrong split. Only ingest's advisory check (`trust_stat`), which must stay fast on 100,000
+seeds and decides nothing the build relies on, trusts a row on its file identity alone;
+rows written less than RACY_NS before the last scan are read again even then, since a
+write in the same clock tick leaves the times as they were. A row whose key changed but
+whose text did not (the same sha256) keeps its signature; otherwise it is made again. Pairs
+are kept only between rows that stand, and for the same threshold; new or changed rows are
+compared with all the others. A file that cannot be read, written or is of another version
+only costs time (`CLAIMSTANCE_NO_CACHE=1` turns it off).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from typing import Any
 
 import orjson
 
+from .. import cache
 from ..layout import Corpus
 from ..naming import DOC_ID
 from ..parallel import PARALLEL_FROM, map_chunks
@@ -51,12 +59,12 @@ def _code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-VERSION = (f"claimstance-neardup 1 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32 "
+VERSION = (f"claimstance-neardup 2 shingle={SHINGLE} perm={NUM_PERM} seed={SEED} affine32 "
            f"code={_code_digest()}")
 NO_CACHE = "CLAIMSTANCE_NO_CACHE"
 RACY_NS = 2_000_000_000
-_DTYPES = {"ids": "|u1", "files": "<i8", "shas": "|S32", "sizes": "<i4", "sigs": "<u4",
-           "pairs": "<i8", "jaccard": "<f8"}  # what each stored array must be
+_DTYPES = {"ids": "|u1", "files": "<i8", "keys": "|S32", "shas": "|S32", "sizes": "<i4",
+           "sigs": "<u4", "pairs": "<i8", "jaccard": "<f8"}  # what each stored array must be
 
 
 def store_path(root: Path) -> Path | None:
@@ -92,36 +100,62 @@ def scan(corpus: Corpus) -> list[tuple[str, tuple[int, int, int, int]]]:
     return out
 
 
-def read_text(base: str, doc_id: str) -> str | None:
-    """A seed's text, or None when the file holds no JSON object with a text."""
+def _parse_text(raw: bytes) -> str | None:
     try:
-        with open(f"{base}/seeds/{doc_id}.json", "rb") as fh:
-            data = orjson.loads(fh.read())
-    except (OSError, orjson.JSONDecodeError):
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return None
     text = data.get("text") if isinstance(data, dict) else None
     return text if isinstance(text, str) else None
+
+
+def _read_bytes(base: str, doc_id: str) -> bytes | None:
+    try:
+        with open(f"{base}/seeds/{doc_id}.json", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def read_text(base: str, doc_id: str) -> str | None:
+    """A seed's text, or None when the file holds no JSON object with a text."""
+    raw = _read_bytes(base, doc_id)
+    return None if raw is None else _parse_text(raw)
 
 
 def text_sha256(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
-Sketched = tuple[bytes, int, Any]  # (sha256 of the text, shingles, signature or None)
+def seed_key(doc_id: str, raw: bytes) -> bytes:
+    """A seed's content key: the cache's one key rule over its bytes (and this code)."""
+    return cache.key(__name__, "neardup-seed", cache.inputs({f"seeds/{doc_id}.json": raw}))
 
 
-def _sketch_seeds(base: str, part: Sequence[tuple[str, bytes | None]],
-                  ) -> list[Sketched | None]:
-    """Read seeds and make their signatures (None for a seed without a text); a seed whose
-    text still has the `known` sha256 keeps its signature (None in the last place)."""
+#: (content key, sha256 of the text, shingles, signature), or only the key when the content
+#: key is the one known (the row stands), and None in the last two places when the text is
+#: the one known (its signature stands)
+Sketched = tuple[bytes, bytes | None, int, Any]
+Known = tuple[str, bytes | None, bytes | None]  # (doc id, content key, sha256 of the text)
+
+
+def _sketch_seeds(base: str, part: Sequence[Known]) -> list[Sketched | None]:
+    """Read seeds and make the signatures of those whose content changed (None for a seed
+    without a text)."""
     out: list[Sketched | None] = []
-    for doc_id, known in part:
-        text = read_text(base, doc_id)
+    for doc_id, known_key, known_sha in part:
+        raw = _read_bytes(base, doc_id)
+        k = b"" if raw is None else seed_key(doc_id, raw)
+        if k == known_key:  # a stored row had a text
+            out.append((k, None, -1, None))
+            continue
+        text = None if raw is None else _parse_text(raw)
         if text is None:
             out.append(None)
             continue
         digest = text_sha256(text)
-        out.append((digest, -1, None) if digest == known else (digest, *signature(text)))
+        out.append((k, digest, -1, None) if digest == known_sha else
+                   (k, digest, *signature(text)))
     return out
 
 
@@ -133,6 +167,7 @@ class CorpusIndex:
 
     ids: list[str]
     files: Any  # (n, 4) int64: size, mtime_ns, ctime_ns, inode of the seed file
+    keys: Any  # (n,) S32: content key of the seed file (`seed_key`)
     shas: Any  # (n,) S32: sha256 of the text
     sizes: Any  # (n,) int32: distinct shingles
     sigs: Any  # (n, NUM_PERM) uint32
@@ -145,9 +180,16 @@ class CorpusIndex:
     def empty(cls, threshold: float) -> CorpusIndex:
         import numpy as np
 
-        return cls([], np.zeros((0, 4), np.int64), np.zeros(0, "S32"), np.zeros(0, np.int32),
+        return cls([], np.zeros((0, 4), np.int64), np.zeros(0, "S32"), np.zeros(0, "S32"),
+                   np.zeros(0, np.int32),
                    np.zeros((0, NUM_PERM), np.uint32), threshold, np.zeros((0, 2), np.int64),
                    np.zeros(0, np.float64))
+
+    def same_rows(self, other: CorpusIndex) -> bool:
+        """The same seeds, in the same order, with the same file identities and content
+        keys (so the same signatures, and pairs where the threshold is the same too)."""
+        return bool(self.ids == other.ids and (self.files == other.files).all()
+                    and (self.keys == other.keys).all())
 
     def add_pairs(self, found: list[tuple[int, int, float]]) -> None:
         """Add pairs (row numbers, i < j) and keep them sorted."""
@@ -181,15 +223,18 @@ class CorpusIndex:
     def appended(self, corpus: Corpus, ids: list[str], texts: Sequence[str], sizes: Any,
                  sigs: Any, found: list[tuple[int, int, float]]) -> CorpusIndex:
         """This index with rows for seeds just written (ids none of its own, their files'
-        identities taken now) after its own, and the pairs `found` among all of them
-        (numbered so, as `against` gives them). Its scan time stays: the new files are
-        read once more on the next refresh."""
+        identities and content keys taken now) after its own, and the pairs `found` among
+        all of them (numbered so, as `against` gives them). Its scan time stays: the new
+        files are read once more on the next refresh."""
         import numpy as np
 
         files = np.array([_identity(os.stat(corpus.seed_path(d))) for d in ids],
                          dtype=np.int64).reshape(len(ids), 4)
+        keys = np.array([seed_key(d, corpus.seed_path(d).read_bytes()) for d in ids],
+                        dtype="S32")
         shas = np.array([text_sha256(t) for t in texts], dtype="S32")
         out = CorpusIndex(self.ids + ids, np.concatenate((self.files, files)),
+                          np.concatenate((self.keys, keys)),
                           np.concatenate((self.shas, shas)),
                           np.concatenate((self.sizes, sizes)),
                           np.concatenate((self.sigs, sigs)), self.threshold, self.pairs,
@@ -230,14 +275,14 @@ class CorpusIndex:
                     arrays[name] = np.fromfile(fh, dtype=dtype, count=count).reshape(shape)
             ids = arrays["ids"].tobytes().decode("utf-8").split("\n") if arrays["ids"].size \
                 else []
-            index = cls(ids, arrays["files"], arrays["shas"], arrays["sizes"], arrays["sigs"],
-                        float(meta["threshold"]), arrays["pairs"], arrays["jaccard"],
-                        int(meta["scanned_ns"]))
+            index = cls(ids, arrays["files"], arrays["keys"], arrays["shas"], arrays["sizes"],
+                        arrays["sigs"], float(meta["threshold"]), arrays["pairs"],
+                        arrays["jaccard"], int(meta["scanned_ns"]))
         except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             return None
         n = len(index.ids)
         if not (index.files.shape == (n, 4) and index.sigs.shape == (n, NUM_PERM)
-                and len(index.shas) == len(index.sizes) == n
+                and len(index.keys) == len(index.shas) == len(index.sizes) == n
                 and index.pairs.shape == (len(index.jaccard), 2)):
             return None
         i, j, value = index.pairs[:, 0], index.pairs[:, 1], index.jaccard
@@ -254,7 +299,7 @@ class CorpusIndex:
         if path is None:
             return
         arrays = {"ids": np.frombuffer("\n".join(self.ids).encode("utf-8"), np.uint8),
-                  "files": self.files, "shas": self.shas, "sizes": self.sizes,
+                  "files": self.files, "keys": self.keys, "shas": self.shas, "sizes": self.sizes,
                   "sigs": self.sigs, "pairs": self.pairs, "jaccard": self.jaccard}
         arrays = {k: np.ascontiguousarray(a, dtype=_DTYPES[k]) for k, a in arrays.items()}
         head = orjson.dumps({"version": VERSION, "threshold": self.threshold,
@@ -277,10 +322,11 @@ class CorpusIndex:
             pass
 
 
-def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
-            jobs: int | None = None) -> CorpusIndex:
+def refresh(corpus: Corpus, threshold: float, *, trust_stat: bool = False,
+            progress: bool = False, jobs: int | None = None) -> CorpusIndex:
     """The index of the corpus as it is now: the stored one where its keys still hold,
-    the rest made again, and saved for the next run."""
+    the rest made again, and saved for the next run. Every seed is read and its rows stand
+    by content, unless `trust_stat` (ingest's advisory check only: see the module)."""
     import numpy as np
 
     path = store_path(corpus.root)
@@ -290,43 +336,49 @@ def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
     found = scan(corpus)
     old_row = dict(zip(old.ids, range(len(old.ids)), strict=True))
     files = np.array([f for _, f in found], dtype=np.int64).reshape(len(found), 4)
-    # the old row a current one keeps: same file identity, not written just before the scan
+    # the old row a current one keeps, if any
     source = np.array([old_row.get(doc_id, -1) for doc_id, _ in found], dtype=np.int64)
-    known = np.flatnonzero(source >= 0)
-    fresh = (old.files[source[known]] == files[known]).all(axis=1) & \
-        (files[known, 1:3].max(axis=1) < old.scanned_ns - RACY_NS)
-    source[known[~fresh]] = -1
-    todo_at = np.flatnonzero(source < 0).tolist()
-    todo = [(found[k][0], bytes(old.shas[old_row[found[k][0]]])
-             if found[k][0] in old_row else None) for k in todo_at]
+    if trust_stat:  # the same file identity, not written just before the last scan
+        known = np.flatnonzero(source >= 0)
+        fresh = (old.files[source[known]] == files[known]).all(axis=1) & \
+            (files[known, 1:3].max(axis=1) < old.scanned_ns - RACY_NS)
+        source[known[~fresh]] = -1
+        todo_at = np.flatnonzero(source < 0).tolist()
+    else:  # every seed is read: a row stands by its content key
+        todo_at = list(range(len(found)))
+    todo: list[Known] = [(found[k][0], *((bytes(old.keys[i]), bytes(old.shas[i]))
+                                         if (i := old_row.get(found[k][0], -1)) >= 0
+                                         else (None, None))) for k in todo_at]
     sketched: list[Sketched | None] = []
-    if len(todo) >= PARALLEL_FROM:
-        blank()  # imported once, before the workers fork
+    if len(todo) >= PARALLEL_FROM:  # imported and digested once, before the workers fork
+        blank()
+        cache.code_digest(__name__)
     for part in map_chunks(partial(_sketch_seeds, corpus.base), todo, jobs=jobs,
                            progress="sketching" if progress and len(todo) > 1000 else None):
         sketched += part
     keep = np.ones(len(found), dtype=bool)
+    keys = np.zeros(len(found), "S32")
     shas = np.zeros(len(found), "S32")
     sizes = np.zeros(len(found), np.int32)
     sigs = np.zeros((len(found), NUM_PERM), np.uint32)
     stands = source >= 0
-    shas[stands], sizes[stands] = old.shas[source[stands]], old.sizes[source[stands]]
-    sigs[stands] = old.sigs[source[stands]]
+    keys[stands], shas[stands] = old.keys[source[stands]], old.shas[source[stands]]
+    sizes[stands], sigs[stands] = old.sizes[source[stands]], old.sigs[source[stands]]
     for k, done in zip(todo_at, sketched, strict=True):
         if done is None:
             keep[k] = False
             continue
-        digest, size, sig = done
-        shas[k] = digest
-        if sig is None:  # the same text as the old row: its signature stands
+        key, digest, size, sig = done
+        if sig is None:  # the same content or text as the old row: its signature stands
             i = old_row[found[k][0]]
-            sizes[k], sigs[k], source[k] = old.sizes[i], old.sigs[i], i
+            shas[k], sizes[k], sigs[k], source[k] = old.shas[i], old.sizes[i], old.sigs[i], i
         else:
-            sizes[k], sigs[k] = size, sig
+            shas[k], sizes[k], sigs[k], source[k] = digest, size, sig, -1
+        keys[k] = key
     rows = np.flatnonzero(keep)
     empty = CorpusIndex.empty(threshold)
-    index = CorpusIndex([found[k][0] for k in rows], files[rows], shas[rows], sizes[rows],
-                        sigs[rows], threshold, empty.pairs, empty.jaccard, started)
+    index = CorpusIndex([found[k][0] for k in rows], files[rows], keys[rows], shas[rows],
+                        sizes[rows], sigs[rows], threshold, empty.pairs, empty.jaccard, started)
     kept_source = source[rows]
     compare = None  # every pair, unless the stored pairs stand for the rows that stand
     if loaded is not None and loaded.threshold == threshold:
@@ -340,6 +392,6 @@ def refresh(corpus: Corpus, threshold: float, *, progress: bool = False,
         base = corpus.base
         index.add_pairs(confirm(candidates(index.sigs, index.sizes, threshold, compare),
                                 lambda r: read_text(base, index.ids[r]) or "", threshold))
-    if todo or len(rows) != len(old.ids) or compare is None:
-        index.save(path)
+    if compare is None or not index.same_rows(old) or (trust_stat and todo):
+        index.save(path)  # (a row read again in the racy window then stands on the next)
     return index
