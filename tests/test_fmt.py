@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from claimstance.cli import main
@@ -106,3 +108,130 @@ def test_a_layer_that_would_grow_past_the_size_limit_is_refused(tmp_path: Path) 
     assert layer.read_bytes() == raw
     assert CliRunner().invoke(main, ["fmt", "--check", str(layer)]).exit_code == 1
     assert validate(corpus).errors == 0
+
+
+# --- cases: tests/cases/fmt/<code>/<case>/ ------------------------------------------------------
+
+FMT_CASES = sorted(p.parent for p in (REPO / "tests" / "cases" / "fmt").glob("*/*/expected.json"))
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", FMT_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fmt_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fmt --format json ARGS` (from the case's folder) refuses with exactly the listed
+    `(code, path, pointer)` problems, leaves the listed files unchanged and writes nothing."""
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    root = tmp_path / case.name
+    shutil.copytree(case, root)
+    before = _tree(root)
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["fmt", *expected["args"], "--format", "json"])
+    assert res.exit_code == 1, res.output
+    out = json.loads(res.output)
+    assert [{k: p[k] for k in ("code", "path", "pointer")} for p in out["problems"]] == \
+        expected["problems"]
+    assert out["unchanged"] == expected["unchanged"] and out["changed"] == []
+    assert _tree(root) == before
+
+
+def test_every_fmt_code_has_a_case() -> None:
+    from claimstance.problems import CATALOGUE
+
+    with_cases = {p.parent.name for p in FMT_CASES}
+    # fmt-would-be-invalid needs a 5 MiB layer: tested on its own, above
+    assert {c for c, v in CATALOGUE.items() if v.stage == "fmt"} - with_cases == \
+        {"fmt-would-be-invalid"}
+
+
+def test_a_seed_is_refused_with_one_problem_not_the_schema_of_a_layer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fmt seeds/x.json` read the seed as a layer and printed 19 schema errors."""
+    monkeypatch.chdir(REPO)
+    seed = "seeds/mali-accuses-algeria-downed-drone.json"
+    before = (REPO / seed).read_bytes()
+    res = CliRunner().invoke(main, ["fmt", "--check", seed])
+    assert res.exit_code == 1
+    assert res.output.count("error [") == 1 and "fmt-not-a-layer" in res.output
+    assert "claimstance ingest" in res.output
+    assert (REPO / seed).read_bytes() == before
+
+
+def _corpus_of_layers(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """A corpus with four layers: two canonical, one out of order, one broken; and an
+    unexpected file among them."""
+    from .conftest import copy_corpus
+
+    root = copy_corpus(tmp_path / "c")
+    doc = "mali-accuses-algeria-downed-drone"
+    folder = root / "annotations" / doc
+    data = json.loads(GOLD.read_text(encoding="utf-8"))
+    data["mentions"].reverse()
+    data["annotator"] = "a0000000001"
+    shuffled = folder / "a0000000001.json"
+    shuffled.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    broken = folder / "a0000000002.json"
+    broken.write_text('{"mentions": [', encoding="utf-8")
+    (folder / "notes.txt").write_text("a note\n", encoding="utf-8")
+    return root, sorted(folder.glob("*.json"))
+
+
+def test_no_paths_formats_every_layer_of_the_corpus(tmp_path: Path) -> None:
+    """Like `ruff format` with no paths: every annotation layer of the corpus at --root,
+    with a summary line; --check says the same and writes nothing."""
+    root, layers = _corpus_of_layers(tmp_path)
+    doc = "annotations/mali-accuses-algeria-downed-drone"
+    before = _tree(root)
+    res = CliRunner().invoke(main, ["fmt", "--check", "--root", str(root)])
+    assert res.exit_code == 1
+    assert f"would reformat {doc}/a0000000001.json" in res.output
+    n = len(layers)
+    assert res.output.splitlines()[-1] == \
+        f"1 file(s) would be reformatted, {n - 2} unchanged, 2 refused"
+    assert _tree(root) == before
+    res = CliRunner().invoke(main, ["fmt", "--root", str(root), "--format", "json"])
+    assert res.exit_code == 1  # the broken layer and the stray file are refused
+    out = json.loads(res.output)
+    assert out["changed"] == [f"{doc}/a0000000001.json"]
+    assert out["refused"] == [f"{doc}/a0000000002.json", f"{doc}/notes.txt"]
+    assert len(out["unchanged"]) == n - 2 and f"{doc}/gold.json" in out["unchanged"]
+    assert {p["code"] for p in out["problems"]} == {"invalid-json", "unexpected-file"}
+    assert (root / doc / "a0000000002.json").read_text() == '{"mentions": ['
+    assert json.loads((root / doc / "a0000000001.json").read_text())["mentions"] == \
+        json.loads(GOLD.read_text())["mentions"]
+    (root / doc / "a0000000002.json").unlink()
+    (root / doc / "notes.txt").unlink()
+    res = CliRunner().invoke(main, ["fmt", "--check", "--root", str(root)])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[-1] == f"0 file(s) would be reformatted, {n - 1} unchanged, " \
+        "0 refused"
+
+
+def test_no_paths_works_on_the_corpus_here_and_refuses_a_folder_that_is_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = _corpus_of_layers(tmp_path)
+    monkeypatch.chdir(root / "annotations")
+    res = CliRunner().invoke(main, ["fmt", "--check"])
+    assert res.exit_code == 1 and "[file-not-found] seeds" in res.output
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["fmt", "--check"])
+    assert "1 file(s) would be reformatted" in res.output
+    res = CliRunner().invoke(main, ["fmt", "--root", str(root), str(GOLD)])
+    assert res.exit_code == 2  # paths, or --root: not both
+
+
+def test_a_progress_bar_over_the_corpus_when_asked(tmp_path: Path) -> None:
+    """The command asks for it on a terminal (stderr a tty); it goes to stderr, never into
+    output a program reads."""
+    import subprocess
+    import sys
+
+    root, _ = _corpus_of_layers(tmp_path)
+    script = ("import sys; from claimstance.validation.fmt import format_corpus; "
+              f"r = format_corpus({str(root)!r}, check=True, progress=True); "
+              "print(len(r.changed))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.stdout.strip() == "1" and "formatting" in proc.stderr

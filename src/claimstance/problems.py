@@ -345,7 +345,11 @@ class Code(str, enum.Enum):
         "invalid", "Written in the corpus style (two-space indent), the file would be one "
         "`validate` refuses, most often larger than its size limit (a layer kept on one "
         "line); it was left as it is. Split the layer, or keep it in its present style.",
-        "command")
+        "fmt")
+    FMT_NOT_A_LAYER = ("fmt-not-a-layer", E, "Not an annotation layer",
+        "fmt rewrites annotation layers (annotations/<doc_id>/<annotator>.json); this file is "
+        "a seed (in seeds/, or shaped as one), which `ingest` writes and nothing rewrites. "
+        "It was left as it is; run `claimstance validate` on it instead.", "fmt")
     TOO_FEW_LAYERS = ("too-few-layers", E, "Not enough annotator layers",
         "Adjudication merges two or more annotators' layers of a document.", "command")
     # review files (review/<doc_id>.json), read by adjudicate

@@ -153,22 +153,31 @@ def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
 
 @main.command("fmt")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@root_option
 @click.option("--check", is_flag=True, help="Exit 1 if a file would change; write nothing.")
 @format_option("text", "json")
-def fmt_cmd(paths: tuple[Path, ...], check: bool, fmt: str) -> None:
-    """Rewrite annotation files in canonical form: text order, ids m1.., c1.., s1...
+@quiet_option
+def fmt_cmd(paths: tuple[Path, ...], root: Path | None, check: bool, fmt: str,
+            quiet: bool) -> None:
+    """Rewrite annotation layers (annotations/<doc_id>/<annotator>.json) in canonical form:
+    text order, ids m1.., c1.., s1... With no paths, every layer of the corpus (at --root).
 
     Files that do not pass the strict reader and the schema (a duplicated key, broken JSON,
     a wrong shape) are refused and left unchanged: run `claimstance validate` on them.
+    Seeds are not layers: `ingest` writes them, and fmt refuses them.
 
     \b
-    Example:
-      claimstance fmt annotations/*/*.json
-      claimstance fmt --check annotations/mali-drone/gold.json
+    Examples:
+      claimstance fmt                   # every layer of the corpus here
+      claimstance fmt --check --root corpus/
+      claimstance fmt annotations/mali-drone/gold.json
     """
-    from ..validation.fmt import format_files
+    from ..validation.fmt import format_corpus, format_files
 
-    result = format_files(paths, check=check)
+    if paths and root is not None:
+        raise click.UsageError("give paths, or --root for every layer of a corpus, not both")
+    result = (format_files(paths, check=check, progress=show_progress(quiet)) if paths
+              else format_corpus(root, check=check, progress=show_progress(quiet)))
     emit(result, fmt)
     finish(result.ok)
 

@@ -226,6 +226,17 @@ def _plan_folder(corpus: Corpus, plan: Plan, p: Path) -> None:
     plan_annotation_dir(corpus, plan, p)
 
 
+def plan_layers(corpus: Corpus) -> Plan:
+    """Every annotation layer of the corpus, each document's folder listed now (what `fmt`
+    rewrites when given no paths), and the entries that are none."""
+    plan = Plan()
+    _plan_annotations(corpus, plan)
+    for doc_id in sorted(plan.folders):
+        plan_annotation_dir(corpus, plan, corpus.annotations_dir / doc_id, listed=True)
+    plan.folders = set()
+    return plan
+
+
 def plan_paths(corpus: Corpus, paths: Iterable[str | Path]) -> Plan:
     """Plan for explicit paths (as pre-commit passes them), plus what depends on them.
 
