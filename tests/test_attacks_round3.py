@@ -23,7 +23,7 @@ import pytest
 from claimstance.dataset.build import build
 from claimstance.dataset.manifest import is_build
 
-from .conftest import CASES
+from .conftest import CASES, REPO
 from .test_security import DOC, cli, refused, run, script, snapshot, tree_hashes
 from .test_security import repo as repo  # the fixture: the corpus as a git repository
 
@@ -715,6 +715,35 @@ def test_the_card_never_reads_a_file_through_a_link_out_of_the_corpus(
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("corpus/docs")
             and not k.startswith("corpus/schema")} == before
     assert not (corpus / "dist").exists()
+
+
+@pytest.mark.parametrize("name", ["DATASHEET.md", "CHANGELOG.md", "CITATION.cff",
+                                  "claimstance.toml"])
+def test_validate_reports_a_file_the_build_reads_that_links_out_of_the_corpus(
+        corpus: Path, tmp_path: Path, name: str) -> None:
+    """The build refuses DATASHEET.md (CHANGELOG.md, CITATION.cff, claimstance.toml) as a
+    link to a file outside the corpus, but validate, which CI runs before build and
+    publish, said nothing: it reports it too, coded and located (`DATASHEET.md::`), and
+    reads nothing of the file (its content appears nowhere)."""
+    secret = tmp_path / "pseudonym-salt"
+    secret.write_text("[near-duplicates]\nthreshold = 0.9\n# SECRET-SALT-0123456789abcdef\n")
+    (corpus / name).unlink(missing_ok=True)
+    (corpus / name).symlink_to(secret)
+    res = cli("validate", "--root", corpus, "--format", "json")
+    assert res.exit_code == 1, res.output
+    found = [(p["code"], p["path"], p["pointer"])
+             for p in json.loads(res.output)["problems"] if p["level"] == "error"]
+    assert found == [("outside-root", name, "")]
+    assert "SECRET" not in res.output
+    text = cli("validate", "--root", corpus)
+    assert f"{name}: error [outside-root]" in text.output and "SECRET" not in text.output
+    # and a link that stays inside the corpus is read as the file it names
+    (corpus / name).unlink()
+    (corpus / "kept").mkdir()
+    (corpus / "kept" / name).write_bytes(secret.read_bytes() if name == "claimstance.toml"
+                                         else (REPO / name).read_bytes())
+    (corpus / name).symlink_to(Path("kept") / name)
+    assert cli("validate", "--root", corpus).exit_code == 0
 
 
 @pytest.mark.parametrize(("name", "content", "code"), [

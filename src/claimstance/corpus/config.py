@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..problems import Code, Problem, Refused, problem
+from .layout import Corpus
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,6 +61,9 @@ def read_config(root: Path) -> tuple[Config, list[Problem]]:
     path = root / CONFIG
     if not path.is_file():
         return Config(), []
+    out = Corpus.at(root).leads_out(CONFIG)
+    if out is not None:
+        return Config(), [out]
     try:
         text = path.read_text(encoding="utf-8-sig")  # Notepad's BOM is no setting
         data: dict[str, Any] = tomllib.loads(text)

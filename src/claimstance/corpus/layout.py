@@ -14,6 +14,10 @@ import orjson
 from ..problems import Code, Problem, Refused, problem, refuse
 from .naming import ANNOTATOR, DOC_ID, is_doc_id
 
+#: The corpus's own prose at its root that a build reads (`Corpus.root_text`: the card's
+#: datasheet, the release), besides its settings (`config.CONFIG`).
+PROSE_FILES = ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff")
+
 
 @dataclass(frozen=True)
 class Corpus:
@@ -72,18 +76,28 @@ class Corpus:
             return False
         return True
 
+    def leads_out(self, name: str) -> Problem | None:
+        """Why one of the corpus's own files at its root (`PROSE_FILES`, the settings) must
+        not be read: it leads out of the corpus through a symbolic link (to a secret of
+        whoever builds), and what the build reads from it goes into the dataset card, and
+        so to the Hub. None: it may be read (or there is none). `validate` says the same."""
+        path = self.root / name
+        if not path.is_file() or self.inside(path):
+            return None
+        return problem(Code.OUTSIDE_ROOT, name, "", f"{name} leads outside the corpus "
+                       "through a symbolic link, and what the build reads from it would go "
+                       f"into the dataset; nothing was read: make {name} a file of the corpus")
+
     def root_text(self, name: str) -> str | None:
         """The text of one of the corpus's own files at its root (DATASHEET.md,
         CHANGELOG.md, CITATION.cff), or None when there is none. What they say goes into
-        the dataset card, and so to the Hub: one that leads out of the corpus through a
-        symbolic link (to a secret of whoever builds) is refused, never read."""
+        the dataset card: one that leads out of the corpus is refused (`leads_out`)."""
         path = self.root / name
         if not path.is_file():
             return None
-        if not self.inside(path):
-            raise refuse(Code.OUTSIDE_ROOT, name, f"{name} leads outside the corpus through "
-                         "a symbolic link, and what it says would go into the dataset card; "
-                         f"nothing was read: make {name} a file of the corpus")
+        out = self.leads_out(name)
+        if out is not None:
+            raise Refused(out.message, [out])
         try:
             return path.read_text(encoding="utf-8")
         except UnicodeDecodeError as e:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus import cache
-from ..corpus.layout import Corpus
+from ..corpus.layout import PROSE_FILES, Corpus
 from ..corpus.naming import ANNOTATOR, DOC_ID
 from ..corpus.parallel import gc_paused
 from ..problems import Code, Problem, problem
@@ -169,6 +169,8 @@ def plan_all(corpus: Corpus) -> Plan:
     missing = corpus.not_a_corpus()
     if missing is not None:
         plan.problems.append(missing)
+    # the prose the build reads (the settings: `corpus_problems`), never through a link out
+    plan.problems += filter(None, map(corpus.leads_out, PROSE_FILES))
     _plan_seeds(corpus, plan)
     _plan_annotations(corpus, plan)
     return plan
