@@ -471,3 +471,32 @@ def test_every_problem_of_a_review_file_is_reported_at_once(tmp_path: Path) -> N
     assert [c["id"] for c in kept["conflicts"]] == [
         "mention 13-20", "mention 31-36", "claim 24-29 claimant", "stance 31-36 24-29"]
     assert kept["conflicts"][0]["resolution"] == "take:ann-p"
+
+
+def test_a_gold_with_warnings_says_so(tmp_path: Path) -> None:
+    """take:a on a claim (its claimant Mali) and take:b on b's stance of Mali on it make a
+    self-stance: gold.json was written with the warning and nothing said; now the warning is
+    shown, coded and located as `validate` locates it, in text and JSON, for one document
+    and for a run over the corpus."""
+    a = layer("a000000000a", [("Mali", 0, "GPE"), ("Algeria", 0, "GPE")],
+              [("lying", "accusation", ("Mali", 0))], [])
+    b = layer("a000000000b", [("Mali", 0, "GPE"), ("Algeria", 0, "GPE")],
+              [("lying", "accusation", ("Algeria", 0))], [(("Mali", 0), "lying", "refute")])
+    root, out = reviewed(tmp_path, [a, b], {"claim 24-29": "take:a000000000a",
+                                            "stance 0-4 24-29": "take:a000000000b"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    gold = f"annotations/{DOC}/gold.json"
+    found = [p for p in validate(root).problems if p.path == gold]
+    assert [(p.code.value, p.pointer) for p in found] == [("self-stance", "/stances/0")]
+    expected = [{**p.to_dict()} for p in found]
+    assert json.loads(out.stdout)["warnings"] == expected
+    text = run(root).stdout
+    assert "1 warning(s) in " + gold in text
+    assert f"{gold}:{found[0].line}:{found[0].column}: warning [self-stance] /stances/0" in text
+    many = subprocess.run([sys.executable, "-m", "claimstance", "adjudicate", "--root",
+                           str(root), "--format", "json"], capture_output=True, text=True)
+    assert json.loads(many.stdout)["documents"][0]["warnings"] == expected
+    many_text = subprocess.run([sys.executable, "-m", "claimstance", "adjudicate", "--root",
+                                str(root)], capture_output=True, text=True).stdout
+    assert "1 warning(s) in the gold.json files written" in many_text
+    assert "warning [self-stance] /stances/0" in many_text

@@ -94,7 +94,8 @@ def test_the_cli_summary_for_people_and_json_for_programs(tmp_path: Path) -> Non
                      "annotators": ["ann-x", "ann-y", "ann-z"],
                      "agreed": {"mentions": 3, "claims": 1, "stances": 0},
                      "conflicts": 4, "resolved": 0, "open": 4, "gold": None,
-                     "review": f"review/{DOC}.json", "message": None, "problems": []}
+                     "review": f"review/{DOC}.json", "message": None, "problems": [],
+                     "warnings": []}
 
 
 def test_prefer_writes_gold_where_it_can_and_nothing_is_overwritten(tmp_path: Path) -> None:

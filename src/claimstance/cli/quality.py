@@ -86,8 +86,9 @@ def adjudicate(doc_ids: tuple[str, ...], annotators: str | None, prefer: str | N
     Items all annotators agree on are taken. Disagreements are listed in
     review/<doc_id>.json, where you write a resolution for each ("take:<annotator>" or
     "drop") and run the command again. gold.json is written only once no conflict is open;
-    one that differs from the merge is kept unless --force. Exits 1 while conflicts are
-    open or a document was refused.
+    one that differs from the merge is kept unless --force. A gold.json written with
+    warnings (a self-stance made of two annotators' versions) lists them, coded and located.
+    Exits 1 while conflicts are open or a document was refused.
 
     With one DOC_ID, that document's agreed items and every conflict are shown. With
     several, or none (every document with two or more annotator layers), everything is

@@ -38,6 +38,7 @@ from ..corpus.parallel import map_chunks
 from ..corpus.schema import SCHEMA_VERSION, claim_types, mention_types, stance_labels
 from ..corpus.writing import atomic_write, dumps, io_refused
 from ..problems import Code, Level, Problem, Refused, problem, refuse
+from ..validation.formatters import format_problem
 from ..validation.reader import load
 from ..validation.rules import check_annotation
 from ..validation.run import require_valid
@@ -113,6 +114,9 @@ class Adjudication:
     conflicts: list[Conflict] = field(default_factory=list)
     agreed: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # gold's, or the review file's
+    # gold's warnings (a stance of a claim's own claimant, made of two annotators' versions):
+    # gold.json is written with them, and they are said, located once it is written
+    warnings: list[Problem] = field(default_factory=list)
     # items kept by all (or by --prefer) left out with the item they need: a claim with its
     # claimant mention, a stance with its holder or claim
     left_out: dict[str, int] = field(default_factory=lambda: {"claims": 0, "stances": 0})
@@ -146,6 +150,10 @@ class Adjudication:
             lines.append(f"left out with the mention or claim they need: "
                          f"{self.left_out['claims']} claim(s) (their claimant), "
                          f"{self.left_out['stances']} stance(s) (their holder or claim)")
+        if self.gold_path and self.warnings:
+            lines += [f"{len(self.warnings)} warning(s) in {self.gold_path} (written; "
+                      "claimstance validate reports them too):",
+                      *(f"  {format_problem(p)}" for p in self.warnings)]
         for c in self.unresolved:
             versions = "; ".join(f"{k}: {json.dumps(v) if v else '-'}"
                                  for k, v in c.versions.items())
@@ -164,7 +172,8 @@ class Adjudication:
                              for by in (REVIEW_FILE, PREFER, WITH_MENTION)},
                 "left_out": self.left_out,
                 "unresolved": [c.to_dict() for c in self.unresolved],
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict() for p in self.problems],
+                "warnings": [p.to_dict() for p in self.warnings] if self.gold_path else []}
 
 
 def _align(layers: dict[str, Layer], kind: str) -> tuple[dict[Key, dict[str, Any]],
@@ -451,9 +460,10 @@ def adjudicate(
     })
     result = Adjudication(doc_id, annotators, gold, conflicts, agreed, left_out=left_out,
                           items={"mentions": mentions, "claims": claims})
-    result.problems = review.problems or [p for p in check_annotation(
-        gold, f"annotations/{doc_id}/gold.json", stem=GOLD, folder=doc_id, text=text,
-        text_sha256=digest, seed_exists=True) if p.level is Level.ERROR]
+    found = check_annotation(gold, f"annotations/{doc_id}/gold.json", stem=GOLD, folder=doc_id,
+                             text=text, text_sha256=digest, seed_exists=True)
+    result.problems = review.problems or [p for p in found if p.level is Level.ERROR]
+    result.warnings = [p for p in found if p.level is Level.WARNING]
     return result
 
 
@@ -618,6 +628,8 @@ def _merge(corpus: Corpus, doc_id: str, names: list[str], prefer: str | None,
         review.unlink(missing_ok=True)
     result.gold_path = corpus.rel(gold)
     result.status = WRITTEN if changed else UNCHANGED
+    if result.warnings:
+        result.warnings = _located(gold, result.gold_path, result.warnings)
     return result
 
 
@@ -643,11 +655,13 @@ class Outcome:
     review: str | None = None
     message: str | None = None  # why it was refused
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # of the gold.json written
 
     @classmethod
     def of(cls, r: Adjudication) -> Outcome:
         return cls(r.doc_id, r.status, r.annotators, r.agreed, len(r.conflicts),
-                   len(r.unresolved), r.gold_path or None, r.review_path or None)
+                   len(r.unresolved), r.gold_path or None, r.review_path or None,
+                   warnings=r.warnings if r.gold_path else [])
 
     @classmethod
     def refused(cls, doc_id: str, e: Refused) -> Outcome:
@@ -658,7 +672,8 @@ class Outcome:
                 "annotators": self.annotators, "agreed": self.agreed,
                 "conflicts": self.conflicts, "resolved": self.conflicts - self.open,
                 "open": self.open, "gold": self.gold, "review": self.review,
-                "message": self.message, "problems": [p.to_dict() for p in self.problems]}
+                "message": self.message, "problems": [p.to_dict() for p in self.problems],
+                "warnings": [p.to_dict() for p in self.warnings]}
 
     def line(self) -> str:
         if self.status == OPEN:
@@ -720,6 +735,14 @@ class CorpusAdjudication:
             if len(shown) > SHOWN:
                 lines.append(f"  ... and {len(shown) - SHOWN} more {status} (--format json "
                              "lists every document)")
+        warned = [p for o in self.documents for p in o.warnings]
+        if warned:
+            lines.append(f"{len(warned)} warning(s) in the gold.json files written "
+                         "(claimstance validate reports them too):")
+            lines += [f"  {format_problem(p)}" for p in warned[:SHOWN]]
+            if len(warned) > SHOWN:
+                lines.append(f"  ... and {len(warned) - SHOWN} more (--format json lists "
+                             "every one)")
         if n[OPEN]:
             lines.append("resolve the open conflicts in their review files (or --prefer "
                          "ANNOTATOR), then run again; gold.json is written once none is open")
