@@ -500,3 +500,18 @@ def test_a_gold_with_warnings_says_so(tmp_path: Path) -> None:
                                 str(root)], capture_output=True, text=True).stdout
     assert "1 warning(s) in the gold.json files written" in many_text
     assert "warning [self-stance] /stances/0" in many_text
+
+
+@pytest.mark.parametrize("value", ["take:nobody", "keep", 5])
+def test_the_take_rule_says_the_same_from_a_file_and_from_a_caller(tmp_path: Path,
+                                                                   value: Any) -> None:
+    """The rule was written twice, in read_resolutions and where a resolution is applied,
+    with different messages; now one function states it for both routes."""
+    _, out = reviewed(tmp_path, [P, Q], {"mention 13-20": value})
+    (read,) = json.loads(out.stdout)["problems"]
+    given = adjudicate(DOC, TEXT, sha256(TEXT), {"ann-p": P, "ann-q": Q},
+                       resolutions={"mention 13-20": value})
+    (applied,) = given.problems
+    assert (read["code"], applied.code.value) == ("invalid-value", "invalid-value")
+    assert applied.message == f"mention 13-20: {read['message']}"
+    assert "take:ann-p or take:ann-q, drop" in read["message"]

@@ -251,16 +251,13 @@ class _Review:
         res = self.given.get(c.id)
         if res is not None:
             c.resolution, c.resolved_by = res.value, REVIEW_FILE
-            if res.value == "drop":
-                return None
-            name = res.value[5:] if isinstance(res.value, str) and res.value.startswith(
-                "take:") else None
-            if name in c.versions:
-                return c.versions[name]
-            if isinstance(res.value, dict):
+            wrong = not_a_resolution(res.value, c.versions)
+            if wrong:
+                self.refuse(Code.INVALID_VALUE, res, f"{c.id}: {wrong}")
+            elif isinstance(res.value, dict):
                 return self.version(c, res)
-            self.refuse(Code.INVALID_VALUE, res, f"{c.id}: {str(res.value)[:60]!r} is not "
-                        f"take:{' or take:'.join(c.versions)}, drop, a version or null")
+            elif res.value != "drop":
+                return c.versions[res.value[5:]]
         elif self.prefer is not None:
             c.resolution, c.resolved_by = f"take:{self.prefer}", PREFER
             return c.versions.get(self.prefer)
@@ -473,6 +470,21 @@ def _located(path: Path, rel: str, problems: list[Problem]) -> list[Problem]:
     return f.locate(problems) if not f.problems else problems
 
 
+def not_a_resolution(value: object, names: Collection[str]) -> str | None:
+    """Why `value` is no resolution of a conflict between the annotators `names` (None: it
+    is one). The one statement of the rule: the review file is checked with it when read
+    (every entry at once), and each resolution again where it is applied, since `adjudicate`
+    also takes resolutions from callers that read no file."""
+    if value == "drop" or isinstance(value, dict) or (
+            isinstance(value, str) and value.startswith("take:") and value[5:] in names):
+        return None
+    shown = repr(value[:60]) if isinstance(value, str) else json.dumps(value)[:60]
+    takes = " or ".join(f"take:{a}" for a in sorted(names))
+    why = ("names no annotator merged here" if isinstance(value, str)
+           and value.startswith("take:") else "is no resolution")
+    return f"resolution {shown} {why}: write {takes}, drop, a version (an object) or null"
+
+
 def review_path(corpus: Corpus, doc_id: str) -> Path:
     return corpus.root / "review" / f"{doc_id}.json"
 
@@ -530,18 +542,9 @@ def read_resolutions(corpus: Corpus, doc_id: str,
         pointer = f"/conflicts/{i}/resolution"
         if res is None:
             continue
-        if isinstance(res, str) and res != "drop" and not res.startswith("take:"):
-            problems.append(problem(Code.INVALID_VALUE, rel, pointer,
-                                    f"resolution {res[:40]!r} must be \"take:<annotator>\", "
-                                    "\"drop\", a version (an object) or null"))
-        elif isinstance(res, str) and res.startswith("take:") and res[5:] not in names:
-            problems.append(problem(Code.INVALID_VALUE, rel, pointer,
-                                    f"resolution {res[:60]!r} names no annotator merged "
-                                    f"here: take:{' or take:'.join(sorted(names))}, or drop"))
-        elif not isinstance(res, (str, dict)):
-            problems.append(problem(Code.INVALID_VALUE, rel, pointer,
-                                    f"resolution {str(res)[:40]} must be \"take:<annotator>\""
-                                    ", \"drop\", a version (an object) or null"))
+        wrong = not_a_resolution(res, names)
+        if wrong:
+            problems.append(problem(Code.INVALID_VALUE, rel, pointer, wrong))
         else:
             out[cid] = Resolution(res, i)
     if problems:
