@@ -73,7 +73,7 @@ def test_tokens_config_loads_and_its_tags_decode_to_the_gold_spans(tmp_path: Pat
         counts = result.bio[kind]
         assert decoded[kind] <= spans
         assert len(decoded[kind]) == counts["tagged"] == counts["spans"] - counts["nested"] \
-            - counts["crossing"]
+            - counts["blank"] - counts["crossing"]
         for x in gold[kind]:  # every span left out is inside (or over) a tagged one
             if (x["start"], x["end"], x["type"]) not in decoded[kind]:
                 assert any(s <= x["start"] < e or s < x["end"] <= e
@@ -84,7 +84,7 @@ def test_tokens_config_loads_and_its_tags_decode_to_the_gold_spans(tmp_path: Pat
             a, b = sentences[item["sentence"]]
             assert a <= item["start"] < b
     card = (dist / "README.md").read_text()
-    assert "| mentions | 62 | 54 | 8 | 0 | 0 |" in card
+    assert "| mentions | 62 | 54 | 8 | 0 | 0 | 0 |" in card
     assert "## Evaluation" in card and "No figure here is meaningful yet" in card
 
 
@@ -104,12 +104,37 @@ def test_fixture_rows_by_hand(tmp_path: Path) -> None:
                             "O", "O", "B-GPE", "O", "O", "O"]
     claim_tags = [f["claim_tags"].feature.names[t] for t in row["claim_tags"]]
     assert claim_tags == ["O"] * 4 + ["B-intention"] + ["I-intention"] * 3 + ["O"] * 6
-    assert result.bio["mentions"] == {"spans": 12, "tagged": 11, "nested": 1, "crossing": 0,
-                                      "misaligned": 0}
+    assert result.bio["mentions"] == {"spans": 12, "tagged": 11, "nested": 1, "blank": 0,
+                                      "crossing": 0, "misaligned": 0}
     docs = {d["id"]: d for d in load(dist, "documents")["test"]}
     assert [m["sentence"] for m in docs["fx-bamako-border-9"]["mentions"]] == [0, 0, 1, 1, 1, 1]
     assert [(s["start"], s["end"]) for s in docs["fx-niger-strike-1"]["sentences"]] == [
         (0, 41), (41, 87)]
+
+
+def test_a_span_on_whitespace_alone_is_counted_as_blank_not_nested(tmp_path: Path) -> None:
+    """The card counted a claim on the space between two sentences (valid, with a warning) as
+    "nested or overlapping", which it is not; the CoNLL export counts it as on whitespace
+    alone. Both now read one definition (segmentation.BioIds)."""
+    import shutil
+
+    from claimstance.corpus.segmentation import encode_bio
+
+    root = tmp_path / "corpus"
+    shutil.copytree(FIXTURE, root)
+    path = root / "annotations" / "fx-niger-strike-1" / "gold.json"
+    gold = json.loads(path.read_text())
+    gold["claims"].append({"id": "c3", "start": 40, "end": 41, "text": " ", "type": "fact",
+                           "claimant": None})
+    path.write_text(json.dumps(gold))
+    result = build(root, tmp_path / "dist")
+    assert result.bio["claims"] == {"spans": 7, "tagged": 6, "nested": 0, "blank": 1,
+                                    "crossing": 0, "misaligned": 0}
+    card = (tmp_path / "dist" / "README.md").read_text()
+    assert "| on whitespace alone, no token (not tagged) |" in card
+    assert "| claims | 7 | 6 | 0 | 1 | 0 | 0 |" in card
+    tagged = encode_bio([(39, 40), (41, 48)], [(40, 41, "fact")], ["fact"])
+    assert (tagged.nested, tagged.blank) == ([], [(40, 41, "fact")])
 
 
 def test_the_cache_changes_nothing_but_time(tmp_path: Path, cache_home: Path,

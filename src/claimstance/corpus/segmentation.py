@@ -170,6 +170,18 @@ class BioIds:
     misaligned: Bools  # per span: kept, but a boundary falls inside a token
     covering: Bools  # per span: covers a token (one on whitespace alone covers none)
 
+    # Why a span is not tagged, in one place for every reader of the tags (CoNLL export,
+    # the dataset card's counts): it shares a token with a tagged span, or it covers none.
+    @property
+    def nested(self) -> Bools:
+        """Per span: covers a token, but one a tagged span holds (nested or overlapping)."""
+        return self.covering & ~self.kept
+
+    @property
+    def blank(self) -> Bools:
+        """Per span: covers no token (whitespace alone)."""
+        return ~self.covering
+
 
 def bio_ids(starts: Ints, ends: Ints, span_starts: Ints, span_ends: Ints,
             span_labels: Ints) -> BioIds:
@@ -255,12 +267,12 @@ def encode_bio(tokens: Sequence[Span], spans: Sequence[tuple[int, int, str]],
     names = bio_names(labels)
     outermost = np.lexsort((labelled, s[:, 0], s[:, 0] - s[:, 1])).tolist()
     kept, misaligned = found.kept.tolist(), found.misaligned.tolist()
-    covering = found.covering.tolist()
+    nested, blank = found.nested.tolist(), found.blank.tolist()
     return Tagged([names[i] for i in found.ids.tolist()],
                   sorted(items[i] for i in outermost if kept[i]),
-                  [items[i] for i in outermost if covering[i] and not kept[i]],
+                  [items[i] for i in outermost if nested[i]],
                   [items[i] for i in outermost if misaligned[i]],
-                  [items[i] for i in outermost if not covering[i]])
+                  [items[i] for i in outermost if blank[i]])
 
 
 def decode_bio(tokens: Sequence[Span], tags: Sequence[str]) -> list[tuple[int, int, str]]:

@@ -45,6 +45,7 @@ from .features import (
 )
 from .result import BuildResult, Reference
 from .stats import stats_markdown
+from .tokens import COUNTS
 
 # Document licenses the Hub knows by a lower-case id; anything else is "other".
 HUB_LICENSES = {"cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0",
@@ -326,16 +327,16 @@ def tokens_section(result: BuildResult) -> str:
            "ends where the next begins). Every mention and claim has the `sentence` it "
            "starts in. The `tokens` config has one row per sentence; its BIO tags hold one "
            "span per token, so a span inside (or overlapping) another is not tagged, nor is "
-           "one that crosses a sentence boundary. They are counted here and stay in the "
-           "`mentions` and `claims` configs:", "",
-           "| spans | total | tagged | nested or overlapping (not tagged) | crossing a "
-           "sentence (not tagged) | boundary inside a token (tagged by whole tokens) |",
-           "|---|---:|---:|---:|---:|---:|"]
+           "one on whitespace alone (it covers no token), nor one that crosses a sentence "
+           "boundary. They are counted here and stay in the `mentions` and `claims` "
+           "configs:", "",
+           "| spans | total | tagged | nested or overlapping (not tagged) | on whitespace "
+           "alone, no token (not tagged) | crossing a sentence (not tagged) | boundary inside "
+           "a token (tagged by whole tokens) |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     for kind in ("mentions", "claims"):
         c = result.bio.get(kind, {})
-        out.append(f"| {kind} | {c.get('spans', 0)} | {c.get('tagged', 0)} | "
-                   f"{c.get('nested', 0)} | {c.get('crossing', 0)} | "
-                   f"{c.get('misaligned', 0)} |")
+        out.append(f"| {kind} | {' | '.join(str(c.get(k, 0)) for k in COUNTS)} |")
     return "\n".join(out) + "\n"
 
 

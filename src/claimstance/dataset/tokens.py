@@ -2,7 +2,8 @@
 
 One tag per token and label set, so BIO holds one span per token: spans are tagged
 outermost first (`segmentation.encode_bio`), and a span that shares a token with one
-already tagged (nested or overlapping) is counted, not tagged. A span that crosses a
+already tagged (nested or overlapping) is counted, not tagged, as is one on whitespace alone
+(it covers no token: `blank`, as the CoNLL export counts it). A span that crosses a
 sentence boundary is counted too (rows are sentences), and one whose boundary falls inside
 a token is tagged by whole tokens and counted as misaligned. The counts go into the card:
 nothing is left out silently, and every span stays in the mentions and claims configs.
@@ -18,7 +19,7 @@ from ..corpus.segmentation import bio_ids
 if TYPE_CHECKING:
     from ..corpus.segmentation import Ints
 
-COUNTS = ("spans", "tagged", "nested", "crossing", "misaligned")
+COUNTS = ("spans", "tagged", "nested", "blank", "crossing", "misaligned")
 
 
 @dataclass
@@ -53,7 +54,8 @@ def tag(sentences: Ints, starts: Ints, ends: Ints, spans: tuple[Ints, Ints, Ints
     c = counts.counts
     c["spans"] += n
     c["tagged"] += tagged
-    c["nested"] += n_inside - tagged
+    c["nested"] += int(found.nested.sum())
+    c["blank"] += int(found.blank.sum())
     c["crossing"] += n - n_inside
     c["misaligned"] += int(found.misaligned.sum())
     return found.ids
