@@ -114,6 +114,22 @@ def test_an_annotator_layer_exports_and_round_trips(corpus: Path, tmp_path: Path
     assert layers[0]["stances"] == layers[1]["stances"]
 
 
+def test_predictions_of_a_document_without_the_source_layer_name_the_layer(
+        corpus: Path, tmp_path: Path) -> None:
+    """`export --source X --pred` takes predictions of the documents with an X layer; one of
+    another document is refused as such, not as one 'with gold annotations to score'."""
+    as_annotator(corpus / "annotations" / DOC / "gold.json", "a0123456789")
+    pred = tmp_path / "p.jsonl"
+    pred.write_text('{"doc_id": "no-such-document", "claims": []}\n', "utf-8")
+    code, output = cli("export", "--format", "newsclaims", tmp_path / "out", "--root", corpus,
+                       "--source", "a0123456789", "--pred", pred, "--summary", "json")
+    assert code == 1 and not (tmp_path / "out").exists()
+    [p] = json.loads(output)["problems"]
+    assert (p["code"], p["line"], p["pointer"]) == ("document-not-found", 1, "/doc_id")
+    assert p["message"] == ("no document 'no-such-document' with a a0123456789 layer in the "
+                            "corpus to export beside; check the id (or --source)")
+
+
 def test_import_of_a_text_that_is_not_the_seed_exits_1_and_writes_nothing(
         corpus: Path, tmp_path: Path) -> None:
     export(corpus, "brat", tmp_path / "out")

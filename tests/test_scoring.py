@@ -304,6 +304,9 @@ def test_cli_refuses_bad_lines_with_codes_and_exit_one(tmp_path: Path) -> None:
     assert [(p["code"], p["line"], p["pointer"]) for p in problems] == [
         ("invalid-json", 2, ""), ("document-not-found", 3, "/doc_id"),
         ("offset-out-of-range", 4, "/mentions/4/end")]
+    assert problems[1]["message"] == (
+        "no document 'nowhere' with gold annotations in the corpus to score against; "
+        "check the id (or the --gold source)")
     text = cli("--pred", str(pred), "--root", str(CORPUS))
     assert text.returncode == 1 and f"{pred}:4:" in text.stderr
     assert "[offset-out-of-range]" in text.stderr and "nothing was scored" in text.stderr

@@ -89,6 +89,18 @@ def test_bad_predictions_are_refused_with_their_lines(corpus: Path, tmp_path: Pa
     assert "Traceback" not in out.stderr
 
 
+def test_an_unknown_document_is_one_not_in_the_corpus(corpus: Path, tmp_path: Path) -> None:
+    """Predictions read as layers name documents of the corpus, not of a gold to score."""
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"doc_id": "no-such-document"}\n')
+    with pytest.raises(Refused) as e:
+        prediction_layers(Corpus.at(corpus), path)
+    [p] = e.value.problems
+    assert (p.code.value, p.pointer) == ("document-not-found", "/doc_id")
+    assert p.message == ("no document 'no-such-document' in the corpus "
+                         "(no seeds/<doc_id>.json); check the id")
+
+
 def test_agree_against_predictions_says_what_annotators_changed(corpus: Path,
                                                                 tmp_path: Path) -> None:
     gold = _gold(corpus)

@@ -174,15 +174,18 @@ def _write(out: Path, fmt: str, sel: Selection, name: str, progress: bool,
 OUTSIDE_SPLIT = "predicted documents outside the split (not exported)"
 
 
-def _predictions(path: Path, every: Selection, sel: Selection,
+def _predictions(path: Path, every: Selection, sel: Selection, source: str,
                  lost: Counter[str]) -> dict[str, Items]:
     """The predictions of a NewsClaims export, checked as `score` checks them: against the
-    documents of every split (a first pass collects their texts), so that a file of the
-    whole corpus serves `--split` too; those of other splits are counted in `lost`."""
+    documents of every split with the `source` layer (a first pass collects their texts), so
+    that a file of the whole corpus serves `--split` too; those of other splits are counted
+    in `lost`."""
     texts, digests = {}, {}
     for seed, _ in every.pairs():
         texts[seed["id"]], digests[seed["id"]] = seed["text"], seed["sha256"]
-    items = checked_predictions(path, str(path), texts, digests, "exported").items
+    among = (f"with a {source} layer in the {every.origin} to export beside; check the id "
+             "(or --source)")
+    items = checked_predictions(path, str(path), texts, digests, "exported", among).items
     wanted = set(sel.doc_ids)
     lost[OUTSIDE_SPLIT] += sum(1 for d in items if d not in wanted)
     return {d: x for d, x in items.items() if d in wanted}
@@ -221,7 +224,7 @@ def export(fmt: str, out: str | Path, *, root: str | Path | None = None, source:
                          "nothing was written")
         outside: Counter[str] = Counter()
         predictions = None if pred is None else _predictions(
-            Path(pred), sel if split is None else select(None), sel, outside)
+            Path(pred), sel if split is None else select(None), sel, source, outside)
         marker = {"claimstance_version": __version__, "format": fmt, "source": source,
                   "split": split, "from": sel.origin}
         if pred is not None:

@@ -195,10 +195,11 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
 
 
 def checked_predictions(path: Path, shown: str, texts: Mapping[str, str],
-                        digests: Mapping[str, str], done: str) -> Predictions:
-    """The predictions of `path` for the documents `texts`, or `Refused` with every problem
-    (nothing is `done` with bad predictions); a file that cannot be read is refused."""
-    read = read_predictions(path, shown, texts, digests)
+                        digests: Mapping[str, str], done: str, among: str) -> Predictions:
+    """The predictions of `path` for the documents `texts` (`among`: what they are, as
+    `read_predictions` says it), or `Refused` with every problem (nothing is `done` with bad
+    predictions); a file that cannot be read is refused."""
+    read = read_predictions(path, shown, texts, digests, among=among)
     if read.problems:
         raise Refused(f"{len(read.problems)} problem(s) in {shown}; nothing was {done}: fix "
                       "them first", sorted(read.problems, key=lambda p: (p.line or 0,
@@ -226,7 +227,9 @@ def score(root: str | Path | None, predictions: Path, *,
         raise refuse(Code.NO_GOLD, shown, f"no document with gold annotations {where} in the "
                      f"{gold_name}; nothing to score against")
     read = checked_predictions(predictions, shown, {d.doc_id: d.text for d in docs},
-                               {d.doc_id: d.sha256 for d in docs}, "scored")
+                               {d.doc_id: d.sha256 for d in docs}, "scored",
+                               f"with gold annotations in the {gold_name} to score against; "
+                               "check the id (or the --gold source)")
     wanted = {d.doc_id for d in in_scope}
     return ScoreReport(
         mode, gold_name, shown,

@@ -97,9 +97,11 @@ def _hint(p: Problem, raw: bytes) -> Problem:
 
 
 def read_predictions(path: Path, display: str, texts: Mapping[str, str],
-                     digests: Mapping[str, str] | None = None) -> Predictions:
+                     digests: Mapping[str, str] | None = None, *, among: str) -> Predictions:
     """Check and resolve every line; `texts` are the documents predictions may name
-    (doc_id -> text), `digests` their sha256. A file that cannot be read is refused."""
+    (doc_id -> text), `digests` their sha256, and `among` says what they are, in the caller's
+    words, for a doc_id that is none of them ("no document 'x' {among}"). A file that cannot
+    be read is refused."""
     out = Predictions()
     for n, raw in _lines(open_predictions(path, display)):
         if isinstance(raw, int) or len(raw) > MAX_BYTES:
@@ -113,7 +115,7 @@ def read_predictions(path: Path, display: str, texts: Mapping[str, str],
         if f.parsed:
             shape = schema_check(PREDICTION, f.data, display)
             more, items = check_line(f.data, display, texts, digests or {}, out.lines, n,
-                                     resolve=not shape and not found)
+                                     among, resolve=not shape and not found)
             found += shape + more
         if found:
             out.problems += [p.at(n, p.column) for p in f.locate(found)]
@@ -143,10 +145,10 @@ def _list(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def check_line(data: Any, path: str, texts: Mapping[str, str], digests: Mapping[str, str],
-               seen: Mapping[str, int], line: int, *,
+               seen: Mapping[str, int], line: int, among: str, *,
                resolve: bool = True) -> tuple[list[Problem], Items | None]:
     """The problems of one parsed line and, when it has none (and `resolve`: the schema
-    found none either), its resolved items."""
+    found none either), its resolved items (`among`: as `read_predictions`)."""
     out: list[Problem] = []
     if not isinstance(data, dict) or not isinstance(data.get("doc_id"), str):
         return out, None
@@ -158,8 +160,7 @@ def check_line(data: Any, path: str, texts: Mapping[str, str], digests: Mapping[
     text = texts.get(doc_id)
     if text is None:
         out.append(problem(Code.DOCUMENT_NOT_FOUND, path, "/doc_id",
-                           f"no document {doc_id!r} with gold annotations to score against; "
-                           "check the id (or the --gold source)"))
+                           f"no document {doc_id!r} {among}"))
         return out, None
     digest = data.get("sha256")
     if isinstance(digest, str) and doc_id in digests and digest != digests[doc_id]:
@@ -317,7 +318,8 @@ def prediction_layers(corpus: Corpus, path: Path) -> tuple[dict[str, dict[str, A
     holders were named only by a span (a layer cannot keep them)."""
     seeds: dict[str, dict[str, Any]] = {}
     texts = _Seeds(corpus, "text", seeds)
-    read = read_predictions(path, path.name, texts, _Seeds(corpus, "sha256", seeds))
+    read = read_predictions(path, path.name, texts, _Seeds(corpus, "sha256", seeds),
+                            among="in the corpus (no seeds/<doc_id>.json); check the id")
     if read.problems:
         raise Refused(f"{len(read.problems)} problem(s) in {path.name}; fix them first",
                       sorted(read.problems, key=lambda p: (p.line or 0, p.pointer)))
