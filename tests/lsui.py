@@ -19,6 +19,8 @@ from typing import Any
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from claimstance.corpus.palette import channels
+
 TIMEOUT = 120_000  # ms: the machine may be slow and shared; waits end as soon as they can
 
 
@@ -233,7 +235,7 @@ def colours(locator: Any) -> set[str]:
 
 
 def rgb(colour: str) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = channels(colour)
     return f"rgb({r}, {g}, {b})"
 
 

@@ -12,7 +12,7 @@ import tracemalloc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimstance.quality.matching import Item, match
+from claimstance.quality.matching import Item, common, match
 
 
 def canonical(items: list[Item]) -> list[tuple[int, int, str, int]]:
@@ -102,3 +102,10 @@ def test_memory_grows_with_the_items_not_with_the_overlapping_pairs() -> None:
     million pairs here, 150 MB)."""
     n = 1000
     assert _peak_bytes(n) < 2 * n * 1024
+
+
+@given(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30))
+def test_common_counts_the_shared_characters(a: int, b: int, c: int, d: int) -> None:
+    """The one overlap measure (matcher, token overlap, NewsClaims' span P and R)."""
+    x, y = (min(a, b), max(a, b)), (min(c, d), max(c, d), "label")
+    assert common(x, y) == common(y, x) == len(set(range(*x)) & set(range(*y[:2])))

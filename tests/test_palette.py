@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from claimstance.corpus.palette import REGION_ALPHA, contrast, on_white, palette
+from claimstance.corpus.palette import REGION_ALPHA, channels, contrast, on_white, palette, tint
 from claimstance.labelstudio.config import labelstudio_config
 
 AA = 4.5  # text
@@ -28,6 +28,11 @@ def test_contrast_is_wcag_2() -> None:
     assert contrast(WHITE, "#000000") == contrast("#000000", WHITE)
     assert contrast("#777777", WHITE) == pytest.approx(4.48, abs=0.01)  # just below AA
     assert on_white("#ff8000") == "#ffd9b2" and on_white("#264653", 1.0) == "#264653"
+
+
+def test_one_reading_of_a_hex_colour() -> None:
+    assert channels("#ff8001") == (255, 128, 1) and channels("#264653") == (38, 70, 83)
+    assert tint("#ff8001", 0.5) == "rgba(255, 128, 1, 0.5)"
 
 
 def _regions() -> dict[str, str]:

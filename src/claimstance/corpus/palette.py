@@ -36,17 +36,22 @@ def palette() -> dict[str, dict[str, str]]:
     }
 
 
+def channels(colour: str) -> tuple[int, int, int]:
+    """The red, green and blue (0-255) of #rrggbb."""
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
 def tint(colour: str, alpha: float = REGION_ALPHA) -> str:
     """A #rrggbb colour at the given opacity, as CSS rgba()."""
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = channels(colour)
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 
 def on_white(colour: str, alpha: float = REGION_ALPHA) -> str:
     """The solid #rrggbb a colour at `alpha` opacity shows on white (the region tint, for
     places that take no transparency)."""
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(alpha * c + (1 - alpha) * 255):02x}" for c in (r, g, b))
+    return "#" + "".join(f"{round(alpha * c + (1 - alpha) * 255):02x}"
+                         for c in channels(colour))
 
 
 def luminance(colour: str) -> float:
@@ -55,7 +60,7 @@ def luminance(colour: str) -> float:
         s = c / 255
         return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (linear(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    r, g, b = (linear(c) for c in channels(colour))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 

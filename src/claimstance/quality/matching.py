@@ -36,6 +36,13 @@ from typing import Any
 Item = tuple[int, int] | tuple[int, int, str]  # (start, end) or (start, end, label)
 
 
+def common(a: Item, b: Item) -> int:
+    """How much two [start, end) spans share (characters, or tokens of token ranges); 0 when
+    apart. The overlap matcher's measure (its inner loop has the same sum inline, for speed),
+    and the scorers' (token overlap, NewsClaims' span P and R)."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
 def _order(items: Sequence[Item]) -> list[tuple[int, int, str, int]]:
     """(start, end, label, index) of every item, in canonical order (the items of one list
     are all spans or all labelled spans)."""

@@ -46,6 +46,7 @@ from typing import Any
 
 from ..corpus.items import Items, Span
 from ..corpus.segmentation import Segmentation
+from .matching import common
 from .scoring import Number, Tally, as_float, ratio
 
 AUTHOR = "<AUTHOR>"
@@ -75,7 +76,7 @@ def token_f1(prediction: str, gold: str) -> Fraction:
 
 def span_scores(gold: tuple[int, int], pred: tuple[int, int]) -> tuple[Fraction, Fraction]:
     """NewsClaims' span P and R of two [first, last] spans (last inclusive)."""
-    tp = max(min(pred[1], gold[1]) - max(pred[0], gold[0]) + 1, 0)
+    tp = common((pred[0], pred[1] + 1), (gold[0], gold[1] + 1))
     return Fraction(tp, pred[1] - pred[0] + 1), Fraction(tp, gold[1] - gold[0] + 1)
 
 
@@ -132,10 +133,6 @@ def _claimer(text: str, items: Items, k: int) -> tuple[bool, str, Span | None]:
     return True, text[span[0]:span[1]], span
 
 
-def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
-
-
 def entries(text: str, gold: Items, pred: Items | None, seg: Segmentation) -> DocEntries:
     """The NewsClaims data of one document: gold entries, and those of a prediction."""
     out = DocEntries([text[a:b] for a, b in seg.sentences])
@@ -164,7 +161,7 @@ def entries(text: str, gold: Items, pred: Items | None, seg: Segmentation) -> Do
             out.predicted[key] = NOTHING
             continue
         g = gold.claims[first]  # the most overlap; ties and no overlap: the first in text
-        best = max(ks, key=lambda j: (_overlap(g, pred.claims[j]), -ks.index(j)))
+        best = max(ks, key=lambda j: (common(g, pred.claims[j]), -ks.index(j)))
         out.predicted[key] = entry(pred, best, int(key), False)
     out.predictions_left_out = len(pred.claims) - sum(
         1 for v in out.predicted.values() if v is not NOTHING)

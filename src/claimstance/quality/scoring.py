@@ -34,7 +34,7 @@ from typing import Any
 
 from ..corpus.items import Items, Span
 from ..corpus.schema import claim_types, mention_types, stance_labels
-from .matching import match
+from .matching import common, match
 
 Number = int | float | Fraction
 
@@ -227,11 +227,8 @@ def tally(gold: Items, pred: Items, tokens: Sequence[Span] | None = None,
 
         t["tokens.gold"] = sum(map(size, gc))
         t["tokens.pred"] = sum(map(size, pc))
-        overlap = 0
-        for i, j in pairs:
-            g0, g1 = _token_range(starts, ends, gc[i][:2])
-            p0, p1 = _token_range(starts, ends, pc[j][:2])
-            overlap += max(0, min(g1, p1) - max(g0, p0))
+        overlap = sum(common(_token_range(starts, ends, gc[i][:2]),
+                             _token_range(starts, ends, pc[j][:2])) for i, j in pairs)
         if pairs:
             t["tokens.overlap"] = overlap
 
