@@ -4,6 +4,7 @@ rule, label and naming pattern, and no hand-written C."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -27,12 +28,27 @@ def test_layers_contract() -> None:
     assert "Contracts: 1 kept, 0 broken." in res.stdout
 
 
-def project_files() -> list[Path]:
-    """The files git tracks: the project's own, never a virtualenv, a build or a cache
-    that lives in the checkout (`.venv/`, `dist/`, `.mypy_cache/`, ...)."""
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
-                         check=True).stdout
-    return [REPO / name for name in out.decode("utf-8").split("\0") if name]
+# what lives in a checkout without being the project's: virtualenvs, builds, caches
+NOT_THE_PROJECT = {".git", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "build",
+                   "dist", "site-packages", "__pycache__", ".mypy_cache", ".ruff_cache",
+                   ".pytest_cache", ".import_linter_cache", ".hypothesis", "test-artifacts"}
+
+
+def project_files(root: Path = REPO) -> list[Path]:
+    """The project's own files, never a virtualenv, a build or a cache that lives in the
+    checkout: the files git tracks or, in a checkout without git (a source tarball, `git
+    archive`), every file outside NOT_THE_PROJECT, *.egg-info and any virtualenv (pyvenv.cfg)."""
+    if (root / ".git").exists():
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True,
+                             check=True).stdout
+        return [root / name for name in out.decode("utf-8").split("\0") if name]
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in NOT_THE_PROJECT
+                         and not d.endswith(".egg-info")
+                         and not (Path(folder) / d / "pyvenv.cfg").exists())
+        found += [Path(folder) / f for f in sorted(files)]
+    return found
 
 
 def test_no_hand_written_c_and_no_setup_py() -> None:
@@ -40,6 +56,28 @@ def test_no_hand_written_c_and_no_setup_py() -> None:
     assert REPO / "src" / "claimstance" / "__init__.py" in files
     assert not [p for p in files if p.suffix in (".c", ".h", ".pyx")]
     assert not (REPO / "setup.py").exists()
+
+
+def test_project_files_without_git_are_those_git_tracks(tmp_path: Path) -> None:
+    """A checkout with no .git (`git archive`, a source tarball) lists the same files, and a
+    virtualenv made in it (its C headers, its site-packages) is not the project's."""
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=REPO,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive, check=True)
+    tracked = subprocess.run(["git", "ls-tree", "-r", "-z", "--name-only", "HEAD"], cwd=REPO,
+                             capture_output=True, check=True).stdout.decode("utf-8")
+    for made in (".venv/include/python3.12/Python.h", ".venv/lib/site-packages/x/_speedups.c",
+                 "myenv/lib/y.c", "build/lib/z.c", "src/claimstance.egg-info/PKG-INFO"):
+        (tmp_path / made).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / made).write_text("int x;\n")
+    (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert not (tmp_path / ".git").exists()
+    files = project_files(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in files) == sorted(
+        n for n in tracked.split("\0") if n)
+    (tmp_path / "src" / "claimstance" / "fast.c").write_text("int y;\n")
+    assert [p for p in project_files(tmp_path) if p.suffix in (".c", ".h", ".pyx")] == [
+        tmp_path / "src" / "claimstance" / "fast.c"]
 
 
 def _code() -> dict[Path, str]:
