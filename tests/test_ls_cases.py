@@ -376,3 +376,16 @@ def test_mention_and_claim_says_which_key_takes_a_label_off(tmp_path: Path) -> N
     label = mention.group(1)
     assert f"or {hotkeys()[label]} ({label}'s key) to take {label} off" in p.message
     assert "Backspace" not in p.message and "QID and relations stay" in p.message
+
+
+def test_a_pull_record_with_a_key_twice_is_dropped_not_read_as_its_last(tmp_path: Path) -> None:
+    """The strict reader's duplicate-key check, at the line and column of the second key."""
+    from claimstance.labelstudio.ledger import Ledger
+
+    work = tmp_path / "corpus"
+    shutil.copytree(CASES / "ls" / "ls-damaged-pull-record" / "key-twice", work)
+    ledger = Ledger.of(Corpus.at(work))
+    assert ledger.records == {}
+    [p] = ledger.problems
+    assert (p.code, p.line, p.column) == ("ls-damaged-pull-record", 1, 151)
+    assert "holds the key 'sha256' twice" in p.message

@@ -28,7 +28,8 @@ from ..corpus.layout import Corpus
 from ..corpus.schema import DOCUMENT, definition
 from ..corpus.writing import atomic_write
 from ..problems import Code, Problem, problem, refuse
-from ..validation.reader import is_json_int
+from ..validation.locate import pointer_tokens
+from ..validation.reader import is_json_int, load_bytes
 
 LEDGER = ".claimstance/ls-pulls.jsonl"
 
@@ -75,23 +76,16 @@ def _mark(d: dict[str, Any]) -> Mark | None:
 _SHA256 = re.compile(definition(DOCUMENT, "sha256")["pattern"])  # a sha256 as the schema says
 
 
-def _parsed(line: bytes) -> dict[str, Any]:
-    try:
-        d: Any = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return {}
-    return d if isinstance(d, dict) else {}
+def _parsed(line: bytes) -> tuple[dict[str, Any], Problem | None]:
+    """A line's object ({} when it is none), and the reader's duplicate-key problem when it
+    names a key twice: which of the two a pull wrote is unknown, so such a line is damaged."""
+    f = load_bytes(line, LEDGER, max_bytes=len(line))
+    twice = next((p for p in f.problems if p.code is Code.DUPLICATE_KEY), None)
+    return (f.data if f.parsed and isinstance(f.data, dict) else {}), twice
 
 
-def _record(line: bytes) -> Record | None:
-    """A line as a record, or None when it is not one (cut short, a conflict marker, fields
-    of the wrong type)."""
-    try:
-        d: Any = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(d, dict):
-        return None
+def _record(d: dict[str, Any]) -> Record | None:
+    """A parsed line as a record, or None when it is not one (fields of the wrong type)."""
     layer, sha, project = d.get("layer"), d.get("sha256"), d.get("project")
     task, annotation, updated_at = d.get("task"), d.get("annotation"), d.get("updated_at")
     if not (isinstance(layer, str) and isinstance(sha, str) and _SHA256.match(sha)
@@ -125,26 +119,30 @@ class Ledger:
             for n, line in enumerate(path.read_bytes().split(b"\n"), 1):
                 if not line.strip():
                     continue
-                d = _parsed(line)
+                d, twice = _parsed(line)
+                why = "cut short, or a merge left conflict markers" if twice is None else (
+                    f"it holds the key {pointer_tokens(twice.pointer)[-1]!r} twice, and which "
+                    "one a pull wrote is unknown")
+                column = None if twice is None else twice.column
                 if "pull" in d:
-                    m = _mark(d)
+                    m = _mark(d) if twice is None else None
                     if m is not None:
                         marks[m.pull] = m
                         continue
                     problems.append(problem(
                         Code.LS_DAMAGED_PULL_RECORD, LEDGER, "",
-                        f"line {n} is not the record of a project's last pull (cut short, or "
-                        "a merge left conflict markers); it was dropped, so the next pull of "
-                        "that project exports every task").at(n, None))
+                        f"line {n} is not the record of a project's last pull ({why}); it was "
+                        "dropped, so the next pull of that project exports every task"
+                    ).at(n, column))
                     continue
-                r = _record(line)
+                r = _record(d) if twice is None else None
                 if r is None:
                     problems.append(problem(
                         Code.LS_DAMAGED_PULL_RECORD, LEDGER, "",
-                        f"line {n} is not a pull record (cut short, or a merge left conflict "
-                        "markers); it was dropped. The file it described counts as not "
-                        "written by `ls pull`: if it differs from Label Studio's version it "
-                        "is kept (ls-would-overwrite) until you check it").at(n, None))
+                        f"line {n} is not a pull record ({why}); it was dropped. The file it "
+                        "described counts as not written by `ls pull`: if it differs from "
+                        "Label Studio's version it is kept (ls-would-overwrite) until you "
+                        "check it").at(n, column))
                 else:
                     records[r.layer] = r
         return cls(path, records, problems, marks)
