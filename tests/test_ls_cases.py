@@ -389,3 +389,29 @@ def test_a_pull_record_with_a_key_twice_is_dropped_not_read_as_its_last(tmp_path
     [p] = ledger.problems
     assert (p.code, p.line, p.column) == ("ls-damaged-pull-record", 1, 151)
     assert "holds the key 'sha256' twice" in p.message
+
+
+def test_a_users_file_says_what_it_expected_and_what_it_got(tmp_path: Path) -> None:
+    """Ids given as strings or e-mails, e-mails as numbers: every entry named, no traceback."""
+    work, users = _case(tmp_path, "ls-invalid-users", "ids-as-strings")
+    users.write_text(json.dumps({"results": [
+        {"id": "1", "email": "annotator@example.org"},
+        {"id": "colleague@example.org", "email": 3}, {"id": 4, "email": "x@example.org"}]}))
+    env = BASE_ENV | {"CLAIMSTANCE_PSEUDONYM_SALT": "test-salt", "HOME": str(tmp_path)}
+    before = _tree(work)
+    out = subprocess.run([sys.executable, "-m", "claimstance", "ls", "pull", "--from-export",
+                          "export.json", "--users", str(users), "--format", "json"],
+                         cwd=work, env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    problems = json.loads(out.stdout)["problems"]
+    assert [(p["code"], p["pointer"], p["line"]) for p in problems] == [
+        ("ls-invalid-users", "/results/0/id", 1), ("ls-invalid-users", "/results/1/id", 1),
+        ("ls-invalid-users", "/results/1/email", 1)]
+    assert problems[0]["message"] == (
+        "id is expected to be Label Studio's numeric user id (as completed_by gives it), "
+        "e.g. 3; got the string '1'")
+    assert problems[1]["message"].endswith(
+        "got the string 'colleague@example.org': id and email swapped?")
+    assert problems[2]["message"] == ("email is expected to be the user's e-mail, a string; "
+                                      "got the number 3: id and email swapped?")
+    assert _tree(work) == before  # nothing pulled

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..corpus.userdirs import user_dir
 from ..corpus.writing import atomic_write
-from ..problems import Code, Refused, refuse
-from ..validation.reader import load
+from ..problems import Code, Problem, Refused, problem, refuse
+from ..validation.reader import is_json_int, load
 
 SALT_ENV = "CLAIMSTANCE_PSEUDONYM_SALT"
 MIN_SALT = 8  # characters; `ls up` makes 64
@@ -139,15 +139,61 @@ def export_users(tasks: Any, users: dict[int, str], where: str) -> dict[int, str
     return out
 
 
+def _given(x: Any) -> str:
+    """What a JSON value is, for a message that says what was expected and what was given."""
+    if x is None:
+        return "null (or nothing)"
+    if isinstance(x, bool):
+        return f"the boolean {str(x).lower()}"
+    if isinstance(x, (int, float)):
+        return f"the number {x}"
+    if isinstance(x, str):
+        return f"the string {x!r}"
+    return "a list" if isinstance(x, list) else "an object"
+
+
+def _entry_problems(data: list[Any], base: str, path: str) -> list[Problem]:
+    """Every entry of a users file that is not {"id": number, "email": string}: an id given
+    as a string (or an e-mail) would otherwise be passed over, and its annotations refused
+    later as by an unknown user."""
+    out = []
+    for i, u in enumerate(data):
+        at = f"{base}/{i}"
+        if not isinstance(u, dict):
+            out.append(problem(Code.LS_INVALID_USERS, path, at,
+                               f"a user is an object with id and email; got {_given(u)}"))
+            continue
+        uid, email = u.get("id"), u.get("email")
+        if not is_json_int(uid):
+            swapped = isinstance(uid, str) and "@" in uid
+            out.append(problem(Code.LS_INVALID_USERS, path, f"{at}/id",
+                               f"id is expected to be Label Studio's numeric user id (as "
+                               f"completed_by gives it), e.g. 3; got {_given(uid)}"
+                               + (": id and email swapped?" if swapped else "")))
+        if not (isinstance(email, str) and email.strip()):
+            swapped = is_json_int(email)
+            out.append(problem(Code.LS_INVALID_USERS, path, f"{at}/email",
+                               f"email is expected to be the user's e-mail, a string; got "
+                               f"{_given(email)}" + (": id and email swapped?" if swapped
+                                                     else "")))
+    return out
+
+
 def read_users(path: Path) -> dict[int, str]:
-    """User id -> e-mail from the JSON of <server>/api/users/ saved to a file."""
+    """User id -> e-mail from the JSON of <server>/api/users/ saved to a file; every entry
+    must have a numeric id and an e-mail (none is passed over)."""
     f = load(path, str(path), max_bytes=1 << 28)
     if f.problems:
         raise Refused(f"cannot read the users file {path}", f.problems)
-    data = f.data.get("results") if isinstance(f.data, dict) else f.data
-    users = users_map(data, str(path)) if isinstance(data, list) else {}
-    if not users:
+    listed = isinstance(f.data, dict) and isinstance(f.data.get("results"), list)
+    data = f.data["results"] if listed else f.data
+    if not isinstance(data, list) or not data:
         raise refuse(Code.LS_INVALID_USERS, str(path),
                      f"{path} is not the user list of a Label Studio server: save what "
                      "<server>/api/users/ shows while you are logged in")
-    return users
+    bad = _entry_problems(data, "/results" if listed else "", str(path))
+    if bad:
+        raise Refused(f"{len(bad)} problem(s) in the users file {path}: each user needs a "
+                      "numeric id and an e-mail, as <server>/api/users/ lists them; nothing "
+                      "was pulled", f.locate(bad))
+    return users_map(data, str(path))
