@@ -311,6 +311,10 @@ class Code(str, enum.Enum):
         "The text, once normalized (NFC, \\n line ends, no trailing whitespace), is exactly "
         "that of an earlier row or of a seed already in the corpus (the same sha256).",
         "ingest")
+    INGEST_NOTHING = ("ingest-nothing", E, "No article written",
+        "The input holds no article (an empty JSON Lines file, a CSV with its header only, a "
+        "folder without .txt files), or with --skip-bad every article has problems: nothing "
+        "was written, and the command exits 1 so that a script notices.", "ingest")
     # refusals of commands that write (ingest, fmt, build, adjudicate, view, ...)
     WOULD_OVERWRITE = ("would-overwrite", E, "File exists with other content",
         "The command would replace a file that holds something else; it was kept. Re-run "

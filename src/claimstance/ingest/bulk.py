@@ -25,7 +25,7 @@ from ..corpus.naming import seed_name
 from ..corpus.neardup import SHINGLE, refresh, sketch_texts
 from ..corpus.neardup.index import store_path
 from ..corpus.writing import dumps, finish_together, io_refused, write_together
-from ..problems import Code, Level, Problem, Refused, sort_key
+from ..problems import Code, Level, Problem, Refused, problem, refuse, sort_key
 from ..validation.reader import MAX_BYTES
 from .provenance import Origin, read_ledger, record
 from .rows import Article, to_article
@@ -115,15 +115,23 @@ def ingest_rows(root: str | Path | None, rows: Iterable[Row], shown: str, *, add
     if bar is not None:
         bar.close()
     result.ignored = sorted(ignored)
+    if not result.rows:
+        raise refuse(Code.INGEST_NOTHING, shown, f"{shown} holds no article (an empty file, "
+                     "a CSV with its header only, a folder without .txt files); no article "
+                     "written")
     with corpus_lock(corpus.root, "ingest"):
         finish_together(corpus.seeds_dir)  # what a killed ingest left, before comparing
         index = refresh(corpus, threshold, trust_stat=True, progress=progress, jobs=jobs)
         todo, kept = _against_corpus(corpus, index, articles, force, result)
+        errors = sorted((p for p in result.problems if p.level is Level.ERROR), key=sort_key)
         if not result.ok:
-            errors = [p for p in result.problems if p.level is Level.ERROR]
             raise Refused(f"{result.skipped} of {result.rows} article(s) have problems; "
-                          "nothing was written (--skip-bad writes the others)",
-                          sorted(errors, key=sort_key))
+                          "nothing was written (--skip-bad writes the others)", errors)
+        if not todo and not kept:  # --skip-bad, and every article is bad
+            raise Refused(f"all {result.rows} article(s) have problems; no article written",
+                          [*errors, problem(Code.INGEST_NOTHING, shown, "",
+                                            f"all {result.rows} article(s) have problems "
+                                            "(--skip-bad): no article written")])
         texts = [a.doc["text"] for a, _ in todo]
         sizes, sigs = sketch_texts(texts, jobs=jobs,
                                    progress="sketching" if progress and len(texts) > 1000
