@@ -415,3 +415,29 @@ def test_a_users_file_says_what_it_expected_and_what_it_got(tmp_path: Path) -> N
     assert problems[2]["message"] == ("email is expected to be the user's e-mail, a string; "
                                       "got the number 3: id and email swapped?")
     assert _tree(work) == before  # nothing pulled
+
+
+def test_a_time_that_cannot_be_read_counts_as_changed(tmp_path: Path) -> None:
+    """No updated_at (or one that is no time) in the export: the task is asked for again on
+    every pull, and the annotation replaces the file the last pull wrote (no ls-stale-export,
+    which needs two times to compare): an edit is never missed."""
+    from claimstance.labelstudio.pull import _untimed_tasks
+
+    work, users = _case(tmp_path, "ls-stale-export", "older-than-last-pull")
+    export = json.loads((work / "export.json").read_text())
+    assert _untimed_tasks(export) == {7}  # a hand-made export: no time on the task
+    export[0]["updated_at"] = export[0]["annotations"][0]["updated_at"]  # as servers give
+    assert _untimed_tasks(export) == set()
+    for stamp in (None, "yesterday", "2026-13-01T00:00:00Z"):
+        changed = json.loads(json.dumps(export))
+        changed[0]["annotations"][0]["updated_at"] = stamp
+        assert _untimed_tasks(changed) == {changed[0]["id"]}
+        task = json.loads(json.dumps(export))
+        del task[0]["updated_at"]
+        assert _untimed_tasks(task) == {task[0]["id"]}
+    export[0]["annotations"][0].pop("updated_at")
+    (work / "export.json").write_text(json.dumps(export))
+    summary = pull_export(work / "export.json", Corpus.at(work), salt=SALT, users=users)
+    assert "ls-stale-export" not in {p.code for p in summary.report.problems}
+    assert "annotations/mali-accuses-algeria-downed-drone/ac2df93d1c9.json" in \
+        summary.files["updated"]

@@ -282,7 +282,8 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
     files). Re-pulling changes nothing.
 
     A pull asks only for the tasks changed since the last pull recorded there (and for
-    those whose annotations it refused or whose files it kept); --all asks for every task.
+    those whose annotations it refused, whose files it kept or whose updated_at is missing);
+    --all asks for every task.
 
     \b
     Examples:

@@ -5,7 +5,8 @@ person edited is kept unless `force` (see `ledger`).
 
 Pulls are incremental: after a completed pull, the next exports only the tasks Label Studio
 changed since (with a margin for annotations saved while the export ran), plus those whose
-annotations were refused or whose files were kept, so they are seen again."""
+annotations were refused or whose files were kept, so they are seen again, and those whose
+times cannot be read (`_untimed_tasks`)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from .identity import read_users, users_map
 from .ledger import LEDGER, Ledger, Mark, Record, digest
 from .summary import Summary
 from .times import before as _before
+from .times import instant
 
 #: How long before the start of its export a pull's watermark is set: an annotation saved
 #: just before the export but committed after it (or stamped by a server whose clock is a
@@ -84,7 +86,7 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
     overlap = getattr(project, "maximum_annotations", None)
     mark = Mark(title, project.id, _utc(datetime.now(timezone.utc)),
                 _utc(clock - MARGIN) if clock is not None else None,
-                tuple(sorted(_refused_tasks(export, conv))),
+                tuple(sorted(_refused_tasks(export, conv) | _untimed_tasks(export))),
                 overlap if isinstance(overlap, int) else None)
     write_layers(corpus, conv, summary, force=force, progress=progress, mark=mark)
     return summary
@@ -105,6 +107,26 @@ def _refused_tasks(export: Any, conv: Conversion) -> set[int]:
             task = export[int(head)].get("id") if isinstance(export[int(head)], dict) else None
             if is_json_int(task):
                 out.add(task)
+    return out
+
+
+def _untimed_tasks(export: Any) -> set[int]:
+    """Tasks with a time that cannot be read (no `updated_at`, or not an ISO 8601 time, on
+    the task or one of its annotations). No filter on time can tell that they did not change
+    since the last pull, so they count as changed: asked for again on every pull (which then
+    changes nothing), never missed; likewise a file is replaced whatever the time its last
+    pull recorded (`_before` of an unknown time is False: no ls-stale-export)."""
+    out = set()
+    for task in export if isinstance(export, list) else []:
+        tid = task.get("id") if isinstance(task, dict) else None
+        if not is_json_int(tid):
+            continue
+        annotations = task.get("annotations")
+        stamps = [task.get("updated_at")] + [
+            a.get("updated_at") if isinstance(a, dict) else None
+            for a in (annotations if isinstance(annotations, list) else [])]
+        if any(instant(s) is None for s in stamps):
+            out.add(tid)
     return out
 
 
