@@ -15,18 +15,21 @@ from typing import Any
 
 import pytest
 
-import claimstance.labelstudio.pull as pull_module
 from claimstance.corpus.layout import Corpus
-from claimstance.labelstudio.api import CHANGED_VIEW, find_project, project_tasks
+from claimstance.labelstudio.api import CHANGED_VIEW, find_project, project_tasks, server_clock
 from claimstance.labelstudio.convert import results_of
 from claimstance.labelstudio.ledger import LEDGER, Ledger
 from claimstance.labelstudio.pull import pull
 from claimstance.labelstudio.push import push
 from claimstance.labelstudio.status import offline_status
+from claimstance.labelstudio.times import instant
 
 from .conftest import LSServer, signed_up
 
 SALT = b"test-salt"
+#: No margin: nothing here is saved while a pull runs, and the default's minute would have
+#: to pass before a pull could find nothing changed
+NO_MARGIN = timedelta(0)
 MALI = "mali-accuses-algeria-downed-drone"
 
 
@@ -55,19 +58,21 @@ def errors(summary: Any) -> list[str]:
     return [p.code.value for p in summary.report.problems if p.level.value == "error"]
 
 
-def settle() -> None:
-    """The watermark comes from the server's Date header (whole seconds): let one pass."""
-    time.sleep(1.2)
+def settle(client: Any) -> None:
+    """The watermark comes from the server's Date header, in whole seconds: wait until it
+    ticks, so that what was saved before is older than the next pull's watermark."""
+    first = server_clock(client)
+    assert first is not None
+    while server_clock(client) == first:
+        time.sleep(0.05)
 
 
 def test_a_pull_exports_only_what_changed(project: tuple[str, Any, dict[str, Any]],
-                                          corpus: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+                                          corpus: Path) -> None:
     title, client, made = project
-    monkeypatch.setattr(pull_module, "MARGIN", timedelta(0))  # no minute to wait in a test
     c = Corpus.at(corpus)
-    settle()
-    first = pull(client, c, title, salt=SALT)
+    settle(client)  # the annotations made by `project` are older than the watermark
+    first = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
     assert first.ok, first.text()
     assert first.settings["pulled"] == "every task" and first.counts["tasks"] == 3
     assert first.counts["files written"] == 3
@@ -77,20 +82,29 @@ def test_a_pull_exports_only_what_changed(project: tuple[str, Any, dict[str, Any
     lines = (corpus / LEDGER).read_text().splitlines()
     assert json.loads(lines[-1])["pull"] == title and len(lines) == 4  # 3 layers + the mark
 
-    settle()
-    quiet = pull(client, c, title, salt=SALT)
+    quiet = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
     assert quiet.ok and quiet.settings["pulled"] == f"tasks changed since {mark.since}"
     assert quiet.counts["tasks"] == 0 and not quiet.files
 
     # an Update in Label Studio: only its task is exported, and its file follows
     a = made["annotations"]["second-doc"]
     client.annotations.update(id=a.id, result=a.result, lead_time=77.0)
-    settle()
-    changed = pull(client, c, title, salt=SALT)
+    changed = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
     assert changed.counts["tasks"] == 1, changed.text()
     assert changed.files == {"updated": ["annotations/second-doc/" + _admin(c) + ".json"]}
     assert not [v for v in client.views.list(project=first.project_id)
                 if v.data.get("title") == CHANGED_VIEW]  # its temporary view is gone
+
+    # a margin: the next pull asks again for what changed that long before this one's export
+    # (here every task: all were saved within the last minute)
+    within = pull(client, c, title, salt=SALT, margin=timedelta(seconds=60))
+    mark = Ledger.of(c).marks[title]
+    at, since = instant(mark.at), instant(mark.since)
+    assert within.ok and at is not None and since is not None
+    assert timedelta(seconds=60) <= at - since < timedelta(seconds=120)  # `at`: after the export
+    asks_again = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
+    assert asks_again.settings["pulled"] == f"tasks changed since {mark.since}"
+    assert asks_again.counts["tasks"] == 3 and asks_again.counts["files unchanged"] == 3
 
     everything = pull(client, c, title, salt=SALT, full=True)
     assert everything.counts["tasks"] == 3 and everything.counts["files unchanged"] == 3
@@ -105,10 +119,9 @@ def _admin(c: Corpus) -> str:
 
 
 def test_refused_and_kept_tasks_are_asked_for_again(project: tuple[str, Any, dict[str, Any]],
-                                                    corpus: Path, ls_server: LSServer,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                    corpus: Path, ls_server: LSServer
+                                                    ) -> None:
     title, client, made = project
-    monkeypatch.setattr(pull_module, "MARGIN", timedelta(0))
     c = Corpus.at(corpus)
     broken = made["tasks"]["third-doc"]
 
@@ -122,17 +135,16 @@ def test_refused_and_kept_tasks_are_asked_for_again(project: tuple[str, Any, dic
                                   json=mention(900))  # offsets past the text
         made_by_bob.raise_for_status()
         bad = made_by_bob.json()
-        settle()
-        first = pull(client, c, title, salt=SALT)
+        settle(client)  # every annotation so far is older than the watermark
+        first = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
         assert errors(first) == ["offset-out-of-range"]
         assert Ledger.of(c).marks[title].retry == (broken.id,)
-        settle()
-        again = pull(client, c, title, salt=SALT)  # unchanged, yet asked again and reported
+        # unchanged, yet asked again and reported
+        again = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
         assert again.counts["tasks"] == 1
         assert errors(again) == ["offset-out-of-range"]
         as_bob.patch(f"/api/annotations/{bad['id']}/", json=mention(6)).raise_for_status()
-    settle()
-    fixed = pull(client, c, title, salt=SALT)
+    fixed = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
     assert not errors(fixed) and fixed.counts["files written"] == 1
     assert Ledger.of(c).marks[title].retry == ()
 
@@ -142,15 +154,14 @@ def test_refused_and_kept_tasks_are_asked_for_again(project: tuple[str, Any, dic
     path.write_text(edited)
     a = made["annotations"]["second-doc"]
     client.annotations.update(id=a.id, result=a.result, lead_time=5.0)
-    settle()
-    kept = pull(client, c, title, salt=SALT)
+    settle(client)  # the fix and the Update are older than the watermark
+    kept = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
     assert errors(kept) == ["ls-would-overwrite"]
     task = made["tasks"]["second-doc"].id
     assert Ledger.of(c).marks[title].retry == (task,)
-    settle()
-    still = pull(client, c, title, salt=SALT)
+    still = pull(client, c, title, salt=SALT, margin=NO_MARGIN)
     assert still.counts["tasks"] == 1 and path.read_text() == edited
-    forced = pull(client, c, title, salt=SALT, force=True)  # --force: every task
+    forced = pull(client, c, title, salt=SALT, force=True, margin=NO_MARGIN)  # --force: every task
     assert forced.counts["tasks"] == 3 and forced.counts["files updated"] == 1
     assert Ledger.of(c).marks[title].retry == ()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -263,12 +264,18 @@ def ls_push(project: str, url: str | None, api_key: str | None,
               "pulled file kept).")
 @click.option("--all", "everything", is_flag=True,
               help="Pull every task, not only those changed since the last pull.")
+@click.option("--margin", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long before this pull's export the next pull starts asking for "
+              "changes (default 60): an annotation saved just before the export but "
+              "committed after it is pulled next time. A smaller one suits only a quiet "
+              "server, such as a test's.")
 @root_option
 @format_option("text", "json")
 @quiet_option
 def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | None,
             users: Path | None, force: bool, accept_edits_by_others: bool,
-            everything: bool, root: Path | None, fmt: str, quiet: bool) -> None:
+            everything: bool, margin: float | None, root: Path | None, fmt: str,
+            quiet: bool) -> None:
     """Export submitted annotations and write annotations/<doc_id>/<annotator>.json.
 
     Annotators become stable pseudonyms (a keyed hash of their e-mail; the key is
@@ -294,11 +301,14 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
     from ..corpus.layout import Corpus
     from ..labelstudio.api import connect
     from ..labelstudio.identity import pseudonym_salt
-    from ..labelstudio.pull import pull, pull_export
+    from ..labelstudio.pull import MARGIN, pull, pull_export
 
     if everything and export is not None:
         raise click.UsageError("--all goes with a pull from the server (a UI export is read "
                                "whole anyway)")
+    if margin is not None and export is not None:
+        raise click.UsageError("--margin goes with a pull from the server (a UI export "
+                               "records no watermark)")
     if users is not None and export is None:
         raise click.UsageError("--users goes with --from-export (a pull from the server asks "
                                "the server for its users)")
@@ -312,7 +322,8 @@ def ls_pull(project: str, url: str | None, api_key: str | None, export: Path | N
         with connect(url, api_key) as client:
             summary = pull(client, corpus, project, salt=salt, force=force,
                            progress=show_progress(quiet), url=url,
-                           accept_edits_by_others=accept_edits_by_others, full=everything)
+                           accept_edits_by_others=accept_edits_by_others, full=everything,
+                           margin=MARGIN if margin is None else timedelta(seconds=margin))
     emit(summary, fmt)
     finish(summary.ok)
 

@@ -41,9 +41,9 @@ from .summary import Summary
 from .times import before as _before
 from .times import instant
 
-#: How long before the start of its export a pull's watermark is set: an annotation saved
-#: just before the export but committed after it (or stamped by a server whose clock is a
-#: little behind) is still asked for next time.
+#: How long before the start of its export a pull's watermark is set by default: an
+#: annotation saved just before the export but committed after it (or stamped by a server
+#: whose clock is a little behind) is still asked for next time.
 MARGIN = timedelta(seconds=60)
 #: Past this many tasks to ask for again, a pull exports everything.
 MAX_RETRY = 200
@@ -51,14 +51,21 @@ MAX_RETRY = 200
 
 def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
          force: bool = False, progress: bool = False, url: str | None = None,
-         accept_edits_by_others: bool = False, full: bool = False) -> Summary:
+         accept_edits_by_others: bool = False, full: bool = False,
+         margin: timedelta = MARGIN) -> Summary:
     """Pull the submitted annotations changed since the last pull (authors from the server's
     users); all of them with `full` or `force`, or when no earlier pull is recorded.
+
+    The next pull asks for what changed since `margin` before this one's export began (a
+    server's clock in whole seconds); tests and benchmarks pass a small one so as not to
+    wait a minute for the default's to pass.
 
     `url`, the server's address, lets messages link to the task in the UI. An
     annotation someone other than its author last updated is refused (the author's last
     pulled file is kept) unless `accept_edits_by_others`.
     """
+    if margin < timedelta(0):
+        raise ValueError(f"a pull's margin cannot be negative: {margin}")
     project = find_project(client, title)
     if project is None:
         raise refuse(Code.LS_NO_PROJECT, "label-studio",
@@ -85,7 +92,7 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
                                   else f"tasks changed since {last.since}")
     overlap = getattr(project, "maximum_annotations", None)
     mark = Mark(title, project.id, _utc(datetime.now(timezone.utc)),
-                _utc(clock - MARGIN) if clock is not None else None,
+                _utc(clock - margin) if clock is not None else None,
                 tuple(sorted(_refused_tasks(export, conv) | _untimed_tasks(export))),
                 overlap if isinstance(overlap, int) else None)
     write_layers(corpus, conv, summary, force=force, progress=progress, mark=mark)
