@@ -1,9 +1,12 @@
 """The Label Studio round trip at scale, against a real server started for the run.
 
-    python benchmarks/ls_bench.py N [--work DIR] [--json FILE] [--postgres]
+    python benchmarks/ls_bench.py N [--work DIR] [--json FILE] [--postgres] [--margin S]
+                                    [--url URL]
 
 The server keeps its data in SQLite, as `ls up` does by default, or with --postgres in a
-throwaway PostgreSQL cluster (`pgcluster.py`), as a team's server does.
+throwaway PostgreSQL cluster (`pgcluster.py`), as a team's server does. With --url, a
+server already running is used instead (its token from $LABEL_STUDIO_API_KEY), in projects
+of their own that are deleted afterwards: the tests run the benchmark on their server.
 
 1. `claimstance ls push` of N seeds into a fresh project (timed end to end, as a user runs
    it; target <= 120 s at N = 10,000).
@@ -14,7 +17,8 @@ throwaway PostgreSQL cluster (`pgcluster.py`), as a team's server does.
 3. An incremental pull: CHANGED annotations (50, or N if fewer) updated in Label Studio after
    that pull, then `claimstance ls pull` again (timed end to end; it exports only the changed
    tasks; target <= 10 s at N = 10,000). The annotated project is left alone for a pull's
-   margin (a minute) before the full pull, so that pull's watermark lies after the import.
+   margin (--margin, `ls pull`'s own default of a minute unless given; every pull is run
+   with it) before the full pull, so that pull's watermark lies after the import.
 4. Where the pull's time goes, measured in this process with the library's own steps: the
    server making the export, downloading it, parsing it (orjson), converting it
    (`convert_export`, target <= 3x the parse), and writing + validating the layers.
@@ -25,6 +29,7 @@ Figures are printed with PASS/FAIL against the targets; tests never assert on ti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -32,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,7 @@ from bench import corpus, finish, stage  # noqa: E402  (the same process-per-sta
 
 TARGETS = {"push": 120.0, "pull": 120.0, "incremental_pull": 10.0, "convert_vs_parse": 3.0}
 CHANGED = 50
+PUSH_PROJECT = "claimstance-bench-push"
 PULL_PROJECT = "claimstance-bench-pull"
 
 
@@ -68,7 +75,26 @@ def server(work: Path, database: str | None = None) -> tuple[dict[str, str], Pat
     return env, data
 
 
-def annotated_project(env: dict[str, str], root: Path) -> int:
+def existing_server(url: str) -> dict[str, str]:
+    """The environment that points the CLI at a server already running."""
+    if not os.environ.get("LABEL_STUDIO_API_KEY"):
+        raise SystemExit("--url needs the server's token in $LABEL_STUDIO_API_KEY")
+    env = os.environ | {"LABEL_STUDIO_URL": url.rstrip("/")}
+    env.setdefault("CLAIMSTANCE_PSEUDONYM_SALT", secrets.token_hex(16))
+    return env
+
+
+def delete_projects(env: dict[str, str], titles: list[str]) -> None:
+    from claimstance.labelstudio.api import connect, find_project
+
+    with connect(env["LABEL_STUDIO_URL"], env["LABEL_STUDIO_API_KEY"]) as client:
+        for title in titles:
+            project = find_project(client, title)
+            if project is not None:
+                client.projects.delete(id=project.id)
+
+
+def annotated_project(env: dict[str, str], root: Path, title: str) -> int:
     """A project whose every task carries the gold layer as one submitted annotation."""
     from claimstance.corpus.layout import Corpus
     from claimstance.labelstudio.api import connect
@@ -78,7 +104,7 @@ def annotated_project(env: dict[str, str], root: Path) -> int:
     c = Corpus.at(root)
     with connect(env["LABEL_STUDIO_URL"], env["LABEL_STUDIO_API_KEY"]) as client:
         me = client.users.whoami().id
-        project = client.projects.create(title=PULL_PROJECT, label_config=labelstudio_config())
+        project = client.projects.create(title=title, label_config=labelstudio_config())
         batch: list[dict[str, Any]] = []
         for doc_id in c.doc_ids():
             task = task_of(c.read_seed(doc_id))
@@ -110,7 +136,8 @@ def change_annotations(env: dict[str, str], project_id: int, k: int) -> int:
     return done
 
 
-def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[str, float]:
+def breakdown(env: dict[str, str], project_id: int, root: Path, n: int,
+              title: str) -> dict[str, float]:
     """The pull's steps, each timed: export made by the server, download, parse, convert,
     write + validate."""
     import orjson
@@ -143,69 +170,90 @@ def breakdown(env: dict[str, str], project_id: int, root: Path, n: int) -> dict[
     c = Corpus.at(root)
     t = time.perf_counter()
     conv = convert_export(tasks, _seed_reader(c), salt=env["CLAIMSTANCE_PSEUDONYM_SALT"]
-                          .encode(), path="bench", users=users, project=PULL_PROJECT)
+                          .encode(), path="bench", users=users, project=title)
     out["convert"] = time.perf_counter() - t
     assert len(conv.layers) == n, (len(conv.layers), conv.problems[:3])
     target = root.parent / f"{root.name}-breakdown"
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(root, target)
     t = time.perf_counter()
-    summary = Summary("pull", PULL_PROJECT)
+    summary = Summary("pull", title)
     write_layers(Corpus.at(target), conv, summary, force=False)
     out["write + validate"] = time.perf_counter() - t
     shutil.rmtree(target, ignore_errors=True)
     return out
 
 
-def bench(n: int, work: Path, postgres: bool = False) -> dict[str, Any]:
+def bench(n: int, work: Path, postgres: bool = False, margin: float | None = None,
+          url: str | None = None) -> dict[str, Any]:
+    if url is not None:
+        suffix = f"-{secrets.token_hex(3)}"  # projects of its own on a shared server
+        titles = (PUSH_PROJECT + suffix, PULL_PROJECT + suffix)
+        env = existing_server(url)
+        try:
+            figures = _bench(n, work, env, margin, titles)
+        finally:
+            delete_projects(env, list(titles))
+        figures["database"] = "the server at --url"
+        return figures
     if not postgres:
-        return _bench(n, work, None)
+        with started(work, None) as env:
+            return _bench(n, work, env, margin)
     from pgcluster import cluster
 
-    with cluster() as pg:
-        figures = _bench(n, work, pg.database("labelstudio").url())
+    with cluster() as pg, started(work, pg.database("labelstudio").url()) as env:
+        figures = _bench(n, work, env, margin)
     figures["database"] = "PostgreSQL"
     return figures
 
 
-def _bench(n: int, work: Path, database: str | None) -> dict[str, Any]:
-    root = corpus(work, n, "clean")  # the same corpus bench.py writes
+@contextlib.contextmanager
+def started(work: Path, database: str | None) -> Iterator[dict[str, str]]:
+    """A fresh server for the run, stopped after it."""
     env, data = server(work, database)
-    py = [sys.executable, "-m", "claimstance"]
-    saved = dict(os.environ)
-    os.environ.update(env)  # the stages talk to this server
     try:
-        push = stage("push", [*py, "ls", "push", "--project", "claimstance-bench-push",
-                              "--root", str(root), "--quiet", "--format", "json"])
-        pushed = json.loads(push["stdout"])
-        assert pushed["counts"].get("tasks created") == n, pushed["counts"]
-        project_id = annotated_project(env, root)
-        from claimstance.labelstudio.pull import MARGIN
-
-        print(f"waiting {MARGIN.total_seconds():.0f} s (a pull's margin) before the full pull",
-              file=sys.stderr)
-        time.sleep(MARGIN.total_seconds() + 1)
-        target = work / f"ls-pull-{n}"
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(root, target)
-        pull = stage("pull", [*py, "ls", "pull", "--project", PULL_PROJECT, "--root",
-                              str(target), "--quiet", "--format", "json"])
-        pulled = json.loads(pull["stdout"])
-        assert pulled["counts"].get("files written") == n, pulled["counts"]
-        changed = change_annotations(env, project_id, min(CHANGED, n))
-        incremental = stage("incremental pull", [*py, "ls", "pull", "--project", PULL_PROJECT,
-                                                 "--root", str(target), "--quiet", "--format",
-                                                 "json"])
-        again = json.loads(incremental["stdout"])
-        assert again["counts"].get("files updated") == changed, again["counts"]
-        parts = breakdown(env, project_id, root, n)
+        yield env
     finally:
         subprocess.run([sys.executable, "-m", "claimstance", "ls", "down", "--data-dir",
                         str(data)], env=env, capture_output=True)
+
+
+def _bench(n: int, work: Path, env: dict[str, str], margin: float | None,
+           titles: tuple[str, str] = (PUSH_PROJECT, PULL_PROJECT)) -> dict[str, Any]:
+    from claimstance.labelstudio.pull import MARGIN
+
+    root = corpus(work, n, "clean")  # the same corpus bench.py writes
+    py = [sys.executable, "-m", "claimstance"]
+    push_title, pull_title = titles
+    wait = MARGIN.total_seconds() if margin is None else margin
+    pull_args = ["ls", "pull", "--project", pull_title, "--quiet", "--format", "json",
+                 *(["--margin", str(margin)] if margin is not None else [])]
+    saved = dict(os.environ)
+    os.environ.update(env)  # the stages talk to this server
+    try:
+        push = stage("push", [*py, "ls", "push", "--project", push_title,
+                              "--root", str(root), "--quiet", "--format", "json"])
+        pushed = json.loads(push["stdout"])
+        assert pushed["counts"].get("tasks created") == n, pushed["counts"]
+        project_id = annotated_project(env, root, pull_title)
+        print(f"waiting {wait:.0f} s (a pull's margin) before the full pull", file=sys.stderr)
+        time.sleep(wait + 1)  # + 1: the server's clock counts whole seconds
+        target = work / f"ls-pull-{n}"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(root, target)
+        pull = stage("pull", [*py, *pull_args, "--root", str(target)])
+        pulled = json.loads(pull["stdout"])
+        assert pulled["counts"].get("files written") == n, pulled["counts"]
+        changed = change_annotations(env, project_id, min(CHANGED, n))
+        incremental = stage("incremental pull", [*py, *pull_args, "--root", str(target)])
+        again = json.loads(incremental["stdout"])
+        assert again["counts"].get("files updated") == changed, again["counts"]
+        parts = breakdown(env, project_id, root, n, pull_title)
+    finally:
         os.environ.clear()
         os.environ.update(saved)
     figures: dict[str, Any] = {
-        "n": n, "database": "SQLite",
+        "n": n, "database": "SQLite", "margin_s": wait,
         "push": {"seconds": round(push["seconds"], 2),
                  "peak_rss_mib": round(push["peak_rss"] / 2**20, 1)},
         "pull": {"seconds": round(pull["seconds"], 2),
@@ -227,7 +275,8 @@ def _bench(n: int, work: Path, database: str | None) -> dict[str, Any]:
 
 
 def render(f: dict[str, Any]) -> str:
-    lines = [f"N = {f['n']} tasks, one real Label Studio server on 127.0.0.1 ({f['database']})",
+    lines = [f"N = {f['n']} tasks, one real Label Studio server ({f['database']}); every pull "
+             f"with a margin of {f['margin_s']:.0f} s",
              "",
              f"ls push into a fresh project: {f['push']['seconds']:.1f} s "
              f"(peak RSS {f['push']['peak_rss_mib']:.0f} MiB)",
@@ -257,10 +306,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--postgres", action="store_true",
                     help="the server on a throwaway PostgreSQL cluster (default: SQLite)")
+    ap.add_argument("--margin", type=float, default=None, metavar="SECONDS",
+                    help="`ls pull --margin` for every pull, waited for once before the full "
+                    "pull (default: ls pull's own, a minute)")
+    ap.add_argument("--url", default=None,
+                    help="a Label Studio already running (token in $LABEL_STUDIO_API_KEY) "
+                    "instead of one started for the run")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")
-    return finish(bench(args.n, args.work.absolute(), args.postgres), render, args.json)
+    if args.margin is not None and args.margin < 0:
+        ap.error("--margin cannot be negative")
+    if args.url is not None and args.postgres:
+        ap.error("--postgres starts a server: it goes without --url")
+    return finish(bench(args.n, args.work.absolute(), args.postgres, args.margin, args.url),
+                  render, args.json)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from claimstance.dataset.build import build
 from claimstance.validation.run import validate
 
-from .conftest import REPO
+from .conftest import REPO, LSServer
 
 BENCH = REPO / "benchmarks"
 
@@ -188,26 +188,28 @@ def test_parallel_validation_reports_what_serial_does(synthetic: Path, tmp_path:
         f"annotations/synthetic-{k:07d}/gold.json" for k in (3, 400, 650)}
 
 
-@pytest.mark.labelstudio
-def test_ls_bench_smoke(tmp_path: Path) -> None:
-    """The Label Studio round-trip benchmark runs end to end against a real server it starts
-    (tiny N: the figures' shape, not timings)."""
-    from claimstance.labelstudio.server import ensure_venv
-
-    ensure_venv(quiet=True)
+def test_ls_bench_smoke(ls_server: LSServer, tmp_path: Path) -> None:
+    """The Label Studio round-trip benchmark runs end to end against the tests' server, in
+    projects of its own that it deletes, with no margin to wait for (tiny N: the figures'
+    shape, not timings)."""
     out = tmp_path / "ls.json"
     proc = subprocess.run([sys.executable, str(BENCH / "ls_bench.py"), "3", "--work",
-                           str(tmp_path / "w"), "--json", str(out)], capture_output=True,
-                          text=True, timeout=900)
+                           str(tmp_path / "w"), "--json", str(out), "--url", ls_server.url,
+                           "--margin", "0"], capture_output=True, text=True, timeout=900,
+                          env=ls_server.env)
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     figures = json.loads(out.read_text())
     assert figures["n"] == 3 and set(figures["targets"]) == {"push", "pull", "incremental_pull",
                                                              "convert_vs_parse"}
+    assert figures["margin_s"] == 0 and figures["database"] == "the server at --url"
     assert figures["incremental_pull"]["changed"] == 3  # all of them, at N = 3
     assert figures["incremental_pull"]["tasks_exported"] == 3
     assert {"server export", "download", "parse", "convert", "write + validate"} <= set(
         figures["pull_steps"])
     assert "where a pull's time goes" in proc.stdout
+    with ls_server.client() as client:
+        assert not [p.title for p in client.projects.list()
+                    if p.title.startswith("claimstance-bench-")]
 
 
 def test_quality_bench_scaling_smoke(tmp_path: Path) -> None:
