@@ -1,7 +1,7 @@
 """A team on one server: many annotators at once while `ls pull` runs, and two faults.
 
     python benchmarks/ls_load.py [--annotators 20] [--ops 2000] [--docs 300] [--work DIR]
-                                 [--json FILE] [--no-faults]
+                                 [--json FILE] [--no-faults] [--margin SECONDS]
 
 A throwaway PostgreSQL cluster (`pgcluster.py`), `claimstance ls up --database` on it, the
 documents of a synthetic corpus pushed as tasks, and annotators who sign up through the
@@ -14,7 +14,10 @@ token, does at random:
 - draft: leave autosaved work on a task, never submitted (never written);
 - cancel: save a draft of a task, then discard it (never written);
 
-while `claimstance ls pull` runs in a loop. Afterwards one more pull, and the corpus is
+while `claimstance ls pull` runs in a loop (each pull with `--margin`, ls pull's own default
+of a minute unless given: a small one checks that what is saved while a pull runs is still
+pulled by a later one, where a minute would have every pull of a short run ask for
+everything again). Afterwards one more pull, and the corpus is
 checked against the server's final state (one export) and against every answer the server
 gave: every submitted annotation is in the corpus exactly once, under its annotator's
 pseudonym, in its last version; nothing skipped, drafted or cancelled is written; nothing
@@ -72,6 +75,7 @@ class Team:
     data: Path
     pg: Cluster
     port: int
+    margin: float | None = None  # `ls pull --margin` (None: its default)
 
     @property
     def url(self) -> str:
@@ -84,6 +88,11 @@ class Team:
     def cli(self, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*CLI, *args], env=self.env, capture_output=True, text=True,
                               timeout=timeout)
+
+    def pull(self, root: Path, *args: str) -> list[str]:
+        """The arguments of `ls pull` of the project into `root`, with the margin."""
+        margin = [] if self.margin is None else ["--margin", str(self.margin)]
+        return ["ls", "pull", "--project", PROJECT, "--root", str(root), *margin, *args]
 
     def up(self) -> None:
         out = self.cli("ls", "up", "--port", str(self.port), "--data-dir", str(self.data))
@@ -111,7 +120,7 @@ class Team:
 
 
 @contextmanager
-def team_server(work: Path) -> Iterator[Team]:
+def team_server(work: Path, margin: float | None = None) -> Iterator[Team]:
     from claimstance.labelstudio.server import ensure_venv, free_port
 
     ensure_venv(quiet=True)
@@ -127,7 +136,7 @@ def team_server(work: Path) -> Iterator[Team]:
                 "XDG_CONFIG_HOME": str(data / "config"), "XDG_STATE_HOME": str(data / "state")}
         port = free_port()
         env["LABEL_STUDIO_URL"] = f"http://127.0.0.1:{port}"
-        team = Team(env, data, pg, port)
+        team = Team(env, data, pg, port, margin)
         team.up()
         try:
             yield team
@@ -277,8 +286,7 @@ class PullLoop(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             t = time.perf_counter()
-            out = self.team.cli("ls", "pull", "--project", PROJECT, "--root", str(self.root),
-                                "--quiet", "--format", "json")
+            out = self.team.cli(*self.team.pull(self.root, "--quiet", "--format", "json"))
             codes = ""
             if out.returncode:
                 codes = " ".join(sorted(set(re.findall(r'"code": "([a-z-]+)"', out.stdout))))
@@ -388,7 +396,7 @@ def same_as_full_pull(team: Team, root: Path) -> bool:
         return [n for n in names if n == ".claimstance" or (layers and n != "gold.json")]
 
     shutil.copytree(root, fresh, ignore=pulled)
-    out = team.cli("ls", "pull", "--all", "--project", PROJECT, "--root", str(fresh), "--quiet")
+    out = team.cli(*team.pull(fresh, "--all", "--quiet"))
     layers = {p.relative_to(root).as_posix(): p.read_bytes()
               for p in root.glob("annotations/*/a*.json")}
     again = {p.relative_to(fresh).as_posix(): p.read_bytes()
@@ -423,9 +431,8 @@ def kill_during_pull(team: Team, root: Path) -> dict[str, Any]:
     """SIGKILL Label Studio while a pull waits for its export; then `ls up` and pull again."""
     before = tree(root)
     exports = int(team.pg.sql("SELECT count(*) FROM data_export_export;", "labelstudio"))
-    pull = subprocess.Popen([*CLI, "ls", "pull", "--all", "--project", PROJECT, "--root",
-                             str(root), "--quiet"], env=team.env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    pull = subprocess.Popen([*CLI, *team.pull(root, "--all", "--quiet")], env=team.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started = wait_for("the pull's export", lambda: int(team.pg.sql(
         "SELECT count(*) FROM data_export_export;", "labelstudio")) > exports, pull)
     if started:
@@ -434,7 +441,7 @@ def kill_during_pull(team: Team, root: Path) -> dict[str, Any]:
     code = re.search(r"error \[([a-z-]+)\]", err)
     after_kill = tree(root)
     team.up()  # the stale record is dropped; the same database and data folder
-    again = team.cli("ls", "pull", "--project", PROJECT, "--root", str(root), "--quiet")
+    again = team.cli(*team.pull(root, "--quiet"))
     return {"killed during the export": started, "pull exit code": pull.returncode,
             "problem code": code.group(1) if code else None,
             "traceback": "Traceback" in err, "corpus unchanged": after_kill == before,
@@ -481,7 +488,8 @@ def restart_during_push(team: Team, root: Path, extra: Path) -> dict[str, Any]:
 
 # --- the run --------------------------------------------------------------------------------------
 
-def run(annotators: int, ops: int, docs: int, work: Path, faults: bool) -> dict[str, Any]:
+def run(annotators: int, ops: int, docs: int, work: Path, faults: bool,
+        margin: float | None = None) -> dict[str, Any]:
     from claimstance.corpus.layout import Corpus
     from claimstance.labelstudio.api import connect, create_annotator, find_project, project_tasks
 
@@ -490,8 +498,11 @@ def run(annotators: int, ops: int, docs: int, work: Path, faults: bool) -> dict[
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(source, root)
     shutil.rmtree(root / "dist", ignore_errors=True)
-    figures: dict[str, Any] = {"annotators": annotators, "documents": docs}
-    with team_server(work) as team:
+    from claimstance.labelstudio.pull import MARGIN
+
+    figures: dict[str, Any] = {"annotators": annotators, "documents": docs,
+                               "margin_s": MARGIN.total_seconds() if margin is None else margin}
+    with team_server(work, margin) as team:
         pushed = team.cli("ls", "push", "--project", PROJECT, "--root", str(root),
                           "--annotators-per-task", "3", "--quiet")
         assert pushed.returncode == 0, pushed.stdout + pushed.stderr
@@ -520,8 +531,7 @@ def run(annotators: int, ops: int, docs: int, work: Path, faults: bool) -> dict[
         seconds = time.perf_counter() - t
         loop.stop.set()
         loop.join()
-        final = team.cli("ls", "pull", "--project", PROJECT, "--root", str(root), "--quiet",
-                         "--format", "json")
+        final = team.cli(*team.pull(root, "--quiet", "--format", "json"))
         result = check(team, root, log)
         result["incremental pulls equal one full pull"] = same_as_full_pull(team, root)
         state, users = result.pop("state"), result.pop("users")
@@ -566,7 +576,8 @@ def render(f: dict[str, Any]) -> str:
              f"{f['operations per second']} operations per second "
              f"({', '.join(f'{k} {v}' for k, v in sorted(f['by kind'].items()))}); "
              f"failed: {f['failed operations']}",
-             f"pulls during the load: {f['pulls during the load']} (failed: "
+             f"pulls during the load: {f['pulls during the load']}, margin {f['margin_s']:g} s "
+             "(failed: "
              f"{f['pulls that failed']}{problems}"
              f"; median {f['pull seconds (median)']} s)",
              f"final pull: exit {f['final pull exit code']}; "
@@ -604,14 +615,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--no-faults", dest="faults", action="store_false",
                     help="skip the two fault cases")
+    ap.add_argument("--margin", type=float, default=None, metavar="SECONDS",
+                    help="`ls pull --margin` for every pull (default: ls pull's own, a minute)")
     args = ap.parse_args(argv)
+    if args.margin is not None and args.margin < 0:
+        ap.error("--margin cannot be negative")
     if args.annotators < 1 or args.ops < args.annotators or args.docs < 2:
         ap.error("at least one annotator, one operation each, and two documents")
     if args.ops * 0.75 / args.annotators > args.docs:
         ap.error("too few documents: each annotator needs a fresh task for most operations")
     work = args.work.absolute()
     work.mkdir(parents=True, exist_ok=True)
-    figures = run(args.annotators, args.ops, args.docs, work, args.faults)
+    figures = run(args.annotators, args.ops, args.docs, work, args.faults, args.margin)
     print(render(figures))
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

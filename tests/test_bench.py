@@ -237,16 +237,21 @@ def test_quality_bench_scaling_smoke(tmp_path: Path) -> None:
 def test_ls_load_smoke(tmp_path: Path) -> None:
     """The team benchmark runs end to end, small: a throwaway PostgreSQL, Label Studio on
     it, a few annotators at once while pulls run, the corpus checked against the server, and
-    both faults recovered from (the figures' shape and the checks, not timings)."""
+    both faults recovered from (the figures' shape and the checks, not timings). Its pulls
+    have a margin of 5 s, not a minute (which would have every pull of so short a run ask
+    for every task again): what is saved while one pull runs must still reach a later one."""
     from claimstance.labelstudio.server import ensure_venv
 
     ensure_venv(quiet=True)
     out = tmp_path / "load.json"
     proc = subprocess.run([sys.executable, str(BENCH / "ls_load.py"), "--annotators", "3",
                            "--ops", "30", "--docs", "12", "--work", str(tmp_path / "w"),
-                           "--json", str(out)], capture_output=True, text=True, timeout=1800)
+                           "--json", str(out), "--margin", "5"], capture_output=True,
+                          text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     f = json.loads(out.read_text())
+    assert f["margin_s"] == 5 and f["pulls during the load"] >= 1
+    assert f["incremental pulls equal one full pull"]
     assert f["operations"] + f["failed operations"] == 30 and f["pass"]
     assert (f["lost"], f["duplicated"], f["skipped, drafted or cancelled but written"]) == (
         0, 0, 0)
