@@ -101,7 +101,23 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ |= {f"XDG_{kind}_HOME": str(home / kind.lower())
                    for kind in ("CACHE", "CONFIG", "DATA", "STATE")}
     os.environ[HOME_ENV] = str(home)
+    config.stash[_MADE_HOME] = home
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+
+
+_MADE_HOME = pytest.StashKey[Path]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A virtualenv made in the tests' own cache was made again for nothing (minutes): a
+    test gave a command an environment without the variable that names the real one."""
+    home = session.config.stash.get(_MADE_HOME, None)
+    made = sorted(p.name for p in (home / "cache" / "claimstance").glob("*-venv")) if home else []
+    if made:
+        session.config.get_terminal_writer().line(
+            f"\nerror: {', '.join(made)} made again in the tests' own cache: a test ran a command "
+            "without $CLAIMSTANCE_LS_VENV or $CLAIMSTANCE_DOCCANO_VENV", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,7 @@ import pytest
 
 from claimstance.corpus.layout import Corpus
 from claimstance.labelstudio.push import push
-from claimstance.labelstudio.server import free_port
+from claimstance.labelstudio.server import VENV_ENV, free_port
 
 from .conftest import LSServer, listening
 
@@ -33,8 +33,8 @@ def ls(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.Comp
 
 def home_env(home: Path) -> dict[str, str]:
     """`ls up`'s environment: its own registry and config, an admin and a token."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LABEL_STUDIO_", "PG", "CLAIMSTANCE_LS_"))}
+    env = {k: v for k, v in os.environ.items()  # the virtualenv is kept: made once
+           if k == VENV_ENV or not k.startswith(("LABEL_STUDIO_", "PG", "CLAIMSTANCE_LS_"))}
     return env | {"XDG_STATE_HOME": str(home / "state"), "XDG_DATA_HOME": str(home / "share"),
                   "XDG_CONFIG_HOME": str(home / "config"),
                   "LABEL_STUDIO_USERNAME": "admin@example.org",
