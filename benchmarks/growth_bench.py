@@ -86,7 +86,7 @@ def articles(work: Path, n: int) -> Path:
     """The N articles as JSON Lines, written once and kept in `work`."""
     path = work / f"articles-{n}.jsonl"
     done = path.with_suffix(".complete")
-    if not done.is_file():
+    if not (done.is_file() and path.is_file()):  # a marker whose file was removed: again
         print(f"writing {n} articles to {path}", file=sys.stderr)
         with path.open("w", encoding="utf-8") as fh:
             for k in range(n):
