@@ -37,8 +37,8 @@ from ..corpus.naming import GOLD
 from ..corpus.parallel import gc_paused, map_chunks
 from ..corpus.schema import claim_types, mention_types, stance_labels
 from ..problems import Code, Problem, Refused, Report, problem
-from ..validation.plan import Work, plan_for, unpack
-from ..validation.run import Checked, check_doc
+from ..validation.plan import Work, plan_for
+from ..validation.run import Checked, check_docs
 from .scoring import Tally, label_pairs, pair, tally
 from .unitizing import Unitizing, pooled
 
@@ -392,8 +392,7 @@ def _agree_chunk(corpus: Corpus, part: Sequence[Work]) -> tuple[Checked, Agreeme
     reading of each file (in a worker process, for a large corpus)."""
     checked, report = Checked(), AgreementReport()
     with gc_paused():  # parsed JSON makes no cycles
-        for w in part:
-            res = check_doc(corpus, *unpack(w), keep=True)
+        for res in check_docs(corpus, part, keep=True):
             checked.add(res)
             if not res.has_errors and res.seed is not None:
                 layers = {a: x for a, x in res.layers.items() if a != GOLD}

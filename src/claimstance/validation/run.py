@@ -195,13 +195,6 @@ def check_docs(corpus: Corpus, part: Sequence[Work], max_bytes: int = MAX_BYTES,
     return results
 
 
-def check_doc(corpus: Corpus, doc_id: str, dp: DocPlan, max_bytes: int = MAX_BYTES, *,
-              keep: bool = False) -> DocResult:
-    """Check the seed (when reported) and each planned layer of one document."""
-    return check_docs(corpus, [(doc_id, int(dp.report_seed) | int(dp.scan_folder) << 1,
-                                tuple(sorted(dp.annotators)))], max_bytes, keep=keep)[0]
-
-
 @dataclass
 class Checked:
     """What a chunk of documents adds to a report: counts and problems (small to send back)."""
