@@ -43,11 +43,11 @@ from ..quality.evaluate import human_tallies
 from ..quality.scoring import Tally, tally
 from ..quality.unitizing import Unitizing
 from ..validation.plan import Work, plan_for, unpack
-from ..validation.reader import MAX_BYTES
+from ..validation.reader import MAX_BYTES, file_sha256
 from ..validation.run import Checked, DocResult, check_docs, read_doc
 from .columns import Columns
 from .features import CONFIGS, LabelIndex, arrow_schema
-from .manifest import GENERATOR, MANIFEST, file_sha256, input_hashes, is_build, load_manifest
+from .manifest import GENERATOR, MANIFEST, input_hashes, is_build, load_manifest
 from .parquet import SHARD_BYTES, ShardedWriter, name_shards
 from .result import BuildResult, Reference
 from .stats import Stats
@@ -413,7 +413,8 @@ def _write(corpus: Corpus, staging: Path, progress: bool, shard_bytes: int, site
                          languages, stats.to_dict(), agree, single,
                          read_release(corpus.root), {k: v.counts for k, v in bio.items()},
                          baseline, human, reference)
-    result.placed(split_for, [w[0] for w in docs if w[0] not in set(excluded)], previous)
+    gone = set(excluded)
+    result.placed(split_for, [w[0] for w in docs if w[0] not in gone], previous)
     write_card(corpus, staging, result)
     write_croissant(staging, result)
     if site:
