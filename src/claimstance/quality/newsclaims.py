@@ -161,7 +161,7 @@ def entries(text: str, gold: Items, pred: Items | None, seg: Segmentation) -> Do
             out.predicted[key] = NOTHING
             continue
         g = gold.claims[first]  # the most overlap; ties and no overlap: the first in text
-        best = max(ks, key=lambda j: (common(g, pred.claims[j]), -ks.index(j)))
+        best = max(ks, key=lambda j: common(g, pred.claims[j]))  # max keeps the first of ties
         out.predicted[key] = entry(pred, best, int(key), False)
     out.predictions_left_out = len(pred.claims) - sum(
         1 for v in out.predicted.values() if v is not NOTHING)
