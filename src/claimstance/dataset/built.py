@@ -25,9 +25,10 @@ from ..corpus.schema import SCHEMA_VERSION
 from ..corpus.splits import SPLITS
 from ..problems import Code, Level, Problem, Refused, problem, refuse
 from ..quality.evaluate import GoldDoc
+from ..validation.reader import file_sha256
 from ..validation.rules import check_annotation, check_document
 from .features import DOC_COLUMNS
-from .manifest import MANIFEST, file_sha256, load_manifest
+from .manifest import MANIFEST, load_manifest
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -16,23 +16,12 @@ import orjson
 
 from ..corpus.layout import Corpus
 from ..corpus.schema import SCHEMAS, schema_text
-from ..validation.reader import NotAFile, open_regular, read_bytes
+from ..validation.reader import NotAFile, file_sha256, read_bytes
 
 MANIFEST = "manifest.json"
 GENERATOR = "claimstance build"  # the manifest's marker: this folder was made by a build
 # prose the card is made from, and the settings the splits depend on
 INPUT_DOCS = ("DATASHEET.md", "CHANGELOG.md", "CITATION.cff", "claimstance.toml")
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a regular file; anything else (a FIFO, a folder) is an OSError, never
-    a wait on a pipe nobody writes."""
-    h = hashlib.sha256()
-    fd, _ = open_regular(path)
-    with os.fdopen(fd, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def input_hashes(corpus: Corpus, read: dict[str, str] | None = None) -> dict[str, str]:

@@ -27,11 +27,10 @@ from ..corpus.writing import (
     staged_output,
 )
 from ..problems import Code, Problem, Refused, Report, problem, refuse
-from ..validation.reader import open_regular
+from ..validation.reader import file_sha256, open_regular
 from ..validation.run import validate
 from .manifest import (
     MANIFEST,
-    file_sha256,
     input_hashes,
     load_manifest,
     made_here,

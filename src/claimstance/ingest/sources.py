@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 import orjson
 
 from ..problems import Code, Problem, Refused, problem, refuse
-from ..validation.reader import MAX_BYTES, load_bytes
+from ..validation.reader import MAX_BYTES, file_sha256, load_bytes
 
 #: What a row may say about its article; anything else is ignored (and listed).
 FIELDS = ("id", "text", "title", "source", "url", "published", "license", "language")
@@ -117,14 +116,10 @@ def open_source(path: Path, mapping: dict[str, str]) -> tuple[Source, Iterator[R
 
 
 def _file_sha256(path: Path, shown: str) -> str:
-    h = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        return file_sha256(path)
     except OSError as e:
         raise _unreadable(shown, f"cannot read it: {e.strerror}") from None
-    return h.hexdigest()
 
 
 def _jsonl_rows(src: Source) -> Iterator[Row]:

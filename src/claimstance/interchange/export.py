@@ -31,9 +31,10 @@ from ..corpus.layout import Corpus
 from ..corpus.lock import corpus_lock
 from ..corpus.naming import GOLD, is_annotator, is_pseudonym
 from ..corpus.writing import claim_output, output_lock, staged_output
-from ..dataset.manifest import file_sha256, made_here
+from ..dataset.manifest import made_here
 from ..problems import Code, refuse
 from ..quality.evaluate import checked_predictions
+from ..validation.reader import file_sha256
 from . import brat, doccano
 from .common import Layer, Seed
 from .sources import Selection, from_corpus, from_dist

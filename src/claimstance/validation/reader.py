@@ -9,6 +9,7 @@ style.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -176,6 +177,17 @@ def open_regular(path: str | Path, flags: int = 0) -> tuple[int, os.stat_result]
         os.close(fd)
         raise
     return fd, st
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a regular file; anything else (a FIFO, a folder) is an OSError, never
+    a wait on a pipe nobody writes."""
+    h = hashlib.sha256()
+    fd, _ = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def read_bytes(path: str | Path, max_bytes: int, flags: int = 0) -> bytes | int:
