@@ -33,7 +33,7 @@ from ..corpus.naming import GOLD, is_annotator, is_pseudonym
 from ..corpus.writing import claim_output, output_lock, staged_output
 from ..dataset.manifest import made_here
 from ..problems import Code, refuse
-from ..quality.evaluate import checked_predictions
+from ..validation.predictions import checked_predictions
 from ..validation.reader import file_sha256
 from . import brat, doccano
 from .common import Layer, Seed

@@ -8,7 +8,7 @@ without a prediction line is scored as an empty prediction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from ..corpus.naming import GOLD
 from ..corpus.segmentation import Segmentation
 from ..corpus.segments import segments_many
 from ..corpus.splits import SPLITS, corpus_splits
-from ..problems import Code, Refused, refuse
-from ..validation.predictions import Predictions, open_predictions, read_predictions
+from ..problems import Code, refuse
+from ..validation.predictions import checked_predictions, open_predictions
 from ..validation.run import require_valid
 from . import newsclaims
 from .scoring import (
@@ -192,19 +192,6 @@ def evaluate(docs: Sequence[GoldDoc], preds: dict[str, Items], *, mode: str = "c
                                bootstrap(part, lambda t, n: summarise(t, n).to_dict(),
                                          replicates, seed) if replicates else {}))
     return out
-
-
-def checked_predictions(path: Path, shown: str, texts: Mapping[str, str],
-                        digests: Mapping[str, str], done: str, among: str) -> Predictions:
-    """The predictions of `path` for the documents `texts` (`among`: what they are, as
-    `read_predictions` says it), or `Refused` with every problem (nothing is `done` with bad
-    predictions); a file that cannot be read is refused."""
-    read = read_predictions(path, shown, texts, digests, among=among)
-    if read.problems:
-        raise Refused(f"{len(read.problems)} problem(s) in {shown}; nothing was {done}: fix "
-                      "them first", sorted(read.problems, key=lambda p: (p.line or 0,
-                                                                         p.pointer)))
-    return read
 
 
 def score(root: str | Path | None, predictions: Path, *,

@@ -311,6 +311,19 @@ class _Seeds(Mapping[str, str]):
         return len(self.ids)
 
 
+def checked_predictions(path: Path, shown: str, texts: Mapping[str, str],
+                        digests: Mapping[str, str], done: str, among: str) -> Predictions:
+    """The predictions of `path` for the documents `texts` (`among`: what they are, as
+    `read_predictions` says it), or `Refused` with every problem (nothing is `done` with bad
+    predictions); a file that cannot be read is refused."""
+    read = read_predictions(path, shown, texts, digests, among=among)
+    if read.problems:
+        raise Refused(f"{len(read.problems)} problem(s) in {shown}; nothing was {done}: fix "
+                      "them first", sorted(read.problems, key=lambda p: (p.line or 0,
+                                                                         p.pointer)))
+    return read
+
+
 def prediction_layers(corpus: Corpus, path: Path) -> tuple[dict[str, dict[str, Any]], int]:
     """A predictions file as layer-shaped items per document of a (valid) corpus, for Label
     Studio suggestions and `agree --against predictions`; refused (`Refused`, every coded
@@ -318,10 +331,7 @@ def prediction_layers(corpus: Corpus, path: Path) -> tuple[dict[str, dict[str, A
     holders were named only by a span (a layer cannot keep them)."""
     seeds: dict[str, dict[str, Any]] = {}
     texts = _Seeds(corpus, "text", seeds)
-    read = read_predictions(path, path.name, texts, _Seeds(corpus, "sha256", seeds),
-                            among="in the corpus (no seeds/<doc_id>.json); check the id")
-    if read.problems:
-        raise Refused(f"{len(read.problems)} problem(s) in {path.name}; fix them first",
-                      sorted(read.problems, key=lambda p: (p.line or 0, p.pointer)))
+    read = checked_predictions(path, path.name, texts, _Seeds(corpus, "sha256", seeds), "used",
+                               "in the corpus (no seeds/<doc_id>.json); check the id")
     layers = {d: to_layer(items, texts[d]) for d, items in read.items.items()}
     return layers, sum(implicit_links(items) for items in read.items.values())
