@@ -17,7 +17,7 @@ from claimstance.dataset.build import build
 from claimstance.dataset.features import CONFIGS
 from claimstance.problems import Refused
 
-from .conftest import REPO
+from .conftest import REPO, copy_corpus
 from .layers import as_annotator
 
 DOC = "mali-accuses-algeria-downed-drone"
@@ -38,7 +38,7 @@ def hashes(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
-    build(REPO, out)
+    build(copy_corpus(out.with_name("corpus")), out)  # a copy: a build locks its corpus
     return out
 
 
@@ -76,7 +76,7 @@ def test_all_four_configs_declared(built: Path) -> None:
 
 def test_build_is_byte_identical(built: Path, tmp_path: Path) -> None:
     again = tmp_path / "dist"
-    build(REPO, again)
+    build(copy_corpus(tmp_path / "corpus"), again)
     assert hashes(again) == hashes(built)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from fractions import Fraction as F
@@ -37,6 +38,16 @@ from .conftest import CASES
 
 EVAL = CASES / "eval"
 CORPUS = EVAL / "corpus"
+
+
+def build_copy(dist: Path) -> None:
+    """Build the fixture corpus from a copy beside `dist`: builds take the corpus's write lock,
+    so two workers building the checked-in folder at once would refuse each other."""
+    from claimstance.dataset.build import build
+
+    root = dist.with_name("corpus")
+    shutil.copytree(CORPUS, root)
+    build(root, dist)
 
 
 def run(pred: str, **kw: Any) -> ScoreReport:
@@ -227,11 +238,10 @@ def test_a_forgotten_stance_lowers_the_triples() -> None:
 @pytest.mark.parametrize("gold_from", ["corpus", "dist"])
 def test_gold_from_the_built_dataset_gives_the_same_figures(tmp_path: Path,
                                                             gold_from: str) -> None:
-    from claimstance.dataset.build import build
     from claimstance.dataset.built import gold_docs
 
     dist = tmp_path / "dist"
-    build(CORPUS, dist)
+    build_copy(dist)
     gold = (lambda: gold_docs(dist)) if gold_from == "dist" else None
     got = score(CORPUS, EVAL / "pred.jsonl", gold=gold, gold_name=gold_from).to_dict()
     want = run("pred.jsonl").to_dict()
@@ -243,14 +253,13 @@ def test_gold_from_the_built_dataset_gives_the_same_figures(tmp_path: Path,
 def test_scoring_against_a_damaged_build_is_refused_with_a_code(tmp_path: Path,
                                                                  damage: str) -> None:
     """`--gold dist` reads what the build wrote, checked against its manifest, or nothing."""
-    from claimstance.dataset.build import build
 
     dist = tmp_path / "dist"
     if damage == "foreign":
         (dist / "data" / "documents").mkdir(parents=True)
         (dist / "data" / "documents" / "train-00000-of-00001.parquet").write_text("x")
     elif damage != "no build":
-        build(CORPUS, dist)
+        build_copy(dist)
         shard = next((dist / "data" / "documents").glob("train-*.parquet"))
         raw = shard.read_bytes()
         if damage == "fifo shard":  # never waited on

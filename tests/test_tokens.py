@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import shutil
 import sqlite3
 import sys
 import warnings
@@ -20,9 +21,16 @@ from claimstance.corpus import cache, segments
 from claimstance.corpus.segmentation import decode_bio, segment
 from claimstance.dataset.build import build, group_size
 
-from .conftest import CASES, REPO
+from .conftest import CASES, REPO, copy_corpus
 
 FIXTURE = CASES / "eval" / "corpus"
+
+
+def copy_fixture(root: Path) -> Path:
+    """A copy of the fixture corpus to build (a build takes the corpus's write lock: two
+    workers building the checked-in folder at once would refuse each other)."""
+    shutil.copytree(FIXTURE, root)
+    return root
 
 
 def load(path: Path, config: str) -> Any:
@@ -48,7 +56,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_tokens_config_loads_and_its_tags_decode_to_the_gold_spans(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    result = build(REPO, dist)
+    result = build(copy_corpus(tmp_path / "corpus"), dist)
     doc_id = "mali-accuses-algeria-downed-drone"
     gold = json.loads((REPO / "annotations" / doc_id / "gold.json").read_text())
     text = json.loads((REPO / "seeds" / f"{doc_id}.json").read_text())["text"]
@@ -92,7 +100,7 @@ def test_fixture_rows_by_hand(tmp_path: Path) -> None:
     """fx-bamako-border-9, sentence 1: "Officials in Bamako said the border would close, but
     Niger disputed this." GROUP over three tokens holds the nested GPE "Bamako" (untagged)."""
     dist = tmp_path / "dist"
-    result = build(FIXTURE, dist)
+    result = build(copy_fixture(tmp_path / "corpus"), dist)
     rows = load(dist, "tokens")["test"]
     f = rows.features
     row = next(r for r in rows if r["doc_id"] == "fx-bamako-border-9" and r["sentence"] == 1)
@@ -116,8 +124,6 @@ def test_a_span_on_whitespace_alone_is_counted_as_blank_not_nested(tmp_path: Pat
     """The card counted a claim on the space between two sentences (valid, with a warning) as
     "nested or overlapping", which it is not; the CoNLL export counts it as on whitespace
     alone. Both now read one definition (segmentation.BioIds)."""
-    import shutil
-
     from claimstance.corpus.segmentation import encode_bio
 
     root = tmp_path / "corpus"
