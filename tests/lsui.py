@@ -280,10 +280,8 @@ def relation(page: Any, src: tuple[int, int], dst: tuple[int, int], name: str,
     every label in the selector must be readable."""
     clicks = 0
     n = relations_tab(page)
-    unselect(page)
-    region(page, *src).click()
+    select(page, *src)
     clicks += 1
-    page.wait_for_selector('button[aria-label="Create Relation"]', timeout=TIMEOUT)
     page.keyboard.press("Alt+r")
     region(page, *dst).click()
     clicks += 1
@@ -315,12 +313,6 @@ def relation(page: Any, src: tuple[int, int], dst: tuple[int, int], name: str,
     unselect(page)
     regions_tab(page)
     return clicks
-
-
-def region_labels(page: Any) -> str:
-    """The labels of the selected region, as its Info panel lists them (e.g. "GPE, CLAIM")."""
-    return " ".join(page.locator(".lsf-detailed-region .lsf-labels-list").first
-                    .inner_text().split())
 
 
 def toggle_label(page: Any, key: str, expected: str) -> None:
