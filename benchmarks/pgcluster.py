@@ -14,7 +14,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from claimstance.labelstudio.server import free_port
 
 RUN_AS = "postgres"  # the system user Debian's postgresql package creates
 
@@ -51,12 +52,6 @@ def bindir() -> Path:
             return c
     raise NoPostgres("PostgreSQL's initdb, pg_ctl and psql were not found (apt-get install "
                      "postgresql)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
