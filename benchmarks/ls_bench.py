@@ -291,7 +291,8 @@ def render(f: dict[str, Any]) -> str:
         lines.append(f"  {k:<18}{v:>10.3f}" + ("" if k.endswith("MiB") else " s"))
     lines += [f"  conversion / parse: x{f['convert_vs_parse']}", ""]
     what = {"push": "ls push of N seeds <= 120 s", "pull": "ls pull of N tasks <= 120 s",
-            "incremental_pull": "ls pull of N tasks, 50 changed, <= 10 s",
+            "incremental_pull": f"ls pull of N tasks, {f['incremental_pull']['changed']} "
+                                "changed, <= 10 s",
             "convert_vs_parse": "conversion <= 3x parsing the export"}
     for k, t in f["targets"].items():
         lines.append(f"{'PASS' if t['pass'] else 'FAIL'}  {what[k]} (measured {t['value']})")
