@@ -118,20 +118,6 @@ def project_tasks(client: Any, project_id: int) -> dict[str, Any]:
     return out
 
 
-def server_version(client: Any) -> str | None:
-    try:
-        v = client.versions.get()
-    except Exception:  # an old or unusual server: the version is a nicety
-        return None
-    for key in ("release", "label-studio-os-package"):
-        value = getattr(v, key.replace("-", "_"), None)
-        if isinstance(value, dict):
-            value = value.get("version")
-        if isinstance(value, str):
-            return value
-    return None
-
-
 def export_snapshot(client: Any, project_id: int, timeout: float = 600.0,
                     progress: bool = False, drafts: bool = False,
                     view: int | None = None) -> Any:
@@ -178,12 +164,30 @@ CHANGED_VIEW = "claimstance ls pull: changed tasks (temporary)"
 def server_clock(client: Any) -> datetime | None:
     """The server's time now (its HTTP Date header), so that watermarks compare server times
     with server times; None when it sends none."""
+    return server_clock_and_version(client)[0]
+
+
+def server_clock_and_version(client: Any) -> tuple[datetime | None, str | None]:
+    """`server_clock` and the server's version (None when it does not say), from one request."""
     response = call("ask the server's time", client.versions.with_raw_response.get)
     date = response.headers.get("date")
     try:
-        return parsedate_to_datetime(date) if date else None
+        clock = parsedate_to_datetime(date) if date else None
     except (TypeError, ValueError):
-        return None
+        clock = None
+    return clock, _version(response.data)
+
+
+def _version(v: Any) -> str | None:
+    """The release from /api/version/'s body, read loosely: an old or unusual server may
+    not say it (the version is a nicety)."""
+    for key in ("release", "label-studio-os-package"):
+        value = getattr(v, key.replace("-", "_"), None)
+        if isinstance(value, dict):
+            value = value.get("version")
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def export_changed(client: Any, project_id: int, since: str, tasks: Collection[int] = (),

@@ -31,8 +31,7 @@ from .api import (
     export_snapshot,
     find_project,
     progress_bar,
-    server_clock,
-    server_version,
+    server_clock_and_version,
 )
 from .convert import Conversion, Layer, convert_export
 from .identity import read_users, users_map
@@ -74,7 +73,7 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
     if last is not None and (last.project_id != project.id or last.since is None
                              or len(last.retry) > MAX_RETRY):
         last = None  # another project of that title, or too much to ask for again
-    clock = server_clock(client)
+    clock, version = server_clock_and_version(client)
     if last is None:
         export = export_snapshot(client, project.id, progress=progress)
     else:
@@ -84,7 +83,7 @@ def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: byt
     base = url.rstrip("/") if url else None
     conv = convert_export(export, _seed_reader(corpus), salt=salt,
                           path=f"label-studio:{title}", users=users, project=title,
-                          tool_version=server_version(client),
+                          tool_version=version,
                           task_url=(lambda t: f"{base}/projects/{project.id}/data?task={t}")
                           if base else None, accept_edits_by_others=accept_edits_by_others)
     summary = Summary("pull", title, project.id)
