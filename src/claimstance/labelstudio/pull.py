@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -46,6 +46,8 @@ from .times import instant
 MARGIN = timedelta(seconds=60)
 #: Past this many tasks to ask for again, a pull exports everything.
 MAX_RETRY = 200
+#: What `_write_layer` did with a layer's file ("written" also when it updated one).
+Outcome = Literal["written", "kept", "unchanged"]
 
 
 def pull(client: Any, corpus: Corpus, title: str = DEFAULT_PROJECT, *, salt: bytes,
@@ -230,10 +232,10 @@ def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: 
         for layer in conv.layers:
             if bar is not None:
                 bar.update(1)
-            before = _kept(summary)
-            if _write_layer(corpus, layer, ledger, summary, force):
+            outcome = _write_layer(corpus, layer, ledger, summary, force)
+            if outcome == "written":
                 written.append(corpus.annotation_path(layer.doc_id, layer.annotator))
-            elif _kept(summary) > before and layer.task is not None:
+            elif outcome == "kept" and layer.task is not None:
                 kept.add(layer.task)
         if mark is not None:
             ledger.marks[mark.pull] = replace(mark, retry=tuple(sorted({*mark.retry, *kept})))
@@ -247,15 +249,10 @@ def _write_layers(corpus: Corpus, conv: Conversion, summary: Summary, *, force: 
                               if p.path.startswith("annotations/"))
 
 
-def _kept(summary: Summary) -> int:
-    """Files kept so far, whatever kept them (an edit by hand, an older export)."""
-    return sum(n for k, n in summary.counts.items() if k.startswith("files kept"))
-
-
 def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
-                 force: bool) -> bool:
-    """Write one layer unless a person's edit, or a newer pull, is in the way; True when
-    written."""
+                 force: bool) -> Outcome:
+    """Write one layer unless a person's edit, or a newer pull, is in the way; "kept" when
+    one was (whatever kept it: an edit by hand, an older export)."""
     path = corpus.annotation_path(layer.doc_id, layer.annotator)
     rel = layer_name(layer.doc_id, layer.annotator)
     data = dumps(layer.annotation)
@@ -264,10 +261,10 @@ def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
               if layer.annotation_id is not None else layer.location)
 
     def keep(why: str, code: Code = Code.LS_WOULD_OVERWRITE,
-             outcome: str = "kept (edited)") -> bool:
+             outcome: str = "kept (edited)") -> Outcome:
         summary.report.extend([problem(code, rel, "", why)])
         summary.add_file(outcome, rel)
-        return False
+        return "kept"
 
     def record(written: bytes) -> None:
         ledger.records[rel] = Record(rel, digest(written),
@@ -287,7 +284,7 @@ def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
     if current is not None and (current == data or _same_content(current, data, layer)):
         record(current)
         summary.add_file("unchanged", rel)
-        return False
+        return "unchanged"
     if last is not None and _before(layer.updated_at, last.updated_at) and not force:
         return keep(f"Label Studio's {source} in this export was last updated at "
                     f"{layer.updated_at}, but the last pull wrote a version updated at "
@@ -309,4 +306,4 @@ def _write_layer(corpus: Corpus, layer: Layer, ledger: Ledger, summary: Summary,
     atomic_write(path, data)
     record(data)
     summary.add_file("written" if current is None else "updated", rel)
-    return True
+    return "written"
