@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def identity_of(completed_by: Any, users: dict[int, str]) -> str | None:
         if isinstance(email, str) and email.strip():
             return email
         completed_by = completed_by.get("id")
-    if isinstance(completed_by, int) and not isinstance(completed_by, bool):
+    if is_json_int(completed_by):
         return users.get(completed_by)
     return None
 
@@ -86,6 +86,18 @@ def _shared_email(uid: int, email: str, owner: dict[str, int], where: str,
                      "and the user list from the same server", pointer)
 
 
+def _add_user(out: dict[int, str], owner: dict[str, int], uid: Any, email: Any, where: str,
+              twice: Callable[[int], str], pointer: str = "") -> None:
+    """`out[uid] = email` when both are given; refused when `out` has another e-mail for
+    that id (`twice(uid)` says why that matters there) or another id has this one."""
+    if not (is_json_int(uid) and isinstance(email, str) and email.strip()):
+        return
+    if uid in out and _key(out[uid]) != _key(email):
+        raise refuse(Code.LS_INVALID_USERS, where, twice(uid), pointer)
+    _shared_email(uid, email, owner, where, pointer)
+    out[uid] = email
+
+
 def users_map(users: Iterable[Any], where: str = "label-studio") -> dict[int, str]:
     """User id -> e-mail, from the SDK's user objects or the JSON of /api/users/.
 
@@ -96,16 +108,13 @@ def users_map(users: Iterable[Any], where: str = "label-studio") -> dict[int, st
     for u in users:
         uid = getattr(u, "id", None) if not isinstance(u, dict) else u.get("id")
         email = getattr(u, "email", None) if not isinstance(u, dict) else u.get("email")
-        if isinstance(uid, int) and not isinstance(uid, bool) and isinstance(email, str) \
-                and email.strip():
-            if uid in out and _key(out[uid]) != _key(email):
-                raise refuse(Code.LS_INVALID_USERS, where,
-                             f"user id {uid} is listed twice, with two different e-mails: "
-                             "their annotations would go to whichever comes last; save the "
-                             "list again from <server>/api/users/")
-            _shared_email(uid, email, owner, where)
-            out[uid] = email
+        _add_user(out, owner, uid, email, where, _listed_twice)
     return out
+
+
+def _listed_twice(uid: int) -> str:
+    return (f"user id {uid} is listed twice, with two different e-mails: their annotations "
+            "would go to whichever comes last; save the list again from <server>/api/users/")
 
 
 def export_users(tasks: Any, users: dict[int, str], where: str) -> dict[int, str]:
@@ -113,6 +122,12 @@ def export_users(tasks: Any, users: dict[int, str], where: str) -> dict[int, str
     `completed_by` and `updated_by` to objects), refused where the two disagree: an export
     that renames user 3 would otherwise move their annotations to another pseudonym, or
     merge two annotators into one."""
+    def twice(uid: int) -> str:
+        return (f"the export gives user {uid} another e-mail than "
+                + ("--users does" if uid in users else "it gives them elsewhere")
+                + ": two annotators would be mixed up; take the export and the user list "
+                "from the same server")
+
     out = dict(users)
     owner = {_key(email): uid for uid, email in users.items()}
     for i, task in enumerate(tasks if isinstance(tasks, list) else []):
@@ -122,20 +137,8 @@ def export_users(tasks: Any, users: dict[int, str], where: str) -> dict[int, str
                 person = a.get(field) if isinstance(a, dict) else None
                 if not isinstance(person, dict):
                     continue
-                uid, email = person.get("id"), person.get("email")
-                if not (isinstance(uid, int) and not isinstance(uid, bool)
-                        and isinstance(email, str) and email.strip()):
-                    continue
-                pointer = f"/{i}/annotations/{k}/{field}"
-                if uid in out and _key(out[uid]) != _key(email):
-                    raise refuse(Code.LS_INVALID_USERS, where,
-                                 f"the export gives user {uid} another e-mail than "
-                                 + ("--users does" if uid in users else
-                                    "it gives them elsewhere")
-                                 + ": two annotators would be mixed up; take the export and "
-                                 "the user list from the same server", pointer)
-                _shared_email(uid, email, owner, where, pointer)
-                out[uid] = email
+                _add_user(out, owner, person.get("id"), person.get("email"), where, twice,
+                          f"/{i}/annotations/{k}/{field}")
     return out
 
 
